@@ -1,0 +1,144 @@
+"""Shared kernel: the base model, the audit trail and background import jobs."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class BaseModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", _("viewed")
+    LIST = "list", _("listed")
+    CREATE = "create", _("created")
+    UPDATE = "update", _("changed")
+    DELETE = "delete", _("deleted")
+    EXPORT = "export", _("exported")
+    IMPORT = "import", _("imported")
+    ERASE = "erase", _("erased")
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The audit trail is append-only.")
+
+    def delete(self):
+        raise TypeError("The audit trail is append-only.")
+
+
+class AuditEntry(models.Model):
+    """One view or change of personal data (BRIEF 27).
+
+    Append-only and hash-chained: `hash` covers this entry's fields and the previous
+    entry's hash, so a changed, deleted or reordered entry breaks the chain that
+    `manage.py audit_verify` walks. Actor and organisation are stored as ids and labels,
+    not foreign keys: the trail outlives the accounts it mentions.
+    """
+
+    seq = models.BigIntegerField(_("sequence"), unique=True, editable=False)
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
+    actor_label = models.CharField(_("actor"), max_length=200, blank=True)
+    organisation_id = models.BigIntegerField(_("organisation id"), null=True, blank=True)
+    organisation_label = models.CharField(_("organisation"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=16, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_ids = models.JSONField(_("object ids"), default=list)
+    fields = models.JSONField(_("fields"), default=list)
+    context_type = models.CharField(_("on behalf of (type)"), max_length=100, blank=True)
+    context_id = models.CharField(_("on behalf of (id)"), max_length=64, blank=True)
+    context_label = models.CharField(_("on behalf of"), max_length=200, blank=True)
+    origin = models.CharField(_("origin"), max_length=16, default="web")
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        indexes = [
+            models.Index(fields=["object_type", "-seq"], name="audit_object_type_idx"),
+            models.Index(fields=["actor_id", "-seq"], name="audit_actor_idx"),
+            models.Index(fields=["organisation_id", "-seq"], name="audit_org_idx"),
+            models.Index(fields=["context_type", "context_id"], name="audit_context_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.seq} {self.actor_label} {self.action} {self.object_type}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit trail is append-only.")
+
+
+class AuditChainHead(models.Model):
+    """The single row that serialises appends to the audit chain (locked per append)."""
+
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self):
+        return f"audit chain head at {self.last_seq}"
+
+
+class ImportJob(BaseModel):
+    """A CSV import running in the background, with its progress and per-row report."""
+
+    class Kind(models.TextChoices):
+        UNITS = "units", _("units")
+        RESIDENTS = "residents", _("residents and occupancies")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("imported")
+        FAILED = "failed", _("rejected")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    organisation_id = models.BigIntegerField(_("organisation id"))
+    target_id = models.BigIntegerField(_("building id"), null=True, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("file content"))
+    language = models.CharField(max_length=8, default="nl")
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(_("errors"), default=list)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} import {self.file_name}"
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status in (self.Status.SUCCEEDED, self.Status.FAILED) else 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

@@ -1,0 +1,194 @@
+"""Neighbourhoods, buildings, units and common areas (VERA Cluster, Eenheid, Collectief object)."""
+
+import secrets
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wijkregie.core.models import BaseModel
+from wijkregie.partners.models import Membership, Organisation
+
+postcode_validator = RegexValidator(
+    r"^[1-9][0-9]{3}[A-Z]{2}$", _("Enter a Dutch postcode such as 3521AB.")
+)
+bag_id_validator = RegexValidator(r"^[0-9]{16}$", _("A BAG id has exactly 16 digits."))
+
+MIN_FLOOR = -3
+MAX_FLOOR = 60
+
+
+def new_public_code() -> str:
+    """The building's code in its own report link and QR code: short, unguessable."""
+    return secrets.token_urlsafe(8)
+
+
+class Neighbourhood(BaseModel):
+    name = models.CharField(_("name"), max_length=120)
+    municipality = models.CharField(_("municipality"), max_length=120)
+    cbs_code = models.CharField(_("CBS code"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["municipality", "name"]
+        verbose_name = _("neighbourhood")
+        verbose_name_plural = _("neighbourhoods")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "name"], name="neighbourhood_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.municipality})"
+
+
+class Building(BaseModel):
+    name = models.CharField(_("name"), max_length=200)
+    owner = models.ForeignKey(
+        Organisation,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="buildings",
+    )
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        verbose_name=_("neighbourhood"),
+        on_delete=models.PROTECT,
+        related_name="buildings",
+        null=True,
+        blank=True,
+    )
+    street = models.CharField(_("street"), max_length=200)
+    postcode = models.CharField(_("postcode"), max_length=6, validators=[postcode_validator])
+    city = models.CharField(_("city"), max_length=120)
+    floors = models.PositiveSmallIntegerField(
+        _("storeys"), validators=[MinValueValidator(1), MaxValueValidator(MAX_FLOOR)]
+    )
+    entrances = models.JSONField(
+        _("entrances"), default=list, help_text=_("Labels of the entrances, e.g. A, B, C, D.")
+    )
+    bag_pand_id = models.CharField(
+        _("BAG building id"), max_length=16, blank=True, validators=[bag_id_validator]
+    )
+    public_code = models.CharField(
+        _("public code"), max_length=20, unique=True, default=new_public_code, editable=False
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        permissions = [("import_units", "Can import units")]
+        indexes = [models.Index(fields=["owner", "name"], name="building_owner_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class Unit(BaseModel):
+    """A dwelling (VERA Eenheid). The BAG id is a 16-character string, never a number."""
+
+    building = models.ForeignKey(
+        Building, verbose_name=_("building"), on_delete=models.CASCADE, related_name="units"
+    )
+    bag_id = models.CharField(
+        _("BAG id"),
+        max_length=16,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[bag_id_validator],
+    )
+    postcode = models.CharField(_("postcode"), max_length=6, validators=[postcode_validator])
+    house_number = models.PositiveIntegerField(
+        _("house number"), validators=[MinValueValidator(1), MaxValueValidator(99999)]
+    )
+    house_letter = models.CharField(_("house letter"), max_length=1, blank=True)
+    house_number_addition = models.CharField(_("addition"), max_length=4, blank=True)
+    floor = models.SmallIntegerField(
+        _("floor"), validators=[MinValueValidator(MIN_FLOOR), MaxValueValidator(MAX_FLOOR)]
+    )
+    entrance = models.CharField(_("entrance"), max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["building", "entrance", "floor", "house_number", "house_letter"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["postcode", "house_number", "house_letter", "house_number_addition"],
+                name="unit_address_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["building", "entrance", "floor"], name="unit_building_idx"),
+        ]
+
+    def __str__(self):
+        return self.address
+
+    @property
+    def address(self) -> str:
+        suffix = self.house_letter
+        if self.house_number_addition:
+            suffix += f"-{self.house_number_addition}"
+        return f"{self.house_number}{suffix}"
+
+
+class CommonAreaKind(models.TextChoices):
+    LIFT = "lift", _("Lift")
+    STAIRWELL = "stairwell", _("Stairwell")
+    HALL = "hall", _("Entrance hall")
+    STORAGE = "storage", _("Storage rooms")
+    PARKING = "parking", _("Parking")
+    BICYCLE_SHED = "bicycle_shed", _("Bicycle shed")
+    GARDEN = "garden", _("Garden")
+    ROOF = "roof", _("Roof")
+    GALLERY = "gallery", _("Gallery")
+    OUTSIDE = "outside", _("Outside area")
+
+
+class CommonArea(BaseModel):
+    building = models.ForeignKey(
+        Building, verbose_name=_("building"), on_delete=models.CASCADE, related_name="common_areas"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=CommonAreaKind.choices)
+    name = models.CharField(_("name"), max_length=120)
+    entrance = models.CharField(_("entrance"), max_length=10, blank=True)
+    floor = models.SmallIntegerField(
+        _("floor"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_FLOOR), MaxValueValidator(MAX_FLOOR)],
+    )
+
+    class Meta:
+        ordering = ["building", "kind", "entrance", "name"]
+        verbose_name = _("common area")
+        verbose_name_plural = _("common areas")
+
+    def __str__(self):
+        return self.name
+
+
+class BuildingContact(BaseModel):
+    """Who is who for a building (BRIEF 22, "korte lijntjes"): a person and what they do here.
+
+    Organisations with a contact on a building are its partners: they see the building
+    and its units (not its residents' personal data, which has its own rules).
+    """
+
+    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="contacts")
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="building_contacts"
+    )
+    responsibility = models.CharField(_("responsibility here"), max_length=200)
+    is_first_contact = models.BooleanField(_("first point of contact"), default=False)
+
+    class Meta:
+        ordering = ["building", "-is_first_contact", "membership__organisation__name"]
+        verbose_name = _("building contact")
+        verbose_name_plural = _("building contacts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building", "membership"], name="building_contact_unique"
+            )
+        ]
