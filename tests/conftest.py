@@ -1,4 +1,11 @@
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+from wijkregie.partners.models import Membership, Organisation, Role
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +18,47 @@ def _media_root(settings, tmp_path):
 def _immediate_tasks(settings):
     """Background tasks run inline in tests unless a test asks for the database backend."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def permissions_from(codes: list[str]) -> list[Permission]:
+    perms = []
+    for code in codes:
+        app_label, codename = code.split(".")
+        perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return perms
+
+
+@pytest.fixture
+def make_professional(db):
+    """A person in an organisation with a role granting `permissions`, MFA enrolled.
+
+    make_professional("ann", organisation=org, permissions=["residents.view_resident"])
+    """
+
+    def make(username, *, organisation: Organisation, permissions=(), mandate="operational"):
+        user = get_user_model().objects.create_user(
+            username=username, email=f"{username}@example.org", password="x-test-password-1"
+        )
+        role = Role.objects.create(name=f"role of {username}", slug=f"role-{username}")
+        role.permissions.set(permissions_from(list(permissions)))
+        membership = Membership.objects.create(
+            user=user, organisation=organisation, mandate_level=mandate
+        )
+        membership.roles.add(role)
+        TOTP.activate(user, generate_totp_secret())
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in on the test client (a second factor must be enrolled for pages)."""
+
+    def do(user):
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, generate_totp_secret())
+        client.force_login(user)
+        return client
+
+    return do

@@ -86,7 +86,7 @@ ASGI_APPLICATION = "wijkregie.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [SRC_DIR / "templates"],
+        "DIRS": [SRC_DIR / "core" / "templates"],  # first, so its allauth overrides win
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -195,7 +195,7 @@ SOCIALACCOUNT_AUTO_SIGNUP = False
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
-LOCALE_PATHS = [SRC_DIR / "locale"]
+LOCALE_PATHS: list = []  # each app keeps its own locale/ folder
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True

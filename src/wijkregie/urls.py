@@ -16,6 +16,14 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/partners/", include("wijkregie.partners.api_urls")),
+    path("api/v1/places/", include("wijkregie.places.api_urls")),
+    path("api/v1/residents/", include("wijkregie.residents.api_urls")),
+    path("api/v1/reports/", include("wijkregie.reports.api_urls")),
+    path("partners/", include("wijkregie.partners.urls")),
+    path("places/", include("wijkregie.places.urls")),
+    path("residents/", include("wijkregie.residents.urls")),
+    path("reports/", include("wijkregie.reports.urls")),
     path("", include("wijkregie.core.urls")),
 ]
 
