@@ -5,12 +5,15 @@ e-mail and an in-process cache. Production sets DJANGO_DEBUG=false and the varia
 documented in .env.example; `manage.py check --deploy` must then be clean.
 """
 
+import os
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
 import environ
 from csp.constants import NONE, SELF
+
+from wijkregie.core.oidc import oidc_provider_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 SRC_DIR = BASE_DIR / "src" / "wijkregie"
@@ -77,6 +80,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "wijkregie.core.middleware.RequireSecondFactorMiddleware",
     "wijkregie.partners.middleware.ViewerMiddleware",
+    "wijkregie.core.middleware.ApplicationErrorMiddleware",
 ]
 
 ROOT_URLCONF = "wijkregie.urls"
@@ -161,6 +165,8 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_ADAPTER = "wijkregie.core.auth.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "wijkregie.core.auth.SocialAccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "none"
+# A reset request for an unknown address sends nothing (no mail to strangers).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_GET = False
 # Throttle failed logins per IP and lock the account key after repeated failures.
@@ -173,22 +179,11 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Wijkregie"
 MFA_RECOVERY_CODE_COUNT = 10
 
-# An organisation's own OpenID Connect identity provider (optional; see docs/operations.md).
-OIDC_ENABLED = env.bool("OIDC_ENABLED", default=False)
-SOCIALACCOUNT_PROVIDERS = {}
-if OIDC_ENABLED:
-    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
-        "OAUTH_PKCE_ENABLED": True,
-        "APPS": [
-            {
-                "provider_id": env("OIDC_PROVIDER_ID", default="organisation"),
-                "name": env("OIDC_PROVIDER_NAME", default="Organisation login"),
-                "client_id": env("OIDC_CLIENT_ID"),
-                "secret": env("OIDC_CLIENT_SECRET"),
-                "settings": {"server_url": env("OIDC_SERVER_URL")},
-            }
-        ],
-    }
+# An organisation's own OpenID Connect identity provider (optional; OIDC_* variables, see
+# docs/operations.md). It logs in existing accounts only, matched by a verified e-mail.
+SOCIALACCOUNT_PROVIDERS = oidc_provider_settings(os.environ)
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_AUTO_SIGNUP = False
 
@@ -202,10 +197,11 @@ USE_TZ = True
 LANGUAGE_COOKIE_NAME = "wijkregie_language"
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # remembered across sessions, not only this one
 
 # --- Static and media files -------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = env.path("WIJKREGIE_STATIC_ROOT", default=str(VAR_DIR / "static"))
 STATICFILES_DIRS = [SRC_DIR / "static", ("vendor", BASE_DIR / "var" / "vendor")]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("WIJKREGIE_MEDIA_ROOT", default=str(VAR_DIR / "media"))
@@ -280,10 +276,12 @@ SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 3600)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "wijkregie.core.views.csrf_failure"
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # the load balancer probes over plain HTTP
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -297,6 +295,9 @@ LOGGING = {
     "formatters": {
         "json": {"()": "wijkregie.core.logging.JsonFormatter"},
     },
+    "filters": {
+        "request_context": {"()": "wijkregie.core.logging.RequestContextFilter"},
+    },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
@@ -307,8 +308,21 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": "WARNING"},
     "loggers": {
         "wijkregie": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
-        "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
-        "django.security": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
+        # Server errors with their traceback; 4xx are logged by RequestLogMiddleware.
+        "django.request": {
+            "handlers": ["stdout"],
+            "level": "ERROR",
+            "filters": ["request_context"],
+            "propagate": False,
+        },
+        "django.security": {
+            "handlers": ["stdout"],
+            "level": "WARNING",
+            "filters": ["request_context"],
+            "propagate": False,
+        },
+        # A CSRF refusal is one line from RequestLogMiddleware, with the reason.
+        "django.security.csrf": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
         "django.db.backends": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
     },
 }
@@ -317,3 +331,36 @@ LOGGING = {
 # Default theme class on <html>; a tenant theme adds its class and stylesheet.
 WIJKREGIE_THEME_CLASS = env("WIJKREGIE_THEME_CLASS", default="voorbeeld-theme")
 WIJKREGIE_THEME_STYLESHEET = env("WIJKREGIE_THEME_STYLESHEET", default="")
+
+# --- Resident pages: report form, follow-up, Open311 (reports/public_*, open311) -------
+# Residents read the public pages in the languages spoken in the buildings (BRIEF 32);
+# professional pages stay in LANGUAGES. The public views activate the resident's choice
+# themselves (cookie below), so LocaleMiddleware never serves these to professionals.
+WIJKREGIE_RESIDENT_LANGUAGES = [
+    ("nl", "Nederlands"),
+    ("en", "English"),
+    ("tr", "Türkçe"),
+    ("ar", "العربية"),
+    ("pl", "Polski"),
+    ("uk", "Українська"),
+]
+WIJKREGIE_RESIDENT_LANGUAGE_COOKIE = "wijkregie_resident_language"
+WIJKREGIE_PHOTO_MAX_BYTES = env.int("WIJKREGIE_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+WIJKREGIE_PHOTO_MAX_PIXELS = env.int("WIJKREGIE_PHOTO_MAX_PIXELS", default=50_000_000)
+WIJKREGIE_PHOTO_MAX_DIMENSION = env.int("WIJKREGIE_PHOTO_MAX_DIMENSION", default=4096)
+WIJKREGIE_PHOTOS_PER_REPORT = 5
+# Rates as "count/seconds": reports per client address and per building, address
+# look-ups per client address. (Failed passphrase tries: reports/passphrases.py.)
+WIJKREGIE_REPORT_RATE_PER_IP = env("WIJKREGIE_REPORT_RATE_PER_IP", default="10/3600")
+WIJKREGIE_REPORT_RATE_PER_BUILDING = env("WIJKREGIE_REPORT_RATE_PER_BUILDING", default="60/3600")
+WIJKREGIE_LOOKUP_RATE_PER_IP = env("WIJKREGIE_LOOKUP_RATE_PER_IP", default="30/600")
+# Bot trap: a public form sent sooner than this after rendering is asked again; one
+# older than the maximum age gets a fresh token (and a fresh idempotency key).
+WIJKREGIE_FORM_MIN_SECONDS = env.int("WIJKREGIE_FORM_MIN_SECONDS", default=3)
+WIJKREGIE_FORM_MAX_AGE = env.int("WIJKREGIE_FORM_MAX_AGE", default=24 * 3600)
+# Client addresses behind a load balancer: how many proxies add X-Forwarded-For.
+WIJKREGIE_TRUSTED_PROXY_COUNT = env.int("WIJKREGIE_TRUSTED_PROXY_COUNT", default=0)
+# A verified follow-up (tracking code + passphrase) is remembered this long; the signed
+# link in e-mails to reporters who left an address works this many days.
+WIJKREGIE_FOLLOW_UP_SESSION_SECONDS = 30 * 60
+WIJKREGIE_FOLLOW_UP_LINK_DAYS = env.int("WIJKREGIE_FOLLOW_UP_LINK_DAYS", default=30)

@@ -16,6 +16,9 @@ class Grant:
     organisation_kind: str
     permissions: frozenset[str]
     mandate_level: str = "operational"
+    # For display only (the home page): code checks `permissions`, never role names.
+    role_names: tuple[str, ...] = ()
+    may_decide_on: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,7 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from wijkregie.core.exceptions import ApplicationError, NotFound
-from wijkregie.core.logging import log_event
+from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 
 
 class Pagination(PageNumberPagination):
@@ -31,6 +30,8 @@ def exception_handler(exc, context):
     """Answer every error with one shape: application/problem+json (RFC 9457)."""
     if isinstance(exc, NotFound | Http404):
         exc = drf_exceptions.NotFound(_("Not found."))
+    elif isinstance(exc, PermissionDenied):
+        exc = drf_exceptions.PermissionDenied(exc.message)
     elif isinstance(exc, ApplicationError):
         exc = drf_exceptions.APIException(exc.message)
         exc.status_code = 400
@@ -45,16 +46,7 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    request = context.get("request")
-    if response.status_code in (401, 403):
-        log_event(
-            "api_refused",
-            actor=request.user.get_username() if request and request.user.is_authenticated else "",
-            action=request.method if request else "",
-            object=request.path if request else "",
-            result=response.status_code,
-            origin="api",
-        )
+    # Refusals (401, 403, 404, 429) are logged once, by core.middleware.RequestLogMiddleware.
     if isinstance(exc, drf_exceptions.ValidationError):
         body = _problem(
             response.status_code, _("The request contains invalid data."), errors=response.data

@@ -111,17 +111,35 @@ class ChainProblem:
     problem: str
 
 
+@dataclass
+class ChainReport:
+    entries: int  # how many entries were walked
+    problems: list[ChainProblem]
+
+
 def audit_verify(batch_size: int = 5000) -> list[ChainProblem]:
     """Walk the whole chain; report every entry whose hash, link or position is wrong."""
+    return audit_verify_chain(batch_size).problems
+
+
+def audit_verify_chain(batch_size: int = 5000) -> ChainReport:
+    """Walk the whole chain in `seq` order, in batches (constant memory).
+
+    A changed entry no longer matches its hash; a deleted one leaves a gap in `seq` and a
+    broken link; a reordered pair (swapped `seq`) matches neither its hash nor its link;
+    a deleted tail is caught against the chain head.
+    """
     problems: list[ChainProblem] = []
     expected_seq = 1
     prev_hash = GENESIS_HASH
     last_seen = 0
+    walked = 0
     while True:
         batch = list(AuditEntry.objects.filter(seq__gt=last_seen).order_by("seq")[:batch_size])
         if not batch:
             break
         for entry in batch:
+            walked += 1
             if entry.seq != expected_seq:
                 problems.append(
                     ChainProblem(entry.seq, f"expected entry {expected_seq}: missing entries")
@@ -140,4 +158,4 @@ def audit_verify(batch_size: int = 5000) -> list[ChainProblem]:
         )
     elif head and head.last_hash != prev_hash and last_seen:
         problems.append(ChainProblem(last_seen, "last entry differs from the recorded head"))
-    return problems
+    return ChainReport(entries=walked, problems=problems)

@@ -1,27 +1,128 @@
-"""allauth adapters: professionals are invited, never sign themselves up."""
+"""Authentication: allauth adapters and the security log of logins (OIDC: core.oidc).
 
+Professionals are invited, never sign themselves up. Every login, failed login, lock-out,
+failed second factor and logout is one structured log line (`core.logging.log_event`):
+an operator sees a probing user without reading a database. The lines carry the login
+name that was tried and the client address, never a password or a code.
+"""
+
+import logging
+import time
+from collections.abc import Mapping
+
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 
 from wijkregie.core.logging import log_event
 
+ATTEMPTED_LOGIN_MAX_LENGTH = 100
+
+
+def _attempted_login(credentials: Mapping) -> str:
+    return str(credentials.get("username") or credentials.get("email") or "")[
+        :ATTEMPTED_LOGIN_MAX_LENGTH
+    ]
+
+
+def client_ip(request) -> str:
+    """The client address as the rate limits see it (allauth's proxy settings apply)."""
+    try:
+        return DefaultAccountAdapter(request).get_client_ip(request) or ""
+    except ImproperlyConfigured:
+        return request.META.get("REMOTE_ADDR", "")
+
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": _(
+            "Too many failed login attempts for this account. For your safety, logging in "
+            "is blocked for a while. Try again later, or reset your password."
+        ),
+    }
+
     def is_open_for_signup(self, request):
         return False
 
+    def is_reauthentication_required(self, *, app, **kwargs):
+        """The first enrolment of a second factor, right after logging in with the password,
+        asks for the password no second time. Managing an existing second factor does.
+
+        Every professional is sent to the enrolment page straight after their first login
+        (core.middleware.RequireSecondFactorMiddleware); a password login within the
+        reauthentication timeout is as good as a reauthentication.
+        """
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        if required and app == "allauth.mfa" and self._first_enrolment_after_fresh_login():
+            return False
+        return required
+
+    def _first_enrolment_after_fresh_login(self) -> bool:
+        request = self.request
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return False
+        if Authenticator.objects.filter(user=user).exists():
+            return False
+        password_logins = [
+            r for r in get_authentication_records(request, user) if r.get("method") == "password"
+        ]
+        return bool(password_logins) and (
+            time.time() - password_logins[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT
+        )
+
+    def pre_authenticate(self, request, **credentials):
+        """allauth refuses the attempt here once the failed-login limit is reached."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            log_event(
+                "login_locked",
+                level=logging.WARNING,
+                actor=_attempted_login(credentials),
+                action="login",
+                result="refused",
+                origin="web",
+                reason="too_many_failed_attempts",
+                ip=client_ip(request),
+            )
+            raise
+
     def login(self, request, user):
         super().login(request, user)
-        log_event("login", actor=user.get_username(), result="ok", origin="web")
+        log_event(
+            "login",
+            actor=user.get_username(),
+            action="login",
+            result="ok",
+            origin="web",
+            ip=client_ip(request),
+        )
 
     def authentication_failed(self, request, **credentials):
         log_event(
             "login_failed",
-            actor=str(credentials.get("username") or credentials.get("email") or "")[:100],
+            level=logging.WARNING,
+            actor=_attempted_login(credentials),
+            action="login",
             result="refused",
             origin="web",
+            reason="invalid_credentials",
+            ip=client_ip(request),
         )
         return super().authentication_failed(request, **credentials)
+
+    def logout(self, request):
+        user = getattr(request, "user", None)
+        actor = user.get_username() if user is not None and user.is_authenticated else ""
+        super().logout(request)
+        log_event("logout", actor=actor, action="logout", result="ok", origin="web")
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
@@ -29,3 +130,17 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def is_open_for_signup(self, request, sociallogin):
         return False
+
+
+def log_second_factor_failed(sender, request, user, authenticator, reauthentication, **kwargs):
+    """Receiver of allauth.mfa's `authentication_failed` (a wrong TOTP or recovery code)."""
+    log_event(
+        "second_factor_failed",
+        level=logging.WARNING,
+        actor=user.get_username(),
+        action="reauthenticate" if reauthentication else "login",
+        result="refused",
+        origin="web",
+        reason="incorrect_code",
+        ip=client_ip(request) if request is not None else "",
+    )

@@ -3,15 +3,26 @@
 Fields: time, level, event, actor, organisation, action, object, result, origin, plus
 whatever the caller adds. Nothing personal beyond what the audit needs: callers pass ids
 and labels, never names, contact data or free text from residents.
+
+Django's own `django.request` records (a server error with its traceback) go through
+`RequestContextFilter`, which gives them the same fields. One failing request is one
+line: Django reports server errors (`django.request`, with the traceback) and suspicious
+requests (`django.security`, a 400); `RequestLogMiddleware` reports refusals (401, 403,
+404, 429).
 """
 
 import json
 import logging
 from datetime import UTC, datetime
 
+from django.utils.functional import LazyObject
+
 logger = logging.getLogger("wijkregie.events")
 
-STANDARD_ATTRS = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+# Attributes of every LogRecord, and Django's request object (its fields are copied by
+# RequestContextFilter): neither goes into the line as such.
+STANDARD_ATTRS = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "request"}
+EVENT_FIELDS = ("actor", "organisation", "action", "object", "result", "origin")
 
 
 class JsonFormatter(logging.Formatter):
@@ -32,4 +43,53 @@ class JsonFormatter(logging.Formatter):
 
 def log_event(event: str, *, level: int = logging.INFO, **fields) -> None:
     """Log one structured event (login, refusal, audit, error) with its fields."""
+    for name in EVENT_FIELDS:
+        fields.setdefault(name, "")
     logger.log(level, event, extra=fields)
+
+
+def known_user(request):
+    """The request's user if it is already known, without a database query (the database
+    may be what failed): set by DRF, or resolved and cached by Django's auth middleware."""
+    user = request.__dict__.get("user")
+    if isinstance(user, LazyObject):
+        user = getattr(request, "_cached_user", None)
+    return user
+
+
+def request_fields(request, status) -> dict:
+    """Who asked for what, from what the request already knows."""
+    user = known_user(request)
+    viewer = getattr(request, "_wijkregie_viewer", None)
+    grant = viewer.primary_grant if viewer is not None else None
+    path = getattr(request, "path", "")
+    return {
+        "actor": user.get_username() if user is not None and user.is_authenticated else "",
+        "organisation": grant.organisation_name if grant else "",
+        "action": getattr(request, "method", ""),
+        "object": path,
+        "result": status,
+        "origin": "api" if path.startswith("/api/") else "web",
+        "request_id": getattr(request, "request_id", ""),
+    }
+
+
+class RequestContextFilter(logging.Filter):
+    """Turns a `django.request` record into a `request_failed` event with the usual fields.
+
+    Django attaches the request object and the status code; the formatter leaves the
+    request object itself out of the line (its repr says nothing the fields do not).
+    Attached to the `django.request` logger, so every handler sees the same fields.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        if request is None or isinstance(request, str) or hasattr(record, "detail"):
+            return True
+        status = getattr(record, "status_code", "")
+        for key, value in request_fields(request, status).items():
+            setattr(record, key, value)
+        record.detail = record.getMessage()
+        failed = isinstance(status, int) and status >= 500
+        record.msg, record.args = ("request_failed" if failed else "request_refused"), ()
+        return True

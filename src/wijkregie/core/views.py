@@ -1,13 +1,201 @@
+import csv
+import json
+
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
+
+from wijkregie.core.apidocs import api_documentation
+from wijkregie.core.forms import AuditFilterForm
+from wijkregie.core.selectors import (
+    AUDIT_PERMISSION,
+    audit_entry_export,
+    audit_entry_page,
+    object_type_label,
+)
+
+# The labels of partners.MandateLevel; core sits below partners and cannot import it.
+MANDATE_LABELS = {
+    "operational": gettext_lazy("Operational"),
+    "tactical": gettext_lazy("Tactical"),
+    "strategic": gettext_lazy("Strategic"),
+}
+OBJECT_IDS_SHOWN_INLINE = 10
 
 
 @login_required
 def home(request):
-    return render(request, "core/home.html")
+    """What the professional acts as: organisations, roles and mandate; where to go."""
+    viewer = request.viewer
+    memberships = [
+        {
+            "organisation": g.organisation_name,
+            "roles": list(g.role_names),
+            "mandate": MANDATE_LABELS.get(g.mandate_level, g.mandate_level),
+            "may_decide_on": g.may_decide_on,
+        }
+        for g in viewer.grants
+    ]
+    return render(request, "core/home.html", {"memberships": memberships})
+
+
+def _positive_int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+def _require_audit_reader(request):
+    if not request.viewer.has_perm(AUDIT_PERMISSION):
+        raise DjangoPermissionDenied(_("You may not read the audit trail."))
+
+
+def _entry_rows(entries):
+    rows = []
+    for e in entries:
+        rows.append(
+            {
+                "entry": e,
+                "object_type_label": object_type_label(e.object_type),
+                "object_ids_inline": len(e.object_ids) <= OBJECT_IDS_SHOWN_INLINE,
+            }
+        )
+    return rows
+
+
+@login_required
+@require_GET
+def audit_list(request):
+    """The audit trail for a privacy officer: filters, newest first, paged by sequence."""
+    _require_audit_reader(request)
+    form = AuditFilterForm(request.GET or None, viewer=request.viewer)
+    page = None
+    if not request.GET or form.is_valid():
+        filters = form.filters() if request.GET else None
+        page = audit_entry_page(
+            viewer=request.viewer,
+            filters=filters,
+            before=_positive_int(request.GET.get("before")),
+            after=_positive_int(request.GET.get("after")),
+        )
+    query = request.GET.copy()
+    for key in ("before", "after", "format"):
+        query.pop(key, None)
+    return render(
+        request,
+        "core/audit_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": _entry_rows(page.entries) if page else [],
+            "filter_query": query.urlencode(),
+        },
+        status=200 if page is not None else 400,
+    )
+
+
+CSV_COLUMNS = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "organisation_id",
+    "organisation_label",
+    "action",
+    "object_type",
+    "object_ids",
+    "fields",
+    "context_type",
+    "context_id",
+    "context_label",
+    "origin",
+    "request_id",
+    "hash",
+)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value) -> str:
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value)
+    text = "" if value is None else str(value)
+    # A spreadsheet would run a cell starting with "=" as a formula (CSV injection).
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _entry_dict(e) -> dict:
+    data = {name: getattr(e, name) for name in CSV_COLUMNS}
+    data["occurred_at"] = e.occurred_at.isoformat()
+    return data
+
+
+@login_required
+@require_GET
+def audit_export(request):
+    """The filtered audit trail as CSV or JSON; the export itself is an audit entry."""
+    _require_audit_reader(request)
+    export_format = request.GET.get("format", "csv")
+    if export_format not in ("csv", "json"):
+        return render(
+            request, "400.html", {"message": _("Choose CSV or JSON as format.")}, status=400
+        )
+    form = AuditFilterForm(request.GET, viewer=request.viewer)
+    if not form.is_valid():
+        return render(
+            request, "400.html", {"message": _("The filters are not valid.")}, status=400
+        )
+    entries = audit_entry_export(viewer=request.viewer, filters=form.filters())
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    if export_format == "json":
+        body = {
+            "exported_at": timezone.now().isoformat(),
+            "filters": form.filters().describe(),
+            "entries": [_entry_dict(e) for e in entries],
+        }
+        response = HttpResponse(
+            json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1),
+            content_type="application/json; charset=utf-8",
+        )
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        writer = csv.writer(response)
+        writer.writerow(CSV_COLUMNS)
+        for e in entries:
+            writer.writerow([_csv_cell(v) for v in _entry_dict(e).values()])
+    response["Content-Disposition"] = (
+        f'attachment; filename="audit-trail-{stamp}.{export_format}"'
+    )
+    return response
+
+
+@login_required
+@require_GET
+def api_docs(request):
+    """The OpenAPI schema as a server-rendered page (no CDN, no inline scripts: strict CSP)."""
+    return render(
+        request,
+        "core/api_docs.html",
+        {
+            "doc": api_documentation(),
+            "schema_url": reverse("api-schema"),
+        },
+    )
+
+
+def csrf_failure(request, reason=""):
+    """A form post without a valid CSRF token: say what to do, in the user's language."""
+    request._wijkregie_refusal_reason = f"csrf: {reason}"[:200]
+    return render(request, "403_csrf.html", status=403)
 
 
 @require_GET
@@ -19,3 +207,7 @@ def health(request):
         return JsonResponse({"status": "ok"})
     except Exception:  # the operator needs a 503, not a traceback page
         return JsonResponse({"status": "database unavailable"}, status=503)
+
+
+# The 400/403/404/500 handlers are Django's own, rendering 400.html, 403.html, 404.html
+# and 500.html from core/templates; 400 and 500 render without a request context.

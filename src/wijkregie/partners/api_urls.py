@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from wijkregie.partners import api
 
 app_name = "partners_api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("organisations/", api.OrganisationListApi.as_view(), name="organisation_list"),
+    path(
+        "organisations/<int:pk>/", api.OrganisationDetailApi.as_view(), name="organisation_detail"
+    ),
+    path("memberships/", api.MembershipListApi.as_view(), name="membership_list"),
+    path("memberships/<int:pk>/", api.MembershipDetailApi.as_view(), name="membership_detail"),
+]

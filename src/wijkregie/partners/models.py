@@ -119,6 +119,11 @@ class Membership(BaseModel):
     work_phone = models.CharField(_("work phone"), max_length=40, blank=True)
     work_email = models.EmailField(_("work e-mail"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    is_service_account = models.BooleanField(
+        _("service account"),
+        default=False,
+        help_text=_("A system that uses an API token, not a person; left out of the directory."),
+    )
 
     class Meta:
         ordering = ["organisation__name", "user__last_name", "user__username"]

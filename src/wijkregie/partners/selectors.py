@@ -1,9 +1,41 @@
-"""Reads of organisations and people; `viewer_for` builds the Viewer every selector takes."""
+"""Reads of organisations and people; `viewer_for` builds the Viewer every selector takes.
 
-from django.db.models import Prefetch
+Who sees what:
+
+- organisations: every professional sees the active ones (no personal data); managers
+  (`partners.manage_partners`) also the inactive ones;
+- memberships (directory data: names, organisation, roles, mandate, work contact): colleagues
+  in the viewer's own organisations always; all active ones with `partners.view_directory`
+  or `partners.manage_partners`; ended memberships and service accounts only for managers;
+- data-sharing agreements: managers all; others those their organisations are party to;
+- API tokens: managers only.
+
+Single-object selectors raise `NotFound` for missing and forbidden alike.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.contrib.auth.models import Permission
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Grant, Viewer
-from wijkregie.partners.models import ApiToken, Membership, Role
+from wijkregie.core.exceptions import NotFound, PermissionDenied
+from wijkregie.partners.models import (
+    ApiToken,
+    DataCategory,
+    DataSharingAgreement,
+    Membership,
+    Organisation,
+    Role,
+)
+
+MANAGE_PARTNERS = "partners.manage_partners"
+VIEW_DIRECTORY = "partners.view_directory"
+# The apps whose permissions a role may grant.
+ASSIGNABLE_PERMISSION_APPS = ("core", "partners", "places", "residents", "reports")
 
 
 def _grants(memberships) -> tuple[Grant, ...]:
@@ -21,6 +53,8 @@ def _grants(memberships) -> tuple[Grant, ...]:
                 organisation_kind=m.organisation.kind,
                 permissions=perms,
                 mandate_level=m.mandate_level,
+                role_names=tuple(role.name for role in m.roles.all()),
+                may_decide_on=m.may_decide_on,
             )
         )
     return tuple(grants)
@@ -39,21 +73,28 @@ def viewer_for(
         .prefetch_related(
             Prefetch(
                 "roles",
-                queryset=Role.objects.prefetch_related("permissions__content_type"),
+                queryset=Role.objects.order_by("name").prefetch_related(
+                    "permissions__content_type"
+                ),
             )
         )
         .order_by("organisation__name")
     )
+    extra = {}
     if token is not None:
         memberships = memberships.filter(organisation_id=token.organisation_id)
         origin = "api"
+        # Services refuse a token's writes outside its own organisation.
+        extra["organisation_scope"] = token.organisation_id
     return Viewer(
         user_id=user.pk,
         label=user.get_username(),
         grants=_grants(memberships),
         origin=origin,
         request_id=request_id,
-        is_superuser=user.is_superuser,
+        # A token acts for its organisation with its roles there, never as a superuser.
+        is_superuser=user.is_superuser and token is None,
+        extra=extra,
     )
 
 
@@ -72,3 +113,221 @@ def viewer_for_request(request) -> Viewer:
     )
     request._wijkregie_viewer = viewer
     return viewer
+
+
+# --- permissions helpers ----------------------------------------------------------------
+
+
+def _may_read(viewer: Viewer) -> bool:
+    return viewer.is_superuser or not viewer.is_anonymous
+
+
+def may_manage_partners(viewer: Viewer) -> bool:
+    return viewer.is_superuser or viewer.has_perm(MANAGE_PARTNERS)
+
+
+def may_view_directory(viewer: Viewer) -> bool:
+    return may_manage_partners(viewer) or viewer.has_perm(VIEW_DIRECTORY)
+
+
+def assignable_permission_list() -> QuerySet[Permission]:
+    """Every permission a role may grant (the apps in ASSIGNABLE_PERMISSION_APPS)."""
+    return (
+        Permission.objects.filter(content_type__app_label__in=ASSIGNABLE_PERMISSION_APPS)
+        .select_related("content_type")
+        .order_by("content_type__app_label", "codename")
+    )
+
+
+# --- organisations -------------------------------------------------------------------
+
+
+def organisation_list(*, viewer: Viewer, include_inactive: bool = False) -> QuerySet[Organisation]:
+    if not _may_read(viewer):
+        return Organisation.objects.none()
+    qs = Organisation.objects.all()
+    if not (include_inactive and may_manage_partners(viewer)):
+        qs = qs.filter(is_active=True)
+    return qs.order_by("name")
+
+
+def organisation_get(*, viewer: Viewer, id: int) -> Organisation:
+    try:
+        return organisation_list(viewer=viewer, include_inactive=True).get(pk=id)
+    except (Organisation.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("Not found.")) from exc
+
+
+# --- memberships -------------------------------------------------------------------------
+
+
+def membership_list(
+    *,
+    viewer: Viewer,
+    organisation_id: int | None = None,
+    include_inactive: bool = False,
+    include_service_accounts: bool = False,
+) -> QuerySet[Membership]:
+    """The memberships the viewer may see, optionally of one organisation.
+
+    `include_inactive` and `include_service_accounts` are honoured for managers only.
+    """
+    if not _may_read(viewer):
+        return Membership.objects.none()
+    qs = Membership.objects.select_related("user", "organisation").prefetch_related(
+        Prefetch("roles", queryset=Role.objects.order_by("name"))
+    )
+    manager = may_manage_partners(viewer)
+    if not (manager or viewer.has_perm(VIEW_DIRECTORY)):
+        qs = qs.filter(organisation_id__in=viewer.organisation_ids)
+    if not (include_inactive and manager):
+        qs = qs.filter(is_active=True, organisation__is_active=True)
+    if not (include_service_accounts and manager):
+        qs = qs.filter(is_service_account=False)
+    if organisation_id is not None:
+        qs = qs.filter(organisation_id=organisation_id)
+    return qs.order_by(
+        "organisation__name", "user__last_name", "user__first_name", "user__username"
+    )
+
+
+def membership_get(*, viewer: Viewer, id: int) -> Membership:
+    try:
+        return membership_list(
+            viewer=viewer, include_inactive=True, include_service_accounts=True
+        ).get(pk=id)
+    except (Membership.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("Not found.")) from exc
+
+
+def directory(*, viewer: Viewer) -> list[Organisation]:
+    """The partner directory: active organisations, each with `.directory_members` (its
+    active people, with user and roles). Raises PermissionDenied without
+    `partners.view_directory` (or `partners.manage_partners`)."""
+    if not may_view_directory(viewer):
+        raise PermissionDenied(_("You are not allowed to see the partner directory."))
+    members = (
+        Membership.objects.filter(is_active=True, is_service_account=False)
+        .select_related("user")
+        .prefetch_related(Prefetch("roles", queryset=Role.objects.order_by("name")))
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+    return list(
+        Organisation.objects.filter(is_active=True)
+        .prefetch_related(Prefetch("memberships", queryset=members, to_attr="directory_members"))
+        .order_by("name")
+    )
+
+
+# --- roles --------------------------------------------------------------------------------
+
+
+def role_list(*, viewer: Viewer) -> QuerySet[Role]:
+    if not _may_read(viewer):
+        return Role.objects.none()
+    return Role.objects.prefetch_related(
+        Prefetch("permissions", queryset=Permission.objects.select_related("content_type"))
+    ).order_by("name")
+
+
+def role_get(*, viewer: Viewer, id: int) -> Role:
+    try:
+        return role_list(viewer=viewer).get(pk=id)
+    except (Role.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("Not found.")) from exc
+
+
+# --- data-sharing agreements -----------------------------------------------------------------
+
+
+def data_sharing_agreement_list(*, viewer: Viewer) -> QuerySet[DataSharingAgreement]:
+    if not _may_read(viewer):
+        return DataSharingAgreement.objects.none()
+    qs = DataSharingAgreement.objects.prefetch_related(
+        Prefetch("parties", queryset=Organisation.objects.order_by("name"))
+    )
+    if not may_manage_partners(viewer):
+        qs = qs.filter(
+            pk__in=DataSharingAgreement.objects.filter(parties__in=viewer.organisation_ids).values(
+                "pk"
+            )
+        )
+    return qs.order_by("title", "pk")
+
+
+def data_sharing_agreement_get(*, viewer: Viewer, id: int) -> DataSharingAgreement:
+    try:
+        return data_sharing_agreement_list(viewer=viewer).get(pk=id)
+    except (DataSharingAgreement.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("Not found.")) from exc
+
+
+def _valid_on(day: date) -> Q:
+    return Q(valid_from__lte=day) & (Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+
+
+def agreements_covering(
+    organisation_ids: Iterable[int], category: str, *, on: date | None = None
+) -> list[DataSharingAgreement]:
+    """The agreements valid on `on` (default: today) that have *all* `organisation_ids` as
+    parties and cover the data `category` (a `DataCategory` value).
+
+    A system-level fact, not filtered by a viewer: the residents app asks it, e.g.
+    `agreements_covering([viewer_org, landlord], DataCategory.RESIDENT_IDENTITY)`.
+    """
+    if category not in DataCategory.values:
+        raise ValueError(f"unknown data category {category!r}")
+    day = on or timezone.localdate()
+    ids = set(organisation_ids)
+    if not ids:
+        return []
+    qs = DataSharingAgreement.objects.filter(_valid_on(day))
+    for oid in ids:  # one join per party: every one of them must be a party
+        qs = qs.filter(parties=oid)
+    # Filtered in Python: JSON containment is not available on SQLite, and there are few
+    # agreements.
+    return [a for a in qs.distinct().order_by("title", "pk") if category in a.data_categories]
+
+
+def organisations_sharing_with(
+    organisation_id: int, category: str, *, on: date | None = None
+) -> frozenset[int]:
+    """The other organisations with which `organisation_id` shares `category` under an
+    agreement valid on `on` (default: today)."""
+    if category not in DataCategory.values:
+        raise ValueError(f"unknown data category {category!r}")
+    day = on or timezone.localdate()
+    result: set[int] = set()
+    agreements = DataSharingAgreement.objects.filter(_valid_on(day), parties=organisation_id)
+    for agreement in agreements.prefetch_related("parties").distinct():
+        if category in agreement.data_categories:
+            result.update(p.pk for p in agreement.parties.all())
+    result.discard(organisation_id)
+    return frozenset(result)
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def api_token_list(*, viewer: Viewer, organisation_id: int) -> QuerySet[ApiToken]:
+    """The tokens of an organisation, newest first; for managers only (PermissionDenied)."""
+    if not may_manage_partners(viewer):
+        raise PermissionDenied(_("You are not allowed to manage partners."))
+    scope = viewer.extra.get("organisation_scope")
+    if scope is not None and scope != organisation_id:
+        raise PermissionDenied(_("This API token acts for its own organisation only."))
+    return (
+        ApiToken.objects.filter(organisation_id=organisation_id)
+        .select_related("user", "organisation")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def api_token_get(*, viewer: Viewer, id: int) -> ApiToken:
+    token = ApiToken.objects.filter(pk=id).values_list("organisation_id", flat=True).first()
+    if token is None or not may_manage_partners(viewer):
+        raise NotFound(_("Not found."))
+    try:
+        return api_token_list(viewer=viewer, organisation_id=token).get(pk=id)
+    except PermissionDenied as exc:
+        raise NotFound(_("Not found.")) from exc

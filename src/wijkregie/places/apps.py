@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from wijkregie.core.navigation import register
 
 
 class PlacesConfig(AppConfig):
     name = "wijkregie.places"
     label = "places"
+    verbose_name = _("Places")
+
+    def ready(self):
+        register(_("Buildings"), "places:building_list", "places.view_building", order=20)

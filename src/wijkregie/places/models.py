@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wijkregie.core.access import Viewer
 from wijkregie.core.models import BaseModel
 from wijkregie.partners.models import Membership, Organisation
 
@@ -40,6 +41,27 @@ class Neighbourhood(BaseModel):
         return f"{self.name} ({self.municipality})"
 
 
+class BuildingQuerySet(models.QuerySet):
+    def visible_to(self, viewer: Viewer) -> "BuildingQuerySet":
+        """Buildings the viewer may see: those of an organisation where the viewer holds
+        `places.view_building`, as owner or as partner (an active `BuildingContact`).
+
+        The one place this rule lives (docs/development.md, need-to-know); every building
+        and unit selector starts from it.
+        """
+        if viewer.is_superuser:
+            return self.all()
+        organisation_ids = viewer.organisations_with("places.view_building")
+        if not organisation_ids:
+            return self.none()
+        partner = BuildingContact.objects.filter(
+            building_id=models.OuterRef("pk"),
+            membership__organisation_id__in=organisation_ids,
+            membership__is_active=True,
+        )
+        return self.filter(models.Q(owner_id__in=organisation_ids) | models.Exists(partner))
+
+
 class Building(BaseModel):
     name = models.CharField(_("name"), max_length=200)
     owner = models.ForeignKey(
@@ -72,6 +94,8 @@ class Building(BaseModel):
         _("public code"), max_length=20, unique=True, default=new_public_code, editable=False
     )
 
+    objects = BuildingQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("building")
@@ -81,6 +105,14 @@ class Building(BaseModel):
 
     def __str__(self):
         return self.name
+
+
+class UnitQuerySet(models.QuerySet):
+    def visible_to(self, viewer: Viewer) -> "UnitQuerySet":
+        """Units of the buildings the viewer may see (`BuildingQuerySet.visible_to`)."""
+        if viewer.is_superuser:
+            return self.all()
+        return self.filter(building__in=Building.objects.visible_to(viewer))
 
 
 class Unit(BaseModel):
@@ -107,6 +139,8 @@ class Unit(BaseModel):
         _("floor"), validators=[MinValueValidator(MIN_FLOOR), MaxValueValidator(MAX_FLOOR)]
     )
     entrance = models.CharField(_("entrance"), max_length=10, blank=True)
+
+    objects = UnitQuerySet.as_manager()
 
     class Meta:
         ordering = ["building", "entrance", "floor", "house_number", "house_letter"]

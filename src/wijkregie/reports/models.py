@@ -1,0 +1,562 @@
+"""Incident reports by residents and professionals, their routing, history and follow-up.
+
+The reporter's identity lives in its own table (`ReporterIdentity`) that no `Report`
+queryset reaches: there is no reverse accessor from `Report`, so `select_related`,
+`prefetch_related`, serializers and exports of reports cannot carry it by accident
+(BRIEF 2). Reads go through `selectors.reporter_identity_get` only. See docs/reports.md.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from wijkregie.core.models import BaseModel
+from wijkregie.partners.models import Membership, Organisation
+from wijkregie.places.models import MAX_FLOOR, MIN_FLOOR, Building, CommonArea, Neighbourhood, Unit
+from wijkregie.reports.workflows import ReportStatus
+
+# Tracking codes and passphrases use an alphabet without look-alikes (0/O, 1/I/L), so a
+# resident can copy them from paper or read them out over the phone.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TRACKING_CODE_LENGTH = 10
+DESCRIPTION_MAX_LENGTH = 5000
+MESSAGE_MAX_LENGTH = 5000
+MAX_PHOTOS_PER_REPORT = 5
+
+
+def new_tracking_code() -> str:
+    """10 characters from 31: about 8 * 10^14 codes, unguessable by probing."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(TRACKING_CODE_LENGTH))
+
+
+def normalise_code(value: str) -> str:
+    """What a resident types, as stored: upper case, without spaces and dashes."""
+    return "".join(ch for ch in (value or "").upper() if ch.isalnum())
+
+
+def _translated(texts: dict, language: str | None) -> str:
+    language = (language or get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    for lang in (language, settings.LANGUAGE_CODE, "en"):
+        if texts.get(lang):
+            return texts[lang]
+    return next((t for t in texts.values() if t), "")
+
+
+class Category(BaseModel):
+    """What a report is about; a shallow tree (e.g. vandalism → lift).
+
+    Names and hints are stored per language ({"nl": …, "en": …, …}) so that an
+    administrator can add the languages spoken in a building without a release.
+    """
+
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    name = models.JSONField(_("name per language"), default=dict)
+    resident_hint = models.JSONField(
+        _("hint for residents per language"),
+        default=dict,
+        blank=True,
+        help_text=_("One or two sentences in plain language (B1)."),
+    )
+    default_organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("default receiving organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: the owner of the building receives the report."),
+    )
+    response_target_days = models.PositiveSmallIntegerField(
+        _("response target (working days)"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    is_urgent = models.BooleanField(
+        _("urgent"),
+        default=False,
+        help_text=_("The form first tells the resident to call 112; intake is e-mailed at once."),
+    )
+    is_contact_request = models.BooleanField(
+        _("contact request"),
+        default=False,
+        help_text=_("A request to get in touch, without an incident."),
+    )
+    retention_days = models.PositiveIntegerField(
+        _("retention after closing (days)"), default=5 * 365
+    )
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    class Meta:
+        ordering = ["order", "slug"]
+        verbose_name = _("report category")
+        verbose_name_plural = _("report categories")
+
+    def __str__(self):
+        return self.name_in(None) or self.slug
+
+    def name_in(self, language: str | None = None) -> str:
+        """The name in `language` (default: the active one), else Dutch, else English."""
+        return _translated(self.name or {}, language) or self.slug
+
+    def hint_in(self, language: str | None = None) -> str:
+        return _translated(self.resident_hint or {}, language)
+
+
+class RoutingRule(BaseModel):
+    """Who receives reports of a category in a building or neighbourhood.
+
+    The most specific rule wins: building, then neighbourhood, then the category's default
+    organisation, then the building's owner (`services.report_route`).
+    """
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="routing"
+    )
+    building = models.ForeignKey(
+        Building,
+        verbose_name=_("building"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        verbose_name=_("neighbourhood"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("receiving organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(building__isnull=False) & Q(neighbourhood__isnull=True))
+                | (Q(building__isnull=True) & Q(neighbourhood__isnull=False)),
+                name="routing_rule_one_place",
+                violation_error_message=_("Choose a building or a neighbourhood, not both."),
+            ),
+            models.UniqueConstraint(
+                fields=["category", "building"],
+                condition=Q(building__isnull=False),
+                name="routing_rule_building_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["category", "neighbourhood"],
+                condition=Q(neighbourhood__isnull=False),
+                name="routing_rule_neighbourhood_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.category} @ {self.building or self.neighbourhood} → {self.organisation}"
+
+
+class LocationKind(models.TextChoices):
+    OWN_UNIT = "own_unit", _("In or at my own home")
+    OTHER_UNIT = "other_unit", _("In or at another home")
+    COMMON_AREA = "common_area", _("In a shared space")
+    OUTSIDE = "outside", _("Outside, around the building")
+    NOT_APPLICABLE = "not_applicable", _("Not at one place")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    PHONE = "phone", _("Phone")
+    VISIT = "visit", _("Visit")
+    EVENING = "evening", _("Residents' evening")
+    CHAT = "chat", _("Chat")
+    PROFESSIONAL_OBSERVATION = "professional_observation", _("Observed by a professional")
+    OPEN311 = "open311", _("Reporting app (Open311)")
+    DOOR = "door", _("At the door")
+
+
+# Channels a professional may record when logging what they saw or heard.
+OBSERVATION_CHANNELS = (
+    Channel.PROFESSIONAL_OBSERVATION,
+    Channel.PHONE,
+    Channel.VISIT,
+    Channel.EVENING,
+    Channel.DOOR,
+    Channel.CHAT,
+)
+
+
+class ContactMode(models.TextChoices):
+    # No contact data at all; follow-up with tracking code and passphrase only.
+    ANONYMOUS = "anonymous", _("Anonymous")
+    # Name and e-mail/phone seen only by the receiving organisation's intake staff.
+    SHIELDED = "shielded", _("Shielded")
+    # As shielded, and the reporter agrees that the identity goes along on forwarding.
+    OPEN = "open", _("Open")
+
+
+class Lateness(models.TextChoices):
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+    VERY_LATE = "very_late", _("Very late")
+
+
+class ReportQuerySet(models.QuerySet):
+    def received_by(self, organisation_ids):
+        return self.filter(receiving_organisation_id__in=organisation_ids)
+
+
+class Report(BaseModel):
+    """One report (melding). Holds no personal data of the reporter: see ReporterIdentity."""
+
+    tracking_code = models.CharField(
+        _("tracking code"),
+        max_length=16,
+        unique=True,
+        default=new_tracking_code,
+        editable=False,
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="reports"
+    )
+    building = models.ForeignKey(
+        Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="reports"
+    )
+    location_kind = models.CharField(
+        _("where"),
+        max_length=20,
+        choices=LocationKind.choices,
+        default=LocationKind.NOT_APPLICABLE,
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("home"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    floor = models.SmallIntegerField(
+        _("floor"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_FLOOR), MaxValueValidator(MAX_FLOOR)],
+    )
+    entrance = models.CharField(_("entrance"), max_length=10, blank=True)
+    common_area = models.ForeignKey(
+        CommonArea,
+        verbose_name=_("shared space"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    occurred_at = models.DateTimeField(_("when it happened"), null=True, blank=True)
+    occurred_when = models.CharField(_("when it happened (in words)"), max_length=200, blank=True)
+    description = models.TextField(_("what happened"), max_length=DESCRIPTION_MAX_LENGTH)
+    channel = models.CharField(_("channel"), max_length=32, choices=Channel.choices)
+    contact_mode = models.CharField(
+        _("contact"), max_length=16, choices=ContactMode.choices, default=ContactMode.ANONYMOUS
+    )
+    receiving_organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("receiving organisation"),
+        on_delete=models.PROTECT,
+        related_name="received_reports",
+    )
+    # Denormalised from the latest ReportStatusChange; only services write it.
+    status = models.CharField(
+        _("status"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.RECEIVED
+    )
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    due_at = models.DateTimeField(_("response due"))
+    very_late_at = models.DateTimeField(_("very late from"))
+    # Stored so the queue filter is an index lookup; see services.report_lateness_refresh.
+    lateness = models.CharField(
+        _("lateness"), max_length=16, choices=Lateness.choices, default=Lateness.ON_TIME
+    )
+    # "Reporter 3 of this building": stable per reporter identity per building.
+    reporter_pseudonym_number = models.PositiveIntegerField(
+        _("reporter number in the building"), null=True, blank=True
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_by_membership = models.ForeignKey(
+        Membership,
+        verbose_name=_("logged by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The cases app links a report to a case later; until then a reference only.
+    linked_case_ref = models.CharField(_("case"), max_length=64, blank=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        permissions = [
+            ("receive_reports", "Can receive and triage reports"),
+            ("view_reporter_identity", "Can view reporters' identity"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["receiving_organisation", "status", "-created_at"],
+                name="report_queue_idx",
+            ),
+            models.Index(fields=["building", "-created_at"], name="report_building_idx"),
+            models.Index(fields=["receiving_organisation", "lateness"], name="report_lateness_idx"),
+            models.Index(fields=["receiving_organisation", "-created_at"], name="report_org_idx"),
+            models.Index(fields=["status", "due_at"], name="report_due_idx"),
+            models.Index(fields=["closed_at"], name="report_closed_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.tracking_code}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class ReporterPseudonym(models.Model):
+    """The ordinal of a reporter in a building ("reporter 3 of this building").
+
+    Keyed by the reporter key (an HMAC of the normalised e-mail address or phone number),
+    never by the contact data itself, so repeat reports of one person get one number.
+    """
+
+    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="+")
+    reporter_key = models.CharField(max_length=64)
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building", "reporter_key"], name="reporter_pseudonym_key_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["building", "number"], name="reporter_pseudonym_number_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"reporter {self.number} of building {self.building_id}"
+
+
+class ReporterIdentity(BaseModel):
+    """Who made a report: personal data, shielded (BRIEF 2).
+
+    Visible only to intake staff (`reports.view_reporter_identity`) of the organisation
+    currently receiving the report, and only while `visible_to_organisation` is that
+    organisation: forwarding moves it along only when the reporter consented.
+    `related_name="+"`: there is deliberately no `report.reporteridentity`.
+    """
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    phone = models.CharField(_("phone number"), max_length=40, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="nl")
+    passphrase_hash = models.CharField(max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    consent_to_forward = models.BooleanField(
+        _("may be passed on when the report is forwarded"), default=False
+    )
+    visible_to_organisation = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reporter_key = models.CharField(max_length=64, blank=True)
+    contact_erased_at = models.DateTimeField(_("contact data erased at"), null=True, blank=True)
+
+    # The fields that are personal data, in the order pages show them.
+    IDENTITY_FIELDS = ("name", "email", "phone", "ip_address")
+
+    class Meta:
+        verbose_name = _("reporter identity")
+        verbose_name_plural = _("reporter identities")
+
+    def __str__(self):
+        return f"reporter of report {self.report_id}"
+
+    @property
+    def has_email(self) -> bool:
+        return bool(self.email) and self.contact_erased_at is None
+
+
+def report_photo_path(instance, filename) -> str:
+    # Unguessable names: photos are served only through a view that checks access.
+    return f"reports/photos/{secrets.token_hex(16)}{filename[filename.rfind('.') :]}"
+
+
+class ReportPhoto(BaseModel):
+    """A photo, already checked, re-encoded and stripped of metadata (reports/photos.py)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("file"), upload_to=report_photo_path, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=40)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by_reporter = models.BooleanField(_("added by the reporter"), default=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self):
+        return f"photo {self.pk} of report {self.report_id}"
+
+
+class StatusChangeQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Report history is append-only.")
+
+
+class ReportStatusChange(models.Model):
+    """One step in a report's history; append-only (Signalen: "do not edit history")."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=ReportStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=ReportStatus.choices)
+    internal_note = models.TextField(_("internal note"), max_length=5000, blank=True)
+    resident_text = models.TextField(_("text for the reporter"), max_length=2000)
+    reason = models.TextField(_("reason"), max_length=2000, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("by"), max_length=200, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    to_organisation = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("time"), editable=False)
+
+    objects = StatusChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        indexes = [models.Index(fields=["report", "created_at"], name="report_status_hist_idx")]
+
+    def __str__(self):
+        return f"{self.report_id}: {self.from_status} → {self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Report history is append-only.")
+        super().save(*args, **kwargs)
+
+
+class ReportEventType(models.TextChoices):
+    CATEGORY_CHANGED = "category_changed", _("Category changed")
+    FORWARDED = "forwarded", _("Forwarded")
+    MESSAGE_TO_REPORTER = "message_to_reporter", _("Question to the reporter")
+    MESSAGE_FROM_REPORTER = "message_from_reporter", _("Message from the reporter")
+    PHOTO_ADDED = "photo_added", _("Photo added")
+    CONTACT_UPDATED = "contact_updated", _("Reporter's contact details changed")
+    CONTACT_ERASED = "contact_erased", _("Reporter's contact details erased")
+
+
+class ReportEvent(models.Model):
+    """A timeline entry that is not a status change (Saleor OrderEvent); see events.py.
+
+    `parameters` never holds the reporter's identity.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=32, choices=ReportEventType.choices)
+    parameters = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["report", "created_at"], name="report_event_idx")]
+
+    def __str__(self):
+        return f"{self.report_id}: {self.type}"
+
+
+class MessageDirection(models.TextChoices):
+    TO_REPORTER = "to_reporter", _("To the reporter")
+    FROM_REPORTER = "from_reporter", _("From the reporter")
+
+
+class ReportMessage(models.Model):
+    """The private thread between the reporter and intake (anonymous-safe)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(_("direction"), max_length=16, choices=MessageDirection.choices)
+    body = models.TextField(_("message"), max_length=MESSAGE_MAX_LENGTH)
+    author_membership = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent at"), editable=False)
+    read_by_reporter_at = models.DateTimeField(null=True, blank=True)
+    read_by_intake_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["report", "created_at"], name="report_message_idx")]
+
+    def __str__(self):
+        return f"{self.report_id}: {self.direction}"
+
+
+class ReportIdempotencyKey(models.Model):
+    """A client's key for one submission: a retry with the same key returns that report."""
+
+    key = models.CharField(max_length=100, unique=True)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.key

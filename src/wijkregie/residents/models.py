@@ -1,5 +1,6 @@
 """Residents, their occupancies and the history of contact with them. Personal data: audited."""
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -7,11 +8,17 @@ from django.utils.translation import gettext_lazy as _
 from wijkregie.core.models import BaseModel
 from wijkregie.partners.models import Membership, Organisation
 from wijkregie.places.models import Unit
+from wijkregie.residents.languages import validate_language_code
 
 # Fields by data category: a selector returns only the categories the viewer may see.
 IDENTITY_FIELDS = ("given_name", "family_name", "preferred_language")
 CONTACT_FIELDS = ("email", "phone")
 CONSENT_FIELDS = ("consent_newsletter_email", "consent_chat", "consent_share_with_partners")
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9 ()./-]{6,40}$",
+    _("Enter a phone number of digits, spaces and + ( ) - . / only."),
+)
 
 
 class Resident(BaseModel):
@@ -29,8 +36,16 @@ class Resident(BaseModel):
     given_name = models.CharField(_("given name"), max_length=100)
     family_name = models.CharField(_("family name"), max_length=150)
     email = models.EmailField(_("e-mail address"), blank=True)
-    phone = models.CharField(_("phone number"), max_length=40, blank=True)
-    preferred_language = models.CharField(_("preferred language"), max_length=8, default="nl")
+    phone = models.CharField(
+        _("phone number"), max_length=40, blank=True, validators=[phone_validator]
+    )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        default="nl",
+        validators=[validate_language_code],
+        help_text=_("ISO 639-1 code, e.g. nl, tr, ar."),
+    )
     consent_newsletter_email = models.BooleanField(_("newsletter by e-mail"), default=False)
     consent_chat = models.BooleanField(_("building chat"), default=False)
     consent_share_with_partners = models.BooleanField(
@@ -48,6 +63,11 @@ class Resident(BaseModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["landlord", "external_id"], name="resident_external_id_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["landlord", "family_name", "given_name"], name="resident_landlord_name_idx"
             )
         ]
 
@@ -87,6 +107,13 @@ class Occupancy(BaseModel):
         ]
         indexes = [models.Index(fields=["unit", "end_date"], name="occupancy_unit_idx")]
 
+    def __str__(self):
+        return f"{self.resident_id} @ {self.unit_id} ({self.kind})"
+
+    def is_current_on(self, day) -> bool:
+        """Current means: not ended before `day` (the rule the selectors use)."""
+        return self.end_date is None or self.end_date >= day
+
 
 class ContactChannel(models.TextChoices):
     VISIT = "visit", _("Visit")
@@ -116,3 +143,9 @@ class ContactMoment(BaseModel):
         ordering = ["-occurred_at"]
         verbose_name = _("contact moment")
         verbose_name_plural = _("contact history")
+        indexes = [
+            models.Index(fields=["resident", "-occurred_at"], name="contact_moment_resident_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"

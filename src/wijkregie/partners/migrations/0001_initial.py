@@ -107,6 +107,7 @@ class Migration(migrations.Migration):
                 ('work_phone', models.CharField(blank=True, max_length=40, verbose_name='work phone')),
                 ('work_email', models.EmailField(blank=True, max_length=254, verbose_name='work e-mail')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ('is_service_account', models.BooleanField(default=False, help_text='A system that uses an API token, not a person; left out of the directory.', verbose_name='service account')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
                 ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='partners.organisation')),
                 ('roles', models.ManyToManyField(blank=True, related_name='+', to='partners.role', verbose_name='roles')),

@@ -1,8 +1,45 @@
-from django.core.management.base import BaseCommand
+"""`manage.py demo`: builds the demo flat of the story, idempotently, through the services."""
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+from wijkregie.demo import partners, places, reports, residents
+
+
+def current_totp(secret: str) -> str:
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 class Command(BaseCommand):
-    help = "Builds the demo flat (idempotent)."
+    help = "Builds the demo flat: partners, personas, buildings, residents and reports."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet-logins", action="store_true", help="Do not print logins.")
 
     def handle(self, *args, **options):
-        self.stdout.write("The demo flat is built in wijkregie.demo.")
+        if not settings.DEMO_MODE:
+            raise CommandError(
+                "Refused: the demo data and its printed second-factor secrets are for demo "
+                "mode only (WIJKREGIE_DEMO_MODE=true, never in production)."
+            )
+        built = partners.build_partners()
+        places.build_places()
+        residents.build_residents()
+        reports.build_reports()
+        self.stdout.write(self.style.SUCCESS("The demo flat is ready."))
+        if options["quiet_logins"]:
+            return
+        self.stdout.write(
+            "Demo logins (password 'wijkregie-demo'; the second factor is a TOTP code from the "
+            "secret below, e.g. in an authenticator app, or the code printed now):"
+        )
+        for username, persona in sorted(built["personas"].items()):
+            secret = persona["totp_secret"]
+            self.stdout.write(
+                f"  {username:18} {persona['organisation']:32} secret {secret}  "
+                f"code now {current_totp(secret)}"
+            )

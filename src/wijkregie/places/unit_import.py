@@ -1,0 +1,770 @@
+"""The CSV unit import (BAG extract or housing-ERP export): every row checked, then all or
+nothing.
+
+The file
+  - UTF-8, with or without a byte-order mark (what "CSV UTF-8" in a spreadsheet program
+    writes). Other encodings are refused with a message saying how to save the file:
+    Windows-1252 would decode *any* bytes, so accepting it would turn a file in the wrong
+    encoding into wrong addresses instead of a clear error. Plain-ASCII files (the usual
+    BAG extract) are UTF-8 anyway.
+  - A header row naming the columns, in any order, case-insensitive; other columns are
+    ignored. Required: bag_id, postcode, house_number, floor, entrance; optional:
+    house_letter, house_number_addition. Separated by "," or ";" (what a Dutch Excel
+    writes) or a tab: the separator is the one that makes the header name the required
+    columns.
+  - bag_id: 16 digits, kept as text (leading zeros matter), may be empty. postcode as
+    1234AB (a space is allowed). floor: 0 is the ground floor, -1 the first basement, up
+    to the building's top storey. entrance: one of the building's entrances.
+
+Row numbers in the report are those a spreadsheet shows: the header is row 1.
+
+Nothing is half-imported: the rows are first checked (in chunks, reporting progress),
+then checked against the database and written in one transaction with bulk statements.
+A re-import updates units matched by BAG id, else by address, instead of adding them
+again. An empty BAG id in the file never erases a known one.
+"""
+
+import csv
+import io
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from wijkregie.core.access import Viewer, system_viewer
+from wijkregie.core.exceptions import ApplicationError
+from wijkregie.core.logging import log_event
+from wijkregie.core.models import ImportJob
+from wijkregie.places import selectors
+from wijkregie.places.models import MIN_FLOOR, Building, Unit
+
+REQUIRED_COLUMNS = ("bag_id", "postcode", "house_number", "floor", "entrance")
+OPTIONAL_COLUMNS = ("house_letter", "house_number_addition")
+COLUMNS = (
+    "bag_id",
+    "postcode",
+    "house_number",
+    "house_letter",
+    "house_number_addition",
+    "floor",
+    "entrance",
+)
+MAX_LENGTH = {
+    "bag_id": 16,
+    "postcode": 7,
+    "house_number": 5,
+    "house_letter": 1,
+    "house_number_addition": 4,
+    "floor": 3,
+    "entrance": 10,
+}
+DELIMITERS = (",", ";", "\t")
+CHUNK_ROWS = 2000  # rows checked between two progress updates
+MAX_REPORTED_ERRORS = 1000
+UPDATE_FIELDS = [
+    "bag_id",
+    "postcode",
+    "house_number",
+    "house_letter",
+    "house_number_addition",
+    "floor",
+    "entrance",
+    "updated_at",
+]
+
+BAG_ID_RE = re.compile(r"[0-9]{16}")
+DIGITS_RE = re.compile(r"[0-9]+")
+FLOOR_RE = re.compile(r"-?[0-9]+")
+POSTCODE_RE = re.compile(r"[1-9][0-9]{3}[A-Z]{2}")
+LETTER_RE = re.compile(r"[A-Z]")
+ADDITION_RE = re.compile(r"[A-Z0-9]{1,4}")
+
+Progress = Callable[[int, int], None]
+
+
+def too_large_message() -> str:
+    return _("The file is larger than the maximum of %(max)s.") % {
+        "max": filesizeformat(settings.WIJKREGIE_IMPORT_MAX_BYTES)
+    }
+
+
+def normalise_postcode(value: str) -> str:
+    return (value or "").replace(" ", "").upper()
+
+
+class UnitRow(NamedTuple):
+    row: int
+    bag_id: str | None
+    postcode: str
+    house_number: int
+    house_letter: str
+    house_number_addition: str
+    floor: int
+    entrance: str
+
+    @property
+    def address_key(self) -> tuple[str, int, str, str]:
+        return (self.postcode, self.house_number, self.house_letter, self.house_number_addition)
+
+
+def address_text(postcode: str, number: int, letter: str, addition: str) -> str:
+    return f"{postcode} {number}{letter}{'-' + addition if addition else ''}"
+
+
+@dataclass
+class UnitImportResult:
+    total_rows: int = 0
+    created: int = 0
+    updated: int = 0  # matched units whose fields changed
+    unchanged: int = 0
+    errors: list[dict] = field(default_factory=list)  # {"row", "column", "message"}
+    error_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+
+class _Report:
+    """Collects per-row errors; keeps the first MAX_REPORTED_ERRORS for the report."""
+
+    def __init__(self):
+        self.errors: list[dict] = []
+        self.count = 0
+
+    def add(self, row: int | None, column: str, message: str) -> None:
+        self.count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append({"row": row, "column": column, "message": str(message)})
+
+    def sorted(self) -> list[dict]:
+        order = {name: i for i, name in enumerate(COLUMNS)}
+        errors = sorted(self.errors, key=lambda e: (e["row"] or 0, order.get(e["column"], -1)))
+        hidden = self.count - len(errors)
+        if hidden:
+            errors.append(
+                {
+                    "row": None,
+                    "column": "",
+                    "message": _("%(count)s more errors are not shown.") % {"count": hidden},
+                }
+            )
+        return errors
+
+
+# --- Reading the file --------------------------------------------------------------------
+
+
+def _decode(content: bytes, report: _Report) -> str | None:
+    if not content.strip():
+        report.add(None, "", _("The file is empty."))
+        return None
+    if len(content) > settings.WIJKREGIE_IMPORT_MAX_BYTES:
+        report.add(None, "", too_large_message())
+        return None
+    message = _(
+        "The file is not encoded as UTF-8. Save it as “CSV UTF-8” in your spreadsheet "
+        "program and upload it again."
+    )
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in content[:4096]:
+        report.add(None, "", message)  # UTF-16, as some programs write "Unicode text"
+        return None
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        report.add(content[: exc.start].count(b"\n") + 1, "", message)
+        return None
+
+
+class Header(NamedTuple):
+    delimiter: str
+    positions: dict[str, int]  # column name -> index
+    width: int  # number of fields in the header
+
+
+def _first_line(text: str) -> str:
+    return text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
+
+
+def _header(text: str, report: _Report) -> Header | None:
+    """The delimiter and the position of each known column, from the first line."""
+    first_line = _first_line(text)
+    parsed = {
+        d: [name.strip().lower() for name in next(csv.reader([first_line], delimiter=d), [])]
+        for d in DELIMITERS
+    }
+    delimiter = next(
+        (d for d in DELIMITERS if set(REQUIRED_COLUMNS) <= set(parsed[d])),
+        max(DELIMITERS, key=lambda d: len(parsed[d])),
+    )
+    names = parsed[delimiter]
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        report.add(
+            1,
+            "",
+            _(
+                "Missing columns: %(missing)s. The first row must name the columns "
+                "%(expected)s, separated by commas or semicolons."
+            )
+            % {"missing": ", ".join(missing), "expected": ", ".join(COLUMNS)},
+        )
+        return None
+    duplicates = sorted({n for n in names if n in COLUMNS and names.count(n) > 1})
+    if duplicates:
+        report.add(
+            1,
+            "",
+            _("These columns appear more than once: %(columns)s.")
+            % {"columns": ", ".join(duplicates)},
+        )
+        return None
+    return Header(
+        delimiter, {name: names.index(name) for name in COLUMNS if name in names}, len(names)
+    )
+
+
+def _check_rows(
+    text: str,
+    header: Header,
+    building: Building,
+    report: _Report,
+    progress: Progress | None,
+) -> tuple[list[UnitRow], int]:
+    """Every row checked on its own and against the other rows of the file."""
+    records = []
+    reader = csv.reader(io.StringIO(text.lstrip("\r\n"), newline=""), delimiter=header.delimiter)
+    try:
+        next(reader)
+        for number, fields in enumerate(reader, start=2):
+            if any(f.strip() for f in fields):
+                records.append((number, fields))
+    except csv.Error as exc:
+        report.add(
+            reader.line_num,
+            "",
+            _("The file cannot be read as CSV from this row on: %(detail)s")
+            % {"detail": str(exc)[:200]},
+        )
+        return [], len(records)
+    total = len(records)
+    if total == 0:
+        report.add(None, "", _("The file has a header but no rows of units."))
+        return [], 0
+    if progress:
+        progress(0, total)
+
+    width = max(header.positions.values()) + 1
+    header_width = header.width
+    top_floor = building.floors - 1
+    entrances = list(building.entrances or [])
+    entrance_set = set(entrances)
+    entrances_text = ", ".join(entrances) or _("none")
+    get = {name: header.positions.get(name) for name in COLUMNS}
+    seen_bag: dict[str, int] = {}
+    seen_address: dict[tuple, int] = {}
+    rows: list[UnitRow] = []
+    add = report.add
+
+    for start in range(0, total, CHUNK_ROWS):
+        for number, fields in records[start : start + CHUNK_ROWS]:
+            if len(fields) < width or (
+                len(fields) > header_width and any(f.strip() for f in fields[header_width:])
+            ):
+                add(
+                    number,
+                    "",
+                    _("This row has %(found)s fields; the header has %(expected)s.")
+                    % {"found": len(fields), "expected": header_width},
+                )
+                continue
+            values = {name: (fields[i].strip() if i is not None else "") for name, i in get.items()}
+            bad = False
+            for name, value in values.items():
+                if len(value) > MAX_LENGTH[name]:
+                    add(
+                        number,
+                        name,
+                        ngettext(
+                            "Too long: at most %(max)s character, not %(length)s.",
+                            "Too long: at most %(max)s characters, not %(length)s.",
+                            MAX_LENGTH[name],
+                        )
+                        % {"max": MAX_LENGTH[name], "length": len(value)},
+                    )
+                    bad = True
+            if bad:
+                continue
+
+            bag_id = values["bag_id"] or None
+            if bag_id is not None and not BAG_ID_RE.fullmatch(bag_id):
+                bad = True
+                if DIGITS_RE.fullmatch(bag_id):
+                    add(
+                        number,
+                        "bag_id",
+                        _(
+                            "A BAG id has exactly 16 digits; “%(value)s” has %(count)s. Did a "
+                            "spreadsheet program remove leading zeros?"
+                        )
+                        % {"value": bag_id, "count": len(bag_id)},
+                    )
+                else:
+                    add(
+                        number,
+                        "bag_id",
+                        _("“%(value)s” is not a BAG id: a BAG id has exactly 16 digits.")
+                        % {"value": bag_id},
+                    )
+
+            postcode = normalise_postcode(values["postcode"])
+            if not postcode:
+                add(number, "postcode", _("A postcode is required."))
+                bad = True
+            elif not POSTCODE_RE.fullmatch(postcode):
+                add(
+                    number,
+                    "postcode",
+                    _("“%(value)s” is not a Dutch postcode such as 3521AB.")
+                    % {"value": values["postcode"]},
+                )
+                bad = True
+
+            raw_number = values["house_number"]
+            house_number = 0
+            if not raw_number:
+                add(number, "house_number", _("A house number is required."))
+                bad = True
+            elif not DIGITS_RE.fullmatch(raw_number):
+                add(
+                    number,
+                    "house_number",
+                    _(
+                        "“%(value)s” is not a house number: use digits only, and put letters "
+                        "in house_letter or house_number_addition."
+                    )
+                    % {"value": raw_number},
+                )
+                bad = True
+            else:
+                house_number = int(raw_number)
+                if not 1 <= house_number <= 99999:
+                    add(number, "house_number", _("A house number lies between 1 and 99999."))
+                    bad = True
+
+            letter = values["house_letter"].upper()
+            if letter and not LETTER_RE.fullmatch(letter):
+                add(
+                    number,
+                    "house_letter",
+                    _("“%(value)s” is not a house letter: use one letter from A to Z.")
+                    % {"value": values["house_letter"]},
+                )
+                bad = True
+            addition = values["house_number_addition"].upper()
+            if addition and not ADDITION_RE.fullmatch(addition):
+                add(
+                    number,
+                    "house_number_addition",
+                    _("“%(value)s” is not an addition: use letters and digits only.")
+                    % {"value": values["house_number_addition"]},
+                )
+                bad = True
+
+            raw_floor = values["floor"]
+            floor = 0
+            if not raw_floor:
+                add(number, "floor", _("A floor is required: 0 is the ground floor."))
+                bad = True
+            elif not FLOOR_RE.fullmatch(raw_floor):
+                add(
+                    number,
+                    "floor",
+                    _(
+                        "“%(value)s” is not a floor number: use 0 for the ground floor and "
+                        "-1 for the first basement."
+                    )
+                    % {"value": raw_floor},
+                )
+                bad = True
+            else:
+                floor = int(raw_floor)
+                if not MIN_FLOOR <= floor <= top_floor:
+                    add(
+                        number,
+                        "floor",
+                        _(
+                            "Floor %(floor)s is outside this building: its floors run from "
+                            "%(min)s to %(max)s."
+                        )
+                        % {"floor": floor, "min": MIN_FLOOR, "max": top_floor},
+                    )
+                    bad = True
+
+            entrance = values["entrance"]
+            if not entrance and entrances:
+                add(
+                    number,
+                    "entrance",
+                    _("An entrance is required: one of %(entrances)s.")
+                    % {"entrances": entrances_text},
+                )
+                bad = True
+            elif entrance and entrance not in entrance_set:
+                add(
+                    number,
+                    "entrance",
+                    _("“%(value)s” is not one of this building's entrances (%(entrances)s).")
+                    % {"value": entrance, "entrances": entrances_text},
+                )
+                bad = True
+
+            if bag_id is not None and not bad:
+                if (first := seen_bag.get(bag_id)) is not None:
+                    add(
+                        number,
+                        "bag_id",
+                        _("BAG id %(bag_id)s also appears in row %(row)s.")
+                        % {"bag_id": bag_id, "row": first},
+                    )
+                    bad = True
+                else:
+                    seen_bag[bag_id] = number
+            if bad:
+                continue
+            key = (postcode, house_number, letter, addition)
+            if (first := seen_address.get(key)) is not None:
+                add(
+                    number,
+                    "house_number",
+                    _("The address %(address)s also appears in row %(row)s.")
+                    % {"address": address_text(*key), "row": first},
+                )
+                continue
+            seen_address[key] = number
+            rows.append(
+                UnitRow(number, bag_id, postcode, house_number, letter, addition, floor, entrance)
+            )
+        if progress:
+            progress(min(start + CHUNK_ROWS, total), total)
+    return rows, total
+
+
+# --- Checking against the database and writing ----------------------------------------------
+
+
+def _chunks(items: list, size: int = 2000):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _write(
+    building: Building, rows: list[UnitRow], report: _Report, result: UnitImportResult
+) -> bool:
+    """Match rows to units, check what only the database knows, then write (or not).
+
+    Runs inside the import's transaction with the building row locked, so two imports
+    of one building cannot interleave.
+    """
+    existing = list(
+        Unit.objects.filter(building_id=building.pk).only(
+            "id",
+            "building_id",
+            "bag_id",
+            "postcode",
+            "house_number",
+            "house_letter",
+            "house_number_addition",
+            "floor",
+            "entrance",
+        )
+    )
+    by_bag = {u.bag_id: u for u in existing if u.bag_id}
+    by_address = {
+        (u.postcode, u.house_number, u.house_letter, u.house_number_addition): u for u in existing
+    }
+    bag_ids = [r.bag_id for r in rows if r.bag_id and r.bag_id not in by_bag]
+    elsewhere_bag: set[str] = set()
+    for chunk in _chunks(bag_ids):
+        elsewhere_bag.update(
+            Unit.objects.filter(bag_id__in=chunk)
+            .exclude(building_id=building.pk)
+            .values_list("bag_id", flat=True)
+        )
+    postcodes = sorted({r.postcode for r in rows})
+    elsewhere_address: set[tuple] = set()
+    for chunk in _chunks(postcodes, 500):
+        elsewhere_address.update(
+            Unit.objects.filter(postcode__in=chunk)
+            .exclude(building_id=building.pk)
+            .values_list("postcode", "house_number", "house_letter", "house_number_addition")
+        )
+
+    now = timezone.now()
+    matched: dict[int, int] = {}  # unit id -> row number
+    to_create: list[Unit] = []
+    to_update: list[Unit] = []
+    for r in rows:
+        key = r.address_key
+        if r.bag_id and r.bag_id in elsewhere_bag:
+            report.add(
+                r.row,
+                "bag_id",
+                _("BAG id %(bag_id)s belongs to a unit of another building.")
+                % {"bag_id": r.bag_id},
+            )
+            continue
+        if key in elsewhere_address:
+            report.add(
+                r.row,
+                "house_number",
+                _("The address %(address)s belongs to a unit of another building.")
+                % {"address": address_text(*key)},
+            )
+            continue
+        unit = by_bag.get(r.bag_id) if r.bag_id else None
+        holder = by_address.get(key)
+        if unit is None and holder is not None:
+            if r.bag_id and holder.bag_id and holder.bag_id != r.bag_id:
+                report.add(
+                    r.row,
+                    "bag_id",
+                    _(
+                        "The address %(address)s has BAG id %(known)s in this building, "
+                        "not %(bag_id)s."
+                    )
+                    % {"address": address_text(*key), "known": holder.bag_id, "bag_id": r.bag_id},
+                )
+                continue
+            unit = holder
+        elif unit is not None and holder is not None and holder.pk != unit.pk:
+            report.add(
+                r.row,
+                "house_number",
+                _("The address %(address)s belongs to another unit of this building.")
+                % {"address": address_text(*key)},
+            )
+            continue
+        if unit is None:
+            to_create.append(
+                Unit(
+                    building_id=building.pk,
+                    bag_id=r.bag_id,
+                    postcode=r.postcode,
+                    house_number=r.house_number,
+                    house_letter=r.house_letter,
+                    house_number_addition=r.house_number_addition,
+                    floor=r.floor,
+                    entrance=r.entrance,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            continue
+        if (first := matched.get(unit.pk)) is not None:
+            report.add(
+                r.row,
+                "",
+                _("This row describes the same unit as row %(row)s.") % {"row": first},
+            )
+            continue
+        matched[unit.pk] = r.row
+        new = (
+            r.bag_id or unit.bag_id,
+            r.postcode,
+            r.house_number,
+            r.house_letter,
+            r.house_number_addition,
+            r.floor,
+            r.entrance,
+        )
+        old = (
+            unit.bag_id,
+            unit.postcode,
+            unit.house_number,
+            unit.house_letter,
+            unit.house_number_addition,
+            unit.floor,
+            unit.entrance,
+        )
+        if new != old:
+            (
+                unit.bag_id,
+                unit.postcode,
+                unit.house_number,
+                unit.house_letter,
+                unit.house_number_addition,
+                unit.floor,
+                unit.entrance,
+            ) = new
+            unit.updated_at = now
+            to_update.append(unit)
+    if report.count:
+        return False
+    Unit.objects.bulk_create(to_create, batch_size=1000)
+    if to_update:
+        Unit.objects.bulk_update(to_update, UPDATE_FIELDS, batch_size=500)
+    result.created = len(to_create)
+    result.updated = len(to_update)
+    result.unchanged = len(rows) - result.created - result.updated
+    return True
+
+
+def _import(
+    building: Building,
+    content: bytes,
+    *,
+    progress: Progress | None = None,
+    on_success: Callable[[UnitImportResult], None] | None = None,
+) -> UnitImportResult:
+    """Check every row (outside any transaction, so progress is visible), then check
+    against the database and write in one transaction. Messages in the active language.
+    """
+    report = _Report()
+    result = UnitImportResult()
+    text = _decode(content, report)
+    header = _header(text, report) if text is not None else None
+    rows: list[UnitRow] = []
+    if header is not None:
+        rows, result.total_rows = _check_rows(text, header, building, report, progress)
+    if rows:
+        try:
+            with transaction.atomic():
+                Building.objects.select_for_update().filter(pk=building.pk).first()
+                if _write(building, rows, report, result) and on_success is not None:
+                    on_success(result)
+        except IntegrityError:
+            # A unit changed between the checks and the write (another import, an edit).
+            report.add(
+                None,
+                "",
+                _(
+                    "The units of this building changed during the import. Nothing was "
+                    "imported; please upload the file again."
+                ),
+            )
+    result.errors = report.sorted()
+    result.error_count = report.count
+    if not result.ok:
+        result.created = result.updated = result.unchanged = 0
+    return result
+
+
+# --- Interfaces ------------------------------------------------------------------------------
+
+
+def units_import(
+    *, actor: Viewer, building_id: int, content: bytes, language: str = "nl"
+) -> UnitImportResult:
+    """Import units from CSV bytes now, in this process (commands, the demo).
+
+    Needs `places.import_units` in the building's owner organisation. Returns the
+    result; when `result.ok` is false, `result.errors` says per row what is wrong (in
+    `language`) and nothing was changed.
+    """
+    building = selectors.building_get_for_change(
+        viewer=actor, id=building_id, permission=selectors.IMPORT_UNITS
+    )
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ApplicationError(_("Unknown language code: %(code)s.") % {"code": str(language)[:8]})
+    with translation.override(language):
+        result = _import(building, content)
+    _log(actor, building, result)
+    return result
+
+
+def units_import_run(*, job_id: int) -> str:
+    """Run a queued unit import job (called by `units_import_task`); returns its status.
+
+    Claims the job (queued → running) so a retried task does nothing twice. Progress
+    (`total_rows`, `processed_rows`) is committed while rows are checked; the units, the
+    counts and status "succeeded" are committed together, or the job ends "failed" with
+    its per-row `errors` and no unit changed. The permission was checked when the job was
+    started (`units_import_start`).
+    """
+    claimed = ImportJob.objects.filter(
+        pk=job_id, kind=ImportJob.Kind.UNITS, status=ImportJob.Status.QUEUED
+    ).update(status=ImportJob.Status.RUNNING, updated_at=timezone.now())
+    if not claimed:
+        return "skipped"
+    job = ImportJob.objects.get(pk=job_id)
+    jobs = ImportJob.objects.filter(pk=job_id)
+
+    def progress(done: int, total: int) -> None:
+        jobs.update(total_rows=total, processed_rows=done, updated_at=timezone.now())
+
+    def succeeded(result: UnitImportResult) -> None:
+        jobs.update(
+            status=ImportJob.Status.SUCCEEDED,
+            total_rows=result.total_rows,
+            processed_rows=result.total_rows,
+            created_count=result.created,
+            updated_count=result.updated,
+            errors=[],
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+
+    try:
+        with translation.override(job.language):
+            building = Building.objects.filter(pk=job.target_id).first()
+            if building is None:
+                result = UnitImportResult(
+                    errors=[{"row": None, "column": "", "message": _("The building is gone.")}],
+                    error_count=1,
+                )
+            else:
+                result = _import(
+                    building, bytes(job.content), progress=progress, on_success=succeeded
+                )
+            if not result.ok:
+                jobs.update(
+                    status=ImportJob.Status.FAILED,
+                    total_rows=result.total_rows,
+                    errors=result.errors,
+                    finished_at=timezone.now(),
+                    updated_at=timezone.now(),
+                )
+    except Exception:
+        with translation.override(job.language):
+            message = _(
+                "The import stopped because of an unexpected error. Nothing was imported. "
+                "Please try again later."
+            )
+        jobs.update(
+            status=ImportJob.Status.FAILED,
+            errors=[{"row": None, "column": "", "message": message}],
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        log_event(
+            "import_failed", object=f"core.importjob:{job_id}", result="error", level=logging.ERROR
+        )
+        raise
+    viewer = system_viewer(label=f"import job {job_id}", origin="task")
+    _log(viewer, building, result, job_id=job_id)
+    return ImportJob.Status.SUCCEEDED if result.ok else ImportJob.Status.FAILED
+
+
+def _log(viewer: Viewer, building: Building | None, result: UnitImportResult, **extra) -> None:
+    log_event(
+        "units_import",
+        actor=viewer.label,
+        action="import",
+        object=f"places.building:{building.pk if building else ''}",
+        result="imported" if result.ok else "rejected",
+        origin=viewer.origin,
+        rows=result.total_rows,
+        created=result.created,
+        updated=result.updated,
+        errors=result.error_count,
+        **extra,
+    )

@@ -1,0 +1,463 @@
+"""Every read of reports that crosses a permission boundary. Contracts in docs/reports.md.
+
+Professionals see the reports their organisation currently receives, as intake
+(`reports.receive_reports`). The reporter's identity is read in one place only,
+`reporter_identity_get`, which checks the stricter rule and audits every view; no other
+selector touches `ReporterIdentity` (the public status reads only whether an e-mail
+address is on file).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from wijkregie.core.access import Viewer
+from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.exceptions import NotFound
+from wijkregie.partners.models import Organisation
+from wijkregie.reports.models import (
+    Category,
+    Channel,
+    Lateness,
+    MessageDirection,
+    Report,
+    ReporterIdentity,
+    ReportEvent,
+    ReportEventType,
+    ReportMessage,
+    ReportPhoto,
+    ReportStatusChange,
+)
+from wijkregie.reports.passphrases import report_passphrase_check
+from wijkregie.reports.predicates import (
+    intake_organisation_ids,
+    is_intake_for_report,
+    may_view_reporter_identity,
+)
+from wijkregie.reports.workflows import ALLOWED_TRANSITIONS, MAX_REOPENS, ReportStatus
+
+IDENTITY_OBJECT = "reports.reporteridentity"
+QUEUE_FILTERS = ("building", "category", "status", "channel", "lateness", "organisation")
+MAX_PAGE_SIZE = 200
+
+
+def _as_id(value) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise NotFound(_("Not found.")) from None
+    if number < 1 or number > 2**63 - 1:
+        raise NotFound(_("Not found."))
+    return number
+
+
+def _context(report: Report) -> AuditContext:
+    return AuditContext(type="reports.report", id=str(report.pk), label=f"report {report.pk}")
+
+
+# --- Queue and single reports ----------------------------------------------------------------
+
+
+def report_visible_queryset(viewer: Viewer) -> QuerySet[Report]:
+    """Reports whose receiving organisation the viewer is intake for."""
+    organisation_ids = intake_organisation_ids(viewer)
+    if organisation_ids is None:
+        return Report.objects.all()
+    if not organisation_ids:
+        return Report.objects.none()
+    return Report.objects.received_by(organisation_ids)
+
+
+def _clean_filters(filters: dict | None) -> dict:
+    """Known filters with usable values; anything else is ignored (a bad value filters to
+    nothing rather than failing)."""
+    cleaned = {}
+    for name in QUEUE_FILTERS:
+        value = (filters or {}).get(name)
+        if value in (None, "", []):
+            continue
+        cleaned[name] = value
+    return cleaned
+
+
+def report_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Report]:
+    """The queue as a queryset, newest first. Never joins the reporter's identity."""
+    qs = report_visible_queryset(viewer)
+    f = _clean_filters(filters)
+    for name in ("building", "category", "organisation"):
+        if name in f:
+            try:
+                value = int(f[name])
+            except (TypeError, ValueError):
+                return qs.none()
+            column = "receiving_organisation_id" if name == "organisation" else f"{name}_id"
+            qs = qs.filter(**{column: value})
+    for name, choices in (
+        ("status", ReportStatus.values),
+        ("channel", Channel.values),
+        ("lateness", Lateness.values),
+    ):
+        if name in f:
+            values = f[name] if isinstance(f[name], list | tuple) else [f[name]]
+            if not set(values) <= set(choices):
+                return qs.none()
+            qs = qs.filter(**{f"{name}__in": values})
+    return qs.select_related(
+        "category", "building", "unit", "common_area", "receiving_organisation"
+    ).order_by("-created_at", "-pk")
+
+
+def report_queue(
+    *, viewer: Viewer, filters: dict | None = None, page: int = 1, page_size: int = 25
+) -> Page:
+    """One page of the queue: two queries (count and page) whatever the page size."""
+    try:
+        page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    except (TypeError, ValueError):
+        page_size = 25
+    paginator = Paginator(report_list(viewer=viewer, filters=filters), page_size)
+    return paginator.get_page(page)
+
+
+def report_get(*, viewer: Viewer, id) -> Report:
+    """One report for intake; `NotFound` for missing and forbidden alike."""
+    report = (
+        Report.objects.select_related(
+            "category",
+            "building",
+            "unit",
+            "common_area",
+            "receiving_organisation",
+            "created_by_membership__organisation",
+        )
+        .filter(pk=_as_id(id))
+        .first()
+    )
+    if report is None or not is_intake_for_report(viewer, report):
+        raise NotFound(_("Not found."))
+    return report
+
+
+def report_allowed_transitions(*, report: Report) -> list[str]:
+    """The statuses `report_status_change` would accept now (forwarding excluded)."""
+    allowed = []
+    for status in ReportStatus.values:
+        if status not in ALLOWED_TRANSITIONS[report.status] or status == ReportStatus.FORWARDED:
+            continue
+        if (
+            report.status == ReportStatus.RESOLVED
+            and status == ReportStatus.IN_TRIAGE
+            and report.reopen_count >= MAX_REOPENS
+        ):
+            continue
+        allowed.append(status)
+    return allowed
+
+
+def report_can_forward(*, report: Report) -> bool:
+    return ReportStatus.FORWARDED in ALLOWED_TRANSITIONS[report.status]
+
+
+def report_forward_targets(*, viewer: Viewer, report: Report) -> QuerySet[Organisation]:
+    """Active organisations a report can be forwarded to (all but the current one)."""
+    if not is_intake_for_report(viewer, report):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(is_active=True).exclude(pk=report.receiving_organisation_id)
+
+
+# --- Timeline, thread, photos ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # "status", a ReportEventType value
+    title: str
+    resident_text: str = ""
+    internal_note: str = ""
+    reason: str = ""
+    actor_label: str = ""
+    organisation_name: str = ""
+    details: dict = field(default_factory=dict)
+
+
+def report_timeline(*, viewer: Viewer, report_id) -> list[TimelineEntry]:
+    """Status changes and other events, oldest first (three queries)."""
+    report = report_get(viewer=viewer, id=report_id)
+    statuses = ReportStatusChange.objects.filter(report=report).select_related(
+        "organisation", "to_organisation"
+    )
+    events = ReportEvent.objects.filter(report=report).select_related("organisation")
+    entries = []
+    for change in statuses:
+        title = ReportStatus(change.to_status).label
+        if change.to_organisation_id:
+            title = _("Forwarded to %(organisation)s") % {
+                "organisation": change.to_organisation.name
+            }
+        entries.append(
+            TimelineEntry(
+                at=change.created_at,
+                kind="status",
+                title=str(title),
+                resident_text=change.resident_text,
+                internal_note=change.internal_note,
+                reason=change.reason,
+                actor_label=change.actor_label,
+                organisation_name=change.organisation.name if change.organisation_id else "",
+            )
+        )
+    for event in events:
+        if event.type == ReportEventType.FORWARDED:
+            continue  # the status change says it already
+        details = dict(event.parameters or {})
+        note = details.pop("internal_note", "")
+        entries.append(
+            TimelineEntry(
+                at=event.created_at,
+                kind=event.type,
+                title=str(ReportEventType(event.type).label),
+                internal_note=note,
+                actor_label=event.actor_label,
+                organisation_name=event.organisation.name if event.organisation_id else "",
+                details=details,
+            )
+        )
+    entries.sort(key=lambda e: e.at)
+    return entries
+
+
+def report_messages(*, viewer: Viewer, report_id) -> list[ReportMessage]:
+    report = report_get(viewer=viewer, id=report_id)
+    return list(
+        ReportMessage.objects.filter(report=report).select_related(
+            "author_membership__user", "organisation"
+        )
+    )
+
+
+def report_photo_list(*, viewer: Viewer, report_id) -> list[ReportPhoto]:
+    report = report_get(viewer=viewer, id=report_id)
+    return list(ReportPhoto.objects.filter(report=report))
+
+
+def report_photo_get(*, viewer: Viewer, report_id, photo_id) -> ReportPhoto:
+    report = report_get(viewer=viewer, id=report_id)
+    photo = ReportPhoto.objects.filter(report=report, pk=_as_id(photo_id)).first()
+    if photo is None:
+        raise NotFound(_("Not found."))
+    return photo
+
+
+# --- The reporter ------------------------------------------------------------------------------
+
+
+def reporter_pseudonym(report: Report) -> str:
+    """ "Reporter 3 of this building": stable per reporter per building, for everyone."""
+    if report.reporter_pseudonym_number:
+        return _("Reporter %(number)s of this building") % {
+            "number": report.reporter_pseudonym_number
+        }
+    if report.created_by_membership_id:
+        return _("Observation by a professional")
+    return _("Unknown reporter")
+
+
+@dataclass(frozen=True)
+class ReporterView:
+    pseudonym: str
+    visible: bool = False
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    ip_address: str = ""
+    language: str = ""
+    consent_to_forward: bool = False
+    contact_erased: bool = False
+    # "" (visible), "not_allowed", "not_forwarded" (the reporter did not consent to
+    # forwarding), "none" (the report has no reporter).
+    hidden_reason: str = ""
+
+
+def reporter_identity_get(*, viewer: Viewer, report_id) -> ReporterView:
+    """The reporter as this viewer may know them: the identity or the pseudonym only.
+
+    The identity is given only to intake with `reports.view_reporter_identity` in the
+    organisation receiving the report now, and only while the identity is held for that
+    organisation (forwarded without consent: not). Each view is one audit entry listing
+    the fields shown. `NotFound` if the viewer may not see the report at all.
+    """
+    report = report_get(viewer=viewer, id=report_id)
+    pseudonym = reporter_pseudonym(report)
+    if not may_view_reporter_identity(viewer, report):
+        return ReporterView(pseudonym=pseudonym, hidden_reason="not_allowed")
+    identity = ReporterIdentity.objects.filter(report_id=report.pk).first()
+    if identity is None:
+        return ReporterView(pseudonym=pseudonym, hidden_reason="none")
+    if identity.visible_to_organisation_id != report.receiving_organisation_id:
+        return ReporterView(pseudonym=pseudonym, hidden_reason="not_forwarded")
+    shown = [f for f in ReporterIdentity.IDENTITY_FIELDS if getattr(identity, f)]
+    audit_record(
+        viewer=viewer,
+        action="view",
+        object_type=IDENTITY_OBJECT,
+        object_ids=[identity.pk],
+        fields=shown or ["contact_erased_at"],
+        organisation_id=report.receiving_organisation_id,
+        context=_context(report),
+    )
+    return ReporterView(
+        pseudonym=pseudonym,
+        visible=True,
+        name=identity.name,
+        email=identity.email,
+        phone=identity.phone,
+        ip_address=identity.ip_address or "",
+        language=identity.language,
+        consent_to_forward=identity.consent_to_forward,
+        contact_erased=identity.contact_erased_at is not None,
+    )
+
+
+# --- Categories ------------------------------------------------------------------------------
+
+
+def category_list(*, include_inactive: bool = False) -> list[Category]:
+    qs = Category.objects.all() if include_inactive else Category.objects.filter(active=True)
+    return list(qs.order_by("order", "slug"))
+
+
+def category_get(*, slug: str) -> Category:
+    category = Category.objects.filter(slug=slug, active=True).first()
+    if category is None:
+        raise NotFound(_("Not found."))
+    return category
+
+
+# --- The resident's view -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicStatusEntry:
+    at: datetime
+    status: str
+    status_label: str
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PublicMessage:
+    id: int
+    at: datetime
+    direction: str
+    body: str
+    is_read: bool
+
+
+@dataclass(frozen=True)
+class PublicReportStatus:
+    tracking_code: str
+    category_name: str
+    category_slug: str
+    building_name: str
+    status: str
+    status_label: str
+    is_closed: bool
+    created_at: datetime
+    history: list[PublicStatusEntry]
+    messages: list[PublicMessage]
+    photo_count: int
+    has_email: bool
+    contact_mode: str
+
+
+def report_public_view(*, report: Report, language: str | None = None) -> PublicReportStatus:
+    """What the reporter sees after the passphrase check: resident texts and the thread.
+
+    Never internal notes, actors or the receiving organisation's internal data.
+    """
+    language = language or get_language()
+    report = Report.objects.select_related("category", "building").get(pk=report.pk)
+    history = [
+        PublicStatusEntry(
+            at=c.created_at,
+            status=c.to_status,
+            status_label=str(ReportStatus(c.to_status).label),
+            text=c.resident_text,
+            reason=c.reason,
+        )
+        for c in ReportStatusChange.objects.filter(report=report).only(
+            "created_at", "to_status", "resident_text", "reason"
+        )
+    ]
+    messages = [
+        PublicMessage(
+            id=m.pk,
+            at=m.created_at,
+            direction=m.direction,
+            body=m.body,
+            is_read=m.read_by_reporter_at is not None
+            or m.direction == MessageDirection.FROM_REPORTER,
+        )
+        for m in ReportMessage.objects.filter(report=report).only(
+            "created_at", "direction", "body", "read_by_reporter_at"
+        )
+    ]
+    has_email = (
+        ReporterIdentity.objects.filter(report_id=report.pk, contact_erased_at__isnull=True)
+        .exclude(email="")
+        .exists()
+    )
+    return PublicReportStatus(
+        tracking_code=report.tracking_code,
+        category_name=report.category.name_in(language),
+        category_slug=report.category.slug,
+        building_name=report.building.name,
+        status=report.status,
+        status_label=str(ReportStatus(report.status).label),
+        is_closed=report.is_closed,
+        created_at=report.created_at,
+        history=history,
+        messages=messages,
+        photo_count=ReportPhoto.objects.filter(report=report).count(),
+        has_email=has_email,
+        contact_mode=report.contact_mode,
+    )
+
+
+def report_public_status(
+    *, tracking_code: str, passphrase: str, ip: str = "", language: str | None = None
+) -> PublicReportStatus:
+    """The passphrase check (slowed down after failures) and the reporter's view."""
+    report = report_passphrase_check(tracking_code=tracking_code, passphrase=passphrase, ip=ip)
+    return report_public_view(report=report, language=language)
+
+
+__all__ = [
+    "PublicMessage",
+    "PublicReportStatus",
+    "PublicStatusEntry",
+    "ReporterView",
+    "TimelineEntry",
+    "category_get",
+    "category_list",
+    "report_allowed_transitions",
+    "report_can_forward",
+    "report_forward_targets",
+    "report_get",
+    "report_list",
+    "report_messages",
+    "report_photo_get",
+    "report_photo_list",
+    "report_public_status",
+    "report_public_view",
+    "report_queue",
+    "report_timeline",
+    "reporter_identity_get",
+    "reporter_pseudonym",
+]

@@ -1,0 +1,581 @@
+"""Reads of residents' personal data: the only way views and the API see residents.
+
+Need-to-know (docs/development.md, "Need-to-know rules"; BRIEF 26):
+
+- superusers and the system see every resident with every field;
+- staff of the landlord with `residents.view_resident` see the landlord's residents with the
+  identity and tenancy fields, and the contact fields with `residents.view_resident_contact`
+  there too;
+- another organisation in which the viewer has `residents.view_resident`, and which is a
+  partner of the resident's building (a `places.BuildingContact` of one of its active
+  members, as for buildings in `places`), sees identity and contact fields of a resident
+  who consented to sharing with partners, and the fields covered by a data-sharing
+  agreement valid today that has both that organisation and the landlord as parties
+  (`resident_identity`; `resident_contact` only together with it).
+
+The resident's building is the building of a current occupancy (no end date, or one that is
+today or later). Every read of personal data here records exactly one audit entry.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wijkregie.core.access import Viewer
+from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.exceptions import NotFound
+from wijkregie.core.models import ImportJob
+from wijkregie.partners.models import DataCategory, DataSharingAgreement, Organisation
+from wijkregie.places.models import Building, BuildingContact, Unit
+from wijkregie.residents.models import ContactMoment, Occupancy, Resident
+
+VIEW_RESIDENT = "residents.view_resident"
+VIEW_RESIDENT_CONTACT = "residents.view_resident_contact"
+IMPORT_RESIDENTS = "residents.import_residents"
+
+# Field categories. Tenancy (relation number, consents, occupancy history) is the
+# landlord's own administration: partners never see it, whatever the consent or agreement.
+IDENTITY = "identity"
+CONTACT = "contact"
+TENANCY = "tenancy"
+ALL_CATEGORIES = frozenset({IDENTITY, CONTACT, TENANCY})
+
+LIST_FIELDS = {
+    IDENTITY: ("given_name", "family_name", "preferred_language", "units"),
+    CONTACT: ("email", "phone"),
+    TENANCY: ("relation_number",),
+}
+DETAIL_FIELDS = {
+    IDENTITY: LIST_FIELDS[IDENTITY],
+    CONTACT: LIST_FIELDS[CONTACT],
+    TENANCY: (
+        "relation_number",
+        "consent_newsletter_email",
+        "consent_chat",
+        "consent_share_with_partners",
+        "occupancies",
+    ),
+}
+CONTACT_HISTORY = "contact_history"
+OBJECT_TYPE = "residents.resident"
+MAX_PAGE_SIZE = 200
+MAX_SEARCH_LENGTH = 100
+
+
+def not_found() -> NotFound:
+    """The one answer for a resident that is missing or not visible: a probe learns nothing."""
+    return NotFound(_("Resident not found."))
+
+
+def current_occupancies(day: date) -> QuerySet[Occupancy]:
+    return Occupancy.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+@dataclass(frozen=True)
+class ResidentAccess:
+    """What one viewer may see of one resident, and through which of their organisations."""
+
+    categories: frozenset[str]
+    # Units in these buildings are shown; None: every unit (landlord staff, superusers).
+    building_ids: frozenset[int] | None
+    organisation_ids: frozenset[int]
+    sees_all_contact_history: bool
+
+    def shows_building(self, building_id: int) -> bool:
+        return self.building_ids is None or building_id in self.building_ids
+
+
+@dataclass(frozen=True)
+class ResidentVisibility:
+    """The rules of need-to-know for one viewer, resolved once (at most two queries).
+
+    `queryset()` selects exactly the residents for which `access_for()` answers something;
+    both are built from the same fields so that they cannot drift apart.
+    """
+
+    today: date
+    sees_all: bool = False
+    landlord_ids: frozenset[int] = frozenset()
+    contact_landlord_ids: frozenset[int] = frozenset()
+    # organisation -> buildings it is a partner of (only organisations with view_resident)
+    partner_buildings: dict[int, frozenset[int]] = field(default_factory=dict)
+    # (organisation, landlord) -> data categories covered by agreements valid today
+    agreements: dict[tuple[int, int], frozenset[str]] = field(default_factory=dict)
+
+    def queryset(self) -> QuerySet[Resident]:
+        residents = Resident.objects.all()
+        if self.sees_all:
+            return residents
+        current = current_occupancies(self.today).filter(resident=OuterRef("pk"))
+        condition = Q(landlord_id__in=self.landlord_ids)
+        consent_buildings = frozenset().union(*self.partner_buildings.values())
+        if consent_buildings:
+            condition |= Q(consent_share_with_partners=True) & Exists(
+                current.filter(unit__building_id__in=consent_buildings)
+            )
+        for landlord_id, building_ids in sorted(self._agreement_buildings().items()):
+            condition |= Q(landlord_id=landlord_id) & Exists(
+                current.filter(unit__building_id__in=building_ids)
+            )
+        return residents.filter(condition)
+
+    def _agreement_buildings(self) -> dict[int, frozenset[int]]:
+        """landlord -> buildings where an agreement with that landlord lets a viewer's
+        organisation see identity fields."""
+        result: dict[int, set[int]] = defaultdict(set)
+        for (organisation_id, landlord_id), categories in self.agreements.items():
+            buildings = self.partner_buildings.get(organisation_id)
+            if buildings and DataCategory.RESIDENT_IDENTITY in categories:
+                result[landlord_id] |= buildings
+        return {k: frozenset(v) for k, v in result.items()}
+
+    def access_for(self, resident: Resident, current_building_ids) -> ResidentAccess | None:
+        """The categories the viewer may see of `resident`, whose current occupancies are in
+        `current_building_ids`; None when the viewer may not see the resident at all."""
+        if self.sees_all:
+            return ResidentAccess(ALL_CATEGORIES, None, frozenset(), True)
+        landlord_id = resident.landlord_id
+        if landlord_id in self.landlord_ids:
+            categories = {IDENTITY, TENANCY}
+            if landlord_id in self.contact_landlord_ids:
+                categories.add(CONTACT)
+            return ResidentAccess(frozenset(categories), None, frozenset({landlord_id}), True)
+        categories: set[str] = set()
+        buildings: set[int] = set()
+        organisations: set[int] = set()
+        for organisation_id, partner_of in self.partner_buildings.items():
+            shared = partner_of & frozenset(current_building_ids)
+            if not shared:
+                continue
+            granted = set()
+            if resident.consent_share_with_partners:
+                granted |= {IDENTITY, CONTACT}
+            covered = self.agreements.get((organisation_id, landlord_id), frozenset())
+            if DataCategory.RESIDENT_IDENTITY in covered:
+                granted.add(IDENTITY)
+                if DataCategory.RESIDENT_CONTACT in covered:
+                    granted.add(CONTACT)
+            if granted:
+                categories |= granted
+                buildings |= shared
+                organisations.add(organisation_id)
+        if not categories:
+            return None
+        return ResidentAccess(
+            frozenset(categories), frozenset(buildings), frozenset(organisations), False
+        )
+
+
+def resident_visibility(*, viewer: Viewer, today: date | None = None) -> ResidentVisibility:
+    """Resolve the need-to-know rules for `viewer` in at most two queries."""
+    today = today or timezone.localdate()
+    if viewer.is_superuser:
+        return ResidentVisibility(today=today, sees_all=True)
+    viewing = viewer.organisations_with(VIEW_RESIDENT)
+    if not viewing:
+        return ResidentVisibility(today=today)
+    partner_buildings: dict[int, set[int]] = defaultdict(set)
+    for organisation_id, building_id in (
+        BuildingContact.objects.filter(
+            membership__organisation_id__in=viewing, membership__is_active=True
+        )
+        .values_list("membership__organisation_id", "building_id")
+        .distinct()
+    ):
+        partner_buildings[organisation_id].add(building_id)
+
+    agreements: dict[tuple[int, int], set[str]] = defaultdict(set)
+    if partner_buildings:
+        valid = DataSharingAgreement.objects.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=today),
+            valid_from__lte=today,
+            parties__in=list(partner_buildings),
+        )
+        parties: dict[int, set[int]] = defaultdict(set)
+        categories: dict[int, frozenset[str]] = {}
+        for (
+            agreement_id,
+            organisation_id,
+            covered,
+        ) in DataSharingAgreement.parties.through.objects.filter(
+            datasharingagreement_id__in=valid.values("pk")
+        ).values_list(
+            "datasharingagreement_id", "organisation_id", "datasharingagreement__data_categories"
+        ):
+            parties[agreement_id].add(organisation_id)
+            categories[agreement_id] = frozenset(covered or ())
+        for agreement_id, members in parties.items():
+            for organisation_id in members & set(partner_buildings):
+                for landlord_id in members - {organisation_id}:
+                    agreements[(organisation_id, landlord_id)] |= categories[agreement_id]
+
+    return ResidentVisibility(
+        today=today,
+        landlord_ids=viewing,
+        contact_landlord_ids=viewing & viewer.organisations_with(VIEW_RESIDENT_CONTACT),
+        partner_buildings={k: frozenset(v) for k, v in partner_buildings.items()},
+        agreements={k: frozenset(v) for k, v in agreements.items()},
+    )
+
+
+class ResidentView(dict):
+    """One resident as one viewer may see it: a key per allowed field and none for the rest.
+
+    A dict, so that templates, serializers and tests see exactly what is allowed.
+    `access` (not a key) says through what the viewer sees the resident.
+    """
+
+    access: ResidentAccess
+
+    @property
+    def shown_fields(self) -> frozenset[str]:
+        return frozenset(self) - {"id"}
+
+
+@dataclass(frozen=True)
+class ResidentPage:
+    items: list[ResidentView]
+    count: int
+    page: int
+    page_size: int
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The union of the fields shown on this page (a list shows a column for each)."""
+        return frozenset().union(*(item.shown_fields for item in self.items))
+
+
+def _unit_view(unit: Unit) -> dict:
+    building = unit.building
+    return {
+        "unit_id": unit.pk,
+        "building_id": building.pk,
+        "building": building.name,
+        "address": f"{building.street} {unit.address}",
+        "postcode": unit.postcode,
+        "city": building.city,
+        "floor": unit.floor,
+        "entrance": unit.entrance,
+    }
+
+
+def _resident_view(
+    resident: Resident,
+    access: ResidentAccess,
+    *,
+    detail: bool,
+    only_building_id: int | None = None,
+) -> ResidentView:
+    fields = DETAIL_FIELDS if detail else LIST_FIELDS
+    view = ResidentView(id=resident.pk)
+    view.access = access
+    shown = [
+        name
+        for category in (IDENTITY, CONTACT, TENANCY)
+        if category in access.categories
+        for name in fields[category]
+    ]
+    for name in shown:
+        if name == "units":
+            units = {
+                o.unit_id: o.unit
+                for o in resident.current_occupancies
+                if access.shows_building(o.unit.building_id)
+                and (only_building_id is None or o.unit.building_id == only_building_id)
+            }
+            view["units"] = [
+                _unit_view(u)
+                for u in sorted(
+                    units.values(),
+                    key=lambda u: (
+                        u.building.name,
+                        u.postcode,
+                        u.house_number,
+                        u.house_letter,
+                        u.house_number_addition,
+                    ),
+                )
+            ]
+        elif name == "occupancies":
+            view["occupancies"] = [
+                {
+                    "id": o.pk,
+                    "unit": _unit_view(o.unit),
+                    "kind": o.kind,
+                    "kind_label": o.get_kind_display(),
+                    "start_date": o.start_date,
+                    "end_date": o.end_date,
+                    "is_current": o.is_current_on(timezone.localdate()),
+                }
+                for o in sorted(
+                    resident.all_occupancies, key=lambda o: (o.start_date, o.pk), reverse=True
+                )
+            ]
+        elif name == "relation_number":
+            view["relation_number"] = resident.external_id
+        else:
+            view[name] = getattr(resident, name)
+    return view
+
+
+def _with_current_occupancies(residents: QuerySet[Resident], day: date) -> QuerySet[Resident]:
+    return residents.prefetch_related(
+        Prefetch(
+            "occupancies",
+            queryset=current_occupancies(day).select_related("unit__building"),
+            to_attr="current_occupancies",
+        )
+    )
+
+
+def _search_condition(search: str, visibility: ResidentVisibility) -> Q:
+    """Every word must match a name; landlord staff also find a relation number.
+    Never searches fields the viewer may not see (a probe could confirm an e-mail)."""
+    condition = Q()
+    for word in search[:MAX_SEARCH_LENGTH].split():
+        match = Q(given_name__icontains=word) | Q(family_name__icontains=word)
+        if visibility.sees_all:
+            match |= Q(external_id__iexact=word)
+        elif visibility.landlord_ids:
+            match |= Q(external_id__iexact=word, landlord_id__in=visibility.landlord_ids)
+        condition &= match
+    return condition
+
+
+def resident_list(
+    *,
+    viewer: Viewer,
+    building_id: int | None = None,
+    search: str | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> ResidentPage:
+    """The residents the viewer may see (in one building, if given), one page of them,
+    each with only the allowed fields. Records one "list" audit entry with the ids and the
+    union of the fields shown. A constant number of queries, whatever the page size."""
+    visibility = resident_visibility(viewer=viewer)
+    residents = visibility.queryset()
+    building = None
+    if building_id is not None:
+        building = Building.objects.filter(pk=building_id).only("pk", "name").first()
+        residents = residents.filter(
+            Exists(
+                current_occupancies(visibility.today).filter(
+                    resident=OuterRef("pk"), unit__building_id=building_id
+                )
+            )
+        )
+    if search and search.strip():
+        residents = residents.filter(_search_condition(search, visibility))
+    page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+    count = residents.count()
+    num_pages = max(1, -(-count // page_size))
+    page = min(max(1, page), num_pages)
+    offset = (page - 1) * page_size
+    rows = list(
+        _with_current_occupancies(residents, visibility.today).order_by(
+            "family_name", "given_name", "pk"
+        )[offset : offset + page_size]
+    )
+    items = []
+    for resident in rows:
+        access = visibility.access_for(
+            resident, {o.unit.building_id for o in resident.current_occupancies}
+        )
+        if access is None:  # cannot happen: queryset() and access_for() share the rules
+            continue
+        items.append(_resident_view(resident, access, detail=False, only_building_id=building_id))
+    result = ResidentPage(items=items, count=count, page=page, page_size=page_size)
+    context = None
+    if building_id is not None:
+        context = AuditContext(
+            type="places.building", id=str(building_id), label=building.name if building else ""
+        )
+    audit_record(
+        viewer=viewer,
+        action="list",
+        object_type=OBJECT_TYPE,
+        object_ids=[item["id"] for item in items],
+        fields=result.fields,
+        context=context,
+    )
+    return result
+
+
+def _visible_resident(
+    visibility: ResidentVisibility, resident_id
+) -> tuple[Resident, ResidentAccess]:
+    try:
+        resident_id = int(resident_id)
+    except (TypeError, ValueError):
+        raise not_found() from None
+    resident = (
+        _with_current_occupancies(visibility.queryset(), visibility.today)
+        .filter(pk=resident_id)
+        .first()
+    )
+    if resident is None:
+        raise not_found()
+    access = visibility.access_for(
+        resident, {o.unit.building_id for o in resident.current_occupancies}
+    )
+    if access is None:
+        raise not_found()
+    return resident, access
+
+
+def _contact_history(resident: Resident, access: ResidentAccess) -> list[dict]:
+    moments = ContactMoment.objects.filter(resident=resident).select_related(
+        "organisation", "by_membership__user", "unit__building"
+    )
+    if not access.sees_all_contact_history:
+        moments = moments.filter(organisation_id__in=access.organisation_ids)
+    return [
+        {
+            "id": m.pk,
+            "occurred_at": m.occurred_at,
+            "channel": m.channel,
+            "channel_label": m.get_channel_display(),
+            "summary": m.summary,
+            "organisation": m.organisation.name,
+            "recorded_by": (
+                (m.by_membership.user.get_full_name() or m.by_membership.user.get_username())
+                if m.by_membership
+                else ""
+            ),
+            "unit": _unit_view(m.unit)
+            if m.unit and access.shows_building(m.unit.building_id)
+            else None,
+        }
+        for m in moments.order_by("-occurred_at", "-pk")
+    ]
+
+
+def resident_get(*, viewer: Viewer, id, include_contact_history: bool = False) -> ResidentView:
+    """One resident with the fields the viewer may see; NotFound for missing and forbidden
+    alike. Records one "view" audit entry with the fields shown (the contact history too,
+    when asked for, in the same entry)."""
+    visibility = resident_visibility(viewer=viewer)
+    resident, access = _visible_resident(visibility, id)
+    if TENANCY in access.categories:
+        resident.all_occupancies = list(
+            Occupancy.objects.filter(resident=resident).select_related("unit__building")
+        )
+    view = _resident_view(resident, access, detail=True)
+    if include_contact_history:
+        view[CONTACT_HISTORY] = _contact_history(resident, access)
+    audit_record(
+        viewer=viewer,
+        action="view",
+        object_type=OBJECT_TYPE,
+        object_ids=[resident.pk],
+        fields=view.shown_fields,
+        organisation_id=min(access.organisation_ids) if access.organisation_ids else None,
+    )
+    return view
+
+
+def resident_contact_history(*, viewer: Viewer, resident_id) -> list[dict]:
+    """The contact moments of a resident the viewer may see: all of them for the landlord's
+    staff, only those of the viewer's own organisations for partners. One audit entry."""
+    visibility = resident_visibility(viewer=viewer)
+    resident, access = _visible_resident(visibility, resident_id)
+    history = _contact_history(resident, access)
+    audit_record(
+        viewer=viewer,
+        action="view",
+        object_type=OBJECT_TYPE,
+        object_ids=[resident.pk],
+        fields=[CONTACT_HISTORY],
+        organisation_id=min(access.organisation_ids) if access.organisation_ids else None,
+    )
+    return history
+
+
+def resident_access(*, viewer: Viewer, resident_id) -> tuple[Resident, ResidentAccess]:
+    """For services: the resident and the viewer's access, NotFound when not visible.
+    Reads no personal data for display, so records no audit entry."""
+    return _visible_resident(resident_visibility(viewer=viewer), resident_id)
+
+
+# --- Buildings with residents, import jobs (no personal data: not audited) -----------------
+
+
+def resident_buildings(*, viewer: Viewer) -> QuerySet[Building]:
+    """Buildings whose residents the viewer may look for: those of the landlords the viewer
+    works for and those the viewer's organisations are partners of (with view_resident)."""
+    buildings = Building.objects.select_related("owner").order_by("name", "pk")
+    if viewer.is_superuser:
+        return buildings
+    viewing = viewer.organisations_with(VIEW_RESIDENT)
+    if not viewing:
+        return buildings.none()
+    return buildings.filter(
+        Q(owner_id__in=viewing)
+        | Exists(
+            BuildingContact.objects.filter(
+                building=OuterRef("pk"),
+                membership__organisation_id__in=viewing,
+                membership__is_active=True,
+            )
+        )
+    )
+
+
+def resident_building_get(*, viewer: Viewer, id) -> Building:
+    try:
+        building_id = int(id)
+    except (TypeError, ValueError):
+        raise NotFound(_("Building not found.")) from None
+    building = resident_buildings(viewer=viewer).filter(pk=building_id).first()
+    if building is None:
+        raise NotFound(_("Building not found."))
+    return building
+
+
+def import_organisations(*, viewer: Viewer) -> QuerySet[Organisation]:
+    """Organisations the viewer may import residents for."""
+    if viewer.is_superuser:
+        return Organisation.objects.filter(buildings__isnull=False).distinct().order_by("name")
+    return Organisation.objects.filter(pk__in=viewer.organisations_with(IMPORT_RESIDENTS)).order_by(
+        "name"
+    )
+
+
+def _import_jobs(viewer: Viewer) -> QuerySet[ImportJob]:
+    jobs = ImportJob.objects.filter(kind=ImportJob.Kind.RESIDENTS).defer("content")
+    if viewer.is_superuser:
+        return jobs
+    return jobs.filter(organisation_id__in=viewer.organisations_with(IMPORT_RESIDENTS))
+
+
+def import_job_list(*, viewer: Viewer, limit: int = 20) -> list[ImportJob]:
+    return list(_import_jobs(viewer).order_by("-created_at", "-pk")[:limit])
+
+
+def import_job_get(*, viewer: Viewer, id) -> ImportJob:
+    """A residents import job of an organisation the viewer imports for; NotFound else."""
+    try:
+        job_id = int(id)
+    except (TypeError, ValueError):
+        raise NotFound(_("Import not found.")) from None
+    job = _import_jobs(viewer).filter(pk=job_id).first()
+    if job is None:
+        raise NotFound(_("Import not found."))
+    return job

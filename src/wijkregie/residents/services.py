@@ -1,0 +1,641 @@
+"""Every write to residents, occupancies and the contact history, and the ERP import.
+
+Plain keyword-only functions, `actor` first, one transaction each, permission checked,
+audited (BRIEF 27). Residents are the landlord's administration: creating and changing them
+needs `residents.import_residents` in the landlord organisation.
+"""
+
+import logging
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from wijkregie.core.access import Viewer, system_viewer
+from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.core.logging import log_event
+from wijkregie.core.models import ImportJob
+from wijkregie.partners.models import Membership, Organisation
+from wijkregie.partners.selectors import viewer_for
+from wijkregie.places.models import Unit
+from wijkregie.residents import importing, tasks
+from wijkregie.residents.importing import ResidentRow, RowError, address_key
+from wijkregie.residents.models import ContactMoment, Occupancy, Resident
+from wijkregie.residents.selectors import IMPORT_RESIDENTS, OBJECT_TYPE, resident_access
+
+logger = logging.getLogger(__name__)
+
+# Jobs the platform starts itself (the demo, commands) belong to this inactive account,
+# because an import job always names the person who started it.
+SYSTEM_USERNAME = "wijkregie-system"
+BATCH_SIZE = 500
+MAX_REPORTED_ERRORS = 1000
+# Model field -> the name the audit trail and the API use for it.
+AUDIT_NAMES = {"external_id": "relation_number"}
+RESIDENT_FIELDS = (
+    "external_id",
+    "given_name",
+    "family_name",
+    "email",
+    "phone",
+    "preferred_language",
+    "consent_newsletter_email",
+    "consent_chat",
+    "consent_share_with_partners",
+)
+
+
+def _may_administer(actor: Viewer, landlord_id: int) -> bool:
+    return actor.is_superuser or actor.has_perm(IMPORT_RESIDENTS, landlord_id)
+
+
+def _audit_names(fields) -> list[str]:
+    return sorted(AUDIT_NAMES.get(f, f) for f in fields)
+
+
+def _administered_resident(actor: Viewer, resident_id, *, lock: bool = False) -> Resident:
+    """A resident the actor may change; NotFound for missing and forbidden alike."""
+    residents = Resident.objects.select_for_update() if lock else Resident.objects.all()
+    try:
+        resident = residents.filter(pk=int(resident_id)).first()
+    except (TypeError, ValueError):
+        resident = None
+    if resident is None or not _may_administer(actor, resident.landlord_id):
+        raise NotFound(_("Resident not found."))
+    return resident
+
+
+# --- Residents ----------------------------------------------------------------------------
+
+
+def resident_create(
+    *,
+    actor: Viewer,
+    landlord_id: int,
+    relation_number: str,
+    given_name: str,
+    family_name: str,
+    email: str = "",
+    phone: str = "",
+    preferred_language: str = "nl",
+    consent_newsletter_email: bool = False,
+    consent_chat: bool = False,
+    consent_share_with_partners: bool = False,
+) -> Resident:
+    """Create a resident of `landlord_id`. Raises PermissionDenied without
+    `residents.import_residents` there, ValidationError for invalid or duplicate data."""
+    with transaction.atomic():
+        if not _may_administer(actor, landlord_id):
+            raise PermissionDenied(_("You may not add residents for this organisation."))
+        resident = Resident(
+            landlord_id=landlord_id,
+            external_id=relation_number.strip(),
+            given_name=given_name.strip(),
+            family_name=family_name.strip(),
+            email=email.strip(),
+            phone=phone.strip(),
+            preferred_language=preferred_language.strip().lower(),
+            consent_newsletter_email=consent_newsletter_email,
+            consent_chat=consent_chat,
+            consent_share_with_partners=consent_share_with_partners,
+        )
+        resident.full_clean()
+        resident.save(force_insert=True)
+        audit_record(
+            viewer=actor,
+            action="create",
+            object_type=OBJECT_TYPE,
+            object_ids=[resident.pk],
+            fields=_audit_names(
+                f for f in RESIDENT_FIELDS if getattr(resident, f) not in ("", None)
+            ),
+            organisation_id=landlord_id,
+        )
+    return resident
+
+
+def resident_update(*, actor: Viewer, resident_id: int, data: dict) -> Resident:
+    """Change the given fields (names as in the API: relation_number, given_name, …).
+    Saves and audits only what really changed; nothing changed: no write, no entry."""
+    names = {AUDIT_NAMES.get(f, f): f for f in RESIDENT_FIELDS}
+    unknown = set(data) - set(names)
+    if unknown:
+        raise ApplicationError(
+            _("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
+    with transaction.atomic():
+        resident = _administered_resident(actor, resident_id, lock=True)
+        changed = []
+        for key, value in data.items():
+            model_field = names[key]
+            if isinstance(value, str):
+                value = value.strip()
+            if model_field == "preferred_language":
+                value = value.lower()
+            if getattr(resident, model_field) != value:
+                setattr(resident, model_field, value)
+                changed.append(model_field)
+        if not changed:
+            return resident
+        resident.full_clean()
+        resident.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            viewer=actor,
+            action="update",
+            object_type=OBJECT_TYPE,
+            object_ids=[resident.pk],
+            fields=_audit_names(changed),
+            organisation_id=resident.landlord_id,
+        )
+    return resident
+
+
+# --- Occupancies --------------------------------------------------------------------------
+
+
+def occupancy_create(
+    *,
+    actor: Viewer,
+    resident_id: int,
+    unit_id: int,
+    kind: str,
+    start_date: date,
+    end_date: date | None = None,
+) -> Occupancy:
+    """Let a resident live in a unit of a building their landlord owns."""
+    with transaction.atomic():
+        resident = _administered_resident(actor, resident_id)
+        unit = Unit.objects.select_related("building").filter(pk=unit_id).first()
+        if unit is None or unit.building.owner_id != resident.landlord_id:
+            raise ApplicationError(_("This unit is not in a building of the resident's landlord."))
+        occupancy = Occupancy(
+            resident=resident, unit=unit, kind=kind, start_date=start_date, end_date=end_date
+        )
+        occupancy.full_clean()
+        occupancy.save(force_insert=True)
+        audit_record(
+            viewer=actor,
+            action="update",
+            object_type=OBJECT_TYPE,
+            object_ids=[resident.pk],
+            fields=["occupancies"],
+            organisation_id=resident.landlord_id,
+            context=AuditContext(
+                type="places.building", id=str(unit.building_id), label=unit.building.name
+            ),
+        )
+    return occupancy
+
+
+def occupancy_end(*, actor: Viewer, occupancy_id: int, end_date: date) -> Occupancy:
+    """End an occupancy on `end_date` (not before it started)."""
+    with transaction.atomic():
+        occupancy = (
+            Occupancy.objects.select_for_update()
+            .select_related("resident", "unit__building")
+            .filter(pk=occupancy_id)
+            .first()
+        )
+        if occupancy is None or not _may_administer(actor, occupancy.resident.landlord_id):
+            raise NotFound(_("Occupancy not found."))
+        if occupancy.end_date == end_date:
+            return occupancy
+        occupancy.end_date = end_date
+        occupancy.full_clean()
+        occupancy.save(update_fields=["end_date", "updated_at"])
+        audit_record(
+            viewer=actor,
+            action="update",
+            object_type=OBJECT_TYPE,
+            object_ids=[occupancy.resident_id],
+            fields=["occupancies"],
+            organisation_id=occupancy.resident.landlord_id,
+            context=AuditContext(
+                type="places.building",
+                id=str(occupancy.unit.building_id),
+                label=occupancy.unit.building.name,
+            ),
+        )
+    return occupancy
+
+
+# --- Contact history ----------------------------------------------------------------------
+
+
+def contact_moment_record(
+    *,
+    actor: Viewer,
+    resident_id: int,
+    channel: str,
+    summary: str,
+    occurred_at: datetime | None = None,
+    organisation_id: int | None = None,
+) -> ContactMoment:
+    """Record a contact with a resident the actor may see, for one of the organisations
+    through which the actor sees the resident (the only one, if there is one)."""
+    with transaction.atomic():
+        resident, access = resident_access(viewer=actor, resident_id=resident_id)
+        allowed = set(access.organisation_ids)
+        if actor.is_superuser:
+            allowed = {organisation_id or resident.landlord_id}
+        if organisation_id is None:
+            if len(allowed) != 1:
+                raise ApplicationError(_("Choose the organisation you record this contact for."))
+            organisation_id = next(iter(allowed))
+        elif organisation_id not in allowed:
+            raise PermissionDenied(_("You may not record contacts for this organisation."))
+        now = timezone.now()
+        occurred_at = occurred_at or now
+        if occurred_at > now + timedelta(minutes=5):
+            raise ValidationError({"occurred_at": _("A contact cannot lie in the future.")})
+        membership = None
+        if actor.user_id is not None:
+            membership = Membership.objects.filter(
+                user_id=actor.user_id, organisation_id=organisation_id
+            ).first()
+        units = [
+            o.unit
+            for o in resident.current_occupancies
+            if access.shows_building(o.unit.building_id)
+        ]
+        moment = ContactMoment(
+            resident=resident,
+            unit=units[0] if len(units) == 1 else None,
+            channel=channel,
+            occurred_at=occurred_at,
+            by_membership=membership,
+            organisation_id=organisation_id,
+            summary=summary.strip(),
+        )
+        moment.full_clean()
+        moment.save(force_insert=True)
+        audit_record(
+            viewer=actor,
+            action="update",
+            object_type=OBJECT_TYPE,
+            object_ids=[resident.pk],
+            fields=["contact_history"],
+            organisation_id=organisation_id,
+        )
+    return moment
+
+
+# --- The ERP import -----------------------------------------------------------------------
+
+
+def _job_owner_id(actor: Viewer) -> int:
+    if actor.user_id is not None:
+        return actor.user_id
+    user, created = get_user_model().objects.get_or_create(
+        username=SYSTEM_USERNAME, defaults={"is_active": False}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user.pk
+
+
+def residents_import_start(
+    *, actor: Viewer, organisation_id: int, file_name: str, content: bytes, language: str
+) -> ImportJob:
+    """Store the file as an import job of `organisation_id` and enqueue its run (in the same
+    transaction). The run checks every row first and imports nothing if one is bad; its
+    report is in `language` (nl or en)."""
+    with transaction.atomic():
+        if not _may_administer(actor, organisation_id):
+            raise PermissionDenied(_("You may not import residents for this organisation."))
+        organisation = Organisation.objects.filter(pk=organisation_id).first()
+        if organisation is None:
+            raise NotFound(_("Organisation not found."))
+        if len(content) > settings.WIJKREGIE_IMPORT_MAX_BYTES:
+            raise ApplicationError(
+                _("The file is larger than %(size)s MB.")
+                % {"size": settings.WIJKREGIE_IMPORT_MAX_BYTES // (1024 * 1024)}
+            )
+        languages = {code for code, _name in settings.LANGUAGES}
+        job = ImportJob(
+            kind=ImportJob.Kind.RESIDENTS,
+            created_by_id=_job_owner_id(actor),
+            organisation_id=organisation.pk,
+            file_name=Path(file_name or "import.csv").name[:255] or "import.csv",
+            content=content,
+            language=language if language in languages else settings.LANGUAGE_CODE,
+        )
+        job.full_clean(exclude=["content"])
+        job.save(force_insert=True)
+        tasks.residents_import.enqueue(job_id=job.pk)
+    job.refresh_from_db()  # an immediate backend has run it already
+    return job
+
+
+def residents_import_run(*, job_id: int) -> ImportJob:
+    """Run an import job: check every row, then (only if all are good) create and update
+    residents and occupancies in one transaction, with one "import" audit entry. Progress is
+    saved every BATCH_SIZE rows while checking. A finished job is left alone."""
+    job = ImportJob.objects.filter(pk=job_id, kind=ImportJob.Kind.RESIDENTS).first()
+    if job is None:
+        raise NotFound(_("Import not found."))
+    if job.is_finished:
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, processed_rows=0, updated_at=timezone.now()
+    )
+    try:
+        with translation.override(job.language):
+            organisation = Organisation.objects.get(pk=job.organisation_id)
+            rows, errors = _check_file(job, organisation)
+            if errors:
+                _finish(job, status=ImportJob.Status.FAILED, errors=errors)
+            else:
+                _write(job, organisation, rows)
+    except Exception:
+        logger.exception("residents import %s failed", job.pk)
+        with translation.override(job.language):
+            message = _("The import failed unexpectedly. Nothing was imported; try again.")
+        _finish(job, status=ImportJob.Status.FAILED, errors=[RowError(None, "", message)])
+        raise
+    job.refresh_from_db()
+    log_event(
+        "import",
+        action="residents_import",
+        object=f"core.importjob:{job.pk}",
+        result=job.status,
+        origin="task",
+        rows=job.total_rows,
+    )
+    return job
+
+
+def _finish(job: ImportJob, *, status: str, errors: list[RowError] = (), created=0, updated=0):
+    reported = [e.as_dict() for e in errors[:MAX_REPORTED_ERRORS]]
+    if len(errors) > MAX_REPORTED_ERRORS:
+        reported.append(
+            {
+                "row": None,
+                "column": "",
+                "message": _("… and %(count)s more problems.")
+                % {"count": len(errors) - MAX_REPORTED_ERRORS},
+            }
+        )
+    now = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status,
+        errors=reported,
+        created_count=created,
+        updated_count=updated,
+        processed_rows=job.total_rows
+        if status == ImportJob.Status.SUCCEEDED
+        else job.processed_rows,
+        finished_at=now,
+        updated_at=now,
+    )
+
+
+def _progress(job: ImportJob, processed: int) -> None:
+    job.processed_rows = processed
+    ImportJob.objects.filter(pk=job.pk).update(processed_rows=processed)
+
+
+def _check_file(job: ImportJob, organisation: Organisation):
+    """Every problem of every row, or the rows with their units resolved."""
+    parsed = importing.read_file(bytes(job.content))
+    job.total_rows = len(parsed.records)
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
+    errors: list[RowError] = list(parsed.errors)
+    if any(e.row in (None, 1) for e in errors):
+        return [], errors  # the file or its header is wrong: the rows cannot be read
+
+    rows: list[ResidentRow] = []
+    for count, (number, record) in enumerate(parsed.records, start=1):
+        row, row_errors = importing.parse_row(number, record)
+        if row is not None:
+            rows.append(row)
+        errors.extend(row_errors)
+        if count % BATCH_SIZE == 0:
+            _progress(job, count)
+
+    errors.extend(importing.check_consistency(rows))
+    unit_ids = _resolve_units(rows, organisation, errors)
+    rows = [(row, unit_ids[row.row]) for row in rows if row.row in unit_ids]
+    errors.extend(_check_occupancies(rows))
+    _progress(job, job.total_rows)
+    errors.sort(
+        key=lambda e: (
+            e.row or 0,
+            importing.COLUMNS.index(e.column) if e.column in importing.COLUMNS else -1,
+        )
+    )
+    return rows, errors
+
+
+def _resolve_units(
+    rows: list[ResidentRow], organisation: Organisation, errors: list
+) -> dict[int, int]:
+    """row number -> unit id, for units in the organisation's own buildings. Reports
+    unknown units and units of other owners (two queries, plus one per 500 unknown)."""
+    by_bag: dict[str, int] = {}
+    by_address: dict[tuple, int] = {}
+    for unit_id, bag_id, postcode, number, letter, addition in Unit.objects.filter(
+        building__owner_id=organisation.pk
+    ).values_list(
+        "pk", "bag_id", "postcode", "house_number", "house_letter", "house_number_addition"
+    ):
+        if bag_id:
+            by_bag[bag_id] = unit_id
+        by_address[address_key(postcode, number, letter, addition)] = unit_id
+
+    resolved: dict[int, int] = {}
+    missing: list[ResidentRow] = []
+    for row in rows:
+        key = row.unit
+        unit_id = (
+            by_bag.get(key.bag_id) if key.bag_id else by_address.get(address_key(*key.address))
+        )
+        if unit_id is None:
+            missing.append(row)
+        else:
+            resolved[row.row] = unit_id
+
+    foreign_bags: set[str] = set()
+    foreign_addresses: set[tuple] = set()
+    bag_ids = sorted({r.unit.bag_id for r in missing if r.unit.bag_id})
+    postcodes = sorted({r.unit.postcode for r in missing if not r.unit.bag_id})
+    for start in range(0, len(bag_ids), BATCH_SIZE):
+        foreign_bags |= set(
+            Unit.objects.filter(bag_id__in=bag_ids[start : start + BATCH_SIZE]).values_list(
+                "bag_id", flat=True
+            )
+        )
+    for start in range(0, len(postcodes), BATCH_SIZE):
+        for values in Unit.objects.filter(
+            postcode__in=postcodes[start : start + BATCH_SIZE]
+        ).values_list("postcode", "house_number", "house_letter", "house_number_addition"):
+            foreign_addresses.add(address_key(*values))
+    for row in missing:
+        key = row.unit
+        foreign = (
+            key.bag_id in foreign_bags
+            if key.bag_id
+            else address_key(*key.address) in foreign_addresses
+        )
+        if foreign:
+            message = _("Unit %(unit)s is in a building that %(organisation)s does not own.")
+        elif key.bag_id:
+            message = _("There is no unit with BAG id %(unit)s.")
+        else:
+            message = _("There is no unit at %(unit)s.")
+        errors.append(
+            RowError(
+                row.row,
+                key.column,
+                message % {"unit": key.label(), "organisation": organisation.name},
+            )
+        )
+    return resolved
+
+
+def _check_occupancies(rows: list[tuple[ResidentRow, int]]) -> list[RowError]:
+    """One occupancy per (relation number, unit, start date); repeats must agree."""
+    errors = []
+    seen: dict[tuple, ResidentRow] = {}
+    for row, unit_id in rows:
+        key = (row.relation_number, unit_id, row.start_date)
+        earlier = seen.setdefault(key, row)
+        if earlier is not row and (earlier.kind, earlier.end_date) != (row.kind, row.end_date):
+            errors.append(
+                RowError(
+                    row.row,
+                    "start_date",
+                    _(
+                        "Row %(row)s has the same resident, unit and start date with a different "
+                        "kind or end date."
+                    )
+                    % {"row": earlier.row},
+                )
+            )
+    return errors
+
+
+def _run_viewer(job: ImportJob) -> Viewer:
+    owner = job.created_by
+    if owner.username == SYSTEM_USERNAME:
+        return system_viewer(origin="task")
+    return viewer_for(owner, origin="task")
+
+
+def _chunks(values: list, size: int = BATCH_SIZE):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _write(job: ImportJob, organisation: Organisation, rows: list[tuple[ResidentRow, int]]) -> None:
+    persons: dict[str, dict] = {}
+    for row, _unit_id in rows:
+        persons.setdefault(row.relation_number, row.person)
+    now = timezone.now()
+    with transaction.atomic():
+        existing: dict[str, Resident] = {}
+        for chunk in _chunks(sorted(persons)):
+            for resident in Resident.objects.filter(
+                landlord_id=organisation.pk, external_id__in=chunk
+            ):
+                existing[resident.external_id] = resident
+
+        to_create, to_update, changed_fields = [], [], set()
+        for number, person in persons.items():
+            resident = existing.get(number)
+            if resident is None:
+                to_create.append(
+                    Resident(landlord_id=organisation.pk, external_id=number, **person)
+                )
+                continue
+            changed = [f for f, v in person.items() if getattr(resident, f) != v]
+            if changed:
+                for name in changed:
+                    setattr(resident, name, person[name])
+                resident.updated_at = now
+                to_update.append(resident)
+                changed_fields |= set(changed)
+        Resident.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+        if to_update:
+            Resident.objects.bulk_update(
+                to_update, [*sorted(changed_fields), "updated_at"], batch_size=BATCH_SIZE
+            )
+        if any(r.pk is None for r in to_create):  # a backend that returns no ids
+            for chunk in _chunks([r.external_id for r in to_create]):
+                ids = dict(
+                    Resident.objects.filter(
+                        landlord_id=organisation.pk, external_id__in=chunk
+                    ).values_list("external_id", "pk")
+                )
+                for r in to_create:
+                    r.pk = r.pk or ids.get(r.external_id)
+        ids = {r.external_id: r.pk for r in [*existing.values(), *to_create]}
+        created_ids = {r.pk for r in to_create}
+        updated_ids = {r.pk for r in to_update}
+
+        occupancies: dict[tuple, Occupancy] = {}
+        for chunk in _chunks(sorted(existing[n].pk for n in existing)):
+            for occupancy in Occupancy.objects.filter(resident_id__in=chunk):
+                occupancies[(occupancy.resident_id, occupancy.unit_id, occupancy.start_date)] = (
+                    occupancy
+                )
+        new_occupancies, changed_occupancies, seen = [], [], set()
+        for row, unit_id in rows:
+            key = (ids[row.relation_number], unit_id, row.start_date)
+            if key in seen:
+                continue  # a repeated row (the checks made sure it agrees)
+            seen.add(key)
+            occupancy = occupancies.get(key)
+            if occupancy is None:
+                new_occupancies.append(
+                    Occupancy(
+                        resident_id=key[0],
+                        unit_id=unit_id,
+                        kind=row.kind,
+                        start_date=row.start_date,
+                        end_date=row.end_date,
+                    )
+                )
+            elif (occupancy.kind, occupancy.end_date) != (row.kind, row.end_date):
+                occupancy.kind, occupancy.end_date, occupancy.updated_at = (
+                    row.kind,
+                    row.end_date,
+                    now,
+                )
+                changed_occupancies.append(occupancy)
+            else:
+                continue
+            if key[0] not in created_ids:
+                updated_ids.add(key[0])
+        Occupancy.objects.bulk_create(new_occupancies, batch_size=BATCH_SIZE)
+        Occupancy.objects.bulk_update(
+            changed_occupancies, ["kind", "end_date", "updated_at"], batch_size=BATCH_SIZE
+        )
+
+        fields = set(changed_fields)
+        if to_create:
+            fields |= set(RESIDENT_FIELDS)
+        if new_occupancies or changed_occupancies:
+            fields.add("occupancies")
+        audit_record(
+            viewer=_run_viewer(job),
+            action="import",
+            object_type=OBJECT_TYPE,
+            object_ids=created_ids | updated_ids,
+            fields=_audit_names(fields),
+            organisation_id=organisation.pk,
+            context=AuditContext(type="core.importjob", id=str(job.pk), label=job.file_name),
+        )
+        _finish(
+            job,
+            status=ImportJob.Status.SUCCEEDED,
+            created=len(created_ids),
+            updated=len(updated_ids),
+        )

@@ -1,0 +1,64 @@
+import json
+import logging
+
+import pytest
+from django.core.cache import cache
+
+from wijkregie.core.logging import JsonFormatter
+from wijkregie.partners.models import Organisation
+
+LOGGERS = ("wijkregie.events", "django.request", "django.security")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and used TOTP codes live in the cache: each test starts without them."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@pytest.fixture
+def log_lines():
+    """The structured lines logged during the test, as the stdout handler writes them.
+
+    The loggers do not propagate to the root logger (settings.LOGGING), so pytest's caplog
+    does not see them; a collecting handler is attached to them directly, after the
+    filters configured on the loggers.
+    """
+    handler = _Collect()
+    loggers = [logging.getLogger(name) for name in LOGGERS]
+    for logger in loggers:
+        logger.addHandler(handler)
+    formatter = JsonFormatter()
+
+    def lines(event: str | None = None) -> list[dict]:
+        parsed = [json.loads(formatter.format(record)) for record in handler.records]
+        return [line for line in parsed if event is None or line["event"] == event]
+
+    yield lines
+    for logger in loggers:
+        logger.removeHandler(handler)
+
+
+@pytest.fixture
+def organisation(db):
+    return Organisation.objects.create(
+        name="Woonstichting De Vaart", slug="de-vaart", kind="housing_corporation"
+    )
+
+
+@pytest.fixture
+def other_organisation(db):
+    return Organisation.objects.create(
+        name="Politie Rivierstad", slug="politie-rivierstad", kind="police"
+    )

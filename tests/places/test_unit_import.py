@@ -1,0 +1,612 @@
+import pytest
+from django.utils import translation
+
+from django_tasks_db.models import DBTaskResult
+
+from wijkregie.core.access import system_viewer
+from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.core.models import ImportJob
+from wijkregie.places import services, unit_import
+from wijkregie.places.models import Unit
+
+from tests.places.factories import BuildingFactory, UnitFactory, units_csv
+
+HORIZON_ROWS = [
+    ("0344010000000001", "3521HZ", 1, "", "", 0, "A"),
+    ("0344010000000002", "3521 hz", 2, "a", "", 0, "A"),
+    ("0344010000000003", "3521HZ", 3, "", "bis", 3, "B"),
+    ("", "3521HZ", 4, "", "", -1, "B"),
+]
+
+
+def unit_values(building):
+    return list(
+        Unit.objects.filter(building=building)
+        .order_by("house_number")
+        .values_list(
+            "bag_id",
+            "postcode",
+            "house_number",
+            "house_letter",
+            "house_number_addition",
+            "floor",
+            "entrance",
+        )
+    )
+
+
+def run(manager, building, content, language="en"):
+    return services.units_import(
+        actor=manager, building_id=building.pk, content=content, language=language
+    )
+
+
+def start(manager, building, content, language="en", organisation_id=None):
+    return services.units_import_start(
+        actor=manager,
+        organisation_id=organisation_id or building.owner_id,
+        building_id=building.pk,
+        file_name="eenheden.csv",
+        content=content,
+        language=language,
+    )
+
+
+# --- happy paths ----------------------------------------------------------------------
+
+
+def test_units_import_creates_every_row_keeping_bag_ids_as_text(manager, building):
+    result = run(manager, building, units_csv(HORIZON_ROWS))
+
+    assert (result.ok, result.total_rows, result.created, result.updated) == (True, 4, 4, 0)
+    assert result.errors == []
+    assert unit_values(building) == [
+        ("0344010000000001", "3521HZ", 1, "", "", 0, "A"),
+        ("0344010000000002", "3521HZ", 2, "A", "", 0, "A"),
+        ("0344010000000003", "3521HZ", 3, "", "BIS", 3, "B"),
+        (None, "3521HZ", 4, "", "", -1, "B"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["semicolon", "tab", "bom", "crlf_and_blank_lines", "columns_in_other_order", "no_optional"],
+)
+def test_units_import_reads_the_usual_variants_of_a_csv_file(manager, building, case):
+    rows = [("0344010000000001", "3521HZ", "1", "", "", "0", "A")]
+    content = {
+        "semicolon": units_csv(rows, delimiter=";"),
+        "tab": units_csv(rows, delimiter="\t"),
+        "bom": b"\xef\xbb\xbf" + units_csv(rows),
+        "crlf_and_blank_lines": units_csv(rows) + b"\r\n,,,,,,\r\n , ,,,,,\r\n",
+        "columns_in_other_order": b"Entrance,FLOOR,house_number,postcode,bag_id,remark\n"
+        b"A,0,1,3521HZ,0344010000000001,corner flat\n",
+        "no_optional": b"bag_id,postcode,house_number,floor,entrance\n"
+        b"0344010000000001,3521HZ,1,0,A\n",
+    }[case]
+
+    result = run(manager, building, content)
+
+    assert (result.ok, result.created, result.errors) == (True, 1, [])
+    assert unit_values(building) == [("0344010000000001", "3521HZ", 1, "", "", 0, "A")]
+
+
+def test_units_import_again_changes_nothing_and_duplicates_nothing(manager, building):
+    run(manager, building, units_csv(HORIZON_ROWS))
+
+    result = run(manager, building, units_csv(HORIZON_ROWS))
+
+    assert (result.ok, result.created, result.updated, result.unchanged) == (True, 0, 0, 4)
+    assert Unit.objects.count() == 4
+
+
+def test_units_import_again_updates_units_matched_by_bag_id_then_by_address(manager, building):
+    run(manager, building, units_csv(HORIZON_ROWS))
+    ids = dict(Unit.objects.values_list("house_number", "pk"))
+    changed = [
+        ("0344010000000001", "3521HZ", 1, "", "", 2, "A"),  # moved floor (by BAG id)
+        ("0344010000000002", "3521HZ", 12, "", "", 0, "A"),  # renumbered (by BAG id)
+        ("0344010000000003", "3521HZ", 3, "", "BIS", 3, "B"),  # unchanged
+        ("0344010000000004", "3521HZ", 4, "", "", -1, "B"),  # BAG id added (by address)
+        ("0344010000000005", "3521HZ", 5, "", "", 1, "B"),  # new
+    ]
+
+    result = run(manager, building, units_csv(changed))
+
+    assert (result.ok, result.created, result.updated, result.unchanged) == (True, 1, 3, 1)
+    assert Unit.objects.count() == 5
+    assert unit_values(building) == [
+        ("0344010000000001", "3521HZ", 1, "", "", 2, "A"),
+        ("0344010000000003", "3521HZ", 3, "", "BIS", 3, "B"),
+        ("0344010000000004", "3521HZ", 4, "", "", -1, "B"),
+        ("0344010000000005", "3521HZ", 5, "", "", 1, "B"),
+        ("0344010000000002", "3521HZ", 12, "", "", 0, "A"),
+    ]
+    assert Unit.objects.get(bag_id="0344010000000002").pk == ids[2]
+    assert Unit.objects.get(bag_id="0344010000000004").pk == ids[4]
+
+
+def test_units_import_keeps_a_known_bag_id_when_the_file_has_none(manager, building):
+    run(manager, building, units_csv(HORIZON_ROWS[:1]))
+
+    result = run(manager, building, units_csv([("", "3521HZ", 1, "", "", 1, "A")]))
+
+    assert (result.ok, result.updated) == (True, 1)
+    assert unit_values(building) == [("0344010000000001", "3521HZ", 1, "", "", 1, "A")]
+
+
+def test_units_import_query_count_does_not_grow_with_rows(
+    manager, owner_org, django_assert_max_num_queries
+):
+    small = BuildingFactory(owner=owner_org, postcode="3521AA", floors=10, entrances=["A"])
+    large = BuildingFactory(owner=owner_org, postcode="3521BB", floors=10, entrances=["A"])
+    rows = lambda postcode, n, offset: [  # noqa: E731
+        (f"03440100{offset + i:08d}", postcode, i + 1, "", "", i % 10, "A") for i in range(n)
+    ]
+
+    with django_assert_max_num_queries(12) as small_queries:
+        assert run(manager, small, units_csv(rows("3521AA", 10, 0))).created == 10
+    with django_assert_max_num_queries(12) as large_queries:
+        assert run(manager, large, units_csv(rows("3521BB", 600, 1000))).created == 600
+
+    assert len(large_queries) == len(small_queries)
+
+
+def test_units_import_reports_progress_per_chunk(monkeypatch, building):
+    monkeypatch.setattr(unit_import, "CHUNK_ROWS", 2)
+    rows = [(f"03440100000000{i:02d}", "3521HZ", i, "", "", 0, "A") for i in range(1, 6)]
+    calls = []
+
+    result = unit_import._import(
+        building, units_csv(rows), progress=lambda done, total: calls.append((done, total))
+    )
+
+    assert result.created == 5
+    assert calls == [(0, 5), (2, 5), (4, 5), (5, 5)]
+
+
+# --- bad input: a per-row report and nothing imported ---------------------------------------
+
+
+BAD_FILES = {
+    "wrong_delimiter": (
+        b"bag_id|postcode|house_number|house_letter|house_number_addition|floor|entrance\n"
+        b"0344010000000001|3521HZ|1|||0|A\n",
+        [
+            (
+                1,
+                "",
+                "Missing columns: bag_id, postcode, house_number, floor, entrance. The first row "
+                "must name the columns bag_id, postcode, house_number, house_letter, "
+                "house_number_addition, floor, entrance, separated by commas or semicolons.",
+            )
+        ],
+    ),
+    "missing_columns": (
+        b"bag_id;postcode;house_number\n0344010000000001;3521HZ;1\n",
+        [
+            (
+                1,
+                "",
+                "Missing columns: floor, entrance. The first row must name the columns bag_id, "
+                "postcode, house_number, house_letter, house_number_addition, floor, entrance, "
+                "separated by commas or semicolons.",
+            )
+        ],
+    ),
+    "duplicate_column": (
+        b"bag_id,postcode,house_number,floor,entrance,floor\n",
+        [(1, "", "These columns appear more than once: floor.")],
+    ),
+    "latin1_encoding": (
+        units_csv([("0344010000000001", "3521HZ", 1, "", "", 0, "A")])
+        + "0344010000000002,3521HZ,2,,\u00e9,0,A\r\n".encode("cp1252"),
+        [
+            (
+                3,
+                "",
+                "The file is not encoded as UTF-8. Save it as “CSV UTF-8” in your spreadsheet "
+                "program and upload it again.",
+            )
+        ],
+    ),
+    "utf16_encoding": (
+        units_csv([("0344010000000001", "3521HZ", 1, "", "", 0, "A")], encoding="utf-16"),
+        [
+            (
+                None,
+                "",
+                "The file is not encoded as UTF-8. Save it as “CSV UTF-8” in your spreadsheet "
+                "program and upload it again.",
+            )
+        ],
+    ),
+    "empty_file": (b"", [(None, "", "The file is empty.")]),
+    "blank_file": (b" \r\n\r\n", [(None, "", "The file is empty.")]),
+    "header_only": (units_csv([]), [(None, "", "The file has a header but no rows of units.")]),
+    "duplicate_bag_ids": (
+        units_csv(
+            [
+                ("0344010000000001", "3521HZ", 1, "", "", 0, "A"),
+                ("0344010000000001", "3521HZ", 2, "", "", 0, "A"),
+            ]
+        ),
+        [(3, "bag_id", "BAG id 0344010000000001 also appears in row 2.")],
+    ),
+    "duplicate_address": (
+        units_csv(
+            [
+                ("0344010000000001", "3521HZ", 1, "a", "", 0, "A"),
+                ("0344010000000002", "3521 hz", 1, "A", "", 1, "A"),
+            ]
+        ),
+        [(3, "house_number", "The address 3521HZ 1A also appears in row 2.")],
+    ),
+    "house_number_not_a_number": (
+        units_csv([("0344010000000001", "3521HZ", "12a", "", "", 0, "A")]),
+        [
+            (
+                2,
+                "house_number",
+                "“12a” is not a house number: use digits only, and put letters in house_letter "
+                "or house_number_addition.",
+            )
+        ],
+    ),
+    "house_number_zero": (
+        units_csv([("0344010000000001", "3521HZ", "0", "", "", 0, "A")]),
+        [(2, "house_number", "A house number lies between 1 and 99999.")],
+    ),
+    "house_number_missing": (
+        units_csv([("0344010000000001", "3521HZ", "", "", "", 0, "A")]),
+        [(2, "house_number", "A house number is required.")],
+    ),
+    "floor_above_the_building": (
+        units_csv([("0344010000000001", "3521HZ", 1, "", "", 4, "A")]),
+        [(2, "floor", "Floor 4 is outside this building: its floors run from -3 to 3.")],
+    ),
+    "floor_too_deep": (
+        units_csv([("0344010000000001", "3521HZ", 1, "", "", -4, "A")]),
+        [(2, "floor", "Floor -4 is outside this building: its floors run from -3 to 3.")],
+    ),
+    "floor_not_a_number": (
+        units_csv([("0344010000000001", "3521HZ", 1, "", "", "1e", "A")]),
+        [
+            (
+                2,
+                "floor",
+                "“1e” is not a floor number: use 0 for the ground floor and -1 for "
+                "the first basement.",
+            )
+        ],
+    ),
+    "entrance_unknown": (
+        units_csv([("0344010000000001", "3521HZ", 1, "", "", 0, "C")]),
+        [(2, "entrance", "“C” is not one of this building's entrances (A, B).")],
+    ),
+    "entrance_missing": (
+        units_csv([("0344010000000001", "3521HZ", 1, "", "", 0, "")]),
+        [(2, "entrance", "An entrance is required: one of A, B.")],
+    ),
+    "over_long_fields": (
+        units_csv([("03440100000000011", "3521HZ", 1, "AB", "12345", 0, "Hoofdingang")]),
+        [
+            (2, "bag_id", "Too long: at most 16 characters, not 17."),
+            (2, "house_letter", "Too long: at most 1 character, not 2."),
+            (2, "house_number_addition", "Too long: at most 4 characters, not 5."),
+            (2, "entrance", "Too long: at most 10 characters, not 11."),
+        ],
+    ),
+    "bag_id_lost_its_leading_zero": (
+        units_csv([("344010000000001", "3521HZ", 1, "", "", 0, "A")]),
+        [
+            (
+                2,
+                "bag_id",
+                "A BAG id has exactly 16 digits; “344010000000001” has 15. Did a spreadsheet "
+                "program remove leading zeros?",
+            )
+        ],
+    ),
+    "bag_id_in_scientific_notation": (
+        units_csv([("3.44E+14", "3521HZ", 1, "", "", 0, "A")]),
+        [(2, "bag_id", "“3.44E+14” is not a BAG id: a BAG id has exactly 16 digits.")],
+    ),
+    "bad_postcode_letter_and_addition": (
+        units_csv([("0344010000000001", "0521HZ", 1, "1", "a-b", 0, "A")]),
+        [
+            (2, "postcode", "“0521HZ” is not a Dutch postcode such as 3521AB."),
+            (2, "house_letter", "“1” is not a house letter: use one letter from A to Z."),
+            (
+                2,
+                "house_number_addition",
+                "“a-b” is not an addition: use letters and digits only.",
+            ),
+        ],
+    ),
+    "fields_missing_in_a_row": (
+        units_csv(["0344010000000001,3521HZ,1"]),
+        [(2, "", "This row has 3 fields; the header has 7.")],
+    ),
+    "good_rows_and_one_bad_row": (
+        units_csv(
+            [
+                ("0344010000000001", "3521HZ", 1, "", "", 0, "A"),
+                ("0344010000000002", "3521HZ", 2, "", "", 9, "A"),
+                ("0344010000000003", "3521HZ", 3, "", "", 0, "B"),
+            ]
+        ),
+        [(3, "floor", "Floor 9 is outside this building: its floors run from -3 to 3.")],
+    ),
+}
+
+
+def as_tuples(errors):
+    return [(e["row"], e["column"], e["message"]) for e in errors]
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_units_import_rejects_a_bad_file_with_a_report_and_imports_nothing(manager, building, case):
+    content, expected = BAD_FILES[case]
+
+    result = run(manager, building, content)
+
+    assert as_tuples(result.errors) == expected
+    assert (result.ok, result.error_count, result.created, result.updated) == (
+        False,
+        len(expected),
+        0,
+        0,
+    )
+    assert Unit.objects.count() == 0
+
+
+def test_units_import_rejects_a_bag_id_or_address_of_another_building(manager, building, owner_org):
+    elsewhere = BuildingFactory(owner=owner_org, postcode="3521HZ")
+    UnitFactory(building=elsewhere, bag_id="0344010000000009", postcode="3521HZ", house_number=9)
+    content = units_csv(
+        [
+            ("0344010000000001", "3521HZ", 1, "", "", 0, "A"),
+            ("0344010000000009", "3521HZ", 10, "", "", 0, "A"),
+            ("0344010000000002", "3521HZ", 9, "", "", 0, "A"),
+        ]
+    )
+
+    result = run(manager, building, content)
+
+    assert as_tuples(result.errors) == [
+        (3, "bag_id", "BAG id 0344010000000009 belongs to a unit of another building."),
+        (4, "house_number", "The address 3521HZ 9 belongs to a unit of another building."),
+    ]
+    assert Unit.objects.filter(building=building).count() == 0
+
+
+def test_units_import_rejects_rows_that_would_merge_or_swap_units(manager, building):
+    run(manager, building, units_csv(HORIZON_ROWS[:2]))
+    content = units_csv(
+        [
+            ("0344010000000001", "3521HZ", 2, "A", "", 0, "A"),  # takes unit 2's address
+            ("0344010000000007", "3521HZ", 1, "", "", 0, "A"),  # unit 1's address, other BAG id
+        ]
+    )
+
+    result = run(manager, building, content)
+
+    assert as_tuples(result.errors) == [
+        (2, "house_number", "The address 3521HZ 2A belongs to another unit of this building."),
+        (
+            3,
+            "bag_id",
+            "The address 3521HZ 1 has BAG id 0344010000000001 in this building, not "
+            "0344010000000007.",
+        ),
+    ]
+    assert unit_values(building) == [
+        ("0344010000000001", "3521HZ", 1, "", "", 0, "A"),
+        ("0344010000000002", "3521HZ", 2, "A", "", 0, "A"),
+    ]
+
+
+def test_units_import_reports_two_rows_for_the_same_unit(manager, building):
+    run(manager, building, units_csv(HORIZON_ROWS[:1]))
+    content = units_csv(
+        [
+            ("0344010000000001", "3521HZ", 5, "", "", 0, "A"),  # unit 1, renumbered
+            ("", "3521HZ", 1, "", "", 1, "A"),  # unit 1 by its old address
+        ]
+    )
+
+    result = run(manager, building, content)
+
+    assert as_tuples(result.errors) == [(3, "", "This row describes the same unit as row 2.")]
+
+
+def test_units_import_caps_the_report_and_says_how_many_more(monkeypatch, manager, building):
+    monkeypatch.setattr(unit_import, "MAX_REPORTED_ERRORS", 2)
+    rows = [(f"03440100000000{i:02d}", "3521HZ", "x", "", "", 0, "A") for i in range(1, 6)]
+
+    result = run(manager, building, units_csv(rows))
+
+    assert result.error_count == 5
+    assert [e["row"] for e in result.errors] == [2, 3, None]
+    assert result.errors[-1]["message"] == "3 more errors are not shown."
+
+
+def test_units_import_rejects_a_file_over_the_size_limit(settings, manager, building):
+    settings.WIJKREGIE_IMPORT_MAX_BYTES = 100
+    content = units_csv(HORIZON_ROWS)
+
+    result = run(manager, building, content)
+
+    assert as_tuples(result.errors) == [
+        (None, "", "The file is larger than the maximum of 100\xa0bytes.")
+    ]
+    assert Unit.objects.count() == 0
+
+
+def test_units_import_reports_in_dutch(manager, building):
+    content = units_csv([("0344010000000001", "3521HZ", "12a", "", "", 7, "A")])
+
+    result = run(manager, building, content, language="nl")
+
+    assert as_tuples(result.errors) == [
+        (
+            2,
+            "house_number",
+            "“12a” is geen huisnummer: gebruik alleen cijfers, en zet letters in house_letter "
+            "of house_number_addition.",
+        ),
+        (2, "floor", "Verdieping 7 ligt buiten dit gebouw: de verdiepingen lopen van -3 tot 3."),
+    ]
+
+
+def test_units_import_needs_the_import_permission_in_the_owner_organisation(
+    partner, outsider, building
+):
+    content = units_csv(HORIZON_ROWS)
+
+    with pytest.raises(PermissionDenied):
+        run(partner, building, content)
+    with pytest.raises(NotFound):
+        run(outsider, building, content)
+    assert Unit.objects.count() == 0
+
+
+def test_units_import_refuses_an_unknown_language(manager, building):
+    with pytest.raises(ApplicationError):
+        run(manager, building, units_csv(HORIZON_ROWS), language="xx")
+
+
+# --- the background job ----------------------------------------------------------------------
+
+
+def test_units_import_start_runs_the_job_and_records_its_progress(
+    manager, manager_user, building, owner_org
+):
+    job = start(manager, building, units_csv(HORIZON_ROWS))
+
+    assert (
+        job.kind,
+        job.status,
+        job.created_by_id,
+        job.organisation_id,
+        job.target_id,
+        job.file_name,
+        job.language,
+    ) == (
+        ImportJob.Kind.UNITS,
+        ImportJob.Status.SUCCEEDED,
+        manager_user.pk,
+        owner_org.pk,
+        building.pk,
+        "eenheden.csv",
+        "en",
+    )
+    assert (job.total_rows, job.processed_rows, job.created_count, job.updated_count) == (
+        4,
+        4,
+        4,
+        0,
+    )
+    assert (job.errors, job.progress_percent, job.finished_at is not None) == ([], 100, True)
+    assert Unit.objects.count() == 4
+
+
+def test_units_import_start_stores_the_report_of_a_rejected_file(manager, building):
+    content = units_csv([("0344010000000001", "3521HZ", 1, "", "", 0, "Z")])
+
+    job = start(manager, building, content)
+
+    assert (job.status, job.total_rows, job.processed_rows, job.created_count) == (
+        ImportJob.Status.FAILED,
+        1,
+        1,
+        0,
+    )
+    assert job.errors == [
+        {
+            "row": 2,
+            "column": "entrance",
+            "message": "“Z” is not one of this building's entrances (A, B).",
+        }
+    ]
+    assert Unit.objects.count() == 0
+
+
+def test_units_import_start_enqueues_the_task_in_the_database(settings, manager, building):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    job = start(manager, building, units_csv(HORIZON_ROWS))
+
+    assert job.status == ImportJob.Status.QUEUED
+    task = DBTaskResult.objects.get()
+    assert (task.task_path, task.args_kwargs) == (
+        "wijkregie.places.tasks.units_import_task",
+        {"args": [], "kwargs": {"job_id": job.pk}},
+    )
+    assert Unit.objects.count() == 0
+
+    assert services.units_import_run(job_id=job.pk) == ImportJob.Status.SUCCEEDED
+    assert services.units_import_run(job_id=job.pk) == "skipped"  # a retry does nothing twice
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == (ImportJob.Status.SUCCEEDED, 4)
+    assert Unit.objects.count() == 4
+
+
+def test_units_import_run_marks_a_crashed_job_failed(monkeypatch, settings, manager, building):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    job = start(manager, building, units_csv(HORIZON_ROWS))
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(unit_import, "_write", boom)
+    with pytest.raises(RuntimeError):
+        services.units_import_run(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert job.errors == [
+        {
+            "row": None,
+            "column": "",
+            "message": "The import stopped because of an unexpected error. Nothing was "
+            "imported. Please try again later.",
+        }
+    ]
+    assert Unit.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("empty", "The file is empty."),
+        ("too_large", "The file is larger than the maximum of 10\xa0bytes."),
+        ("language", "Unknown language code: xx."),
+    ],
+)
+def test_units_import_start_refuses_at_once(settings, manager, building, case, message):
+    settings.WIJKREGIE_IMPORT_MAX_BYTES = 10
+    content = {"empty": b"", "too_large": b"x" * 11, "language": b"x"}[case]
+
+    with translation.override("en"), pytest.raises(ApplicationError) as exc:
+        start(manager, building, content, language="xx" if case == "language" else "en")
+
+    assert str(exc.value.message) == message
+    assert ImportJob.objects.count() == 0
+
+
+def test_units_import_start_checks_permission_and_organisation(
+    partner, outsider, manager, building, other_org
+):
+    content = units_csv(HORIZON_ROWS)
+
+    with pytest.raises(PermissionDenied):
+        start(partner, building, content)
+    with pytest.raises(NotFound):
+        start(outsider, building, content)
+    with pytest.raises(PermissionDenied):
+        start(manager, building, content, organisation_id=other_org.pk)
+    with pytest.raises(ApplicationError):
+        start(system_viewer(), building, content)  # a job needs a person
+    assert ImportJob.objects.count() == 0
