@@ -284,7 +284,7 @@ def generate(seed: int, scale, *, log=print) -> World:
                 staff_roles = CORP_STAFF_ROLES
             else:
                 role = PARTNER_KINDS[(oid - scale.organisations - 1) % len(PARTNER_KINDS)][2]
-                staff_roles = [role] * PARTNER_STAFF
+                staff_roles = [role] * PARTNER_STAFF + ["intake"]
             world.staff[oid] = []
             for k, role_slug in enumerate(staff_roles):
                 uid += 1
@@ -427,7 +427,8 @@ def generate(seed: int, scale, *, log=print) -> World:
                 chosen = [(rng.choice(owner_staff)[1], "Wijkbeheer", True)]
                 partners = rng.sample(world.partner_ids, min(CONTACTS_PER_BUILDING - 1, len(world.partner_ids)))
                 for oid in partners:
-                    chosen.append((rng.choice(world.staff[oid])[1], f"Contact {org_kind[oid]}", False))
+                    field_staff = [s for s in world.staff[oid] if s[2] != "intake"]
+                    chosen.append((rng.choice(field_staff)[1], f"Contact {org_kind[oid]}", False))
                 for membership_id, responsibility, first in chosen:
                     cid += 1
                     yield (cid, p.id, membership_id, responsibility, first, ts, ts)
@@ -590,53 +591,94 @@ def generate_reports(world: World, scale, *, log=print) -> dict:
         contact = _weighted(rng, CONTACT_MIX)
         channel = _weighted(rng, CHANNEL_MIX)
         span_seconds = 3 * 365 * 86400
+        texts = {
+            "received": "We hebben uw melding ontvangen.",
+            "in_triage": "We bekijken uw melding.",
+            "forwarded": "Doorgestuurd.",
+            "resolved": "Afgehandeld.",
+            "rejected": "Afgewezen.",
+            "linked_to_case": "Onderdeel van een aanpak.",
+        }
         identities, changes, pseudonym_rows = [], [], []
         pseudonyms: dict[int, int] = {}
 
+        epoch_s = int(EPOCH.timestamp())
+        day_text = {}
+
+        def at(seconds: int) -> str:
+            """A UTC timestamp (seconds since 1970) as COPY text, fast."""
+            day, rem = divmod(seconds, 86400)
+            d = day_text.get(day)
+            if d is None:
+                d = day_text[day] = date.fromordinal(719163 + day).isoformat()
+            return f"{d} {rem // 3600:02d}:{rem % 3600 // 60:02d}:{rem % 60:02d}+00"
+
+        open_statuses = ("received", "in_triage", "forwarded")
+        phrases = REPORT_PHRASES
+        n_buildings = len(buildings)
+        rand = rng.random
+
         def report_rows():
             for rid in range(1, scale.reports + 1):
-                building_id, owner_id, hood_id = buildings[rng.randrange(len(buildings))]
+                building_id, owner_id, hood_id = buildings[int(rand() * n_buildings)]
                 cat = cat_pick()
                 receiver = owner_id
                 if cat[3] in POLICE_CATEGORIES and police_of:
                     receiver = police_of[hood_id]
                 elif cat[4]:
                     receiver = cat[4]
-                created = EPOCH - timedelta(seconds=span_seconds * (1 - rid / scale.reports))
-                age_days = (EPOCH - created).days
-                status = status_new() if age_days < 60 else status_old()
-                due = created + timedelta(days=cat[1] * 7 // 5)
-                very_late = created + timedelta(days=3 * cat[1] * 7 // 5)
+                created = epoch_s - int(span_seconds * (1 - rid / scale.reports))
+                status = status_new() if epoch_s - created < 60 * 86400 else status_old()
+                due = created + cat[1] * 7 // 5 * 86400
+                very_late = created + 3 * cat[1] * 7 // 5 * 86400
                 lateness = "on_time"
-                if status in ("received", "in_triage", "forwarded"):
-                    if EPOCH > very_late:
+                if status in open_statuses:
+                    if epoch_s > very_late:
                         lateness = "very_late"
-                    elif EPOCH > due:
+                    elif epoch_s > due:
                         lateness = "late"
-                closed = created + timedelta(days=rng.randrange(1, 30)) if status in ("resolved", "rejected") else None
+                closed = (
+                    min(created + int(rand() * 29 + 1) * 86400, epoch_s)
+                    if status in ("resolved", "rejected")
+                    else None
+                )
                 mode = contact()
-                code = tracking_code(rid)
+                c_at = at(created)
                 # Every public report has an identity row (the passphrase; contact data
                 # unless anonymous) and a reporter number in its building.
                 pseudo = pseudonyms.get(building_id, 0) + 1
                 pseudonyms[building_id] = pseudo
                 key = f"{rid:064x}"
-                pseudonym_rows.append((building_id, key, pseudo, created))
+                pseudonym_rows.append(f"{building_id}\t{key}\t{pseudo}\t{c_at}")
                 if mode == "anonymous":
-                    identities.append((rid, rid, "", "", "", "nl", receiver, False, key, created, created))
+                    identities.append(f"{rid}\t{rid}\t\t\t\tnl\t{receiver}\tf\t{key}\t{c_at}\t{c_at}")
                 else:
-                    identities.append((rid, rid, f"Melder {rid}", f"melder{rid}@example.nl", "",
-                                       "nl", receiver, mode == "open", key, created, created))
-                changes.append((rid, "", "received", created, receiver))
+                    identities.append(
+                        f"{rid}\t{rid}\tMelder {rid}\tmelder{rid}@example.nl\t\tnl\t{receiver}\t"
+                        f"{'t' if mode == 'open' else 'f'}\t{key}\t{c_at}\t{c_at}"
+                    )
+                changes.append(f"{rid}\t\treceived\t{texts['received']}\tbench\t{receiver}\t{c_at}")
                 if status != "received":
-                    changes.append((rid, "received", "in_triage", created + timedelta(hours=5), receiver))
+                    changes.append(
+                        f"{rid}\treceived\tin_triage\t{texts['in_triage']}\tbench\t{receiver}\t"
+                        f"{at(created + 5 * 3600)}"
+                    )
                 if status not in ("received", "in_triage"):
-                    changes.append((rid, "in_triage", status, closed or created + timedelta(days=1), receiver))
-                yield (rid, code, cat[0], building_id, "common_area", rng.choice(REPORT_PHRASES),
-                       channel(), mode, receiver, status, due, very_late, lateness, pseudo, closed,
-                       created, closed or created)
+                    changes.append(
+                        f"{rid}\tin_triage\t{status}\t{texts[status]}\tbench\t{receiver}\t"
+                        f"{at(closed or created + 86400)}"
+                    )
+                closed_text = at(closed) if closed else "\\N"
+                yield (
+                    f"{rid}\t{tracking_code(rid)}\t{cat[0]}\t{building_id}\tcommon_area\t"
+                    f"{phrases[int(rand() * len(phrases))]}\t{channel()}\t{mode}\t{receiver}\t"
+                    f"{status}\t{at(due)}\t{at(very_late)}\t{lateness}\t{pseudo}\t"
+                    f"{closed_text}\t{c_at}\t{at(closed) if closed else c_at}"
+                )
 
-        deferred = indexes_deferred(rm.Report, rm.ReporterIdentity, rm.ReportStatusChange, rm.ReporterPseudonym)
+        deferred = indexes_deferred(
+            rm.Report, rm.ReporterIdentity, rm.ReportStatusChange, rm.ReporterPseudonym
+        )
         deferred.__enter__()
         result["reports"] = copy_rows(
             rm.Report,
@@ -657,14 +699,11 @@ def generate_reports(world: World, scale, *, log=print) -> dict:
             rm.ReporterPseudonym, ["building_id", "reporter_key", "number", "created_at"], pseudonym_rows
         )
         pseudonym_rows.clear()
-        texts = {"received": "We hebben uw melding ontvangen.", "in_triage": "We bekijken uw melding.",
-                 "forwarded": "Doorgestuurd.", "resolved": "Afgehandeld.", "rejected": "Afgewezen.",
-                 "linked_to_case": "Onderdeel van een aanpak."}
         result["status_changes"] = copy_rows(
             rm.ReportStatusChange,
             ["report_id", "from_status", "to_status", "resident_text", "actor_label", "organisation_id",
              "created_at"],
-            ((c[0], c[1], c[2], texts[c[2]], "bench", c[4], c[3]) for c in changes),
+            changes,
         )
         t = time.perf_counter()
         deferred.__exit__(None, None, None)

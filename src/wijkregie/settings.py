@@ -252,6 +252,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `kind`; name each enum after its model (drf_spectacular.W001).
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "wijkregie.partners.models.OrganisationKind",
+        "CommonAreaKindEnum": "wijkregie.places.models.CommonAreaKind",
+        "OccupancyKindEnum": "wijkregie.residents.models.OccupancyKind",
+    },
 }
 
 # --- Security headers -------------------------------------------------------------------
@@ -331,6 +337,8 @@ LOGGING = {
 # Default theme class on <html>; a tenant theme adds its class and stylesheet.
 WIJKREGIE_THEME_CLASS = env("WIJKREGIE_THEME_CLASS", default="voorbeeld-theme")
 WIJKREGIE_THEME_STYLESHEET = env("WIJKREGIE_THEME_STYLESHEET", default="")
+# The most audit entries one export holds (newest first); narrow the filters for more.
+WIJKREGIE_AUDIT_EXPORT_MAX_ROWS = env.int("WIJKREGIE_AUDIT_EXPORT_MAX_ROWS", default=10_000)
 
 # --- Resident pages: report form, follow-up, Open311 (reports/public_*, open311) -------
 # Residents read the public pages in the languages spoken in the buildings (BRIEF 32);
@@ -348,7 +356,6 @@ WIJKREGIE_RESIDENT_LANGUAGE_COOKIE = "wijkregie_resident_language"
 WIJKREGIE_PHOTO_MAX_BYTES = env.int("WIJKREGIE_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 WIJKREGIE_PHOTO_MAX_PIXELS = env.int("WIJKREGIE_PHOTO_MAX_PIXELS", default=50_000_000)
 WIJKREGIE_PHOTO_MAX_DIMENSION = env.int("WIJKREGIE_PHOTO_MAX_DIMENSION", default=4096)
-WIJKREGIE_PHOTOS_PER_REPORT = 5
 # Rates as "count/seconds": reports per client address and per building, address
 # look-ups per client address. (Failed passphrase tries: reports/passphrases.py.)
 WIJKREGIE_REPORT_RATE_PER_IP = env("WIJKREGIE_REPORT_RATE_PER_IP", default="10/3600")

@@ -24,6 +24,9 @@ urlpatterns = [
     path("places/", include("wijkregie.places.urls")),
     path("residents/", include("wijkregie.residents.urls")),
     path("reports/", include("wijkregie.reports.urls")),
+    # Residents (no account) and reporting apps: reports/public_urls.py, open311_urls.py.
+    path("melden/", include("wijkregie.reports.public_urls")),
+    path("open311/v2/", include("wijkregie.reports.open311_urls")),
     path("", include("wijkregie.core.urls")),
 ]
 

@@ -11,6 +11,11 @@ LOGGERS = ("wijkregie.events", "django.request", "django.security")
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits and used TOTP codes live in the cache: each test starts without them."""
     cache.clear()

@@ -2,18 +2,17 @@ import datetime
 
 import pytest
 
-from wijkregie.core.access import ANONYMOUS, system_viewer
-from wijkregie.core.exceptions import NotFound, PermissionDenied
-from wijkregie.partners import selectors, services
-from wijkregie.partners.models import OrganisationKind
-from wijkregie.partners.selectors import viewer_for
-
 from tests.partners.factories import (
     DataSharingAgreementFactory,
     MembershipFactory,
     OrganisationFactory,
     UserFactory,
 )
+from wijkregie.core.access import ANONYMOUS, system_viewer
+from wijkregie.core.exceptions import NotFound, PermissionDenied
+from wijkregie.partners import selectors, services
+from wijkregie.partners.models import OrganisationKind
+from wijkregie.partners.selectors import viewer_for
 
 
 @pytest.fixture
@@ -335,3 +334,23 @@ def test_viewer_for_a_token_acts_for_the_tokens_organisation_only(
     assert token_viewer.is_superuser is False
     assert token_viewer.extra == {"organisation_scope": politie.pk}
     assert token_viewer.has_perm("places.view_building") is False
+
+
+def test_directory_takes_three_queries_however_many_people(
+    make_professional, vaart, politie, people, django_assert_num_queries
+):
+    viewer = viewer_for(
+        make_professional("ann", organisation=vaart, permissions=["partners.view_directory"])
+    )
+    for n in range(5):
+        MembershipFactory(organisation=politie, user=UserFactory(username=f"extra{n}"))
+
+    with django_assert_num_queries(3):  # organisations, their people, the people's roles
+        organisations = selectors.directory(viewer=viewer)
+        rows = [
+            (m.user.username, [r.name for r in m.roles.all()])
+            for o in organisations
+            for m in o.directory_members
+        ]
+
+    assert len(rows) == 8

@@ -1,11 +1,19 @@
 import datetime
 import hashlib
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+import pytest
+
+from tests.partners.factories import (
+    DataSharingAgreementFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    RoleFactory,
+    UserFactory,
+)
 from wijkregie.core.access import system_viewer
 from wijkregie.core.exceptions import ApplicationError, PermissionDenied
 from wijkregie.core.models import AuditEntry
@@ -19,14 +27,6 @@ from wijkregie.partners.models import (
     Role,
 )
 from wijkregie.partners.selectors import viewer_for
-
-from tests.partners.factories import (
-    DataSharingAgreementFactory,
-    MembershipFactory,
-    OrganisationFactory,
-    RoleFactory,
-    UserFactory,
-)
 
 User = get_user_model()
 MANAGE = ["partners.manage_partners"]

@@ -1,10 +1,9 @@
 import pytest
 
-from wijkregie.partners.models import Membership, OrganisationKind
-from wijkregie.partners.selectors import viewer_for
-
 from tests.partners.factories import OrganisationFactory
 from tests.places.factories import BuildingContactFactory, BuildingFactory
+from wijkregie.partners.models import Membership, OrganisationKind
+from wijkregie.partners.selectors import viewer_for
 
 MANAGE = ["places.view_building", "places.change_building", "places.import_units"]
 VIEW = ["places.view_building"]

@@ -2,6 +2,7 @@
 
 import factory
 
+from tests.partners.factories import MembershipFactory, OrganisationFactory
 from wijkregie.places.models import (
     Building,
     BuildingContact,
@@ -10,8 +11,6 @@ from wijkregie.places.models import (
     Neighbourhood,
     Unit,
 )
-
-from tests.partners.factories import MembershipFactory, OrganisationFactory
 
 
 class NeighbourhoodFactory(factory.django.DjangoModelFactory):

@@ -1,14 +1,6 @@
 import pytest
 
-from wijkregie.core.access import system_viewer
-from wijkregie.core.exceptions import NotFound
-from wijkregie.core.models import ImportJob
-from wijkregie.partners.models import Membership, OrganisationKind
-from wijkregie.partners.selectors import viewer_for
-from wijkregie.places import selectors
-from wijkregie.places.models import CommonAreaKind
-
-from tests.partners.factories import MembershipFactory, OrganisationFactory, RoleFactory
+from tests.partners.factories import MembershipFactory, RoleFactory
 from tests.places.conftest import VIEW
 from tests.places.factories import (
     BuildingContactFactory,
@@ -16,6 +8,13 @@ from tests.places.factories import (
     CommonAreaFactory,
     UnitFactory,
 )
+from wijkregie.core.access import system_viewer
+from wijkregie.core.exceptions import NotFound
+from wijkregie.core.models import ImportJob
+from wijkregie.partners.models import Membership, OrganisationKind
+from wijkregie.partners.selectors import viewer_for
+from wijkregie.places import selectors
+from wijkregie.places.models import CommonAreaKind
 
 
 def names(qs):
@@ -230,7 +229,7 @@ def test_building_floor_plan_places_units_by_entrance_and_floor(building):
     assert [(e.label, e.width) for e in plan.entrances] == [("A", 2), ("B", 1)]
     assert [a.name for a in plan.entrances[0].areas] == ["Lift A"]
     assert [a.name for a in plan.entrances[1].areas] == []
-    assert [(a.name, a.kind_label) for a in plan.building_areas] == [("Bergingen", "Storage rooms")]
+    assert [(a.name, a.kind_label) for a in plan.building_areas] == [("Bergingen", "Bergingen")]
     assert (plan.unit_count, plan.area_count) == (3, 2)
 
 
@@ -241,11 +240,11 @@ def test_building_floor_plan_adds_basement_floors_that_have_units(building):
 
     assert plan.floor_numbers == [3, 2, 1, 0, -1]
     assert [f.label for f in plan.entrances[0].floors] == [
-        "floor 3",
-        "floor 2",
-        "floor 1",
-        "ground floor",
-        "basement 1",
+        "verdieping 3",
+        "verdieping 2",
+        "verdieping 1",
+        "begane grond",
+        "kelder 1",
     ]
 
 
@@ -318,7 +317,7 @@ def test_building_contacts_lists_who_is_who_first_contact_first(
         "Wijkbeheerder",
         ("Beheer De Horizon",),
         "tactical",
-        "Tactical",
+        "Tactisch",
         "Kleine reparaties tot € 500",
         "Dagelijks beheer",
         "030 123 45 67",

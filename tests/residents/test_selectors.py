@@ -436,7 +436,7 @@ def test_get_answers_missing_and_forbidden_alike_and_records_nothing(flat, which
     with pytest.raises(NotFound) as raised:
         resident_get(viewer=viewer(user), id=resident_id)
 
-    assert raised.value.message == "Resident not found."
+    assert raised.value.message == "Bewoner niet gevonden."
     assert AuditEntry.objects.count() == 0
 
 

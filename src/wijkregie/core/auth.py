@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
-from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 
 from wijkregie.core.logging import log_event
@@ -51,24 +50,23 @@ class AccountAdapter(DefaultAccountAdapter):
         return False
 
     def is_reauthentication_required(self, *, app, **kwargs):
-        """The first enrolment of a second factor, right after logging in with the password,
-        asks for the password no second time. Managing an existing second factor does.
+        """A login with the password (and the second factor, once enrolled) in the last
+        few minutes counts as a reauthentication for the second-factor pages.
 
         Every professional is sent to the enrolment page straight after their first login
-        (core.middleware.RequireSecondFactorMiddleware); a password login within the
-        reauthentication timeout is as good as a reauthentication.
+        (core.middleware.RequireSecondFactorMiddleware) and then to their recovery codes;
+        asking for the password again on each step would teach nothing. Later, managing
+        the second factor asks for it again, as allauth does.
         """
         required = super().is_reauthentication_required(app=app, **kwargs)
-        if required and app == "allauth.mfa" and self._first_enrolment_after_fresh_login():
+        if required and app == "allauth.mfa" and self._logged_in_recently():
             return False
         return required
 
-    def _first_enrolment_after_fresh_login(self) -> bool:
+    def _logged_in_recently(self) -> bool:
         request = self.request
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            return False
-        if Authenticator.objects.filter(user=user).exists():
+        if request is None or user is None or not user.is_authenticated:
             return False
         password_logins = [
             r for r in get_authentication_records(request, user) if r.get("method") == "password"

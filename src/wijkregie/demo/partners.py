@@ -271,9 +271,7 @@ def _organisation(actor, slug: str) -> Organisation:
 
 
 def _persona(actor, username: str, organisations: dict) -> dict:
-    first, last, org_slug, role_slugs, mandate, job_title, may_decide_on, phone = PERSONAS[
-        username
-    ]
+    first, last, org_slug, role_slugs, mandate, job_title, may_decide_on, phone = PERSONAS[username]
     organisation = organisations[org_slug]
     user = get_user_model().objects.filter(username=username).first()
     if user is None:

@@ -7,6 +7,7 @@ writes for its own organisation only).
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -104,11 +105,11 @@ class MembershipCreateSerializer(_MembershipFieldsSerializer):
         if "user" in attrs:
             if "username" in attrs or "email" in attrs:
                 raise serializers.ValidationError(
-                    "Give either user or username and email, not both."
+                    _("Give either user or username and email, not both.")
                 )
         elif not attrs.get("username") or not attrs.get("email"):
             raise serializers.ValidationError(
-                "Give user (an existing person) or username and email (a new person)."
+                _("Give user (an existing person) or username and email (a new person).")
             )
         return attrs
 
@@ -123,7 +124,7 @@ class MembershipUpdateSerializer(_MembershipFieldsSerializer):
 class WritesNeedManagePartners(permissions.BasePermission):
     """Refuse a write before its input is read, so a probe learns nothing from errors."""
 
-    message = "You are not allowed to manage partners."
+    message = _("You are not allowed to manage partners.")
 
     def has_permission(self, request, view):
         if request.method in permissions.SAFE_METHODS:

@@ -3,9 +3,11 @@
 from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from wijkregie.partners.models import (
+    ApiToken,
     DataCategory,
     DataSharingAgreement,
     MandateLevel,
@@ -15,6 +17,10 @@ from wijkregie.partners.models import (
     Role,
 )
 from wijkregie.partners.selectors import ASSIGNABLE_PERMISSION_APPS, assignable_permission_list
+
+
+def _label(model, name):
+    return capfirst(model._meta.get_field(name).verbose_name)
 
 
 def _field(model, name, **overrides):
@@ -47,7 +53,7 @@ class PersonChoiceField(forms.ModelChoiceField):
 class OrganisationForm(forms.Form):
     name = _field(Organisation, "name")
     slug = _field(Organisation, "slug")
-    kind = forms.ChoiceField(label=_("kind"), choices=OrganisationKind.choices)
+    kind = forms.ChoiceField(label=_label(Organisation, "kind"), choices=OrganisationKind.choices)
     contact_route = _field(Organisation, "contact_route", widget=forms.Textarea(attrs={"rows": 3}))
     email = _field(Organisation, "email")
     phone = _field(Organisation, "phone")
@@ -61,13 +67,15 @@ class MembershipFieldsForm(forms.Form):
     """What a membership holds: roles, mandate, job title and work contact."""
 
     roles = forms.ModelMultipleChoiceField(
-        label=_("roles"),
+        label=_label(Membership, "roles"),
         queryset=Role.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     mandate_level = forms.ChoiceField(
-        label=_("mandate level"), choices=MandateLevel.choices, widget=forms.RadioSelect
+        label=_label(Membership, "mandate_level"),
+        choices=MandateLevel.choices,
+        widget=forms.RadioSelect,
     )
     may_decide_on = _field(Membership, "may_decide_on", widget=forms.Textarea(attrs={"rows": 3}))
     job_title = _field(Membership, "job_title")
@@ -188,21 +196,27 @@ class RoleForm(forms.Form):
 class DataSharingAgreementForm(forms.Form):
     title = _field(DataSharingAgreement, "title")
     parties = forms.ModelMultipleChoiceField(
-        label=_("parties"),
+        label=_label(DataSharingAgreement, "parties"),
         queryset=Organisation.objects.order_by("name"),
         widget=forms.CheckboxSelectMultiple,
         help_text=_("At least two organisations."),
     )
     purposes = _field(DataSharingAgreement, "purposes", widget=forms.Textarea(attrs={"rows": 4}))
     data_categories = forms.MultipleChoiceField(
-        label=_("data categories"),
+        label=_label(DataSharingAgreement, "data_categories"),
         choices=DataCategory.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     legal_basis = _field(DataSharingAgreement, "legal_basis")
-    retention_days = forms.IntegerField(label=_("retention (days)"), min_value=1, max_value=36500)
-    valid_from = forms.DateField(label=_("valid from"), widget=DateInput())
-    valid_until = forms.DateField(label=_("valid until"), widget=DateInput(), required=False)
+    retention_days = forms.IntegerField(
+        label=_label(DataSharingAgreement, "retention_days"), min_value=1, max_value=36500
+    )
+    valid_from = forms.DateField(
+        label=_label(DataSharingAgreement, "valid_from"), widget=DateInput()
+    )
+    valid_until = forms.DateField(
+        label=_label(DataSharingAgreement, "valid_until"), widget=DateInput(), required=False
+    )
 
     @staticmethod
     def initial_for(agreement: DataSharingAgreement) -> dict:
@@ -219,7 +233,7 @@ class DataSharingAgreementForm(forms.Form):
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=100)
+    name = forms.CharField(label=_label(ApiToken, "name"), max_length=100)
     user = PersonChoiceField(
         label=_("Acts as"),
         queryset=get_user_model().objects.none(),

@@ -763,8 +763,8 @@ def _log(viewer: Viewer, building: Building | None, result: UnitImportResult, **
         result="imported" if result.ok else "rejected",
         origin=viewer.origin,
         rows=result.total_rows,
-        created=result.created,
-        updated=result.updated,
-        errors=result.error_count,
+        created_count=result.created,
+        updated_count=result.updated,
+        error_count=result.error_count,
         **extra,
     )

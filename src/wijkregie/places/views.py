@@ -153,7 +153,11 @@ def units_import(request, pk):
     building = selectors.building_get_for_change(
         viewer=viewer, id=pk, permission=selectors.IMPORT_UNITS
     )
-    form = UnitImportForm(request.POST or None, request.FILES or None)
+    form = (
+        UnitImportForm(request.POST, request.FILES)
+        if request.method == "POST"
+        else UnitImportForm()
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from wijkregie.reports import api
 
 app_name = "reports_api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", api.ReportListApi.as_view(), name="report_list"),
+    path("categories/", api.CategoryListApi.as_view(), name="category_list"),
+    path("<int:pk>/", api.ReportDetailApi.as_view(), name="report_detail"),
+    path("<int:pk>/status/", api.ReportStatusChangeApi.as_view(), name="report_status"),
+    path("<int:pk>/forward/", api.ReportForwardApi.as_view(), name="report_forward"),
+    path("<int:pk>/category/", api.ReportCategoryChangeApi.as_view(), name="report_category"),
+    path("<int:pk>/timeline/", api.ReportTimelineApi.as_view(), name="report_timeline"),
+    path("<int:pk>/messages/", api.ReportMessageListApi.as_view(), name="report_messages"),
+    path("<int:pk>/reporter/", api.ReporterIdentityApi.as_view(), name="reporter_identity"),
+]

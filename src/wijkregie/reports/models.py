@@ -446,6 +446,8 @@ class ReportStatusChange(models.Model):
     to_status = models.CharField(_("to"), max_length=20, choices=ReportStatus.choices)
     internal_note = models.TextField(_("internal note"), max_length=5000, blank=True)
     resident_text = models.TextField(_("text for the reporter"), max_length=2000)
+    # The status's standard text: shown to the reporter in their own language.
+    resident_text_is_default = models.BooleanField(default=False)
     reason = models.TextField(_("reason"), max_length=2000, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from wijkregie.core.logging import log_event
 from wijkregie.partners.models import Membership, Organisation
+from wijkregie.reports import throttling
 from wijkregie.reports.models import (
     MessageDirection,
     Report,
@@ -23,15 +24,21 @@ from wijkregie.reports.models import (
     ReportMessage,
     ReportStatusChange,
 )
-from wijkregie.reports.workflows import ReportStatus
+from wijkregie.reports.workflows import ReportStatus, default_resident_text
 
 
 def _site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def follow_up_url() -> str:
+def follow_up_url(report_id: int | None = None) -> str:
+    """Where the reporter reads their report: a signed link that opens it for a while
+    (throttling.follow_up_link_token; only ever sent to the reporter's own address), else
+    the page that asks for tracking code and passphrase."""
     try:
+        if report_id is not None:
+            token = throttling.follow_up_link_token(report_id)
+            return _site_url(reverse("reports_public:follow_up_link", args=[token]))
         return _site_url(reverse("reports_public:follow_up"))
     except NoReverseMatch:
         return _site_url("/melden/")
@@ -98,9 +105,11 @@ def reporter_status_change_send(*, status_change_id: int) -> int:
             "category": report.category.name_in(language),
             "building": report.building.name,
             "status": ReportStatus(change.to_status).label,
-            "resident_text": change.resident_text,
+            "resident_text": default_resident_text(change.to_status)
+            if change.resident_text_is_default
+            else change.resident_text,
             "reason": change.reason,
-            "follow_up_url": follow_up_url(),
+            "follow_up_url": follow_up_url(report.pk),
         }
     return _send(to=[email], template="reporter_status", context=context, language=language)
 
@@ -124,7 +133,7 @@ def reporter_message_send(*, message_id: int) -> int:
         "category": report.category.name_in(language),
         "building": report.building.name,
         "body": message.body,
-        "follow_up_url": follow_up_url(),
+        "follow_up_url": follow_up_url(report.pk),
     }
     return _send(to=[email], template="reporter_message", context=context, language=language)
 

@@ -114,7 +114,9 @@ def sanitise_photo(data: bytes, *, max_bytes: int | None = None) -> SanitisedPho
     try:
         with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as probe:
             if probe.width * probe.height > _max_pixels():
-                raise PhotoRejected(_("The photo has too many pixels. Please send a smaller photo."))
+                raise PhotoRejected(
+                    _("The photo has too many pixels. Please send a smaller photo.")
+                )
             probe.verify()
         with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as im:
             im.seek(0)  # animated WebP/PNG: the first frame only

@@ -100,7 +100,7 @@ def normalise_postcode(value: str) -> str:
 
 
 def split_addition(value: str) -> tuple[str, str]:
-    """"A", "2", "A-2" or "bis" → (house letter, addition) as the places app stores them."""
+    """ "A", "2", "A-2" or "bis" → (house letter, addition) as the places app stores them."""
     value = (value or "").strip().replace(" ", "")
     if not value:
         return "", ""
@@ -163,6 +163,10 @@ class TrapMixin(forms.Form):
         return HONEYPOT_FIELD
 
     @property
+    def honeypot_id(self) -> str:
+        return f"id_{self.prefix or 'form'}_{HONEYPOT_FIELD}"
+
+    @property
     def token_name(self) -> str:
         return FORM_TOKEN_FIELD
 
@@ -196,7 +200,9 @@ class AddressForm(forms.Form):
     def clean_postcode(self):
         postcode = normalise_postcode(self.cleaned_data["postcode"])
         if not postcode:
-            raise ValidationError(_("Enter a postcode of four digits and two letters, such as 3521 AB."))
+            raise ValidationError(
+                _("Enter a postcode of four digits and two letters, such as 3521 AB.")
+            )
         return postcode
 
     def clean_addition(self):
@@ -204,6 +210,16 @@ class AddressForm(forms.Form):
         if value and not ADDITION_RE.match(value.strip()):
             raise ValidationError(_("Enter a letter or a short addition, such as A or 2."))
         return value
+
+
+def _check_contact(form, data) -> None:
+    """Shielded and open need a way to reach the resident: an e-mail address or a phone."""
+    mode = data.get("contact_mode")
+    reachable = data.get("email") or data.get("phone") or "email" in form.errors
+    if mode and mode != ContactMode.ANONYMOUS and not reachable:
+        form.add_error(
+            "email", _("Leave an e-mail address or a phone number, or choose anonymous.")
+        )
 
 
 def _area_label(area: CommonArea, duplicates: set) -> str:
@@ -338,8 +354,10 @@ class ReportForm(TrapMixin):
             del self.fields["common_area"]
 
     @property
-    def contact_explanations(self) -> dict:
-        return {value: explanation for value, _label, explanation in CONTACT_CHOICES}
+    def contact_options(self) -> list:
+        """(radio, one-sentence explanation) pairs for the template."""
+        explanations = {value: explanation for value, _label, explanation in CONTACT_CHOICES}
+        return [(radio, explanations[radio.data["value"]]) for radio in self["contact_mode"]]
 
     def clean_name(self):
         return self.cleaned_data.get("name", "").strip()
@@ -355,13 +373,7 @@ class ReportForm(TrapMixin):
 
     def clean(self):
         data = super().clean()
-        mode = data.get("contact_mode")
-        if mode and mode != ContactMode.ANONYMOUS:
-            if not data.get("email") and not data.get("phone") and "email" not in self.errors:
-                self.add_error(
-                    "email",
-                    _("Leave an e-mail address or a phone number, or choose anonymous."),
-                )
+        _check_contact(self, data)
         day, moment = data.get("occurred_date"), data.get("occurred_time")
         data["occurred_at"] = None
         if day:
@@ -372,13 +384,11 @@ class ReportForm(TrapMixin):
         elif moment:
             self.add_error("occurred_date", _("Also fill in the date."))
         kind = data.get("location_kind")
-        if kind == LocationKind.COMMON_AREA and data.get("common_area") is not None:
-            if data["common_area"] not in self.areas:
-                self.add_error("common_area", _("Choose a space from the list."))
+        area = data.get("common_area")
+        if kind == LocationKind.COMMON_AREA and area is not None and area not in self.areas:
+            self.add_error("common_area", _("Choose a space from the list."))
         data["common_area_obj"] = (
-            self.areas.get(data.get("common_area"))
-            if kind == LocationKind.COMMON_AREA
-            else None
+            self.areas.get(data.get("common_area")) if kind == LocationKind.COMMON_AREA else None
         )
         data["unit_obj"] = None
         number = (data.get("house_number") or "").strip()
@@ -387,7 +397,10 @@ class ReportForm(TrapMixin):
             if data["unit_obj"] is None:
                 self.add_error(
                     "house_number",
-                    _("We cannot find this house number in this building. Check it, or leave it empty."),
+                    _(
+                        "We cannot find this house number in this building. "
+                        "Check it, or leave it empty."
+                    ),
                 )
         return data
 
@@ -411,7 +424,7 @@ class ReportForm(TrapMixin):
 
 
 class ContactRequestForm(TrapMixin):
-    """"Get in touch about anything" (BRIEF 9): a message without an incident."""
+    """A contact request, "get in touch about anything" (BRIEF 9): no incident."""
 
     description = forms.CharField(
         label=_("What would you like to talk about?"),
@@ -432,20 +445,14 @@ class ContactRequestForm(TrapMixin):
     phone = ReportForm.base_fields["phone"]
 
     contact_fields = ReportForm.contact_fields
-    contact_explanations = ReportForm.contact_explanations
+    contact_options = ReportForm.contact_options
     clean_name = ReportForm.clean_name
     clean_phone = ReportForm.clean_phone
     reporter = ReportForm.reporter
 
     def clean(self):
         data = super().clean()
-        mode = data.get("contact_mode")
-        if mode and mode != ContactMode.ANONYMOUS:
-            if not data.get("email") and not data.get("phone") and "email" not in self.errors:
-                self.add_error(
-                    "email",
-                    _("Leave an e-mail address or a phone number, or choose anonymous."),
-                )
+        _check_contact(self, data)
         return data
 
 
@@ -501,8 +508,7 @@ class ContactUpdateForm(TrapMixin):
         required=False,
         max_length=254,
         help_text=_(
-            "Optional. Only the staff who receive reports can see it. Leave it empty to "
-            "remove it."
+            "Optional. Only the staff who receive reports can see it. Leave it empty to remove it."
         ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={"invalid": _("Enter an e-mail address such as name@example.nl.")},
@@ -552,8 +558,7 @@ SEEDED_CATEGORY_TEXTS = [
     pgettext_lazy("category", "Unsafe shared space"),
     pgettext_lazy(
         "category",
-        "A place in the building feels unsafe, for example dark, broken or people hanging "
-        "around.",
+        "A place in the building feels unsafe, for example dark, broken or people hanging around.",
     ),
     pgettext_lazy("category", "Something else"),
     pgettext_lazy(

@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import parse_accept_lang_header, pgettext
+from django.utils.translation import pgettext
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wijkregie.core.access import Viewer
@@ -236,7 +237,9 @@ def start(request):
                 building = Building.objects.only("public_code").get(pk=building_ids[0])
                 return redirect("reports_public:building", code=building.public_code)
             if building_ids:
-                form.add_error("addition", _("Several homes have this number. Add the letter or addition."))
+                form.add_error(
+                    "addition", _("Several homes have this number. Add the letter or addition.")
+                )
             else:
                 form.add_error(
                     None,
@@ -313,7 +316,8 @@ def _submit(request, *, form, place: Building, category: Category, check, locati
     ip = client_ip(request)
     per_ip, per_building = throttling.report_rates()
     if not throttling.already_sent(key) and (
-        throttling.rate_exceeded(per_ip, ip) or throttling.rate_exceeded(per_building, str(place.pk))
+        throttling.rate_exceeded(per_ip, ip)
+        or throttling.rate_exceeded(per_building, str(place.pk))
     ):
         return None, _too_many(request)
     data = form.cleaned_data
@@ -357,6 +361,7 @@ def _submit(request, *, form, place: Building, category: Category, check, locati
                 "contact_mode": data["contact_mode"],
                 "building": place.public_code,
                 "email": bool(data.get("email")),
+                "is_contact": category.is_contact_request,
             },
         )
         throttling.mark_sent(key)
@@ -393,7 +398,9 @@ def report(request, code):
     place = _building_or_none(code)
     if place is None:
         return _unknown_building(request)
-    slug = request.POST.get("category") if request.method == "POST" else request.GET.get("categorie")
+    slug = (
+        request.POST.get("category") if request.method == "POST" else request.GET.get("categorie")
+    )
     category = None
     if slug:
         try:
@@ -407,7 +414,9 @@ def report(request, code):
     form_kwargs = {"building": place, "areas": areas}
     if request.method == "GET":
         form = ReportForm(
-            initial={"category": category.slug}, form_token=throttling.new_form_token(), **form_kwargs
+            initial={"category": category.slug},
+            form_token=throttling.new_form_token(),
+            **form_kwargs,
         )
         return _report_page(request, form, place, category)
     form, check, early = _guard(request, ReportForm, **form_kwargs)
@@ -456,7 +465,7 @@ def _report_page(request, form, place, category, *, status=200):
 @resident_page
 @require_http_methods(["GET", "POST"])
 def contact(request, code):
-    """"Get in touch about anything" (BRIEF 9): the same queue, the contact category."""
+    """ "Get in touch about anything" (BRIEF 9): the same queue, the contact category."""
     place = _building_or_none(code)
     if place is None:
         return _unknown_building(request)
@@ -504,7 +513,9 @@ def receipt(request, token):
             ),
             status=404,
         )
-    return _page(request, "receipt.html", {"receipt": data})
+    # No language links here: switching would reload the page, and the passphrase is
+    # shown only once. The page is in the language the form was filled in.
+    return _page(request, "receipt.html", {"receipt": data, "hide_languages": True})
 
 
 # --- Following a report up ----------------------------------------------------------------
@@ -582,9 +593,9 @@ def follow_up_report(request):
     view = selectors.report_public_view(report=found, language=translation.get_language())
     room = max(MAX_PHOTOS_PER_REPORT - view.photo_count, 0)
     forms = {
-        "message": MessageForm(form_token=throttling.new_form_token()),
-        "photos": PhotoAddForm(form_token=throttling.new_form_token(), room=room),
-        "contact": ContactUpdateForm(form_token=throttling.new_form_token()),
+        "message": MessageForm(prefix="message", form_token=throttling.new_form_token()),
+        "photos": PhotoAddForm(prefix="photos", form_token=throttling.new_form_token(), room=room),
+        "contact": ContactUpdateForm(prefix="contact", form_token=throttling.new_form_token()),
     }
     status = 200
     if request.method == "POST":
@@ -624,7 +635,7 @@ def _follow_up_action(request, found: Report, action: str, forms: dict, room: in
     if action not in form_classes:
         return None
     kwargs = {"room": room} if action == "photos" else {}
-    form, check, early = _guard(request, form_classes[action], **kwargs)
+    form, check, early = _guard(request, form_classes[action], prefix=action, **kwargs)
     if early is not None:
         return early
     forms[action] = form

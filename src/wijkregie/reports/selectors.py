@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -38,7 +39,12 @@ from wijkregie.reports.predicates import (
     is_intake_for_report,
     may_view_reporter_identity,
 )
-from wijkregie.reports.workflows import ALLOWED_TRANSITIONS, MAX_REOPENS, ReportStatus
+from wijkregie.reports.workflows import (
+    ALLOWED_TRANSITIONS,
+    MAX_REOPENS,
+    ReportStatus,
+    default_resident_text,
+)
 
 IDENTITY_OBJECT = "reports.reporteridentity"
 QUEUE_FILTERS = ("building", "category", "status", "channel", "lateness", "organisation")
@@ -331,8 +337,13 @@ def category_list(*, include_inactive: bool = False) -> list[Category]:
     return list(qs.order_by("order", "slug"))
 
 
-def category_get(*, slug: str) -> Category:
-    category = Category.objects.filter(slug=slug, active=True).first()
+def category_get(*, slug: str | None = None, id=None) -> Category:
+    """An active category by slug or id; `NotFound` otherwise."""
+    if slug is None and id is None:
+        raise NotFound(_("Not found."))
+    qs = Category.objects.filter(active=True)
+    qs = qs.filter(slug=slug) if slug is not None else qs.filter(pk=_as_id(id))
+    category = qs.first()
     if category is None:
         raise NotFound(_("Not found."))
     return category
@@ -382,17 +393,24 @@ def report_public_view(*, report: Report, language: str | None = None) -> Public
     Never internal notes, actors or the receiving organisation's internal data.
     """
     language = language or get_language()
+    with translation.override(language):
+        return _public_view(report, language)
+
+
+def _public_view(report: Report, language: str) -> PublicReportStatus:
     report = Report.objects.select_related("category", "building").get(pk=report.pk)
     history = [
         PublicStatusEntry(
             at=c.created_at,
             status=c.to_status,
             status_label=str(ReportStatus(c.to_status).label),
-            text=c.resident_text,
+            text=default_resident_text(c.to_status)
+            if c.resident_text_is_default
+            else c.resident_text,
             reason=c.reason,
         )
         for c in ReportStatusChange.objects.filter(report=report).only(
-            "created_at", "to_status", "resident_text", "reason"
+            "created_at", "to_status", "resident_text", "resident_text_is_default", "reason"
         )
     ]
     messages = [

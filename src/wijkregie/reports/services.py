@@ -396,6 +396,7 @@ def _report_create(
                 from_status="",
                 to_status=ReportStatus.RECEIVED,
                 resident_text=default_resident_text(ReportStatus.RECEIVED),
+                resident_text_is_default=True,
                 actor_id=actor.user_id,
                 actor_label=("" if actor.is_anonymous else actor.label)[:200],
                 organisation_id=receiving_id,
@@ -656,6 +657,7 @@ def _transition(
     if to_status == ReportStatus.REJECTED and not reason:
         raise ValidationError({"reason": _("Give the reason for rejecting this report.")})
     text = _text(resident_text, field="resident_text", max_length=RESIDENT_TEXT_MAX_LENGTH)
+    is_default = not text or text == default_resident_text(to_status)
     text = text or default_resident_text(to_status)
 
     organisation_id = report.receiving_organisation_id
@@ -677,6 +679,7 @@ def _transition(
         to_status=to_status,
         internal_note=internal_note,
         resident_text=text,
+        resident_text_is_default=is_default,
         reason=reason,
         actor_id=actor.user_id,
         actor_label=actor.label[:200],

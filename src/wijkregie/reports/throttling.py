@@ -47,9 +47,7 @@ def client_ip(request) -> str:
 
 
 def _digest(value: str) -> str:
-    return hmac.new(
-        settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256
-    ).hexdigest()[:32]
+    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 # --- Rate limits ---------------------------------------------------------------------

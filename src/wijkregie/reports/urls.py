@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from wijkregie.reports import views
 
 app_name = "reports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("observation/", views.observation, name="observation"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/status/", views.status_change, name="status"),
+    path("<int:pk>/status/text/", views.resident_text, name="resident_text"),
+    path("<int:pk>/forward/", views.forward, name="forward"),
+    path("<int:pk>/category/", views.category_change, name="category"),
+    path("<int:pk>/message/", views.message, name="message"),
+    path("<int:pk>/photos/<int:photo_id>/", views.photo, name="photo"),
+]

@@ -327,7 +327,7 @@ def residents_import_start(
             content=content,
             language=language if language in languages else settings.LANGUAGE_CODE,
         )
-        job.full_clean(exclude=["content"])
+        job.full_clean(exclude=["content", "errors"])
         job.save(force_insert=True)
         tasks.residents_import.enqueue(job_id=job.pk)
     job.refresh_from_db()  # an immediate backend has run it already
@@ -408,7 +408,7 @@ def _check_file(job: ImportJob, organisation: Organisation):
     job.total_rows = len(parsed.records)
     ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
     errors: list[RowError] = list(parsed.errors)
-    if any(e.row in (None, 1) for e in errors):
+    if not parsed.header or any(e.row == 1 for e in errors):
         return [], errors  # the file or its header is wrong: the rows cannot be read
 
     rows: list[ResidentRow] = []

@@ -1,0 +1,233 @@
+"""Issue 3: report intake through the public API against a bare endpoint, same server.
+
+Intake is the Open311 GeoReport v2 POST a reporting app sends
+(/open311/v2/requests.json, form-encoded, with the organisation's api_key and an
+Idempotency-Key header): validation, routing, the report and its first status, the
+reporter's shielded identity (half the requests leave an e-mail address, half are
+anonymous), the reporter number in the building, the audit entry, the idempotency key,
+and for urgent categories the e-mail task, in one transaction. Each request names a
+random generated building (its public code) and a random category of the service list.
+
+The bare endpoint (bench.bareapp) validates a form of the same shape with a DRF
+serializer and inserts one row. Both run in one uvicorn (2 workers, DEBUG off, the
+production middleware, Redis cache) started by the harness, in the same run, one after
+the other at each concurrency level. The ratio is intake requests/s over bare requests/s.
+"""
+
+import random
+import secrets
+from urllib.parse import urlencode
+
+from bench.loadgen import build_request, run_load
+from bench.server import ConnectionWatcher, Server
+
+INTAKE_PATH = "/open311/v2/requests.json"
+BARE_PATH = "/bench/bare/reports.json"
+LEVELS = (8, 32)
+HEADERS = {
+    "Content-Type": "application/x-www-form-urlencoded",
+    "Accept": "application/json",
+    "X-Forwarded-Proto": "https",  # as behind the TLS proxy (SECURE_PROXY_SSL_HEADER)
+}
+DESCRIPTIONS = [
+    "In de fietsenstalling liggen weer lachgascilinders en er hangen jongeren rond.",
+    "De lift in portiek B is kapot en er is op de muur geklad.",
+    "Naast de containers ligt al dagen grofvuil, het trekt ratten aan.",
+    "De verlichting in de hal doet het niet, het is er 's avonds onveilig.",
+]
+
+
+def api_key_for(organisation_id: int) -> str:
+    """An API key of a reporting app for the organisation (a service account's token)."""
+    from django.contrib.auth import get_user_model
+
+    from wijkregie.partners.models import ApiToken, Membership
+
+    user, _created = get_user_model().objects.get_or_create(
+        username=f"bench-reporting-app-{organisation_id}",
+        defaults={"email": f"app-{organisation_id}@example.nl"},
+    )
+    Membership.objects.get_or_create(
+        user=user, organisation_id=organisation_id, defaults={"is_service_account": True}
+    )
+    prefix, key = ApiToken.new_key()
+    ApiToken.objects.create(
+        organisation_id=organisation_id,
+        user=user,
+        name="Bench reporting app",
+        prefix=prefix,
+        key_hash=ApiToken.hash_key(key),
+    )
+    return key
+
+
+def _service_codes() -> list[str]:
+    from wijkregie.reports.models import Category
+
+    return list(
+        Category.objects.filter(active=True, is_contact_request=False)
+        .order_by("order", "slug")
+        .values_list("slug", flat=True)
+    )
+
+
+def request_makers(port: int, *, seed: int, api_key: str, building_codes: list[str]):
+    host = f"127.0.0.1:{port}"
+    services = _service_codes()
+    rng = random.Random(seed)
+    # Pre-drawn choices keep the client's CPU (shared with the server) low and the runs
+    # reproducible; the per-request parts are the counter and a random idempotency key.
+    draws = [
+        (rng.choice(building_codes), rng.choice(services), rng.choice(DESCRIPTIONS))
+        for _ in range(4096)
+    ]
+    run_id = secrets.token_hex(4)
+
+    def intake(n: int) -> bytes:
+        code, service, text = draws[n % len(draws)]
+        form = {
+            "api_key": api_key,
+            "service_code": service,
+            "attribute[building_code]": code,
+            "attribute[location]": "common_area",
+            "attribute[common_area]": "bicycle_shed",
+            "description": text,
+        }
+        if n % 2:
+            form.update({"first_name": "Bench", "email": f"melder-{run_id}-{n}@example.nl"})
+        headers = {**HEADERS, "Idempotency-Key": f"{run_id}-{n}"}
+        return build_request("POST", INTAKE_PATH, host, urlencode(form).encode(), headers)
+
+    def bare(n: int) -> bytes:
+        code, service, text = draws[n % len(draws)]
+        form = {"service_code": service, "building_code": code, "description": text}
+        if n % 2:
+            form["email"] = f"melder-{run_id}-{n}@example.nl"
+        return build_request("POST", BARE_PATH, host, urlencode(form).encode(), HEADERS)
+
+    return intake, bare
+
+
+def probe(make, port) -> tuple[int, bytes]:
+    """One request, to fail fast with the server's answer when something is off."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(make(999_999_999).replace(b"HTTP/1.1", b"HTTP/1.0", 1))
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _sep, body = data.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), body
+
+
+def intake_available() -> str | None:
+    """Why intake cannot be measured yet, or None."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse("open311:requests", kwargs={"fmt": "json"})
+    except NoReverseMatch:
+        return "no Open311 create endpoint (URL open311:requests) yet"
+    try:
+        from wijkregie.reports import services
+
+        if not hasattr(services, "report_submit"):
+            return "reports.services.report_submit does not exist yet"
+    except ImportError as exc:
+        return f"reports.services cannot be imported: {exc}"
+    return None
+
+
+def run(world, scale, database_url: str, *, log=print) -> dict:
+    from django.db import connection
+
+    from wijkregie.places.models import Building
+
+    reason = intake_available()
+    if reason:
+        return {"status": "not measurable", "reason": reason}
+    api_key = api_key_for(world.corp_ids[0])
+    codes = list(
+        Building.objects.exclude(pk__in=world.buildings["import"] + world.buildings["baseline"])
+        .order_by("pk")
+        .values_list("public_code", flat=True)
+    )
+    connection.close()  # the server's processes get the database to themselves
+    result = {"status": "ok", "levels": {}, "target_ratio": 0.7}
+    server = Server(database_url)
+    result["server_command"] = "uvicorn " + " ".join(server.command[1:])
+    with server:
+        intake, bare = request_makers(
+            server.port, seed=world.seed + 3, api_key=api_key, building_codes=codes
+        )
+        for name, make in (("intake", intake), ("bare", bare)):
+            status, body = probe(make, server.port)
+            if status not in (200, 201):
+                return {
+                    "status": "error",
+                    "reason": f"{name} probe answered {status}: {body[:400]!r}",
+                }
+        for level in LEVELS:
+            row = {}
+            for name, make in (("bare", bare), ("intake", intake)):
+                with ConnectionWatcher(database_url) as watcher:
+                    load = run_load(
+                        host="127.0.0.1",
+                        port=server.port,
+                        make_request=make,
+                        concurrency=level,
+                        seconds=scale.load_seconds,
+                        warmup=scale.load_warmup_seconds,
+                    )
+                row[name] = {**load.summary(), "max_db_connections": watcher.max}
+                log(
+                    f"  {name:6} c={level:<3} {load.rps:7.1f} req/s  "
+                    f"p50 {row[name]['p50_ms']} ms  p99 {row[name]['p99_ms']} ms  "
+                    f"failed {load.errors + load.connection_errors}  "
+                    f"db connections {watcher.max}"
+                )
+            bare_rps = row["bare"]["rps"]
+            row["ratio"] = round(row["intake"]["rps"] / bare_rps, 3) if bare_rps else None
+            result["levels"][str(level)] = row
+    result["per_request_sql"] = statements_per_intake(intake_sample_form(api_key, codes[0]))
+    return result
+
+
+def intake_sample_form(api_key: str, building_code: str) -> dict:
+    return {
+        "api_key": api_key,
+        "service_code": _service_codes()[0],
+        "attribute[building_code]": building_code,
+        "attribute[location]": "common_area",
+        "attribute[common_area]": "bicycle_shed",
+        "description": DESCRIPTIONS[0],
+        "first_name": "Bench",
+        "email": f"melder-sample-{secrets.token_hex(4)}@example.nl",
+    }
+
+
+def statements_per_intake(form: dict) -> dict:
+    """One intake request in-process with its SQL captured: statements and transactions."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(
+            INTAKE_PATH,
+            form,
+            secure=True,
+            headers={"Idempotency-Key": secrets.token_hex(8), "Accept": "application/json"},
+        )
+    sql = [q["sql"] for q in ctx.captured_queries]
+    return {
+        "status_code": response.status_code,
+        "statements": len(sql),
+        "savepoints": sum(1 for s in sql if s.startswith("SAVEPOINT")),
+        "selects": sum(1 for s in sql if s.startswith("SELECT")),
+        "inserts": sum(1 for s in sql if s.startswith("INSERT")),
+        "updates": sum(1 for s in sql if s.startswith("UPDATE")),
+        "statements_list": [s[:140] for s in sql],
+    }

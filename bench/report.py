@@ -1,0 +1,166 @@
+"""The results of `make bench` as a text table (terminal) and as Markdown (docs)."""
+
+
+def _verdict(ok) -> str:
+    if ok is None:
+        return "—"
+    return "met" if ok else "MISSED"
+
+
+def rows(results: dict) -> list[tuple[str, str, str, str]]:
+    """(benchmark, figure, target, verdict) lines."""
+    out = []
+    imp = results.get("unit_import", {})
+    if imp.get("status") == "ok":
+        out.append(
+            (
+                f"unit import, {imp['rows']:,} rows (median of {imp['repeats']})",
+                f"{imp['service_rows_per_s']:,} rows/s; COPY {imp['copy_rows_per_s']:,}, "
+                f"executemany {imp['executemany_rows_per_s']:,}",
+                "≥ 0.5× raw",
+                "",
+            )
+        )
+        out.append(
+            (
+                "  ratio to COPY / to executemany INSERT",
+                f"{imp['ratio_vs_copy']:.2f}× / {imp['ratio_vs_executemany']:.2f}×",
+                "≥ 0.5×",
+                f"{_verdict(imp['ratio_vs_copy'] >= 0.5)} / "
+                f"{_verdict(imp['ratio_vs_executemany'] >= 0.5)}",
+            )
+        )
+        out.append(
+            (
+                "  re-import of an unchanged file",
+                f"{imp['reimport_unchanged_rows_per_s']:,} rows/s",
+                "",
+                "",
+            )
+        )
+    elif imp:
+        out.append(("unit import", imp.get("reason", imp.get("status")), "", "not measured"))
+
+    page = results.get("building_page", {})
+    if page.get("status") == "ok":
+        out.append(
+            (
+                f"building page, {page['buildings']} buildings × {page['requests'] // page['buildings']}",
+                f"p50 {page['p50_ms']} ms, p95 {page['p95_ms']} ms",
+                "p95 < 150 ms",
+                _verdict(page["p95_ms"] < 150),
+            )
+        )
+        for kind in ("small", "large"):
+            k = page[kind]
+            out.append(
+                (
+                    f"  {k['units']} units",
+                    f"p50 {k['p50_ms']} ms, p95 {k['p95_ms']} ms, "
+                    f"{'/'.join(map(str, k['queries']))} queries",
+                    "",
+                    "",
+                )
+            )
+        big = page.get("imported_building") or {}
+        if big:
+            out.append(
+                (
+                    f"  {big['units']:,} units (imported)",
+                    f"median {big['median_ms']} ms, {big['queries']} queries",
+                    "",
+                    "",
+                )
+            )
+        out.append(
+            (
+                "  query count independent of units",
+                "yes" if page["query_count_constant"] else "NO",
+                "same count",
+                _verdict(page["query_count_constant"]),
+            )
+        )
+    elif page:
+        out.append(("building page", page.get("reason", page.get("status")), "", "not measured"))
+
+    queue = results.get("queue", {})
+    if queue.get("status") == "ok":
+        for label, entry in queue["receivers"].items():
+            for surface, s in entry["surfaces"].items():
+                out.append(
+                    (
+                        f"queue {surface}, {label} ({entry['reports']:,} of "
+                        f"{queue['reports_total']:,} reports)",
+                        f"p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, queries 25/100: "
+                        f"{s['views']['default 25']['count']}/{s['views']['default 100']['count']}",
+                        "p95 < 150 ms; same count",
+                        f"{_verdict(s['p95_ms'] < 150)}; "
+                        f"{_verdict(s['query_count_same_for_25_and_100'])}",
+                    )
+                )
+    elif queue:
+        out.append(("intake queue", queue.get("reason", queue.get("status")), "", "not measured"))
+
+    intake = results.get("intake", {})
+    if intake.get("status") == "ok":
+        for level, row in intake["levels"].items():
+            i, b = row["intake"], row["bare"]
+            out.append(
+                (
+                    f"report intake, {level} clients",
+                    f"{i['rps']} req/s (p50 {i['p50_ms']} ms, p99 {i['p99_ms']} ms) vs bare "
+                    f"{b['rps']} req/s (p50 {b['p50_ms']}, p99 {b['p99_ms']}) = {row['ratio']}×",
+                    "≥ 0.7×",
+                    _verdict(row["ratio"] is not None and row["ratio"] >= 0.7),
+                )
+            )
+        sql = intake.get("per_request_sql") or {}
+        if sql:
+            out.append(
+                (
+                    "  SQL per intake request",
+                    f"{sql['statements']} statements ({sql['selects']} SELECT, "
+                    f"{sql['inserts']} INSERT, {sql['updates']} UPDATE, "
+                    f"{sql['savepoints']} SAVEPOINT)",
+                    "",
+                    "",
+                )
+            )
+    elif intake:
+        out.append(("report intake", intake.get("reason", intake.get("status")), "", "not measured"))
+    return out
+
+
+def table(results: dict) -> str:
+    lines = rows(results)
+    if not lines:
+        return "(no results)"
+    widths = [max(len(r[i]) for r in lines) for i in range(4)]
+    head = ("benchmark", "figure", "target", "verdict")
+    widths = [max(w, len(h)) for w, h in zip(widths, head, strict=True)]
+    fmt = "  ".join(f"{{:{w}}}" for w in widths)
+    out = [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
+    out += [fmt.format(*r) for r in lines]
+    return "\n".join(out)
+
+
+def markdown(results: dict) -> str:
+    meta = results.get("meta", {})
+    m = meta.get("machine", {})
+    out = [
+        f"Command: `{meta.get('command', 'make bench')}`, {meta.get('started_at', '')}, "
+        f"{meta.get('total_seconds', '?')} s in all.",
+        f"Machine: {m.get('nproc')} cores ({m.get('cpu_model')}), {m.get('memory_gib')} GiB, "
+        f"Python {m.get('python')}, {meta.get('postgresql', '')}; load average "
+        f"{_load(meta.get('load_average_start'))} at the start, "
+        f"{_load(meta.get('load_average_end'))} at the end.",
+        "",
+        "| benchmark | figure | target | verdict |",
+        "| --- | --- | --- | --- |",
+    ]
+    out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows(results)]
+    return "\n".join(out) + "\n"
+
+
+def _load(values) -> str:
+    return "/".join(f"{v:.1f}" for v in values) if values else "?"

@@ -1,0 +1,316 @@
+"""Private REST API of reports under /api/v1/reports/ (intake): thin over selectors/services.
+
+The same need-to-know as the pages: the viewer comes from
+`partners.selectors.viewer_for_request`; missing and forbidden reports are both 404.
+No serializer here has a field of the reporter's identity except
+`ReporterOutputSerializer`, which is filled from `selectors.reporter_identity_get` only.
+"""
+
+from django.utils.translation import get_language
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from wijkregie.core.api import Pagination
+from wijkregie.partners.selectors import viewer_for_request
+from wijkregie.reports import selectors, services
+from wijkregie.reports.models import Channel, ContactMode, Lateness, LocationKind, MessageDirection
+from wijkregie.reports.picture import location_label
+from wijkregie.reports.workflows import ReportStatus
+
+# --- Output ------------------------------------------------------------------------------
+
+
+class _Ref(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CategoryOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    parent_id = serializers.IntegerField(allow_null=True)
+    name = serializers.SerializerMethodField()
+    resident_hint = serializers.SerializerMethodField()
+    names = serializers.DictField(child=serializers.CharField(), source="name")
+    is_urgent = serializers.BooleanField()
+    is_contact_request = serializers.BooleanField()
+    response_target_days = serializers.IntegerField()
+    active = serializers.BooleanField()
+
+    def get_name(self, obj) -> str:
+        return obj.name_in(get_language())
+
+    def get_resident_hint(self, obj) -> str:
+        return obj.hint_in(get_language())
+
+
+class _CategoryRef(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, obj) -> str:
+        return obj.name_in(get_language())
+
+
+class ReportListOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    tracking_code = serializers.CharField()
+    category = _CategoryRef()
+    building = _Ref()
+    location_kind = serializers.ChoiceField(choices=LocationKind.choices)
+    location = serializers.SerializerMethodField()
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    status = serializers.ChoiceField(choices=ReportStatus.choices)
+    lateness = serializers.ChoiceField(choices=Lateness.choices)
+    receiving_organisation = _Ref()
+    created_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_location(self, obj) -> str:
+        return location_label(obj)
+
+
+class ReportDetailOutputSerializer(ReportListOutputSerializer):
+    unit_id = serializers.IntegerField(allow_null=True)
+    floor = serializers.IntegerField(allow_null=True)
+    entrance = serializers.CharField()
+    common_area_id = serializers.IntegerField(allow_null=True)
+    occurred_at = serializers.DateTimeField(allow_null=True)
+    occurred_when = serializers.CharField()
+    description = serializers.CharField()
+    contact_mode = serializers.ChoiceField(choices=ContactMode.choices)
+    reporter_pseudonym = serializers.SerializerMethodField()
+    reopen_count = serializers.IntegerField()
+    very_late_at = serializers.DateTimeField()
+    linked_case_ref = serializers.CharField()
+    allowed_transitions = serializers.SerializerMethodField()
+    photo_count = serializers.SerializerMethodField()
+
+    def get_reporter_pseudonym(self, obj) -> str:
+        return selectors.reporter_pseudonym(obj)
+
+    def get_allowed_transitions(self, obj) -> list[str]:
+        allowed = selectors.report_allowed_transitions(report=obj)
+        if selectors.report_can_forward(report=obj):
+            allowed.append(ReportStatus.FORWARDED.value)
+        return allowed
+
+    def get_photo_count(self, obj) -> int:
+        return obj.photos.count()
+
+
+class TimelineEntryOutputSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    resident_text = serializers.CharField()
+    internal_note = serializers.CharField()
+    reason = serializers.CharField()
+    actor_label = serializers.CharField()
+    organisation_name = serializers.CharField()
+    details = serializers.DictField()
+
+
+class MessageOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    direction = serializers.ChoiceField(choices=MessageDirection.choices)
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    organisation_id = serializers.IntegerField(allow_null=True)
+    read_by_reporter_at = serializers.DateTimeField(allow_null=True)
+    read_by_intake_at = serializers.DateTimeField(allow_null=True)
+
+
+class ReporterOutputSerializer(serializers.Serializer):
+    pseudonym = serializers.CharField()
+    visible = serializers.BooleanField()
+    hidden_reason = serializers.CharField(
+        help_text='"", "not_allowed", "not_forwarded" or "none" (no reporter).'
+    )
+    name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    ip_address = serializers.CharField()
+    language = serializers.CharField()
+    consent_to_forward = serializers.BooleanField()
+    contact_erased = serializers.BooleanField()
+
+
+class ForwardOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ReportStatus.choices)
+    receiving_organisation = _Ref()
+
+
+# --- Input ------------------------------------------------------------------------------------
+
+
+class ReportFilterSerializer(serializers.Serializer):
+    building = serializers.IntegerField(required=False, min_value=1)
+    category = serializers.IntegerField(required=False, min_value=1)
+    organisation = serializers.IntegerField(required=False, min_value=1)
+    status = serializers.ChoiceField(choices=ReportStatus.choices, required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    lateness = serializers.ChoiceField(choices=Lateness.choices, required=False)
+
+
+class StatusChangeInputSerializer(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=ReportStatus.choices)
+    internal_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    resident_text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Empty or absent: the standard text of the new status.",
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Required for rejected."
+    )
+
+
+class ForwardInputSerializer(serializers.Serializer):
+    to_organisation = serializers.IntegerField(min_value=1)
+    internal_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    resident_text = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class CategoryChangeInputSerializer(serializers.Serializer):
+    category = serializers.IntegerField(min_value=1)
+    internal_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class MessageInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=5000)
+
+
+# --- Views -------------------------------------------------------------------------------------
+
+
+def _detail(request, report) -> Response:
+    report = selectors.report_get(viewer=viewer_for_request(request), id=report.pk)
+    return Response(ReportDetailOutputSerializer(report).data)
+
+
+class CategoryListApi(APIView):
+    @extend_schema(responses=CategoryOutputSerializer(many=True), operation_id="reports_categories")
+    def get(self, request):
+        return Response(CategoryOutputSerializer(selectors.category_list(), many=True).data)
+
+
+class ReportListApi(APIView):
+    """The intake queue: reports the viewer's organisations receive, newest first."""
+
+    @extend_schema(
+        parameters=[
+            ReportFilterSerializer,
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=ReportListOutputSerializer(many=True),
+    )
+    def get(self, request):
+        filters = ReportFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = selectors.report_list(
+            viewer=viewer_for_request(request), filters=filters.validated_data
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(ReportListOutputSerializer(page, many=True).data)
+
+
+class ReportDetailApi(APIView):
+    @extend_schema(responses=ReportDetailOutputSerializer)
+    def get(self, request, pk):
+        report = selectors.report_get(viewer=viewer_for_request(request), id=pk)
+        return Response(ReportDetailOutputSerializer(report).data)
+
+
+class ReportStatusChangeApi(APIView):
+    @extend_schema(request=StatusChangeInputSerializer, responses=ReportDetailOutputSerializer)
+    def post(self, request, pk):
+        data = StatusChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        report = services.report_status_change(
+            actor=viewer_for_request(request),
+            report_id=pk,
+            to_status=d["to_status"],
+            internal_note=d.get("internal_note", ""),
+            resident_text=d.get("resident_text") or None,
+            reason=d.get("reason", ""),
+        )
+        return _detail(request, report)
+
+
+class ReportForwardApi(APIView):
+    @extend_schema(request=ForwardInputSerializer, responses=ForwardOutputSerializer)
+    def post(self, request, pk):
+        data = ForwardInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        viewer = viewer_for_request(request)
+        report = services.report_forward(
+            actor=viewer,
+            report_id=pk,
+            to_organisation_id=d["to_organisation"],
+            internal_note=d.get("internal_note", ""),
+            resident_text=d.get("resident_text") or None,
+        )
+        # The forwarding organisation no longer receives the report: answer with what it
+        # still may know, the new status and organisation.
+        return Response(ForwardOutputSerializer(report).data)
+
+
+class ReportCategoryChangeApi(APIView):
+    @extend_schema(request=CategoryChangeInputSerializer, responses=ReportDetailOutputSerializer)
+    def post(self, request, pk):
+        data = CategoryChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.report_category_change(
+            actor=viewer_for_request(request),
+            report_id=pk,
+            category_id=data.validated_data["category"],
+            internal_note=data.validated_data.get("internal_note", ""),
+        )
+        return _detail(request, report)
+
+
+class ReportTimelineApi(APIView):
+    @extend_schema(responses=TimelineEntryOutputSerializer(many=True))
+    def get(self, request, pk):
+        entries = selectors.report_timeline(viewer=viewer_for_request(request), report_id=pk)
+        return Response(TimelineEntryOutputSerializer(entries, many=True).data)
+
+
+class ReportMessageListApi(APIView):
+    """The private thread with the reporter: read it, or send the reporter a question."""
+
+    @extend_schema(responses=MessageOutputSerializer(many=True))
+    def get(self, request, pk):
+        thread = selectors.report_messages(viewer=viewer_for_request(request), report_id=pk)
+        return Response(MessageOutputSerializer(thread, many=True).data)
+
+    @extend_schema(request=MessageInputSerializer, responses={201: MessageOutputSerializer})
+    def post(self, request, pk):
+        data = MessageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.report_message_to_reporter(
+            actor=viewer_for_request(request), report_id=pk, body=data.validated_data["body"]
+        )
+        return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class ReporterIdentityApi(APIView):
+    """The reporter: identity for intake that may see it (each call audited), else the
+    pseudonym."""
+
+    @extend_schema(responses=ReporterOutputSerializer)
+    def get(self, request, pk):
+        view = selectors.reporter_identity_get(viewer=viewer_for_request(request), report_id=pk)
+        return Response(ReporterOutputSerializer(view).data)

@@ -1,0 +1,356 @@
+"""Intake pages: the queue, a report with its triage forms, photos, observations.
+
+Thin: parse the request, call a selector or service, render. Need-to-know lives in the
+selectors (`report_get` answers 404 for missing and forbidden alike).
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.places.models import CommonArea, Unit
+from wijkregie.places.selectors import building_floor_plan, building_get, building_list
+from wijkregie.reports import selectors, services
+from wijkregie.reports.forms import (
+    CategoryChangeForm,
+    ForwardForm,
+    MessageForm,
+    ObservationBuildingForm,
+    ObservationForm,
+    QueueFilterForm,
+    StatusChangeForm,
+)
+from wijkregie.reports.picture import location_label, report_picture
+from wijkregie.reports.predicates import RECEIVE_REPORTS
+from wijkregie.reports.workflows import default_resident_text
+
+PAGE_SIZES = (10, 25, 50, 100)
+
+
+def _answers(view):
+    """Login (second factor by middleware); core errors become 404/403 answers."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404 from exc
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied from exc
+
+    return wrapper
+
+
+def intake_required(view):
+    @_answers
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not (request.viewer.is_superuser or request.viewer.has_perm(RECEIVE_REPORTS)):
+            raise DjangoPermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _add_errors(form, exc: Exception) -> None:
+    if isinstance(exc, ApplicationError):
+        form.add_error(None, str(exc.message))
+    elif hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        form.add_error(None, exc)
+
+
+# --- Queue -----------------------------------------------------------------------------------
+
+
+@intake_required
+@require_GET
+def queue(request):
+    viewer = request.viewer
+    form = QueueFilterForm(
+        request.GET or None,
+        buildings=building_list(viewer=viewer),
+        categories=selectors.category_list(include_inactive=True),
+    )
+    filters = form.filters() if form.is_bound else {}
+    try:
+        page_size = int(request.GET.get("page_size", 25))
+    except ValueError:
+        page_size = 25
+    page_size = page_size if page_size in PAGE_SIZES else 25
+    page = selectors.report_queue(
+        viewer=viewer, filters=filters, page=request.GET.get("page", 1), page_size=page_size
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/intake/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "reports": [(r, location_label(r)) for r in page.object_list],
+            "query": query.urlencode(),
+            "page_size": page_size,
+            "page_sizes": PAGE_SIZES,
+        },
+    )
+
+
+# --- One report ----------------------------------------------------------------------------
+
+
+def _detail_context(request, report, **forms) -> dict:
+    viewer = request.viewer
+    allowed = selectors.report_allowed_transitions(report=report)
+    plan = building_floor_plan(building=report.building)
+    context = {
+        "report": report,
+        "location": location_label(report),
+        "picture": report_picture(plan=plan, report=report),
+        "photos": selectors.report_photo_list(viewer=viewer, report_id=report.pk),
+        "timeline": selectors.report_timeline(viewer=viewer, report_id=report.pk),
+        "messages_thread": selectors.report_messages(viewer=viewer, report_id=report.pk),
+        "reporter": selectors.reporter_identity_get(viewer=viewer, report_id=report.pk),
+        "can_forward": selectors.report_can_forward(report=report),
+        "status_form": StatusChangeForm(
+            allowed=allowed, text_url=reverse("reports:resident_text", args=[report.pk])
+        )
+        if allowed
+        else None,
+        "forward_form": ForwardForm(
+            organisations=selectors.report_forward_targets(viewer=viewer, report=report)
+        ),
+        "category_form": CategoryChangeForm(
+            initial={"category": report.category_id},
+            categories=selectors.category_list(),
+        )
+        if not report.is_closed
+        else None,
+        "message_form": MessageForm(),
+        "default_texts": {s: default_resident_text(s) for s in allowed},
+    }
+    context.update({k: v for k, v in forms.items() if v is not None})
+    return context
+
+
+@intake_required
+@require_GET
+def detail(request, pk):
+    report = selectors.report_get(viewer=request.viewer, id=pk)
+    return render(request, "reports/intake/detail.html", _detail_context(request, report))
+
+
+def _post_action(request, pk, *, form_name: str, build_form, act, done: str):
+    report = selectors.report_get(viewer=request.viewer, id=pk)
+    form = build_form(report, request.POST)
+    if form.is_valid():
+        try:
+            act(report, form.cleaned_data)
+        except (ApplicationError, ValidationError) as exc:
+            if isinstance(exc, NotFound):
+                raise
+            _add_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("reports:detail", pk=report.pk)
+    report = selectors.report_get(viewer=request.viewer, id=pk)
+    return render(
+        request,
+        "reports/intake/detail.html",
+        _detail_context(request, report, **{form_name: form}),
+        status=400,
+    )
+
+
+@intake_required
+@require_POST
+def status_change(request, pk):
+    return _post_action(
+        request,
+        pk,
+        form_name="status_form",
+        build_form=lambda report, data: StatusChangeForm(
+            data,
+            allowed=selectors.report_allowed_transitions(report=report),
+            text_url=reverse("reports:resident_text", args=[report.pk]),
+        ),
+        act=lambda report, d: services.report_status_change(
+            actor=request.viewer,
+            report_id=report.pk,
+            to_status=d["to_status"],
+            internal_note=d.get("internal_note", ""),
+            resident_text=d.get("resident_text") or None,
+            reason=d.get("reason", ""),
+        ),
+        done=_("The status has been changed."),
+    )
+
+
+@intake_required
+@require_POST
+def forward(request, pk):
+    return _post_action(
+        request,
+        pk,
+        form_name="forward_form",
+        build_form=lambda report, data: ForwardForm(
+            data,
+            organisations=selectors.report_forward_targets(viewer=request.viewer, report=report),
+        ),
+        act=lambda report, d: services.report_forward(
+            actor=request.viewer,
+            report_id=report.pk,
+            to_organisation_id=d["to_organisation"].pk,
+            internal_note=d.get("internal_note", ""),
+            resident_text=d.get("resident_text") or None,
+        ),
+        done=_("The report has been forwarded."),
+    )
+
+
+@intake_required
+@require_POST
+def category_change(request, pk):
+    return _post_action(
+        request,
+        pk,
+        form_name="category_form",
+        build_form=lambda report, data: CategoryChangeForm(
+            data, categories=selectors.category_list()
+        ),
+        act=lambda report, d: services.report_category_change(
+            actor=request.viewer,
+            report_id=report.pk,
+            category_id=d["category"],
+            internal_note=d.get("internal_note", ""),
+        ),
+        done=_("The category has been changed."),
+    )
+
+
+@intake_required
+@require_POST
+def message(request, pk):
+    return _post_action(
+        request,
+        pk,
+        form_name="message_form",
+        build_form=lambda report, data: MessageForm(data),
+        act=lambda report, d: services.report_message_to_reporter(
+            actor=request.viewer, report_id=report.pk, body=d["body"]
+        ),
+        done=_("Your message has been sent to the reporter."),
+    )
+
+
+@intake_required
+@require_GET
+def resident_text(request, pk):
+    """htmx: the standard resident text of the status chosen in the triage form."""
+    report = selectors.report_get(viewer=request.viewer, id=pk)
+    allowed = selectors.report_allowed_transitions(report=report)
+    status = request.GET.get("to_status", "")
+    if status not in allowed:
+        raise Http404
+    form = StatusChangeForm(
+        allowed=allowed,
+        initial={"to_status": status, "resident_text": default_resident_text(status)},
+    )
+    return render(request, "reports/intake/_resident_text.html", {"field": form["resident_text"]})
+
+
+@intake_required
+@require_GET
+def photo(request, pk, photo_id):
+    item = selectors.report_photo_get(viewer=request.viewer, report_id=pk, photo_id=photo_id)
+    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Observations ------------------------------------------------------------------------------
+
+
+@_answers
+@require_http_methods(["GET", "POST"])
+def observation(request):
+    """A professional logs what they saw or heard; first the building, then the facts."""
+    viewer = request.viewer
+    buildings = list(building_list(viewer=viewer))
+    if not buildings:
+        raise DjangoPermissionDenied
+    building_id = request.POST.get("building") or request.GET.get("building")
+    if not building_id:
+        return render(
+            request,
+            "reports/intake/observation.html",
+            {"building_form": ObservationBuildingForm(buildings=buildings)},
+        )
+    building = building_get(viewer=viewer, id=building_id)
+    plan_units = Unit.objects.filter(building=building).order_by(
+        "entrance", "floor", "house_number"
+    )
+    areas = CommonArea.objects.filter(building=building).order_by("entrance", "name")
+    form = ObservationForm(
+        request.POST if request.method == "POST" else None,
+        organisations=viewer.grants,
+        categories=selectors.category_list(),
+        units=plan_units,
+        areas=areas,
+        entrances=building.entrances or [],
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            report = services.report_log_observation(
+                actor=viewer,
+                organisation_id=d["organisation"],
+                building=building,
+                category=selectors.category_get(id=d["category"]),
+                description=d["description"],
+                channel=d["channel"],
+                location_kind=d["location_kind"],
+                unit=plan_units.filter(pk=d["unit"]).first() if d["unit"] else None,
+                floor=d["floor"],
+                entrance=d["entrance"] or "",
+                common_area=areas.filter(pk=d["common_area"]).first() if d["common_area"] else None,
+                occurred_when=d["occurred_when"],
+            )
+        except (ApplicationError, ValidationError) as exc:
+            if isinstance(exc, NotFound):
+                raise
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Your observation has been recorded and sent to %(organisation)s.")
+                % {"organisation": report.receiving_organisation.name},
+            )
+            try:
+                selectors.report_get(viewer=viewer, id=report.pk)
+            except NotFound:
+                return redirect(reverse("reports:observation"))
+            return redirect("reports:detail", pk=report.pk)
+    return render(
+        request,
+        "reports/intake/observation.html",
+        {"form": form, "building": building},
+        status=400 if form.is_bound and form.errors else 200,
+    )

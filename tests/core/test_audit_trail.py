@@ -1,0 +1,510 @@
+import csv
+import io
+import json
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from wijkregie.core.access import Grant, Viewer, system_viewer
+from wijkregie.core.audit import GENESIS_HASH, AuditContext, audit_record
+from wijkregie.core.models import AuditChainHead, AuditEntry
+from wijkregie.core.selectors import AUDIT_FIELDS_SHOWN
+from wijkregie.partners.selectors import viewer_for
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only"
+)
+
+
+def viewer_of(organisation, label="wijkagent", user_id=7) -> Viewer:
+    return Viewer(
+        user_id=user_id,
+        label=label,
+        grants=(
+            Grant(
+                organisation_id=organisation.pk,
+                organisation_name=organisation.name,
+                organisation_kind=organisation.kind,
+                permissions=frozenset({"residents.view_resident"}),
+            ),
+        ),
+    )
+
+
+def record(viewer, *, action="view", object_type="residents.resident", ids=(1,), **kwargs):
+    return audit_record(
+        viewer=viewer,
+        action=action,
+        object_type=object_type,
+        object_ids=ids,
+        fields=kwargs.pop("fields", ["given_name", "family_name"]),
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def privacy_officer(make_professional, organisation):
+    return make_professional(
+        "privacy", organisation=organisation, permissions=["core.view_auditentry"]
+    )
+
+
+@pytest.fixture
+def officer_client(client, privacy_officer):
+    client.force_login(privacy_officer)
+    return client
+
+
+# --- The chain -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_two_records_in_sequence_are_numbered_and_linked(organisation):
+    viewer = viewer_of(organisation)
+
+    first = record(viewer, ids=[3, 1])
+    second = record(viewer, action="list", ids=[2])
+
+    assert (first.seq, second.seq) == (1, 2)
+    assert first.prev_hash == GENESIS_HASH
+    assert second.prev_hash == first.hash
+    head = AuditChainHead.objects.get(pk=1)
+    assert (head.last_seq, head.last_hash) == (2, second.hash)
+    assert first.object_ids == ["1", "3"]
+    assert first.organisation_label == "Woonstichting De Vaart"
+
+
+@pytest.mark.django_db
+def test_the_model_refuses_changes_and_deletions(organisation):
+    entry = record(viewer_of(organisation))
+
+    with pytest.raises(TypeError):
+        entry.save()
+    with pytest.raises(TypeError):
+        entry.delete()
+    with pytest.raises(TypeError):
+        AuditEntry.objects.filter(pk=entry.pk).update(actor_label="someone else")
+    with pytest.raises(TypeError):
+        AuditEntry.objects.filter(pk=entry.pk).delete()
+
+
+# --- audit_verify ------------------------------------------------------------------------------
+
+
+@contextmanager
+def as_an_attacker_with_superuser_rights():
+    """Raw SQL past the model; on PostgreSQL with the append-only trigger disabled."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "ALTER TABLE core_auditentry DISABLE TRIGGER core_auditentry_append_only"
+            )
+        yield cursor
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER core_auditentry_append_only")
+
+
+def verify() -> tuple[str, str, CommandError | None]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("audit_verify", stdout=out, stderr=err)
+    except CommandError as error:
+        return out.getvalue(), err.getvalue(), error
+    return out.getvalue(), err.getvalue(), None
+
+
+@pytest.fixture
+def four_entries(organisation):
+    viewer = viewer_of(organisation)
+    return [record(viewer, ids=[i]) for i in range(1, 5)]
+
+
+@pytest.mark.django_db
+def test_audit_verify_reports_an_intact_chain(four_entries):
+    out, err, error = verify()
+
+    assert error is None
+    assert out == "chain intact: 4 entries\n"
+    assert err == ""
+
+
+@pytest.mark.django_db
+def test_audit_verify_reports_an_empty_chain_as_intact():
+    out, _, error = verify()
+
+    assert error is None
+    assert out == "chain intact: 0 entries\n"
+
+
+@pytest.mark.django_db
+def test_audit_verify_detects_a_changed_entry(four_entries):
+    with as_an_attacker_with_superuser_rights() as cursor:
+        cursor.execute("UPDATE core_auditentry SET actor_label = 'someone else' WHERE seq = 2")
+
+    out, err, error = verify()
+
+    assert error is not None
+    assert error.returncode == 1
+    assert str(error) == "chain broken: 1 problem(s) in 4 entries"
+    assert err == "entry 2: content does not match its hash\n"
+    assert out == ""
+
+
+@pytest.mark.django_db
+def test_audit_verify_detects_a_deleted_entry(four_entries):
+    with as_an_attacker_with_superuser_rights() as cursor:
+        cursor.execute("DELETE FROM core_auditentry WHERE seq = 2")
+
+    _, err, error = verify()
+
+    assert str(error) == "chain broken: 2 problem(s) in 3 entries"
+    assert err == (
+        "entry 3: expected entry 2: missing entries\n"
+        "entry 3: link to the previous entry is broken\n"
+    )
+
+
+@pytest.mark.django_db
+def test_audit_verify_detects_a_deleted_last_entry(four_entries):
+    with as_an_attacker_with_superuser_rights() as cursor:
+        cursor.execute("DELETE FROM core_auditentry WHERE seq = 4")
+
+    _, err, error = verify()
+
+    assert str(error) == "chain broken: 1 problem(s) in 3 entries"
+    assert err == "entry 4: chain ends at 3, head says 4\n"
+
+
+@pytest.mark.django_db
+def test_audit_verify_detects_a_reordered_pair(four_entries):
+    with as_an_attacker_with_superuser_rights() as cursor:
+        cursor.execute("UPDATE core_auditentry SET seq = -1 WHERE seq = 2")
+        cursor.execute("UPDATE core_auditentry SET seq = 2 WHERE seq = 3")
+        cursor.execute("UPDATE core_auditentry SET seq = 3 WHERE seq = -1")
+
+    _, err, error = verify()
+
+    assert str(error) == "chain broken: 5 problem(s) in 4 entries"
+    assert err == (
+        "entry 2: link to the previous entry is broken\n"
+        "entry 2: content does not match its hash\n"
+        "entry 3: link to the previous entry is broken\n"
+        "entry 3: content does not match its hash\n"
+        "entry 4: link to the previous entry is broken\n"
+    )
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_postgresql_refuses_a_plain_update_of_the_audit_trail(four_entries):
+    with pytest.raises(DatabaseError) as error, transaction.atomic(), connection.cursor() as c:
+        c.execute("UPDATE core_auditentry SET actor_label = 'someone else' WHERE seq = 2")
+
+    assert "The audit trail is append-only: UPDATE on core_auditentry refused" in str(error.value)
+    assert AuditEntry.objects.get(seq=2).actor_label == "wijkagent"
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_postgresql_refuses_a_plain_delete_from_the_audit_trail(four_entries):
+    with pytest.raises(DatabaseError) as error, transaction.atomic(), connection.cursor() as c:
+        c.execute("DELETE FROM core_auditentry WHERE seq = 2")
+
+    assert "The audit trail is append-only: DELETE on core_auditentry refused" in str(error.value)
+    assert AuditEntry.objects.count() == 4
+
+
+# --- The page for privacy officers ------------------------------------------------------------
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, db):
+    response = client.get("/audit/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/audit/"
+
+
+def test_a_professional_without_the_permission_gets_403_and_nothing_is_recorded(
+    client, make_professional, organisation
+):
+    user = make_professional("boa", organisation=organisation, permissions=["places.view_building"])
+    client.force_login(user)
+
+    response = client.get("/audit/")
+    export = client.get("/audit/export/?format=csv")
+
+    assert response.status_code == 403
+    assert export.status_code == 403
+    assert "Geen toegang" in response.content.decode()
+    assert AuditEntry.objects.count() == 0
+
+
+def test_the_page_lists_the_entries_of_the_own_organisation_newest_first(
+    officer_client, organisation, other_organisation
+):
+    ours = viewer_of(organisation, label="wijkbeheerder")
+    theirs = viewer_of(other_organisation, label="wijkagent")
+    record(
+        ours,
+        ids=[11, 12],
+        context=AuditContext(type="places.building", id="5", label="De Horizon"),
+    )
+    record(theirs, ids=[13])
+    record(ours, action="update", ids=[14], fields=["phone"])
+
+    response = officer_client.get("/audit/")
+
+    assert response.status_code == 200
+    assert [row["entry"].seq for row in response.context["rows"]] == [3, 1]
+    html = response.content.decode()
+    assert "De Horizon" in html
+    assert "wijkbeheerder" in html
+    assert "#11, #12" in html
+    assert "given_name, family_name" not in html  # fields are stored sorted
+    assert "family_name, given_name" in html
+    assert "wijkagent" not in html
+
+
+def test_viewing_the_audit_trail_is_itself_recorded(officer_client, privacy_officer, organisation):
+    viewer = viewer_of(organisation)
+    record(viewer, ids=[1])
+    record(viewer, ids=[2])
+
+    officer_client.get("/audit/?action=view")
+
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert entry.seq == 3
+    assert entry.actor_id == privacy_officer.pk
+    assert entry.actor_label == "privacy"
+    assert entry.organisation_id == organisation.pk
+    assert entry.action == "list"
+    assert entry.object_type == "core.auditentry"
+    assert entry.object_ids == ["1", "2"]
+    assert entry.fields == sorted(AUDIT_FIELDS_SHOWN)
+    assert entry.context_type == "core.auditsearch"
+    assert entry.context_label == "action=view"
+
+
+def at(moment: str):
+    return datetime.fromisoformat(moment).replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def varied_entries(organisation, monkeypatch):
+    """Five entries with different actors, kinds, actions, days and contexts (times in UTC;
+    the fourth falls on 5 March in Amsterdam, where the privacy officer reads dates)."""
+    horizon = AuditContext(type="places.building", id="5", label="De Horizon")
+    baken = AuditContext(type="places.building", id="6", label="Het Baken")
+    plan = [
+        ("2026-03-01T10:00", viewer_of(organisation, "wijkbeheerder", 1), "view", "residents.resident", horizon),
+        ("2026-03-02T10:00", viewer_of(organisation, "leefbaarheid", 2), "list", "residents.resident", horizon),
+        ("2026-03-03T10:00", viewer_of(organisation, "wijkbeheerder", 1), "update", "places.building", baken),
+        ("2026-03-04T23:30", viewer_of(organisation, "woonfraude", 3), "view", "residents.resident", baken),
+        ("2026-03-05T10:00", viewer_of(organisation, "wijkbeheerder", 1), "export", "residents.resident", None),
+    ]  # fmt: skip
+    for when, viewer, action, object_type, context in plan:
+        monkeypatch.setattr(timezone, "now", lambda when=when: at(when))
+        record(viewer, action=action, object_type=object_type, context=context)
+    monkeypatch.undo()
+
+
+@pytest.mark.parametrize(
+    "query, seqs",
+    [
+        ("", [5, 4, 3, 2, 1]),
+        ("actor=WIJKBEHEERDER", [5, 3, 1]),
+        ("object_type=places.building", [3]),
+        ("action=view", [4, 1]),
+        ("date_from=2026-03-02&date_to=2026-03-04", [3, 2]),
+        ("date_from=2026-03-05", [5, 4]),
+        ("date_to=2026-03-01", [1]),
+        ("context=baken", [4, 3]),
+        ("context=5", [2, 1]),
+        ("actor=wijkbeheerder&context=horizon&action=view", [1]),
+    ],
+)
+def test_the_filters_narrow_the_list(officer_client, varied_entries, query, seqs):
+    response = officer_client.get(f"/audit/?{query}")
+
+    assert response.status_code == 200
+    assert [row["entry"].seq for row in response.context["rows"]] == seqs
+
+
+def test_the_organisation_filter_offers_only_the_officers_organisations(
+    officer_client, organisation, other_organisation, varied_entries
+):
+    allowed = officer_client.get(f"/audit/?organisation={organisation.pk}")
+    forbidden = officer_client.get(f"/audit/?organisation={other_organisation.pk}")
+
+    assert [row["entry"].seq for row in allowed.context["rows"]] == [5, 4, 3, 2, 1]
+    assert forbidden.status_code == 400
+    assert forbidden.context["form"].errors == {
+        "organisation": [
+            f"Selecteer een geldige keuze. {other_organisation.pk} is geen beschikbare keuze."
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("date_from=2026-03-05&date_to=2026-03-01", "date_to"),
+        ("action=peek", "action"),
+        ("object_type=nothing.here", "object_type"),
+        ("date_from=yesterday", "date_from"),
+        ("actor=" + "x" * 151, "actor"),
+    ],
+)
+def test_invalid_filters_are_explained_and_nothing_is_read(officer_client, varied_entries, query, field):
+    response = officer_client.get(f"/audit/?{query}")
+
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == [field]
+    assert 'id="form-errors"' in response.content.decode()
+    assert AuditEntry.objects.count() == 5
+
+
+@pytest.fixture
+def many_entries(organisation):
+    viewer = viewer_of(organisation)
+    for i in range(1, 121):
+        record(viewer, ids=[i])
+
+
+def test_the_trail_is_paged_by_sequence_number(officer_client, many_entries):
+    first = officer_client.get("/audit/")
+    older = officer_client.get("/audit/?before=71")
+    newer = officer_client.get("/audit/?after=70")
+    last = officer_client.get("/audit/?before=21")
+
+    assert [row["entry"].seq for row in first.context["rows"]] == list(range(120, 70, -1))
+    assert first.context["page"].newer_than is None
+    assert first.context["page"].older_than == 71
+    assert 'href="?before=71"' in first.content.decode()
+    assert [row["entry"].seq for row in older.context["rows"]] == list(range(70, 20, -1))
+    assert (older.context["page"].newer_than, older.context["page"].older_than) == (70, 21)
+    assert [row["entry"].seq for row in newer.context["rows"]] == list(range(120, 70, -1))
+    # The two reads above are entries 121 and 122 themselves: there are newer entries.
+    assert (newer.context["page"].newer_than, newer.context["page"].older_than) == (120, 71)
+    assert [row["entry"].seq for row in last.context["rows"]] == list(range(20, 0, -1))
+    assert (last.context["page"].newer_than, last.context["page"].older_than) == (20, None)
+
+
+def test_the_page_keeps_the_filters_in_the_paging_links(officer_client, many_entries):
+    response = officer_client.get("/audit/?action=view")
+
+    assert 'href="?action=view&amp;before=71"' in response.content.decode()
+
+
+def count_queries(client, path) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_trail(officer_client, organisation):
+    viewer = viewer_of(organisation)
+    record(viewer, ids=[1])
+    with_one = count_queries(officer_client, "/audit/")
+    for i in range(60):
+        record(viewer, ids=[i, i + 1000])
+
+    with_sixty = count_queries(officer_client, "/audit/?action=view")
+
+    assert with_one == with_sixty
+
+
+# --- Export --------------------------------------------------------------------------------------
+
+
+def test_the_csv_export_holds_the_filtered_entries_and_is_recorded(
+    officer_client, varied_entries, organisation
+):
+    response = officer_client.get("/audit/export/?action=view&format=csv")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="audit-trail-')
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [(r["seq"], r["actor_label"], r["action"], r["context_label"]) for r in rows] == [
+        ("4", "woonfraude", "view", "Het Baken"),
+        ("1", "wijkbeheerder", "view", "De Horizon"),
+    ]
+    assert rows[0]["object_ids"] == "1"
+    assert rows[0]["fields"] == "family_name given_name"
+    assert rows[0]["organisation_label"] == "Woonstichting De Vaart"
+    export = AuditEntry.objects.order_by("-seq").first()
+    assert (export.action, export.object_type, export.object_ids) == (
+        "export",
+        "core.auditentry",
+        ["1", "4"],
+    )
+    assert export.context_label == "action=view"
+
+
+def test_the_json_export(officer_client, varied_entries):
+    response = officer_client.get("/audit/export/?object_type=places.building&format=json")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    body = json.loads(response.content)
+    assert body["filters"] == "object_type=places.building"
+    assert [(e["seq"], e["action"], e["object_type"]) for e in body["entries"]] == [
+        (3, "update", "places.building")
+    ]
+    assert body["entries"][0]["occurred_at"] == "2026-03-03T10:00:00+00:00"
+    assert AuditEntry.objects.order_by("-seq").first().action == "export"
+
+
+def test_the_csv_export_neutralises_spreadsheet_formulas(officer_client, organisation):
+    record(
+        viewer_of(organisation),
+        context=AuditContext(type="places.building", id="9", label="=HYPERLINK(1)"),
+    )
+
+    response = officer_client.get("/audit/export/?format=csv")
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert rows[0]["context_label"] == "'=HYPERLINK(1)"
+
+
+@pytest.mark.parametrize("query", ["format=xlsx", "format=csv&date_from=nonsense"])
+def test_a_bad_export_request_is_a_400_and_nothing_is_recorded(officer_client, varied_entries, query):
+    response = officer_client.get(f"/audit/export/?{query}")
+
+    assert response.status_code == 400
+    assert AuditEntry.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_the_platform_itself_may_read_the_whole_trail(organisation, other_organisation):
+    from wijkregie.core.selectors import audit_entry_list
+
+    record(viewer_of(organisation))
+    record(viewer_of(other_organisation))
+
+    entries = audit_entry_list(viewer=system_viewer())
+
+    assert [e.seq for e in entries] == [2, 1]
+
+
+@pytest.mark.django_db
+def test_the_selector_refuses_a_viewer_without_the_permission(organisation):
+    from wijkregie.core.exceptions import PermissionDenied
+    from wijkregie.core.selectors import audit_entry_page
+
+    with pytest.raises(PermissionDenied):
+        audit_entry_page(viewer=viewer_of(organisation))
+    assert AuditEntry.objects.count() == 0
+
+
+def test_viewer_for_a_privacy_officer_grants_the_permission(privacy_officer, organisation):
+    viewer = viewer_for(privacy_officer)
+
+    assert viewer.organisations_with("core.view_auditentry") == frozenset({organisation.pk})
