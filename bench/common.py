@@ -42,6 +42,10 @@ class Scale:
     load_warmup_seconds: float
     reports: int  # rows in the intake queue benchmark
     queue_rounds: int
+    # Time budgets (seconds) for the repeated requests: a busy machine gets fewer rounds
+    # (never fewer than MIN_ROUNDS) instead of a run that does not end.
+    page_budget: float = 90.0
+    queue_budget: float = 60.0  # per receiver and surface
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -64,6 +68,8 @@ SCALES = {
         load_warmup_seconds=2.0,
         reports=1_000_000,
         queue_rounds=20,
+        page_budget=90.0,
+        queue_budget=30.0,
     ),
     "small": Scale(
         name="small",
@@ -81,8 +87,13 @@ SCALES = {
         load_warmup_seconds=1.0,
         reports=50_000,
         queue_rounds=5,
+        page_budget=20.0,
+        queue_budget=10.0,
     ),
 }
+
+
+MIN_ROUNDS = 3
 
 
 def scale_from_env(default: str = "national") -> Scale:

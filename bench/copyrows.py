@@ -15,7 +15,6 @@ from datetime import date, datetime
 from django.db import connection
 from django.db.models import NOT_PROVIDED, JSONField
 
-
 # Seconds spent per table (generation and COPY together), for the generator's summary.
 TIMINGS: dict[str, float] = {}
 
@@ -96,20 +95,19 @@ def copy_rows(model, given: Sequence[str], rows: Iterable[Sequence], chunk: int 
     column_list = ", ".join(f'"{c}"' for c in columns)
     const_text = "".join("\t" + _text(v) for v in const)
     buffer: list[str] = []
-    with raw.cursor() as cur:
-        with cur.copy(f'COPY "{table}" ({column_list}) FROM STDIN') as copy:
-            for row in rows:
-                # A str is a line already in COPY text format (the million-row tables).
-                line = (row if type(row) is str else "\t".join([_text(v) for v in row])) + const_text
-                if calls:
-                    line += "".join("\t" + _text(c()) for c in calls)
-                buffer.append(line)
-                count += 1
-                if len(buffer) >= chunk:
-                    copy.write("\n".join(buffer) + "\n")
-                    buffer.clear()
-            if buffer:
+    with raw.cursor() as cur, cur.copy(f'COPY "{table}" ({column_list}) FROM STDIN') as copy:
+        for row in rows:
+            # A str is a line already in COPY text format (the million-row tables).
+            line = (row if type(row) is str else "\t".join([_text(v) for v in row])) + const_text
+            if calls:
+                line += "".join("\t" + _text(c()) for c in calls)
+            buffer.append(line)
+            count += 1
+            if len(buffer) >= chunk:
                 copy.write("\n".join(buffer) + "\n")
+                buffer.clear()
+        if buffer:
+            copy.write("\n".join(buffer) + "\n")
     TIMINGS[table] = TIMINGS.get(table, 0.0) + time.perf_counter() - started
     return count
 

@@ -14,8 +14,10 @@ production middleware, Redis cache) started by the harness, in the same run, one
 the other at each concurrency level. The ratio is intake requests/s over bare requests/s.
 """
 
+import itertools
 import random
 import secrets
+import time
 from urllib.parse import urlencode
 
 from bench.loadgen import build_request, run_load
@@ -24,6 +26,13 @@ from bench.server import ConnectionWatcher, Server
 INTAKE_PATH = "/open311/v2/requests.json"
 BARE_PATH = "/bench/bare/reports.json"
 LEVELS = (8, 32)
+SLICES = 2  # bare, intake, bare, intake at each level
+# The product's settings first (the figures that count); then what-ifs the settings
+# already allow, to show where the cost goes.
+VARIANTS = [
+    ("product settings (CONN_MAX_AGE=60)", {}),
+    ("DJANGO_CONN_MAX_AGE=0", {"DJANGO_CONN_MAX_AGE": "0"}),
+]
 HEADERS = {
     "Content-Type": "application/x-www-form-urlencoded",
     "Accept": "application/json",
@@ -82,8 +91,10 @@ def request_makers(port: int, *, seed: int, api_key: str, building_codes: list[s
         for _ in range(4096)
     ]
     run_id = secrets.token_hex(4)
+    sequence = itertools.count()  # unique across slices: a repeated key would be a replay
 
     def intake(n: int) -> bytes:
+        n = next(sequence)
         code, service, text = draws[n % len(draws)]
         form = {
             "api_key": api_key,
@@ -99,6 +110,7 @@ def request_makers(port: int, *, seed: int, api_key: str, building_codes: list[s
         return build_request("POST", INTAKE_PATH, host, urlencode(form).encode(), headers)
 
     def bare(n: int) -> bytes:
+        n = next(sequence)
         code, service, text = draws[n % len(draws)]
         form = {"service_code": service, "building_code": code, "description": text}
         if n % 2:
@@ -139,7 +151,51 @@ def intake_available() -> str | None:
     return None
 
 
-def run(world, scale, database_url: str, *, log=print) -> dict:
+def _compare(port, database_url, level, bare, intake, seconds, scale, log) -> dict:
+    """Bare and intake at one concurrency, in SLICES alternating slices each, so that a
+    change in the machine's load during the run hits both alike."""
+    runs = {"bare": None, "intake": None}
+    watch = {"bare": [], "intake": []}
+    for _slice in range(SLICES):
+        for name, make in (("bare", bare), ("intake", intake)):
+            with ConnectionWatcher(database_url) as watcher:
+                load = run_load(
+                    host="127.0.0.1",
+                    port=port,
+                    make_request=make,
+                    concurrency=level,
+                    seconds=seconds / SLICES,
+                    warmup=scale.load_warmup_seconds / SLICES,
+                )
+            runs[name] = load if runs[name] is None else runs[name].merge(load)
+            watch[name].append(watcher.summary)
+    row = {}
+    for name in ("bare", "intake"):
+        w = watch[name]
+        waiting: dict = {}
+        for entry in w:
+            for stmt, count in entry["waiting_statements"].items():
+                waiting[stmt] = waiting.get(stmt, 0) + count
+        row[name] = {
+            **runs[name].summary(),
+            "max_db_connections": max(e["max_db_connections"] for e in w),
+            "lock_waiters_mean": round(sum(e["lock_waiters_mean"] for e in w) / len(w), 1),
+            "lock_waiters_max": max(e["lock_waiters_max"] for e in w),
+            "waiting_statements": dict(sorted(waiting.items(), key=lambda kv: -kv[1])[:3]),
+        }
+        r = row[name]
+        log(
+            f"  {name:6} c={level:<3} {r['rps']:7.1f} req/s  p50 {r['p50_ms']} ms  "
+            f"p99 {r['p99_ms']} ms  failed {r['requests_failed'] + r['connection_errors']}  "
+            f"db connections {r['max_db_connections']}, lock waiters {r['lock_waiters_mean']} "
+            f"(max {r['lock_waiters_max']})"
+        )
+    bare_rps = row["bare"]["rps"]
+    row["ratio"] = round(row["intake"]["rps"] / bare_rps, 3) if bare_rps else None
+    return row
+
+
+def run(world, scale, database_url: str, *, deadline=None, log=print) -> dict:
     from django.db import connection
 
     from wijkregie.places.models import Building
@@ -154,42 +210,42 @@ def run(world, scale, database_url: str, *, log=print) -> dict:
         .values_list("public_code", flat=True)
     )
     connection.close()  # the server's processes get the database to themselves
-    result = {"status": "ok", "levels": {}, "target_ratio": 0.7}
-    server = Server(database_url)
-    result["server_command"] = "uvicorn " + " ".join(server.command[1:])
-    with server:
-        intake, bare = request_makers(
-            server.port, seed=world.seed + 3, api_key=api_key, building_codes=codes
-        )
-        for name, make in (("intake", intake), ("bare", bare)):
-            status, body = probe(make, server.port)
-            if status not in (200, 201):
-                return {
-                    "status": "error",
-                    "reason": f"{name} probe answered {status}: {body[:400]!r}",
-                }
-        for level in LEVELS:
-            row = {}
-            for name, make in (("bare", bare), ("intake", intake)):
-                with ConnectionWatcher(database_url) as watcher:
-                    load = run_load(
-                        host="127.0.0.1",
-                        port=server.port,
-                        make_request=make,
-                        concurrency=level,
-                        seconds=scale.load_seconds,
-                        warmup=scale.load_warmup_seconds,
-                    )
-                row[name] = {**load.summary(), "max_db_connections": watcher.max}
-                log(
-                    f"  {name:6} c={level:<3} {load.rps:7.1f} req/s  "
-                    f"p50 {row[name]['p50_ms']} ms  p99 {row[name]['p99_ms']} ms  "
-                    f"failed {load.errors + load.connection_errors}  "
-                    f"db connections {watcher.max}"
+    from bench.db import APP_ROLE_CONNECTION_LIMIT, app_url
+
+    result = {
+        "status": "ok",
+        "target_ratio": 0.7,
+        "server_db_role_connection_limit": APP_ROLE_CONNECTION_LIMIT,
+        "variants": {},
+    }
+    for n, (variant, env) in enumerate(VARIANTS):
+        if n and deadline is not None and time.monotonic() > deadline:
+            result["variants"][variant] = {"skipped": "the run's time budget is used up"}
+            log(f"  -- {variant}: skipped (time budget)")
+            continue
+        seconds = scale.load_seconds if n == 0 else scale.load_seconds / 2
+        log(f"  -- {variant}")
+        server = Server(app_url(database_url), env=env)
+        result["server_command"] = "uvicorn " + " ".join(server.command[1:])
+        with server:
+            intake, bare = request_makers(
+                server.port, seed=world.seed + 3, api_key=api_key, building_codes=codes
+            )
+            for name, make in (("intake", intake), ("bare", bare)):
+                status, body = probe(make, server.port)
+                if status not in (200, 201):
+                    return {
+                        "status": "error",
+                        "reason": f"{name} probe answered {status}: {body[:400]!r}",
+                    }
+            levels = {}
+            for level in LEVELS:
+                levels[str(level)] = _compare(
+                    server.port, database_url, level, bare, intake, seconds, scale, log
                 )
-            bare_rps = row["bare"]["rps"]
-            row["ratio"] = round(row["intake"]["rps"] / bare_rps, 3) if bare_rps else None
-            result["levels"][str(level)] = row
+        result["variants"][variant] = {"env": env, "levels": levels}
+    # The product's own settings are the headline figures.
+    result["levels"] = result["variants"][VARIANTS[0][0]]["levels"]
     result["per_request_sql"] = statements_per_intake(intake_sample_form(api_key, codes[0]))
     return result
 

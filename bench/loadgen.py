@@ -49,6 +49,17 @@ class LoadResult:
             "sample_error": self.sample_error[:300],
         }
 
+    def merge(self, other: "LoadResult") -> "LoadResult":
+        """This run and another of the same concurrency, as one (interleaved slices)."""
+        merged = LoadResult(concurrency=self.concurrency, seconds=self.seconds + other.seconds)
+        merged.ok = self.ok + other.ok
+        merged.errors = self.errors + other.errors
+        merged.statuses = self.statuses + other.statuses
+        merged.latencies_ms = self.latencies_ms + other.latencies_ms
+        merged.connection_errors = self.connection_errors + other.connection_errors
+        merged.sample_error = self.sample_error or other.sample_error
+        return merged
+
 
 class ProtocolError(Exception):
     pass
@@ -131,7 +142,7 @@ async def _client(
             if not keep_alive:
                 writer.close()
                 writer = None
-        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ProtocolError) as exc:
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ProtocolError) as exc:
             if time.perf_counter() >= deadline_warm:
                 result.connection_errors += 1
                 if not result.sample_error:

@@ -45,7 +45,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
     if page.get("status") == "ok":
         out.append(
             (
-                f"building page, {page['buildings']} buildings × {page['requests'] // page['buildings']}",
+                f"building page, {page['buildings']} buildings × "
+                f"{page['requests'] // page['buildings']}",
                 f"p50 {page['p50_ms']} ms, p95 {page['p95_ms']} ms",
                 "p95 < 150 ms",
                 _verdict(page["p95_ms"] < 150),
@@ -127,7 +128,9 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 )
             )
     elif intake:
-        out.append(("report intake", intake.get("reason", intake.get("status")), "", "not measured"))
+        out.append(
+            ("report intake", intake.get("reason", intake.get("status")), "", "not measured")
+        )
     return out
 
 

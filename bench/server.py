@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 from bench.common import RESULTS_DIR, ROOT, server_env
@@ -30,9 +31,10 @@ def free_port() -> int:
 class Server:
     """`uvicorn wijkregie.asgi:application --app-dir src --workers 2` with bench.settings."""
 
-    def __init__(self, database_url: str, *, workers: int = 2):
+    def __init__(self, database_url: str, *, workers: int = 2, env: dict | None = None):
         self.database_url = database_url
         self.workers = workers
+        self.extra_env = env or {}
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
         self.log_path = RESULTS_DIR / "uvicorn.log"
@@ -57,7 +59,7 @@ class Server:
 
     def start(self, timeout: float = 60) -> None:
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        env = server_env(self.database_url, **LOAD_LIMITS)
+        env = server_env(self.database_url, **LOAD_LIMITS, **self.extra_env)
         self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop())
         self.proc = subprocess.Popen(
             self.command,
@@ -103,12 +105,15 @@ class Server:
 
 
 class ConnectionWatcher:
-    """The most connections the bench database had open while the load ran."""
+    """The most connections the bench database had open while the load ran, and how many
+    of them were waiting for a lock (e.g. the audit chain's head row)."""
 
     def __init__(self, database_url: str, interval: float = 0.25):
         self.database_url = database_url
         self.interval = interval
         self.max = 0
+        self.lock_waits: list[int] = []
+        self.waiting_on: Counter = Counter()  # statement (shortened) -> samples waiting
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -118,13 +123,32 @@ class ConnectionWatcher:
         try:
             with psycopg.connect(self.database_url, autocommit=True) as conn:
                 while not self._stop.is_set():
-                    n = conn.execute(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    ).fetchone()[0]
+                    n, waiting = conn.execute(
+                        "SELECT count(*), count(*) FILTER (WHERE wait_event_type = 'Lock') "
+                        "FROM pg_stat_activity WHERE datname = current_database()"
+                    ).fetchone()
                     self.max = max(self.max, n - 1)  # not counting this watcher
+                    self.lock_waits.append(waiting)
+                    if waiting:
+                        for (query,) in conn.execute(
+                            "SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 90) "
+                            "FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND wait_event_type = 'Lock'"
+                        ).fetchall():
+                            self.waiting_on[query] += 1
                     self._stop.wait(self.interval)
         except Exception:
             pass
+
+    @property
+    def summary(self) -> dict:
+        waits = self.lock_waits or [0]
+        return {
+            "max_db_connections": self.max,
+            "lock_waiters_mean": round(sum(waits) / len(waits), 1),
+            "lock_waiters_max": max(waits),
+            "waiting_statements": dict(self.waiting_on.most_common(3)),
+        }
 
     def __enter__(self):
         self._thread.start()

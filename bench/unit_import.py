@@ -57,14 +57,16 @@ def baseline_copy(building_id: int, content: bytes) -> float:
     started = time.perf_counter()
     rows = _parsed(content)
     now = timezone.now()
-    with transaction.atomic():
-        with connection.cursor() as cur:
-            with cur.cursor.copy(
-                f'COPY "{table}" (building_id, bag_id, postcode, house_number, house_letter, '
-                "house_number_addition, floor, entrance, created_at, updated_at) FROM STDIN"
-            ) as copy:
-                for r in rows:
-                    copy.write_row((building_id, *r, now, now))
+    with (
+        transaction.atomic(),
+        connection.cursor() as cur,
+        cur.cursor.copy(
+            f'COPY "{table}" (building_id, bag_id, postcode, house_number, house_letter, '
+            "house_number_addition, floor, entrance, created_at, updated_at) FROM STDIN"
+        ) as copy,
+    ):
+        for r in rows:
+            copy.write_row((building_id, *r, now, now))
     return time.perf_counter() - started
 
 
@@ -79,14 +81,13 @@ def baseline_executemany(building_id: int, content: bytes) -> float:
     started = time.perf_counter()
     rows = _parsed(content)
     now = timezone.now()
-    with transaction.atomic():
-        with connection.cursor() as cur:
-            cur.cursor.executemany(
-                f'INSERT INTO "{table}" (building_id, bag_id, postcode, house_number, '
-                "house_letter, house_number_addition, floor, entrance, created_at, updated_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                [(building_id, *r, now, now) for r in rows],
-            )
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.cursor.executemany(
+            f'INSERT INTO "{table}" (building_id, bag_id, postcode, house_number, '
+            "house_letter, house_number_addition, floor, entrance, created_at, updated_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [(building_id, *r, now, now) for r in rows],
+        )
     return time.perf_counter() - started
 
 

@@ -175,6 +175,9 @@ ACCOUNT_RATE_LIMITS = {
     "login": "60/m/ip",
     "reset_password": "5/m/ip,3/m/key",
 }
+# The client address behind a load balancer, for the per-address limits: the same
+# WIJKREGIE_TRUSTED_PROXY_COUNT as the resident pages use (reports.throttling).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("WIJKREGIE_TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Wijkregie"
 MFA_RECOVERY_CODE_COUNT = 10
@@ -252,11 +255,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Several models have a `kind`; name each enum after its model (drf_spectacular.W001).
+    # Several models have a `kind`, `status` or `channel`: name each enum after its choices
+    # (drf_spectacular.W001; `check --deploy` fails on it). An app adding such a field adds
+    # its entry here.
     "ENUM_NAME_OVERRIDES": {
         "OrganisationKindEnum": "wijkregie.partners.models.OrganisationKind",
         "CommonAreaKindEnum": "wijkregie.places.models.CommonAreaKind",
         "OccupancyKindEnum": "wijkregie.residents.models.OccupancyKind",
+        "ContactChannelEnum": "wijkregie.residents.models.ContactChannel",
+        "ReportChannelEnum": "wijkregie.reports.models.Channel",
+        "ReportStatusEnum": "wijkregie.reports.workflows.ReportStatus",
+        "ImportJobStatusEnum": "wijkregie.core.models.ImportJob.Status",
     },
 }
 
@@ -308,6 +317,7 @@ LOGGING = {
         "stdout": {
             "class": "logging.StreamHandler",
             "formatter": "json",
+            "filters": ["request_context"],
             "stream": "ext://sys.stdout",
         },
     },
@@ -315,18 +325,8 @@ LOGGING = {
     "loggers": {
         "wijkregie": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         # Server errors with their traceback; 4xx are logged by RequestLogMiddleware.
-        "django.request": {
-            "handlers": ["stdout"],
-            "level": "ERROR",
-            "filters": ["request_context"],
-            "propagate": False,
-        },
-        "django.security": {
-            "handlers": ["stdout"],
-            "level": "WARNING",
-            "filters": ["request_context"],
-            "propagate": False,
-        },
+        "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
         # A CSRF refusal is one line from RequestLogMiddleware, with the reason.
         "django.security.csrf": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
         "django.db.backends": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
@@ -371,3 +371,5 @@ WIJKREGIE_TRUSTED_PROXY_COUNT = env.int("WIJKREGIE_TRUSTED_PROXY_COUNT", default
 # link in e-mails to reporters who left an address works this many days.
 WIJKREGIE_FOLLOW_UP_SESSION_SECONDS = 30 * 60
 WIJKREGIE_FOLLOW_UP_LINK_DAYS = env.int("WIJKREGIE_FOLLOW_UP_LINK_DAYS", default=30)
+# Open311 discovery: whom reporting apps contact (default: DEFAULT_FROM_EMAIL).
+WIJKREGIE_OPEN311_CONTACT = env("WIJKREGIE_OPEN311_CONTACT", default="")

@@ -32,3 +32,7 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Django's 403 and 404 handlers render our 403.html and 404.html; these two never fail.
+handler400 = "wijkregie.core.views.bad_request"
+handler500 = "wijkregie.core.views.server_error"

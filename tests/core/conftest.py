@@ -1,10 +1,11 @@
 import json
 import logging
 
-import pytest
 from django.core.cache import cache
 
-from wijkregie.core.logging import JsonFormatter
+import pytest
+
+from wijkregie.core.logging import JsonFormatter, RequestContextFilter
 from wijkregie.partners.models import Organisation
 
 LOGGERS = ("wijkregie.events", "django.request", "django.security")
@@ -16,8 +17,18 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rate limits and used TOTP codes live in the cache: each test starts without them."""
+def _fresh_cache(settings):
+    """Rate limits and used TOTP codes live in the cache: each test starts without them.
+
+    An in-process cache even when REDIS_URL is set: test processes running side by side
+    (pytest-xdist) would otherwise share, and clear, each other's rate limits.
+    """
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "wijkregie-core-tests",
+        }
+    }
     cache.clear()
     yield
     cache.clear()
@@ -37,10 +48,10 @@ def log_lines():
     """The structured lines logged during the test, as the stdout handler writes them.
 
     The loggers do not propagate to the root logger (settings.LOGGING), so pytest's caplog
-    does not see them; a collecting handler is attached to them directly, after the
-    filters configured on the loggers.
+    does not see them; a collecting handler is attached to them directly.
     """
     handler = _Collect()
+    handler.addFilter(RequestContextFilter())  # as on the stdout handler of settings.LOGGING
     loggers = [logging.getLogger(name) for name in LOGGERS]
     for logger in loggers:
         logger.addHandler(handler)

@@ -26,7 +26,10 @@ def test_the_docs_page_renders_the_schema_without_scripts(client, professional):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<h1 class="utrecht-heading-1">Wijkregie API <span class="wr-muted">1.0.0</span></h1>' in html
+    assert (
+        '<h1 class="utrecht-heading-1">Wijkregie API <span class="wr-muted">1.0.0</span></h1>'
+        in html
+    )
     assert '<a class="utrecht-link utrecht-link-list__link" href="/api/schema/">' in html
     assert 'href="/api/schema/?format=json"' in html
     assert '<code class="utrecht-code">GET /api/v1/test/ping/</code>' in html

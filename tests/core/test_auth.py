@@ -1,15 +1,15 @@
 import re
 import time
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import (
-    TOTP,
     SECRET_SESSION_KEY,
+    TOTP,
     format_hotp_value,
     generate_totp_secret,
     hotp_value,
@@ -54,9 +54,7 @@ def english(client):
 
 
 @pytest.mark.parametrize("path", ["/", "/audit/", "/api/docs/", "/django-admin/"])
-def test_a_logged_in_user_without_authenticator_is_sent_to_totp_activation(
-    client, person, path
-):
+def test_a_logged_in_user_without_authenticator_is_sent_to_totp_activation(client, person, path):
     client.force_login(person)
 
     response = client.get(path)
@@ -173,9 +171,7 @@ def test_first_login_without_authenticator_enrols_totp_with_recovery_codes(clien
     assert activated.status_code == 302
     assert activated["Location"] == "/accounts/2fa/recovery-codes/"
     assert codes_page.status_code == 200
-    unused = Authenticator.objects.get(
-        user=person, type=Authenticator.Type.RECOVERY_CODES
-    ).wrap()
+    unused = Authenticator.objects.get(user=person, type=Authenticator.Type.RECOVERY_CODES).wrap()
     assert unused.get_unused_codes()[0] in codes_page.content.decode()
     assert home_after.status_code == 200
 

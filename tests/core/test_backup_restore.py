@@ -12,10 +12,11 @@ import sys
 import uuid
 from pathlib import Path
 
-import psycopg
-import pytest
 from django.apps import apps
 from django.db import connection
+
+import psycopg
+import pytest
 
 from tests.residents.factories import (
     make_building,
@@ -71,7 +72,7 @@ def fingerprint(conn, tables) -> dict[str, tuple[int, str]]:
     with conn.cursor() as cursor:
         for table in tables:
             cursor.execute(
-                f'SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) '
+                f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
                 f'FROM "{table}" AS t'
             )
             result[table] = tuple(cursor.fetchone())

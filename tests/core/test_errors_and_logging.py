@@ -1,5 +1,6 @@
-import pytest
 from django.test import Client
+
+import pytest
 
 from wijkregie.core.audit import audit_record
 from wijkregie.core.logging import EVENT_FIELDS
@@ -49,6 +50,35 @@ def test_an_unhandled_exception_gives_our_500_page_and_one_json_line(quiet_clien
     assert response["X-Request-ID"] == line["request_id"]
 
 
+def test_the_500_page_renders_without_a_static_files_manifest(quiet_client, settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path  # collectstatic never ran: no manifest
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+
+    response = quiet_client.get("/test/boom/")
+
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert '<h1 class="utrecht-heading-1">Er ging iets mis</h1>' in html
+    assert 'href="/static/wijkregie/css/app.css"' in html
+
+
+def test_the_500_page_falls_back_to_plain_html_when_its_template_fails(quiet_client, monkeypatch):
+    from wijkregie.core import views
+
+    def broken(name):
+        raise RuntimeError("template storage unavailable")
+
+    monkeypatch.setattr(views.loader, "get_template", broken)
+
+    response = quiet_client.get("/test/boom/")
+
+    assert response.status_code == 500
+    assert response.content.decode() == views.FALLBACK_ERROR_PAGE
+
+
 def test_the_500_page_follows_the_language_choice(quiet_client):
     quiet_client.cookies["wijkregie_language"] = "en"
 
@@ -83,9 +113,7 @@ def test_not_found_from_a_selector_is_a_404_page(quiet_client):
     assert "Pagina niet gevonden" in response.content.decode()
 
 
-def test_permission_denied_from_a_service_is_a_403_page_and_a_refusal_line(
-    quiet_client, log_lines
-):
+def test_permission_denied_from_a_service_is_a_403_page_and_a_refusal_line(quiet_client, log_lines):
     response = quiet_client.get("/test/permission-denied/")
 
     assert response.status_code == 403
@@ -197,3 +225,16 @@ def test_a_request_id_from_the_load_balancer_is_kept_and_cut_to_64_characters(qu
     assert kept["X-Request-ID"] == "lb-1234"
     assert cut["X-Request-ID"] == "x" * 64
     assert len(generated["X-Request-ID"]) == 32
+
+
+def test_the_stdout_handler_writes_json_with_the_request_fields():
+    import logging
+
+    from wijkregie.core.logging import JsonFormatter, RequestContextFilter
+
+    for name in ("django.request", "django.security", "wijkregie"):
+        ours = [
+            h for h in logging.getLogger(name).handlers if isinstance(h.formatter, JsonFormatter)
+        ]
+        assert len(ours) == 1
+        assert [type(f) for f in ours[0].filters] == [RequestContextFilter]

@@ -55,9 +55,7 @@ def test_an_unknown_language_code_changes_nothing_and_is_no_error(client, profes
 
 
 def test_a_foreign_next_address_is_not_followed(client, db):
-    response = client.post(
-        "/i18n/setlang/", {"language": "en", "next": "https://evil.example/"}
-    )
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "https://evil.example/"})
 
     assert response.status_code == 302
     assert response["Location"] == "/"

@@ -4,10 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from django.urls import reverse
+
+import pytest
 
 from wijkregie.core.oidc import oidc_provider_settings
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from wijkregie import urls as project_urls
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 
 
@@ -39,3 +40,6 @@ urlpatterns = [
     path("api/v1/test/ping/", Ping.as_view(), name="test-ping"),
     path("", include("wijkregie.urls")),
 ]
+
+handler400 = project_urls.handler400
+handler500 = project_urls.handler500

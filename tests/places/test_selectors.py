@@ -268,8 +268,15 @@ def test_building_floor_plan_takes_two_queries_whatever_the_number_of_units(
 
 
 def test_building_contacts_lists_who_is_who_first_contact_first(
-    partner, partner_user, building, owner_org
+    make_professional, partner_user, partner_org, building, owner_org
 ):
+    reader = viewer_for(
+        make_professional(
+            "lezer",
+            organisation=partner_org,
+            permissions=[*VIEW, "partners.view_directory"],
+        )
+    )
     role = RoleFactory(name="Beheer De Horizon")
     boss = MembershipFactory(
         organisation=owner_org,
@@ -295,7 +302,7 @@ def test_building_contacts_lists_who_is_who_first_contact_first(
         membership=MembershipFactory(organisation=owner_org, is_service_account=True),
     )
 
-    entries = selectors.building_contacts(viewer=partner, building=building)
+    entries = selectors.building_contacts(viewer=reader, building=building)
 
     assert [(e.person_name, e.organisation_name, e.is_first_contact) for e in entries] == [
         ("Fatima Yilmaz", "Woonstichting De Vaart", True),
@@ -326,6 +333,42 @@ def test_building_contacts_lists_who_is_who_first_contact_first(
         OrganisationKind.HOUSING_CORPORATION,
     )
     assert entries[1].work_email == "agent@example.org"  # the account's address as fallback
+
+
+def test_building_contacts_shows_other_organisations_people_only_with_the_directory_right(
+    partner, building, owner_org
+):
+    boss = MembershipFactory(
+        organisation=owner_org,
+        user__first_name="Fatima",
+        user__last_name="Yilmaz",
+        job_title="Wijkbeheerder",
+        work_phone="030 123 45 67",
+    )
+    owner_org.contact_route = "Wijkbalie: 030 765 43 21"
+    owner_org.save()
+    BuildingContactFactory(
+        building=building, membership=boss, responsibility="Dagelijks beheer", is_first_contact=True
+    )
+
+    entries = selectors.building_contacts(viewer=partner, building=building)
+
+    hidden, own = entries
+    assert (hidden.person_visible, own.person_visible) == (False, True)
+    assert (
+        hidden.person_name,
+        hidden.job_title,
+        hidden.roles,
+        hidden.mandate_level,
+        hidden.work_phone,
+        hidden.work_email,
+    ) == ("", "", (), "", "", "")
+    assert (hidden.organisation_name, hidden.responsibility, hidden.contact_route) == (
+        "Woonstichting De Vaart",
+        "Dagelijks beheer",
+        "Wijkbalie: 030 765 43 21",
+    )
+    assert own.person_name == "agent"  # a colleague in the viewer's own organisation
 
 
 def test_building_contacts_of_an_invisible_building_is_not_found(outsider, building):

@@ -265,14 +265,17 @@ def test_post_in_xml(world, client, api_key):
     root = xml_of(response)
     assert root.tag == "service_requests"
     request = root.find("request")
-    assert [c.tag for c in request] == ["service_request_id", "token", "service_notice", "account_id"]
+    assert [c.tag for c in request] == [
+        "service_request_id",
+        "token",
+        "service_notice",
+        "account_id",
+    ]
     assert request.findtext("service_request_id") == str(Report.objects.get().pk)
     assert request.findtext("service_notice") == "Is er nu gevaar? Bel eerst 112."
 
 
-def test_post_with_contact_data_is_shielded_and_the_app_sees_no_passphrase(
-    world, client, api_key
-):
+def test_post_with_contact_data_is_shielded_and_the_app_sees_no_passphrase(world, client, api_key):
     response = create(
         client,
         world,
@@ -333,7 +336,10 @@ def test_post_finds_the_building_by_address_string(world, client, api_key):
         client,
         world,
         api_key,
-        **{"attribute[building_code]": None, "address_string": "Horizonlaan 30, 3521 HZ Rivierstad"},
+        **{
+            "attribute[building_code]": None,
+            "address_string": "Horizonlaan 30, 3521 HZ Rivierstad",
+        },
     )
 
     assert response.status_code == 200
@@ -422,6 +428,23 @@ def test_an_unknown_service_code_on_post_is_a_404_and_nothing_is_stored(world, c
             "attribute[location] is niet een van de genoemde waarden.",
         ),
         ({"lat": "north"}, "lat moet een getal zijn."),
+        (
+            {"attribute[building_code]": None, "address_string": "Nergensweg 1, 9999 ZZ Nergens"},
+            "address_string noemt geen adres dat we kennen. Stuur de postcode en het "
+            "huisnummer, bijvoorbeeld Horizonlaan 12, 3521 HZ Rivierstad.",
+        ),
+        (
+            {"attribute[common_area]": "swimming_pool"},
+            "attribute[common_area] is niet een van de genoemde waarden.",
+        ),
+        (
+            {"attribute[contact_mode]": "public"},
+            "attribute[contact_mode] is niet een van de genoemde waarden.",
+        ),
+        (
+            {"attribute[contact_mode]": "shielded"},
+            "email: Laat een e-mailadres of telefoonnummer achter, of meld anoniem.",
+        ),
         ({"description": ""}, "description is verplicht: vertel wat er is gebeurd."),
         ({"description": "x" * 1_000_000}, "description: Gebruik hoogstens 5000 tekens."),
         ({"attribute[floor": "2"}, "Onjuiste attribute-parameter: attribute[floor."),
@@ -594,9 +617,7 @@ def test_a_request_has_the_specifications_fields_in_order(world, client, marked)
     row = data[0]
     assert row["service_request_id"] == str(marked.pk)
     assert row["status"] == "open"
-    assert row["status_notes"] == (
-        "We bekijken uw melding en bepalen wie haar oppakt."
-    )
+    assert row["status_notes"] == ("We bekijken uw melding en bepalen wie haar oppakt.")
     assert (row["service_code"], row["service_name"]) == ("litter", "Afval en vervuiling")
     assert row["description"] is None
     assert row["agency_responsible"] == "Woonstichting Test"
@@ -659,7 +680,9 @@ def test_the_request_list_filters(world, client):
     )
 
     def ids(query):
-        return [r["service_request_id"] for r in json_of(client.get(f"{BASE}/requests.json?{query}"))]
+        return [
+            r["service_request_id"] for r in json_of(client.get(f"{BASE}/requests.json?{query}"))
+        ]
 
     assert ids("") == [str(threat.pk), str(litter.pk)]  # the last 90 days, newest first
     assert ids("status=open") == [str(threat.pk)]

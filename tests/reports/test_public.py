@@ -6,7 +6,6 @@ import re
 
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 
 import pytest
 from PIL import Image
@@ -117,7 +116,7 @@ def test_the_pages_are_dutch_by_default(world, client):
 
     assert response.status_code == 200
     assert '<html lang="nl" dir="ltr"' in html(response)
-    assert "<h1 class=\"utrecht-heading-1\">Een probleem melden</h1>" in html(response)
+    assert '<h1 class="utrecht-heading-1">Een probleem melden</h1>' in html(response)
     assert response["Content-Language"] == "nl"
     assert "no-store" in response["Cache-Control"]
 
@@ -164,7 +163,9 @@ def test_every_resident_language_has_the_page_translated(world, client, code, ti
 def test_the_language_switcher_offers_six_languages_in_their_own_language(world, client):
     response = client.get(f"/melden/{world.building.public_code}/?lang=pl")
 
-    links = re.findall(r'<a class="utrecht-link" href="([^"]+)" lang="(\w+)" hreflang', html(response))
+    links = re.findall(
+        r'<a class="utrecht-link" href="([^"]+)" lang="(\w+)" hreflang', html(response)
+    )
     assert [lang for _href, lang in links] == ["nl", "en", "tr", "ar", "pl", "uk"]
     assert 'lang="pl" hreflang="pl" aria-current="true">Polski</a>' in html(response)
     assert 'lang="uk" hreflang="uk">Українська</a>' in html(response)
@@ -177,7 +178,6 @@ def test_a_resident_language_does_not_leak_into_professional_pages(world, client
 
     assert response.status_code == 200
     assert '<html lang="nl"' in html(response)
-    assert translation.get_language() in ("nl", "en-us", "en")
 
 
 def test_category_names_and_hints_are_translated_for_the_seeded_categories(world, client):
@@ -272,9 +272,7 @@ def test_a_letter_is_not_needed_when_all_homes_with_the_number_are_in_one_buildi
     ],
 )
 def test_an_unknown_address_gives_a_clear_message(world, client, code, message):
-    response = client.post(
-        f"/melden/?lang={code}", {"postcode": "9999ZZ", "house_number": "1"}
-    )
+    response = client.post(f"/melden/?lang={code}", {"postcode": "9999ZZ", "house_number": "1"})
 
     assert response.status_code == 200
     assert message in unescape(html(response))
@@ -370,9 +368,7 @@ def test_the_contact_choices_are_each_explained_in_one_sentence(world, client):
     assert "it may see your name and contact details too" in page
 
 
-def test_the_honeypot_is_hidden_by_a_class_with_aria_hidden_and_out_of_the_tab_order(
-    world, client
-):
+def test_the_honeypot_is_hidden_by_a_class_with_aria_hidden_and_out_of_the_tab_order(world, client):
     page = html(client.get(report_url(world)))
 
     assert '<div class="wr-trap" aria-hidden="true">' in page
@@ -404,7 +400,7 @@ def test_an_anonymous_report_shows_the_tracking_code_and_the_passphrase_once(wor
     assert f'<span class="wr-secret" id="tracking-code">{report.tracking_code}</span>' in page
     passphrase = re.search(r'id="passphrase">([^<]+)<', page).group(1)
     assert passphrase_matches(passphrase, identity.passphrase_hash)
-    assert "Schrijf de volgcode en het wachtwoord nu op." in page
+    assert "Schrijf de meldingscode en de wachtwoordzin nu op." in page
 
     again = client.get(response["Location"])
     assert report.tracking_code in html(again)
@@ -438,9 +434,8 @@ def test_shielded_without_email_or_phone_is_refused_with_a_clear_message(world, 
     response = post_report(client, world, contact_mode=ContactMode.SHIELDED, name="Ann")
 
     assert response.status_code == 400
-    assert (
-        "Laat een e-mailadres of telefoonnummer achter, of kies anoniem."
-        in unescape(html(response))
+    assert "Laat een e-mailadres of telefoonnummer achter, of kies anoniem." in unescape(
+        html(response)
     )
     assert Report.objects.count() == 0
 
@@ -724,9 +719,7 @@ def test_a_form_open_too_long_gets_a_fresh_token(world, client, settings):
     response = client.post(report_url(world), report_data(world, old))
 
     assert response.status_code == 400
-    assert "Dit formulier stond lang open. Kijk het na en verstuur het opnieuw." in html(
-        response
-    )
+    assert "Dit formulier stond lang open. Kijk het na en verstuur het opnieuw." in html(response)
     assert form_token(response) != old
     assert Report.objects.count() == 0
 

@@ -531,3 +531,21 @@ def test_contact_update_on_anonymous_report_makes_it_shielded(world):
 
 def test_anonymous_actor_constant_is_anonymous():
     assert ANONYMOUS.is_anonymous
+
+
+def test_report_submit_is_one_transaction_of_a_handful_of_statements(
+    world, django_assert_max_num_queries
+):
+    submit(world, reporter={"email": "warm@example.org"})
+    with django_assert_max_num_queries(20) as ctx:
+        submit(world, reporter={"email": "new@example.org"}, idempotency_key="k-queries")
+    sql = [
+        q["sql"].split()[0]
+        for q in ctx.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    # idempotency lookup, routing, pseudonym lookup and next number, audit chain head
+    assert sql.count("SELECT") == 5
+    # pseudonym, report, status row, identity, audit entry, idempotency key
+    assert sql.count("INSERT") == 6
+    assert sql.count("UPDATE") == 1  # the audit chain head

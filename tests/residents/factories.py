@@ -42,7 +42,9 @@ def make_organisation(slug: str, kind: str = OrganisationKind.HOUSING_CORPORATIO
     return Organisation.objects.create(name=f"Org {slug}", slug=slug, kind=kind)
 
 
-def make_building(owner: Organisation, name: str = "De Horizon", postcode: str = "3521HZ") -> Building:
+def make_building(
+    owner: Organisation, name: str = "De Horizon", postcode: str = "3521HZ"
+) -> Building:
     return Building.objects.create(
         name=name,
         owner=owner,

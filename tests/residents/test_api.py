@@ -229,7 +229,11 @@ def test_import_start_and_status(staff, landlord, unit):
 
     started = client.post(
         "/api/v1/residents/imports/",
-        {"organisation": landlord.pk, "file": SimpleUploadedFile("e.csv", GOOD_FILE), "language": "en"},
+        {
+            "organisation": landlord.pk,
+            "file": SimpleUploadedFile("e.csv", GOOD_FILE),
+            "language": "en",
+        },
         format="multipart",
     )
     status = client.get(f"/api/v1/residents/imports/{started.json()['id']}/")
@@ -253,7 +257,9 @@ def test_import_start_reports_a_bad_file_in_the_job(staff, landlord, unit):
     )
 
     assert response.status_code == 202
-    assert response.json()["errors"] == [{"row": None, "column": "", "message": "The file is empty."}]
+    assert response.json()["errors"] == [
+        {"row": None, "column": "", "message": "The file is empty."}
+    ]
 
 
 def test_import_start_for_another_organisation_is_forbidden(staff, landlord):

@@ -92,7 +92,14 @@ def run(importer, landlord, units, foreign_unit):
 def test_import_creates_residents_and_occupancies(run, landlord, units):
     content = csv_bytes(
         {},
-        {"start_date": "01-02-2015", "end_date": "31-12-2019", "bag_id": "", "postcode": "3521 hz", "house_number": "3", "house_letter": "a"},
+        {
+            "start_date": "01-02-2015",
+            "end_date": "31-12-2019",
+            "bag_id": "",
+            "postcode": "3521 hz",
+            "house_number": "3",
+            "house_letter": "a",
+        },
         {
             "relation_number": "1002",
             "given_name": "Jan",
@@ -114,7 +121,12 @@ def test_import_creates_residents_and_occupancies(run, landlord, units):
     job = run(content)
 
     assert (job.status, job.errors) == ("succeeded", [])
-    assert (job.total_rows, job.processed_rows, job.created_count, job.updated_count) == (3, 3, 2, 0)
+    assert (job.total_rows, job.processed_rows, job.created_count, job.updated_count) == (
+        3,
+        3,
+        2,
+        0,
+    )
     ayla = Resident.objects.get(external_id="1001")
     jan = Resident.objects.get(external_id="1002")
     assert (ayla.landlord, ayla.email, ayla.phone, ayla.preferred_language) == (
@@ -134,7 +146,9 @@ def test_import_creates_residents_and_occupancies(run, landlord, units):
         True,
     )
     assert set(
-        Occupancy.objects.values_list("resident__external_id", "unit", "kind", "start_date", "end_date")
+        Occupancy.objects.values_list(
+            "resident__external_id", "unit", "kind", "start_date", "end_date"
+        )
     ) == {
         ("1001", units["one"].pk, "main_tenant", date(2020, 1, 1), None),
         ("1001", units["three_a"].pk, "main_tenant", date(2015, 2, 1), date(2019, 12, 31)),
@@ -177,14 +191,26 @@ def test_import_accepts_semicolons_commas_and_tabs_and_a_byte_order_mark(run, de
 
 
 def test_import_accepts_a_file_with_only_the_required_columns_and_an_address(run, units):
-    header = ("relation_number", "given_name", "family_name", "postcode", "house_number", "occupancy_kind", "start_date")
-    content = csv_bytes({"postcode": "3521HZ", "house_number": "3", "house_letter": "A"}, header=header)
+    header = (
+        "relation_number",
+        "given_name",
+        "family_name",
+        "postcode",
+        "house_number",
+        "occupancy_kind",
+        "start_date",
+    )
+    content = csv_bytes(
+        {"postcode": "3521HZ", "house_number": "3", "house_letter": "A"}, header=header
+    )
 
     job = run(content)
 
     # house_letter is not a column here, so 3521HZ 3 (no letter) does not exist
     assert job.status == "failed"
-    assert job.errors == [{"row": 2, "column": "postcode", "message": "There is no unit at 3521HZ 3."}]
+    assert job.errors == [
+        {"row": 2, "column": "postcode", "message": "There is no unit at 3521HZ 3."}
+    ]
     content = csv_bytes({"bag_id": "", "postcode": "3521HZ", "house_number": "1"}, header=header)
     assert run(content).status == "succeeded"
     assert Resident.objects.get().email == ""
@@ -230,7 +256,11 @@ def test_reimport_updates_residents_and_occupancies_without_duplicates(run):
         csv_bytes(
             {"email": "ayla.new@example.org"},
             {"relation_number": "1002", "bag_id": "0344010000000002", "end_date": "2025-06-30"},
-            {"relation_number": "1003", "bag_id": "0344010000000002", "occupancy_kind": "other_occupant"},
+            {
+                "relation_number": "1003",
+                "bag_id": "0344010000000002",
+                "occupancy_kind": "other_occupant",
+            },
         )
     )
 
@@ -272,7 +302,9 @@ def test_repeated_identical_rows_make_one_resident_and_one_occupancy(run):
 
 
 def bad(content, *errors):
-    return pytest.param(content, [dict(zip(("row", "column", "message"), e, strict=True)) for e in errors])
+    return pytest.param(
+        content, [dict(zip(("row", "column", "message"), e, strict=True)) for e in errors]
+    )
 
 
 MISSING = (
@@ -288,7 +320,10 @@ BAD_FILES = {
         csv_bytes({"family_name": "Müller"}, encoding="latin-1"),
         (2, "", "The file is not UTF-8 encoded (first problem on line 2). Save it as “CSV UTF-8”."),
     ),
-    "nul_byte": bad(csv_bytes({"given_name": "A\x00B"}), (2, "", "The file contains a NUL character: it is not a CSV.")),
+    "nul_byte": bad(
+        csv_bytes({"given_name": "A\x00B"}),
+        (2, "", "The file contains a NUL character: it is not a CSV."),
+    ),
     "wrong_delimiter": bad(
         csv_bytes({}, delimiter="|"),
         (1, "relation_number", f"Column “relation_number” {MISSING}"),
@@ -315,7 +350,9 @@ BAD_FILES = {
         (3, "", "This row has 3 fields; the header has 17."),
     ),
     "required_fields_empty": bad(
-        csv_bytes({"relation_number": "", "given_name": "", "occupancy_kind": "", "start_date": ""}),
+        csv_bytes(
+            {"relation_number": "", "given_name": "", "occupancy_kind": "", "start_date": ""}
+        ),
         (2, "relation_number", "This field is required."),
         (2, "given_name", "This field is required."),
         (2, "occupancy_kind", "This field is required."),
@@ -328,15 +365,27 @@ BAD_FILES = {
     ),
     "unknown_language": bad(
         csv_bytes({"preferred_language": "klingon"}),
-        (2, "preferred_language", "“klingon” is not a language code (ISO 639-1, two letters such as nl or tr)."),
+        (
+            2,
+            "preferred_language",
+            "“klingon” is not a language code (ISO 639-1, two letters such as nl or tr).",
+        ),
     ),
     "three_letter_language": bad(
         csv_bytes({"preferred_language": "nld"}),
-        (2, "preferred_language", "“nld” is not a language code (ISO 639-1, two letters such as nl or tr)."),
+        (
+            2,
+            "preferred_language",
+            "“nld” is not a language code (ISO 639-1, two letters such as nl or tr).",
+        ),
     ),
-    "bad_bag_id": bad(csv_bytes({"bag_id": "34401000000001"}), (2, "bag_id", "A BAG id has exactly 16 digits.")),
+    "bad_bag_id": bad(
+        csv_bytes({"bag_id": "34401000000001"}), (2, "bag_id", "A BAG id has exactly 16 digits.")
+    ),
     "bad_address": bad(
-        csv_bytes({"bag_id": "", "postcode": "0521XX", "house_number": "12b", "house_letter": "AB"}),
+        csv_bytes(
+            {"bag_id": "", "postcode": "0521XX", "house_number": "12b", "house_letter": "AB"}
+        ),
         (2, "postcode", "Enter a Dutch postcode such as 3521AB."),
         (2, "house_number", "“12b” is not a house number."),
         (2, "house_letter", "A house letter is a single letter."),
@@ -388,9 +437,19 @@ BAD_FILES = {
         (2, "family_name", "At most 150 characters (this one has 151)."),
     ),
     "conflicting_duplicate_relation_number": bad(
-        csv_bytes({}, {"bag_id": "0344010000000002", "family_name": "Demir-Yilmaz", "consent_chat": "ja"}),
-        (3, "family_name", "Relation number 1001 appears on row 2 with a different value in this column."),
-        (3, "consent_chat", "Relation number 1001 appears on row 2 with a different value in this column."),
+        csv_bytes(
+            {}, {"bag_id": "0344010000000002", "family_name": "Demir-Yilmaz", "consent_chat": "ja"}
+        ),
+        (
+            3,
+            "family_name",
+            "Relation number 1001 appears on row 2 with a different value in this column.",
+        ),
+        (
+            3,
+            "consent_chat",
+            "Relation number 1001 appears on row 2 with a different value in this column.",
+        ),
     ),
     "conflicting_duplicate_occupancy": bad(
         csv_bytes({}, {"occupancy_kind": "co_tenant"}),
@@ -401,7 +460,11 @@ BAD_FILES = {
         ),
     ),
     "one_bad_row_among_good_ones": bad(
-        csv_bytes({}, {"relation_number": "1002", "bag_id": "0344010000000002", "email": "x"}, {"relation_number": "1003"}),
+        csv_bytes(
+            {},
+            {"relation_number": "1002", "bag_id": "0344010000000002", "email": "x"},
+            {"relation_number": "1003"},
+        ),
         (3, "email", "Enter a valid e-mail address."),
     ),
 }
@@ -421,7 +484,9 @@ def test_a_bad_file_is_reported_per_row_and_nothing_is_imported(run, content, er
 def test_a_bad_file_changes_no_existing_resident(run):
     run(csv_bytes({}))
 
-    job = run(csv_bytes({"email": "changed@example.org"}, {"relation_number": "1002", "email": "bad"}))
+    job = run(
+        csv_bytes({"email": "changed@example.org"}, {"relation_number": "1002", "email": "bad"})
+    )
 
     assert job.status == "failed"
     assert Resident.objects.get().email == "ayla@example.org"
@@ -457,7 +522,11 @@ def test_import_start_needs_the_import_permission_in_that_organisation(landlord,
 
     with pytest.raises(PermissionDenied):
         services.residents_import_start(
-            actor=staff, organisation_id=landlord.pk, file_name="x.csv", content=csv_bytes({}), language="en"
+            actor=staff,
+            organisation_id=landlord.pk,
+            file_name="x.csv",
+            content=csv_bytes({}),
+            language="en",
         )
 
     assert ImportJob.objects.count() == 0
@@ -527,7 +596,11 @@ def test_import_run_saves_progress_in_batches(run, monkeypatch):
 
 def test_import_started_by_the_system_belongs_to_the_system_account(landlord, units):
     job = services.residents_import_start(
-        actor=system_viewer(), organisation_id=landlord.pk, file_name="demo.csv", content=csv_bytes({}), language="nl"
+        actor=system_viewer(),
+        organisation_id=landlord.pk,
+        file_name="demo.csv",
+        content=csv_bytes({}),
+        language="nl",
     )
 
     assert (job.status, job.created_by.username, job.created_by.is_active) == (
@@ -549,6 +622,10 @@ def test_an_unexpected_error_fails_the_job_and_imports_nothing(run, monkeypatch)
 
     assert job.status == "failed"
     assert job.errors == [
-        {"row": None, "column": "", "message": "The import failed unexpectedly. Nothing was imported; try again."}
+        {
+            "row": None,
+            "column": "",
+            "message": "The import failed unexpectedly. Nothing was imported; try again.",
+        }
     ]
     assert (Resident.objects.count(), AuditEntry.objects.count()) == (0, 0)

@@ -233,7 +233,9 @@ def test_agreement_not_valid_today_shows_nothing_without_consent(flat, valid_fro
     make_agreement(
         [org, flat.landlord],
         ["resident_identity"],
-        valid_from=today + timedelta(days=valid_from) if isinstance(valid_from, int) else valid_from,
+        valid_from=today + timedelta(days=valid_from)
+        if isinstance(valid_from, int)
+        else valid_from,
         valid_until=today + timedelta(days=valid_until) if valid_until else None,
     )
 
@@ -242,9 +244,7 @@ def test_agreement_not_valid_today_shows_nothing_without_consent(flat, valid_fro
 
 def test_agreement_valid_until_today_still_counts(flat):
     org, user = partner_org("politie", OrganisationKind.POLICE, flat.building)
-    make_agreement(
-        [org, flat.landlord], ["resident_identity"], valid_until=timezone.localdate()
-    )
+    make_agreement([org, flat.landlord], ["resident_identity"], valid_until=timezone.localdate())
 
     assert set(listed(user)) == {flat.consenting.pk, flat.plain.pk, flat.ends_today.pk}
 
@@ -273,9 +273,7 @@ def test_landlord_staff_see_every_current_unit(flat):
     make_occupancy(flat.consenting, elsewhere)
 
     item = next(
-        i
-        for i in resident_list(viewer=viewer(user)).items
-        if i["id"] == flat.consenting.pk
+        i for i in resident_list(viewer=viewer(user)).items if i["id"] == flat.consenting.pk
     )
 
     assert {u["unit_id"] for u in item["units"]} == {flat.units[0].pk, elsewhere.pk}
@@ -458,8 +456,15 @@ def test_get_with_contact_history_records_one_entry_including_it(flat):
 def test_contact_history_landlord_staff_see_all_partners_their_own(flat):
     org, partner = partner_org("welzijn", OrganisationKind.COMMUNITY_WORK, flat.building)
     staff = make_person("staff", flat.landlord, ["residents.view_resident"])
-    make_contact_moment(flat.consenting, flat.landlord, "Door de verhuurder", occurred_at="2026-01-01T10:00:00+01:00")
-    make_contact_moment(flat.consenting, org, "Door het opbouwwerk", occurred_at="2026-01-02T10:00:00+01:00")
+    make_contact_moment(
+        flat.consenting,
+        flat.landlord,
+        "Door de verhuurder",
+        occurred_at="2026-01-01T10:00:00+01:00",
+    )
+    make_contact_moment(
+        flat.consenting, org, "Door het opbouwwerk", occurred_at="2026-01-02T10:00:00+01:00"
+    )
 
     landlord_view = selectors.resident_contact_history(
         viewer=viewer(staff), resident_id=flat.consenting.pk

@@ -115,7 +115,11 @@ def test_resident_create_rejects_a_duplicate_relation_number(landlord, admin):
 
     with pytest.raises(ValidationError) as raised:
         services.resident_create(
-            actor=admin, landlord_id=landlord.pk, relation_number="1", given_name="A", family_name="B"
+            actor=admin,
+            landlord_id=landlord.pk,
+            relation_number="1",
+            given_name="A",
+            family_name="B",
         )
 
     assert list(raised.value.message_dict) == ["__all__"]
@@ -192,7 +196,9 @@ def test_occupancy_create_links_a_resident_to_a_unit_of_the_landlord(landlord, b
 
 def test_occupancy_create_refuses_a_unit_of_another_owner(landlord, admin):
     resident = make_resident(landlord, "1")
-    foreign_unit = make_unit(make_building(make_organisation("oostwaard"), "Het Baken", "3522BK"), 1)
+    foreign_unit = make_unit(
+        make_building(make_organisation("oostwaard"), "Het Baken", "3522BK"), 1
+    )
 
     with pytest.raises(ApplicationError) as raised:
         services.occupancy_create(
@@ -203,12 +209,19 @@ def test_occupancy_create_refuses_a_unit_of_another_owner(landlord, admin):
             start_date=date(2024, 5, 1),
         )
 
-    assert raised.value.message == "Deze woning ligt niet in een gebouw van de verhuurder van de bewoner."
+    assert (
+        raised.value.message
+        == "Deze woning ligt niet in een gebouw van de verhuurder van de bewoner."
+    )
     assert Occupancy.objects.count() == 0
 
 
-def test_occupancy_end_sets_the_end_date_and_refuses_one_before_the_start(landlord, building, admin):
-    occupancy = make_occupancy(make_resident(landlord, "1"), make_unit(building, 1), start=date(2024, 5, 1))
+def test_occupancy_end_sets_the_end_date_and_refuses_one_before_the_start(
+    landlord, building, admin
+):
+    occupancy = make_occupancy(
+        make_resident(landlord, "1"), make_unit(building, 1), start=date(2024, 5, 1)
+    )
 
     services.occupancy_end(actor=admin, occupancy_id=occupancy.pk, end_date=date(2025, 1, 31))
     with pytest.raises(ValidationError):
@@ -229,7 +242,10 @@ def test_contact_moment_record_by_landlord_staff(landlord, building):
     make_occupancy(resident, unit)
 
     moment = services.contact_moment_record(
-        actor=viewer(staff_user), resident_id=resident.pk, channel="visit", summary=" Langs geweest "
+        actor=viewer(staff_user),
+        resident_id=resident.pk,
+        channel="visit",
+        summary=" Langs geweest ",
     )
 
     assert (moment.organisation, moment.unit, moment.summary) == (landlord, unit, "Langs geweest")
@@ -242,7 +258,9 @@ def test_contact_moment_record_by_landlord_staff(landlord, building):
     )
 
 
-def test_contact_moment_record_by_a_partner_is_for_the_partners_own_organisation(landlord, building):
+def test_contact_moment_record_by_a_partner_is_for_the_partners_own_organisation(
+    landlord, building
+):
     org = make_organisation("welzijn", OrganisationKind.COMMUNITY_WORK)
     user = make_person("opbouwwerker", org, ["residents.view_resident"])
     make_partner(building, user)
@@ -291,7 +309,9 @@ def test_contact_moment_record_refuses_a_future_moment(landlord):
             occurred_at=timezone.now() + timedelta(days=1),
         )
 
-    assert raised.value.message_dict == {"occurred_at": ["Een contact kan niet in de toekomst liggen."]}
+    assert raised.value.message_dict == {
+        "occurred_at": ["Een contact kan niet in de toekomst liggen."]
+    }
     assert ContactMoment.objects.count() == 0
 
 
@@ -312,7 +332,11 @@ def test_contact_moment_record_asks_which_organisation_when_there_are_several(la
             actor=actor, resident_id=resident.pk, channel="visit", summary="x"
         )
     moment = services.contact_moment_record(
-        actor=actor, resident_id=resident.pk, channel="visit", summary="x", organisation_id=wijkteam.pk
+        actor=actor,
+        resident_id=resident.pk,
+        channel="visit",
+        summary="x",
+        organisation_id=wijkteam.pk,
     )
 
     assert raised.value.message == "Kies de organisatie namens wie u dit contact vastlegt."

@@ -197,7 +197,7 @@ def test_detail_shows_identity_contact_consents_occupancies_and_history(
 
     page = text(response)
     assert response.status_code == 200
-    assert "<h1 class=\"utrecht-heading-1\">Ayla Demir</h1>" in page
+    assert '<h1 class="utrecht-heading-1">Ayla Demir</h1>' in page
     assert "ayla.demir@example.test" in page
     assert "Toestemmingen" in page
     assert "Hoofdhuurder" in page
@@ -248,7 +248,11 @@ def test_record_contact_moment(login, staff, resident):
 
     assert (response.status_code, response["Location"]) == (302, f"/residents/{resident.pk}/")
     moment = ContactMoment.objects.get()
-    assert (moment.channel, moment.summary, moment.resident) == ("phone", "Gebeld over de lift", resident)
+    assert (moment.channel, moment.summary, moment.resident) == (
+        "phone",
+        "Gebeld over de lift",
+        resident,
+    )
 
 
 def test_record_contact_moment_with_invalid_input_shows_the_errors(login, staff, resident):
@@ -348,7 +352,9 @@ def test_import_upload_of_a_bad_file_shows_the_report(login, importer, landlord)
         pytest.param({"language": "nl"}, id="no_file"),
         pytest.param({"language": "nl", "file": ("x.pdf", b"%PDF")}, id="not_csv"),
         pytest.param({"language": "nl", "file": ("x.csv", b"")}, id="empty_file"),
-        pytest.param({"language": "nl", "organisation": "forged", "file": ("x.csv", b"a")}, id="forged_org"),
+        pytest.param(
+            {"language": "nl", "organisation": "forged", "file": ("x.csv", b"a")}, id="forged_org"
+        ),
     ],
 )
 def test_import_upload_with_invalid_input_is_refused(login, importer, landlord, data):
@@ -380,7 +386,9 @@ def test_import_progress_polls_while_running_and_stops_when_finished(login, impo
     client = login(importer)
 
     running = text(client.get(f"/residents/import/{job.pk}/progress/", HTTP_HX_REQUEST="true"))
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.SUCCEEDED, processed_rows=200)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.SUCCEEDED, processed_rows=200
+    )
     finished = text(client.get(f"/residents/import/{job.pk}/progress/", HTTP_HX_REQUEST="true"))
 
     assert f'hx-get="/residents/import/{job.pk}/progress/" hx-trigger="every 1s"' in running

@@ -64,7 +64,8 @@ def audit_record(
     organisation_id: int | None = None,
     context: AuditContext | None = None,
 ) -> AuditEntry:
-    ids = sorted({str(i) for i in object_ids})
+    # Numeric ids in numeric order (2 before 10); the order is fixed, so the hash is too.
+    ids = sorted({str(i) for i in object_ids}, key=lambda i: (len(i), i))
     grant = viewer.grant_for(organisation_id) if organisation_id else viewer.primary_grant
     context = context or AuditContext()
     with transaction.atomic():

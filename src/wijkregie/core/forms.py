@@ -16,16 +16,16 @@ class DateInput(forms.DateInput):
 class AuditFilterForm(forms.Form):
     """The privacy officer's search over the audit trail (a GET form)."""
 
-    actor = forms.CharField(
-        label=_("Who (user name)"), max_length=150, required=False, strip=True
-    )
+    actor = forms.CharField(label=_("Who (user name)"), max_length=150, required=False, strip=True)
     organisation = forms.TypedChoiceField(
         label=_("Organisation"), required=False, coerce=int, empty_value=None
     )
     object_type = forms.ChoiceField(label=_("Kind of data"), required=False)
     action = forms.ChoiceField(label=_("Action"), required=False)
     date_from = forms.DateField(label=_("From (date)"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("Up to and including (date)"), required=False, widget=DateInput())
+    date_to = forms.DateField(
+        label=_("Up to and including (date)"), required=False, widget=DateInput()
+    )
     context = forms.CharField(
         label=_("On behalf of"),
         max_length=200,

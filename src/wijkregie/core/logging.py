@@ -79,7 +79,8 @@ class RequestContextFilter(logging.Filter):
 
     Django attaches the request object and the status code; the formatter leaves the
     request object itself out of the line (its repr says nothing the fields do not).
-    Attached to the `django.request` logger, so every handler sees the same fields.
+    Attached to the stdout handler: a logger's own filters would miss the records of
+    its children (`django.security.DisallowedHost`).
     """
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -2,7 +2,7 @@
 
 A privacy officer (`core.view_auditentry`) sees the entries recorded for the
 organisations in which they hold that permission; the platform itself
-(`system_viewer()`) sees all (docs/adr/0003-audit-trail-access.md).
+(`system_viewer()`) sees all (docs/adr/0003-audit-trail-access-and-protection.md).
 """
 
 from dataclasses import dataclass, fields
@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -117,7 +118,9 @@ def _record_read(viewer: Viewer, *, action: str, entries, filters: AuditFilters)
         object_ids=[e.seq for e in entries],
         fields=AUDIT_FIELDS_SHOWN,
         organisation_id=min(organisations) if organisations else None,
-        context=AuditContext(type="core.auditsearch", label=filters.describe()[:200]),
+        context=AuditContext(
+            type="core.auditsearch", label=(filters.describe() or "no filters")[:200]
+        ),
     )
 
 
@@ -177,9 +180,25 @@ def object_type_choices() -> list[tuple[str, str]]:
     return sorted(choices, key=lambda c: c[0])
 
 
-def object_type_label(object_type: str) -> str:
+def _model(object_type: str):
     try:
-        model = apps.get_model(object_type)
+        return apps.get_model(object_type)
     except (LookupError, ValueError):
-        return object_type
-    return str(model._meta.verbose_name)
+        return None
+
+
+def object_type_label(object_type: str) -> str:
+    model = _model(object_type)
+    return str(model._meta.verbose_name) if model else object_type
+
+
+def field_labels(object_type: str, names) -> list[str]:
+    """The fields' names as people read them ("family name" for `family_name`)."""
+    model = _model(object_type)
+    labels = []
+    for name in names:
+        try:
+            labels.append(str(model._meta.get_field(name).verbose_name) if model else name)
+        except FieldDoesNotExist:
+            labels.append(name)
+    return labels

@@ -5,8 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from wijkregie.core.selectors import (
     AUDIT_PERMISSION,
     audit_entry_export,
     audit_entry_page,
+    field_labels,
     object_type_label,
 )
 
@@ -67,6 +69,7 @@ def _entry_rows(entries):
             {
                 "entry": e,
                 "object_type_label": object_type_label(e.object_type),
+                "field_labels": field_labels(e.object_type, e.fields),
                 "object_ids_inline": len(e.object_ids) <= OBJECT_IDS_SHOWN_INLINE,
             }
         )
@@ -151,9 +154,7 @@ def audit_export(request):
         )
     form = AuditFilterForm(request.GET, viewer=request.viewer)
     if not form.is_valid():
-        return render(
-            request, "400.html", {"message": _("The filters are not valid.")}, status=400
-        )
+        return render(request, "400.html", {"message": _("The filters are not valid.")}, status=400)
     entries = audit_entry_export(viewer=request.viewer, filters=form.filters())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     if export_format == "json":
@@ -172,9 +173,7 @@ def audit_export(request):
         writer.writerow(CSV_COLUMNS)
         for e in entries:
             writer.writerow([_csv_cell(v) for v in _entry_dict(e).values()])
-    response["Content-Disposition"] = (
-        f'attachment; filename="audit-trail-{stamp}.{export_format}"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.{export_format}"'
     return response
 
 
@@ -209,5 +208,31 @@ def health(request):
         return JsonResponse({"status": "database unavailable"}, status=503)
 
 
-# The 400/403/404/500 handlers are Django's own, rendering 400.html, 403.html, 404.html
-# and 500.html from core/templates; 400 and 500 render without a request context.
+# The last resort when even the error page cannot be rendered (a broken template or
+# static-files manifest): plain HTML, no template, no database.
+FALLBACK_ERROR_PAGE = (
+    '<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><title>Wijkregie</title>'
+    "</head><body><main><h1>Er ging iets mis / Something went wrong</h1>"
+    '<p><a href="/">Wijkregie</a></p></main></body></html>'
+)
+
+
+def _render_without_request(template_name: str, context: dict | None = None) -> str:
+    try:
+        return loader.get_template(template_name).render(context or {})
+    except Exception:  # the error page must not fail in its turn
+        return FALLBACK_ERROR_PAGE
+
+
+def server_error(request):
+    """handler500: our 500 page, rendered without the request (nothing that may fail)."""
+    return HttpResponseServerError(_render_without_request("500.html"))
+
+
+def bad_request(request, exception):
+    """handler400: our 400 page, rendered without the request."""
+    return HttpResponseBadRequest(_render_without_request("400.html"))
+
+
+# The 403 and 404 handlers are Django's own, rendering 403.html and 404.html from
+# core/templates with the request (navigation included).

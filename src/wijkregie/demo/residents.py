@@ -94,9 +94,7 @@ class _People:
             "relation_number": number,
             "given_name": given,
             "family_name": family_name,
-            "email": f"{_ascii(given)}.{_ascii(family_name)}.{number.lower()}@example.nl"
-            if has_email
-            else "",
+            "email": f"{_ascii(given)}.{_ascii(family_name)}@example.nl" if has_email else "",
             "phone": f"06{self.rng.randrange(10_000_000, 99_999_999)}"
             if self.rng.random() < 0.8
             else "",
@@ -159,7 +157,7 @@ def erp_export(units: list[Unit], *, prefix: str, occupied: int | None, seed: in
             household.append(
                 (people.person(next_number(), language, main["family_name"]), "medehuurder")
             )
-        for _n in range(people.rng.choice([0, 0, 0, 1, 2])):
+        for _n in range(people.rng.choice([0, 0, 0, 0, 1, 2])):
             household.append(
                 (people.person(next_number(), language, main["family_name"]), "overige bewoner")
             )
@@ -205,9 +203,9 @@ def _import(actor, building: Building, file_name: str, content: bytes) -> Import
     return job
 
 
-def _contact_moments(building: Building) -> int:
+def _contact_moments(building: Building) -> None:
     if ContactMoment.objects.filter(resident__landlord_id=building.owner_id).exists():
-        return 0
+        return
     user = get_user_model().objects.filter(username="wijkbeheerder").first()
     actor = viewer_for(user, origin="command") if user else None
     if actor is None or not actor.has_perm("residents.view_resident", building.owner_id):
@@ -223,7 +221,6 @@ def _contact_moments(building: Building) -> int:
         .distinct()[:8]
     )
     now = timezone.now()
-    recorded = 0
     for index, resident in enumerate(main_tenants):
         for step in range(1 + index % 2):
             channel, summary = CONTACT_MOMENTS[(index + step) % len(CONTACT_MOMENTS)]
@@ -235,8 +232,6 @@ def _contact_moments(building: Building) -> int:
                 occurred_at=now - timedelta(days=7 * (index + 1) + 30 * step),
                 organisation_id=building.owner_id,
             )
-            recorded += 1
-    return recorded
 
 
 def build_residents() -> dict:
@@ -255,7 +250,8 @@ def build_residents() -> dict:
         )
         content = erp_export(units, prefix=prefix, occupied=occupied)
         _import(actor, building, file_name, content)
-        moments = _contact_moments(building) if building.name == HORIZON[0] else 0
+        if building.name == HORIZON[0]:
+            _contact_moments(building)
         result[name] = {
             "residents": Resident.objects.filter(
                 landlord_id=building.owner_id, occupancies__unit__building=building
@@ -263,6 +259,8 @@ def build_residents() -> dict:
             .distinct()
             .count(),
             "occupancies": Occupancy.objects.filter(unit__building=building).count(),
-            "contact_moments": moments,
+            "contact_moments": ContactMoment.objects.filter(
+                resident__landlord_id=building.owner_id
+            ).count(),
         }
     return result

@@ -21,9 +21,9 @@ LABEL_W = 96
 ENTRANCE_GAP = 18
 TOP = 8
 ENTRANCE_LABEL_H = 26
-AREA_W = 132
+AREA_W = 150
 AREA_H = 34
-MAX_TEXT = 18
+MAX_TEXT = 22
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from wijkregie.core.access import Viewer
 from wijkregie.core.exceptions import NotFound, PermissionDenied
 from wijkregie.core.models import ImportJob
 from wijkregie.partners.models import MandateLevel, OrganisationKind
+from wijkregie.partners.selectors import may_view_directory
 from wijkregie.places.models import (
     Building,
     BuildingContact,
@@ -346,14 +347,18 @@ class DirectoryEntry:
     organisation_phone: str
     organisation_email: str
     is_first_contact: bool
+    person_visible: bool  # false: the person's own fields are blank (see building_contacts)
 
 
 def building_contacts(*, viewer: Viewer, building: Building) -> list[DirectoryEntry]:
     """Who is who for a building (BRIEF 22): first contact first, then by organisation.
 
-    Everyone who may see the building sees its directory: short lines between partners
-    are the point. Only active people (no service accounts) of active organisations are
-    listed. Two queries
+    Everyone who may see the building sees which organisations are involved, what each
+    does here and how to reach it (its contact route). The people themselves (name, job
+    title, roles, mandate, work phone and e-mail) follow the partner directory's rule
+    (`partners.selectors.membership_list`): colleagues of the viewer's own organisations
+    always, others only with `partners.view_directory`. Only active people (no service
+    accounts) of active organisations are listed. Two queries
     (one more when the viewer is a partner rather than the owner).
     """
     if not building_is_visible(viewer=viewer, building=building):
@@ -376,10 +381,12 @@ def building_contacts(*, viewer: Viewer, building: Building) -> list[DirectoryEn
     )
     kinds = dict(OrganisationKind.choices)
     mandates = dict(MandateLevel.choices)
+    sees_everyone = viewer.is_superuser or may_view_directory(viewer)
     entries = []
     for c in contacts:
         m = c.membership
         org = m.organisation
+        visible = sees_everyone or org.pk in viewer.organisation_ids
         entries.append(
             DirectoryEntry(
                 contact_id=c.pk,
@@ -388,19 +395,22 @@ def building_contacts(*, viewer: Viewer, building: Building) -> list[DirectoryEn
                 organisation_name=org.name,
                 organisation_kind=org.kind,
                 organisation_kind_label=str(kinds.get(org.kind, org.kind)),
-                person_name=m.user.get_full_name() or m.user.get_username(),
-                job_title=m.job_title,
-                roles=tuple(sorted(r.name for r in m.roles.all())),
-                mandate_level=m.mandate_level,
-                mandate_level_label=str(mandates.get(m.mandate_level, m.mandate_level)),
-                may_decide_on=m.may_decide_on,
+                person_name=(m.user.get_full_name() or m.user.get_username()) if visible else "",
+                job_title=m.job_title if visible else "",
+                roles=tuple(sorted(r.name for r in m.roles.all())) if visible else (),
+                mandate_level=m.mandate_level if visible else "",
+                mandate_level_label=str(mandates.get(m.mandate_level, m.mandate_level))
+                if visible
+                else "",
+                may_decide_on=m.may_decide_on if visible else "",
                 responsibility=c.responsibility,
-                work_phone=m.work_phone,
-                work_email=m.work_email or m.user.email,
+                work_phone=m.work_phone if visible else "",
+                work_email=(m.work_email or m.user.email) if visible else "",
                 contact_route=org.contact_route,
                 organisation_phone=org.phone,
                 organisation_email=org.email,
                 is_first_contact=c.is_first_contact,
+                person_visible=visible,
             )
         )
     return entries

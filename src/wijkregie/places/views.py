@@ -1,6 +1,7 @@
 """Pages of places: the viewer's buildings, a building with its picture and directory,
 and the CSV unit import with its progress and report."""
 
+import csv
 import functools
 import io
 
@@ -187,18 +188,37 @@ def units_import(request, pk):
 @login_required
 @_answers
 def units_import_example(request, pk):
-    """An example file for this building: its postcode, entrances and floors."""
+    """The building's units in the import format (edit and upload it again to update
+    them), or three example rows for a building without units (BAG ids of the
+    non-existent municipality 9999, so they are recognisable as examples)."""
     building = selectors.building_get(viewer=request.viewer, id=pk)
-    entrance = (building.entrances or [""])[0]
-    lines = [",".join(COLUMNS)]
-    for n, (letter, addition, floor) in enumerate(
-        [("", "", 0), ("A", "", 0), ("", "1", min(1, building.floors - 1))], start=1
-    ):
-        lines.append(
-            f"03440100000000{n:02d},{building.postcode},1,{letter},{addition},{floor},{entrance}"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    units = selectors.unit_list(viewer=request.viewer, building_id=building.pk)
+    for u in units.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                u.bag_id or "",
+                u.postcode,
+                u.house_number,
+                u.house_letter,
+                u.house_number_addition,
+                u.floor,
+                u.entrance,
+            ]
         )
-    response = HttpResponse("\r\n".join(lines) + "\r\n", content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="units-example.csv"'
+    if not units.exists():
+        entrance = (building.entrances or [""])[0]
+        top = min(1, building.floors - 1)
+        for n, (letter, addition, floor) in enumerate(
+            [("", "", 0), ("A", "", 0), ("", "1", top)], start=1
+        ):
+            writer.writerow(
+                [f"99990100000000{n:02d}", building.postcode, 1, letter, addition, floor, entrance]
+            )
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="units-{building.pk}.csv"'
     return response
 
 

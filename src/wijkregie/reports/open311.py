@@ -23,6 +23,7 @@ from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -185,11 +186,11 @@ def _keywords(category: Category) -> str:
 
 @open311_view
 def discovery(request, *, fmt):
-    base = request.build_absolute_uri("/open311/v2/")
+    base = request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": fmt}))
+    base = base.rsplit("/", 1)[0] + "/"
     data = {
         "changeset": CHANGESET,
-        "contact": getattr(settings, "WIJKREGIE_OPEN311_CONTACT", "")
-        or settings.DEFAULT_FROM_EMAIL,
+        "contact": settings.WIJKREGIE_OPEN311_CONTACT or settings.DEFAULT_FROM_EMAIL,
         "key_service": _(
             "Ask the organisation that manages the building for an API key for your reporting app."
         ),

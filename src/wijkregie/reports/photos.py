@@ -10,7 +10,7 @@ import io
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 

@@ -520,8 +520,8 @@ def language_name(code: str) -> str:
 
 
 # Seeded category names and hints (migration 0002, English) as msgids: the resident pages
-# translate them into languages the category's JSON does not hold yet (docs/open311.md and
-# docs/public-reporting.md). An administrator's own text in the JSON always wins.
+# translate them into languages the category's JSON does not hold yet
+# (docs/public-reporting.md). An administrator's own text in the JSON always wins.
 SEEDED_CATEGORY_TEXTS = [
     pgettext_lazy("category", "A crime is happening now"),
     pgettext_lazy("category", "Is there danger right now? Call 112 first. Then report it here."),

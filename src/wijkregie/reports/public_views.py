@@ -29,7 +29,13 @@ from wijkregie.core.exceptions import ApplicationError, NotFound
 from wijkregie.places.models import Building, CommonArea, Unit
 from wijkregie.places.selectors import building_get_by_public_code
 from wijkregie.reports import selectors, services, throttling
-from wijkregie.reports.models import MAX_PHOTOS_PER_REPORT, Category, ContactMode, Report
+from wijkregie.reports.models import (
+    MAX_PHOTOS_PER_REPORT,
+    Category,
+    ContactMode,
+    LocationKind,
+    Report,
+)
 from wijkregie.reports.public_forms import (
     AddressForm,
     ContactRequestForm,
@@ -41,7 +47,7 @@ from wijkregie.reports.public_forms import (
     split_addition,
 )
 from wijkregie.reports.throttling import Verdict, client_ip
-from wijkregie.reports.workflows import ReportStatus, default_resident_text
+from wijkregie.reports.workflows import ReportStatus
 
 FOLLOW_SESSION_KEY = "wr_follow_up"
 
@@ -173,19 +179,6 @@ def _contact_category() -> Category | None:
     return next((c for c in selectors.category_list() if c.is_contact_request), None)
 
 
-def _resident_status_text(status: str, text: str) -> str:
-    """The status text in the resident's language when it is the status's default text
-    (stored in the language intake used); intake's own words are shown as written."""
-    resident = default_resident_text(status)
-    if text == resident:
-        return text
-    for code in {settings.LANGUAGE_CODE, "en", *resident_language_codes()}:
-        with translation.override(code):
-            if text == default_resident_text(status):
-                return resident
-    return text
-
-
 # --- Looking up the building -------------------------------------------------------------------
 
 
@@ -311,7 +304,8 @@ def _apply_service_errors(form, exc: ValidationError) -> None:
 
 
 def _submit(request, *, form, place: Building, category: Category, check, location: dict):
-    """Store the report through report_submit; answers with a redirect to the receipt."""
+    """Store the report through report_submit: a redirect to the receipt, the rate-limit
+    page, or None when the service refused the input (the errors are on the form)."""
     key = check.idempotency_key
     ip = client_ip(request)
     per_ip, per_building = throttling.report_rates()
@@ -319,7 +313,7 @@ def _submit(request, *, form, place: Building, category: Category, check, locati
         throttling.rate_exceeded(per_ip, ip)
         or throttling.rate_exceeded(per_building, str(place.pk))
     ):
-        return None, _too_many(request)
+        return _too_many(request)
     data = form.cleaned_data
     passphrase = throttling.pending_passphrase(key, services.passphrase_generate)
     reporter = {**form.reporter(), "passphrase": passphrase}
@@ -345,10 +339,10 @@ def _submit(request, *, form, place: Building, category: Category, check, locati
         )
     except ValidationError as exc:
         _apply_service_errors(form, exc)
-        return None, None
+        return None
     except ApplicationError as exc:
         form.add_error(None, exc.message)
-        return None, None
+        return None
     if result.created:
         throttling.rate_hit(per_ip, ip)
         throttling.rate_hit(per_building, str(place.pk))
@@ -366,7 +360,7 @@ def _submit(request, *, form, place: Building, category: Category, check, locati
         )
         throttling.mark_sent(key)
     url = reverse("reports_public:receipt", kwargs={"token": throttling.receipt_token(key)})
-    return redirect(url), None
+    return redirect(url)
 
 
 def _guard(request, form_class, **form_kwargs):
@@ -433,11 +427,11 @@ def report(request, code):
             "occurred_at": data["occurred_at"],
             "occurred_when": data["occurred_when"],
         }
-        answer, limited = _submit(
+        answer = _submit(
             request, form=form, place=place, category=category, check=check, location=location
         )
-        if answer is not None or limited is not None:
-            return answer or limited
+        if answer is not None:
+            return answer
     if request.FILES and form.errors and not form.has_error(None):
         form.add_error(None, _("Please choose your photos again."))
     return _report_page(request, form, place, category, status=400)
@@ -484,16 +478,16 @@ def contact(request, code):
     if early is not None:
         return early
     if check.verdict is Verdict.OK and form.is_valid():
-        answer, limited = _submit(
+        answer = _submit(
             request,
             form=form,
             place=place,
             category=category,
             check=check,
-            location={"location_kind": "not_applicable"},
+            location={"location_kind": LocationKind.NOT_APPLICABLE},
         )
-        if answer is not None or limited is not None:
-            return answer or limited
+        if answer is not None:
+            return answer
     return _page(request, "contact.html", {"form": form, "building": place}, status=400)
 
 
@@ -606,22 +600,13 @@ def follow_up_report(request):
         status = 400
     else:
         services.report_messages_mark_read_by_reporter(report=found)
-    history = [
-        {
-            "at": entry.at,
-            "label": entry.status_label,
-            "text": _resident_status_text(entry.status, entry.text),
-            "reason": entry.reason,
-        }
-        for entry in view.history
-    ]
     return _page(
         request,
         "follow_up_report.html",
         {
             "view": view,
             "category_name": category_name(found.category),
-            "history": history,
+            "history": view.history,
             "forms": forms,
             "room": room,
             "open": view.status not in (ReportStatus.RESOLVED, ReportStatus.REJECTED),

@@ -49,6 +49,15 @@ from wijkregie.reports.workflows import (
 IDENTITY_OBJECT = "reports.reporteridentity"
 QUEUE_FILTERS = ("building", "category", "status", "channel", "lateness", "organisation")
 MAX_PAGE_SIZE = 200
+# The order intake is offered the next statuses in: the common outcome first.
+TRIAGE_ORDER = (
+    ReportStatus.IN_TRIAGE,
+    ReportStatus.RESOLVED,
+    ReportStatus.LINKED_TO_CASE,
+    ReportStatus.REJECTED,
+    ReportStatus.FORWARDED,
+    ReportStatus.RECEIVED,
+)
 
 
 def _as_id(value) -> int:
@@ -151,7 +160,7 @@ def report_get(*, viewer: Viewer, id) -> Report:
 def report_allowed_transitions(*, report: Report) -> list[str]:
     """The statuses `report_status_change` would accept now (forwarding excluded)."""
     allowed = []
-    for status in ReportStatus.values:
+    for status in TRIAGE_ORDER:
         if status not in ALLOWED_TRANSITIONS[report.status] or status == ReportStatus.FORWARDED:
             continue
         if (

@@ -260,6 +260,44 @@ def report_route(*, category: Category, building: Building) -> int:
     return building.owner_id
 
 
+# --- Configuration -------------------------------------------------------------------------
+
+
+def routing_rule_set(
+    *,
+    actor: Viewer,
+    category: Category,
+    organisation: Organisation,
+    building: Building | None = None,
+    neighbourhood=None,
+) -> RoutingRule:
+    """Route `category` in a building or neighbourhood to `organisation` (create or update).
+
+    For administrators (`partners.manage_partners`) and the system.
+    """
+    if not (actor.is_superuser or actor.has_perm("partners.manage_partners")):
+        raise PermissionDenied(_("You may not change how reports are routed."))
+    if (building is None) == (neighbourhood is None):
+        raise ValidationError({"building": _("Choose a building or a neighbourhood, not both.")})
+    with transaction.atomic():
+        rule = RoutingRule.objects.filter(
+            category=category, building=building, neighbourhood=neighbourhood
+        ).first()
+        if rule is None:
+            rule = RoutingRule(
+                category=category,
+                building=building,
+                neighbourhood=neighbourhood,
+                organisation=organisation,
+            )
+            rule.full_clean()
+            rule.save()
+        elif rule.organisation_id != organisation.pk:
+            rule.organisation = organisation
+            rule.save(update_fields=["organisation", "updated_at"])
+    return rule
+
+
 # --- Submission ------------------------------------------------------------------------------
 
 

@@ -193,13 +193,19 @@ def receipt_take(idempotency_key: str) -> dict | None:
         return None
     if receipt.get("passphrase"):
         cache.set(key, {**receipt, "passphrase": ""}, timeout=RECEIPT_TIMEOUT)
+    # Shown now: the secret need not wait in the cache for a retry any more.
+    cache.delete(_pending_key(idempotency_key))
     return receipt
+
+
+def _pending_key(idempotency_key: str) -> str:
+    return f"wr:pending-pp:{_digest(idempotency_key)}"
 
 
 def pending_passphrase(idempotency_key: str, generate) -> str:
     """The passphrase for the submission with this key: generated once, shared by every
     retry, so concurrent double-clicks hand the service the same passphrase."""
-    key = f"wr:pending-pp:{_digest(idempotency_key)}"
+    key = _pending_key(idempotency_key)
     cache.add(key, generate(), timeout=RECEIPT_TIMEOUT)
     return cache.get(key) or generate()
 

@@ -5,7 +5,7 @@ another app and a careless script. Someone with the rights to disable the trigge
 still change rows: `manage.py audit_verify` then finds the change through the hash chain.
 TRUNCATE is not blocked (row-level triggers do not fire for it), so that tests can still
 empty their database. On SQLite the trigger is left out: the embedded default is for
-development. docs/adr/0003-audit-trail-access.md.
+development. docs/adr/0003-audit-trail-access-and-protection.md.
 """
 
 from django.db import migrations
