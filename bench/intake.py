@@ -223,7 +223,7 @@ def run(world, scale, database_url: str, *, deadline=None, log=print) -> dict:
             result["variants"][variant] = {"skipped": "the run's time budget is used up"}
             log(f"  -- {variant}: skipped (time budget)")
             continue
-        seconds = scale.load_seconds if n == 0 else scale.load_seconds / 2
+        seconds = scale.load_seconds
         log(f"  -- {variant}")
         server = Server(app_url(database_url), env=env)
         result["server_command"] = "uvicorn " + " ".join(server.command[1:])

@@ -130,7 +130,10 @@ async def _client(
             await writer.drain()
             status, body, keep_alive = await asyncio.wait_for(_read_response(reader), 30)
             ended = time.perf_counter()
-            if started >= deadline_warm and ended <= deadline:
+            # Throughput counts answers completed inside the window (whenever they were
+            # sent): with latencies near the window's length, requiring the start inside
+            # too would undercount slow endpoints.
+            if deadline_warm <= ended <= deadline:
                 result.statuses[status] += 1
                 if status in ok_statuses:
                     result.ok += 1
@@ -143,7 +146,7 @@ async def _client(
                 writer.close()
                 writer = None
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ProtocolError) as exc:
-            if time.perf_counter() >= deadline_warm:
+            if deadline_warm <= time.perf_counter() <= deadline:
                 result.connection_errors += 1
                 if not result.sample_error:
                     result.sample_error = f"{type(exc).__name__}: {exc}"

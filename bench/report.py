@@ -109,12 +109,30 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             out.append(
                 (
                     f"report intake, {level} clients",
-                    f"{i['rps']} req/s (p50 {i['p50_ms']} ms, p99 {i['p99_ms']} ms) vs bare "
-                    f"{b['rps']} req/s (p50 {b['p50_ms']}, p99 {b['p99_ms']}) = {row['ratio']}×",
+                    f"{i['rps']} req/s (p50 {i['p50_ms']} ms, p99 {i['p99_ms']} ms, "
+                    f"{i['requests_failed'] + i['connection_errors']} failed) vs bare "
+                    f"{b['rps']} req/s (p50 {b['p50_ms']}, p99 {b['p99_ms']}, "
+                    f"{b['requests_failed'] + b['connection_errors']} failed) = {row['ratio']}×",
                     "≥ 0.7×",
                     _verdict(row["ratio"] is not None and row["ratio"] >= 0.7),
                 )
             )
+        variants = intake.get("variants", {})
+        for name, variant in list(variants.items())[1:]:
+            if "levels" not in variant:
+                out.append((f"  what-if {name}", variant.get("skipped", ""), "", ""))
+                continue
+            for level, row in variant["levels"].items():
+                i, b = row["intake"], row["bare"]
+                out.append(
+                    (
+                        f"  what-if {name}, {level} clients",
+                        f"{i['rps']} req/s (p99 {i['p99_ms']} ms, {i['requests_failed']} failed)"
+                        f" vs bare {b['rps']} req/s = {row['ratio']}×",
+                        "",
+                        "",
+                    )
+                )
         sql = intake.get("per_request_sql") or {}
         if sql:
             out.append(

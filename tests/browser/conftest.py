@@ -46,7 +46,7 @@ def server_env(tmp_path_factory) -> dict:
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp / 'browser.sqlite3'}",
         "DJANGO_DEBUG": "false",
-        "WIJKREGIE_DEMO_MODE": "true",
+        "WIJKREGIE_DEMO_MODE": "false",
         "DJANGO_SECRET_KEY": "browser-tests-" + "k" * 40 + hashlib.sha256(b"x").hexdigest(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
@@ -75,12 +75,29 @@ def base_url(server_env):
     """A server with the demo flat, production settings and the production CSP."""
     _manage(server_env, "migrate", "--no-input", "-v", "0")
     _manage(server_env, "collectstatic", "--no-input", "-v", "0")
-    _manage(server_env, "demo", "--quiet-logins")
+    # The demo command is refused in production mode (as it should be): build the data
+    # with demo settings, then serve it with production settings.
+    _manage(
+        {**server_env, "DJANGO_DEBUG": "true", "WIJKREGIE_DEMO_MODE": "true"},
+        "demo",
+        "--quiet-logins",
+    )
     port = _free_port()
     log = open(Path(server_env["WIJKREGIE_STATIC_ROOT"]).parent / "server.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "runserver", "--insecure", "--noreload",
-         f"127.0.0.1:{port}"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "wijkregie.asgi:application",
+            "--app-dir",
+            "src",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+        ],
         cwd=ROOT,
         env=server_env,
         stdout=log,
@@ -134,9 +151,11 @@ def _new_page(browser, **context_options):
     page.csp_violations = []
     page.on(
         "console",
-        lambda msg: page.csp_violations.append(msg.text)
-        if "Content Security Policy" in msg.text or "Content-Security-Policy" in msg.text
-        else None,
+        lambda msg: (
+            page.csp_violations.append(msg.text)
+            if "Content Security Policy" in msg.text or "Content-Security-Policy" in msg.text
+            else None
+        ),
     )
     return context, page
 

@@ -219,9 +219,9 @@ def test_contact_moment_with_invalid_input_is_refused(staff, landlord, resident)
 # --- import ------------------------------------------------------------------------------------
 
 GOOD_FILE = (
-    "relation_number;given_name;family_name;bag_id;occupancy_kind;start_date\r\n"
-    "9001;Jan;Jansen;0344010000000012;main_tenant;2021-03-01\r\n"
-).encode()
+    b"relation_number;given_name;family_name;bag_id;occupancy_kind;start_date\r\n"
+    b"9001;Jan;Jansen;0344010000000012;main_tenant;2021-03-01\r\n"
+)
 
 
 def test_import_start_and_status(staff, landlord, unit):

@@ -423,10 +423,9 @@ def test_detail_pages_show_exactly_the_allowed_fields(world, persona, login):
 @pytest.mark.parametrize("persona", list(PERSONAS))
 def test_api_shows_exactly_the_allowed_residents_and_fields(world, persona):
     org_slug = PERSONAS[persona][0]
+    key = make_token(world.users[persona], world.organisations[org_slug])
     client = APIClient()
-    client.credentials(
-        HTTP_AUTHORIZATION=f"Token {make_token(world.users[persona], world.organisations[org_slug])}"
-    )
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     before = AuditEntry.objects.count()
 
     listed = client.get("/api/v1/residents/", {"page_size": 200})

@@ -306,9 +306,9 @@ def test_example_file_downloads(login, importer):
 def test_import_upload_runs_the_job_and_shows_its_result(login, importer, landlord, building):
     make_unit(building, 1, bag_id="0344010000000001")
     content = (
-        "relation_number;given_name;family_name;bag_id;occupancy_kind;start_date\r\n"
-        "5001;Ayla;Demir;0344010000000001;hoofdhuurder;01-01-2020\r\n"
-    ).encode()
+        b"relation_number;given_name;family_name;bag_id;occupancy_kind;start_date\r\n"
+        b"5001;Ayla;Demir;0344010000000001;hoofdhuurder;01-01-2020\r\n"
+    )
     client = login(importer)
 
     response = client.post(

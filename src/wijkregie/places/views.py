@@ -25,6 +25,7 @@ from wijkregie.core.models import ImportJob
 from wijkregie.places import selectors, services
 from wijkregie.places.drawing import building_drawing
 from wijkregie.places.forms import BuildingFilterForm, UnitImportForm
+from wijkregie.places.selectors import floor_label
 from wijkregie.places.unit_import import COLUMNS
 
 PAGE_SIZE = 50
@@ -99,13 +100,10 @@ def building_detail(request, pk):
                 ]
             )
     area_rows = [
-        [a.name, a.kind_label, a.entrance or "—", "—" if a.floor is None else a.floor]
-        for e in plan.entrances
-        for a in e.areas
-    ] + [
-        [a.name, a.kind_label, a.entrance or "—", "—" if a.floor is None else a.floor]
-        for a in plan.building_areas
+        [a.name, a.kind_label, a.entrance or "—", "—" if a.floor is None else floor_label(a.floor)]
+        for a in [*(a for e in plan.entrances for a in e.areas), *plan.building_areas]
     ]
+    contacts = selectors.building_contacts(viewer=viewer, building=building)
     return render(
         request,
         "places/building_detail.html",
@@ -117,7 +115,8 @@ def building_detail(request, pk):
             "floor_rows": floor_rows,
             "area_headers": [_("Name"), _("Kind"), _("Entrance"), _("Floor")],
             "area_rows": area_rows,
-            "contacts": selectors.building_contacts(viewer=viewer, building=building),
+            "contacts": contacts,
+            "people_hidden": any(not c.person_visible for c in contacts),
             "report_url": selectors.building_public_report_url(building),
             "can_import": selectors.can_change_building(
                 viewer=viewer, building=building, permission=selectors.IMPORT_UNITS

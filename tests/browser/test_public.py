@@ -10,13 +10,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import (  # noqa: F401  (fixtures)
-    axe_violations,
-    base_url,
-    browser,
-    narrow_page,
-    server_env,
-)
+from tests.browser.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +29,7 @@ def check(page) -> list:
     return found
 
 
-def building_page(page, base_url):  # noqa: F811
+def building_page(page, base_url):
     page.goto(f"{base_url}/melden/?lang=nl")
     page.fill("input[name=postcode]", "3521 HZ")
     page.fill("input[name=house_number]", "12")
@@ -45,7 +39,7 @@ def building_page(page, base_url):  # noqa: F811
     return page.url
 
 
-def test_the_report_path_has_no_violations_at_320_px(base_url, narrow_page):  # noqa: F811
+def test_the_report_path_has_no_violations_at_320_px(base_url, narrow_page):
     page = narrow_page
     results = {}
     page.goto(f"{base_url}/melden/")
@@ -101,7 +95,7 @@ def test_the_report_path_has_no_violations_at_320_px(base_url, narrow_page):  # 
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_language_has_no_violations_at_320_px(base_url, narrow_page, language):  # noqa: F811
+def test_every_language_has_no_violations_at_320_px(base_url, narrow_page, language):
     page = narrow_page
     building = building_page(page, base_url)
 
