@@ -58,8 +58,13 @@ def collectstatic(database_url: str) -> None:
 
 
 def save(results: dict) -> None:
+    """latest.json, and latest-<scale>.json so that a small run keeps the national one."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (RESULTS_DIR / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    text = json.dumps(results, indent=2, default=str) + "\n"
+    (RESULTS_DIR / "latest.json").write_text(text)
+    scale = results.get("meta", {}).get("scale", {}).get("name")
+    if scale:
+        (RESULTS_DIR / f"latest-{scale}.json").write_text(text)
 
 
 def step(results: dict, name: str, func, *args, **kwargs):
@@ -210,6 +215,7 @@ def main(argv=None) -> int:
     log("")
     log(table(results))
     (RESULTS_DIR / "latest.md").write_text(markdown(results))
+    (RESULTS_DIR / f"latest-{scale.name}.md").write_text(markdown(results))
     log(f"\nResults: {RESULTS_DIR / 'latest.json'} (Markdown: {RESULTS_DIR / 'latest.md'})")
     failed = [k for k, v in results.items() if isinstance(v, dict) and v.get("status") == "error"]
     return 1 if failed else 0

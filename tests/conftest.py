@@ -1,7 +1,8 @@
-import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 
+import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
@@ -18,6 +19,26 @@ def _media_root(settings, tmp_path):
 def _fast_password_hashing(settings):
     """PBKDF2's million rounds cost ~0.3 s per password; tests don't need the strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Rate limits and used TOTP codes live in the cache: each test starts without them.
+
+    An in-process cache even when REDIS_URL is set: test processes running side by side
+    (pytest-xdist) would otherwise share, and clear, each other's rate limits. The tests
+    that prove the Redis behaviour production relies on use their own key prefix
+    (tests/reports/test_rate_limits_redis.py).
+    """
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "wijkregie-tests",
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,9 +6,9 @@ walks every same-site link it can reach from the home page, one page per URL pat
 
 from urllib.parse import urljoin, urlsplit
 
-import pytest
-
 from django.urls import Resolver404, resolve
+
+import pytest
 
 from tests.browser.conftest import axe_violations, log_in
 

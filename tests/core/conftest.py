@@ -1,8 +1,6 @@
 import json
 import logging
 
-from django.core.cache import cache
-
 import pytest
 
 from wijkregie.core.logging import JsonFormatter, RequestContextFilter
@@ -14,24 +12,6 @@ LOGGERS = ("wijkregie.events", "django.request", "django.security")
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache(settings):
-    """Rate limits and used TOTP codes live in the cache: each test starts without them.
-
-    An in-process cache even when REDIS_URL is set: test processes running side by side
-    (pytest-xdist) would otherwise share, and clear, each other's rate limits.
-    """
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "wijkregie-core-tests",
-        }
-    }
-    cache.clear()
-    yield
-    cache.clear()
 
 
 class _Collect(logging.Handler):

@@ -527,3 +527,19 @@ def test_a_search_without_filters_is_recorded_as_such(officer_client):
         "no filters",
         [],
     )
+
+
+def test_fields_are_shown_by_their_names_whatever_they_are(officer_client, organisation):
+    record(
+        viewer_of(organisation),
+        object_type="partners.organisation",
+        fields=["name", "memberships", "no_such_field"],
+    )
+    record(viewer_of(organisation), object_type="nothing.here", fields=["x"])
+
+    response = officer_client.get("/audit/")
+
+    assert [row["field_labels"] for row in response.context["rows"]] == [
+        ["x"],
+        ["memberships", "naam", "no_such_field"],
+    ]

@@ -63,6 +63,20 @@ def test_a_logged_in_user_without_authenticator_is_sent_to_totp_activation(clien
     assert response["Location"] == TOTP_ACTIVATE
 
 
+def test_every_page_in_the_navigation_sends_a_user_without_authenticator_to_enrol(client, person):
+    from wijkregie.core.navigation import _entries
+
+    client.force_login(person)
+    paths = sorted({reverse(entry.url_name) for entry in _entries})
+
+    responses = {path: client.get(path) for path in paths}
+
+    assert len(paths) >= 5
+    assert {path: (r.status_code, r["Location"]) for path, r in responses.items()} == {
+        path: (302, TOTP_ACTIVATE) for path in paths
+    }
+
+
 @pytest.mark.urls("tests.core.urls")
 def test_the_api_refuses_a_session_without_authenticator_with_403(client, person):
     client.force_login(person)
@@ -71,7 +85,14 @@ def test_the_api_refuses_a_session_without_authenticator_with_403(client, person
 
     assert response.status_code == 403
     assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["status"] == 403
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Meld u aan met een organisatietoken, of met een sessie waarin de tweede stap "
+        "is doorlopen.",
+        "status": 403,
+        "detail": "Meld u aan met een organisatietoken, of met een sessie waarin de tweede stap "
+        "is doorlopen.",
+    }
 
 
 @pytest.mark.urls("tests.core.urls")

@@ -1,5 +1,7 @@
 """DRF permission classes shared by every API."""
 
+from django.utils.translation import gettext_lazy as _
+
 from rest_framework import permissions
 
 from wijkregie.core.middleware import user_has_second_factor
@@ -8,7 +10,9 @@ from wijkregie.core.middleware import user_has_second_factor
 class IsVerifiedProfessional(permissions.BasePermission):
     """An organisation token, or a session of a professional who enrolled a second factor."""
 
-    message = "Authentication with an organisation token or a verified session is required."
+    message = _(
+        "Log in with an organisation token, or with a session that passed the second factor."
+    )
 
     def has_permission(self, request, view):
         user = request.user

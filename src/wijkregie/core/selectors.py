@@ -198,7 +198,9 @@ def field_labels(object_type: str, names) -> list[str]:
     labels = []
     for name in names:
         try:
-            labels.append(str(model._meta.get_field(name).verbose_name) if model else name)
+            field = model._meta.get_field(name) if model else None
         except FieldDoesNotExist:
-            labels.append(name)
+            field = None
+        # A reverse relation ("occupancies") has no verbose name: keep the name itself.
+        labels.append(str(getattr(field, "verbose_name", name)))
     return labels
