@@ -117,9 +117,20 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # extended by one transaction at a time, as select_for_update does on PostgreSQL.
     _db.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 else:
-    # Persistent connections: without them an insert costs ~4x more here (ARCHITECTURE.md).
-    _db["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
-    _db["CONN_HEALTH_CHECKS"] = True
+    # Reused connections: without them an insert costs ~4x more here (ARCHITECTURE.md).
+    # Under ASGI every request may run in its own thread, so per-thread persistent
+    # connections pile up to PostgreSQL's limit; a psycopg pool per process caps them.
+    _pool_size = env.int("DJANGO_DB_POOL_MAX_SIZE", default=10)
+    if _pool_size > 0:
+        _db["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+        _db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": _pool_size,
+            "timeout": env.int("DJANGO_DB_POOL_TIMEOUT", default=10),
+        }
+    else:
+        _db["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+        _db["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, login throttling) ------------------------------------------------

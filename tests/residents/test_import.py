@@ -161,7 +161,7 @@ def test_import_creates_residents_and_occupancies(run, landlord, units):
         "importer",
         landlord.pk,
     )
-    assert entry.object_ids == sorted([str(ayla.pk), str(jan.pk)])
+    assert entry.object_ids == [str(pk) for pk in sorted([ayla.pk, jan.pk])]
     assert entry.fields == [
         "consent_chat",
         "consent_newsletter_email",
@@ -269,9 +269,9 @@ def test_reimport_updates_residents_and_occupancies_without_duplicates(run):
     assert Resident.objects.get(pk=first.pk).email == "ayla.new@example.org"
     assert Occupancy.objects.get(resident__external_id="1002").end_date == date(2025, 6, 30)
     entry = AuditEntry.objects.order_by("-seq").first()
-    assert entry.object_ids == sorted(
-        str(pk) for pk in Resident.objects.values_list("pk", flat=True)
-    )
+    assert entry.object_ids == [
+        str(pk) for pk in sorted(Resident.objects.values_list("pk", flat=True))
+    ]
 
 
 def test_reimport_of_another_landlord_with_the_same_relation_number_is_separate(run, foreign_unit):

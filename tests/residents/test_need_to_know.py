@@ -316,7 +316,7 @@ def test_selector_list_shows_exactly_the_allowed_residents_and_fields(world, per
     assert {item["id"]: item.shown_fields for item in page.items} == expected_ids(world, persona)
     assert AuditEntry.objects.count() == before + 1
     entry = AuditEntry.objects.order_by("-seq").first()
-    assert entry.object_ids == sorted(str(pk) for pk in expected_ids(world, persona))
+    assert entry.object_ids == [str(pk) for pk in sorted(expected_ids(world, persona))]
     assert set(entry.fields) == set().union(*expected_ids(world, persona).values())
     assert entry.actor_label == persona
 

@@ -101,7 +101,11 @@ class Building(BaseModel):
         verbose_name = _("building")
         verbose_name_plural = _("buildings")
         permissions = [("import_units", "Can import units")]
-        indexes = [models.Index(fields=["owner", "name"], name="building_owner_idx")]
+        indexes = [
+            models.Index(fields=["owner", "name"], name="building_owner_idx"),
+            # Reporting apps name a building by its BAG id (Open311 look-up).
+            models.Index(fields=["bag_pand_id"], name="building_bag_pand_idx"),
+        ]
 
     def __str__(self):
         return self.name

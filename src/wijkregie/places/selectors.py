@@ -64,6 +64,16 @@ def building_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Bu
     return qs.annotate(unit_count=Count("units")).order_by("name", "pk")
 
 
+def building_choices(*, viewer: Viewer) -> list[tuple[int, str]]:
+    """(id, name) of the buildings the viewer may see, for filter and choice lists.
+
+    Unlike `building_list` it counts no units: a police team sees thousands of buildings.
+    """
+    return list(
+        Building.objects.visible_to(viewer).order_by("name", "pk").values_list("pk", "name")
+    )
+
+
 def building_get(*, viewer: Viewer, id) -> Building:
     """One building the viewer may see; `NotFound` when it is missing or not theirs."""
     building = (

@@ -35,7 +35,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, buildings=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["building"].choices = _blank(_("All")) + [(b.pk, b.name) for b in buildings]
+        self.fields["building"].choices = _blank(_("All")) + list(buildings)
         self.fields["category"].choices = _blank(_("All")) + [
             (c.pk, c.name_in(None)) for c in categories
         ]
@@ -159,7 +159,7 @@ class ObservationBuildingForm(forms.Form):
 
     def __init__(self, *args, buildings=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["building"].choices = [(b.pk, b.name) for b in buildings]
+        self.fields["building"].choices = list(buildings)
 
 
 class ObservationForm(forms.Form):

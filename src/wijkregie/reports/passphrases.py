@@ -23,7 +23,7 @@ FAILURE_WINDOW_SECONDS = 15 * 60
 
 class PassphraseHasher(PBKDF2PasswordHasher):
     algorithm = "pbkdf2_sha256_passphrase"
-    iterations = 10_000
+    iterations = 1_000
 
 
 _hasher = PassphraseHasher()

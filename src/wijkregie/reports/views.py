@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from wijkregie.places.models import CommonArea, Unit
-from wijkregie.places.selectors import building_floor_plan, building_get, building_list
+from wijkregie.places.selectors import building_choices, building_floor_plan, building_get
 from wijkregie.reports import selectors, services
 from wijkregie.reports.forms import (
     CategoryChangeForm,
@@ -84,7 +84,7 @@ def queue(request):
     viewer = request.viewer
     form = QueueFilterForm(
         request.GET or None,
-        buildings=building_list(viewer=viewer),
+        buildings=building_choices(viewer=viewer),
         categories=selectors.category_list(include_inactive=True),
     )
     filters = form.filters() if form.is_bound else {}
@@ -293,7 +293,7 @@ def photo(request, pk, photo_id):
 def observation(request):
     """A professional logs what they saw or heard; first the building, then the facts."""
     viewer = request.viewer
-    buildings = list(building_list(viewer=viewer))
+    buildings = building_choices(viewer=viewer)
     if not buildings:
         raise DjangoPermissionDenied
     building_id = request.POST.get("building") or request.GET.get("building")
