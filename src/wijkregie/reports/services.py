@@ -385,6 +385,7 @@ def _report_create(
             reporter=reporter or {}, contact_mode=contact_mode, language=language
         )
 
+    identity_audit = None
     try:
         with transaction.atomic():
             receiving_id = report_route(category=category, building=building)
@@ -450,16 +451,7 @@ def _report_create(
                     for f in (*ReporterIdentity.IDENTITY_FIELDS, "passphrase_hash")
                     if getattr(identity, f)
                 ]
-                audit_record(
-                    viewer=actor,
-                    action="create",
-                    object_type=IDENTITY_OBJECT,
-                    object_ids=[identity.pk],
-                    fields=filled,
-                    context=AuditContext(
-                        type="reports.report", id=str(report.pk), label=f"report {report.pk}"
-                    ),
-                )
+                identity_audit = (identity.pk, filled)
             if key is not None:
                 ReportIdempotencyKey.objects.create(key=key, report=report)
             for content, meta in zip(photos, photo_meta, strict=True):
@@ -472,6 +464,19 @@ def _report_create(
                 )
             if category.is_urgent:
                 tasks.report_urgent_notify_intake.enqueue(report_id=report.pk)
+            if identity_audit is not None:
+                # Last statement before COMMIT: the audit chain's row lock, which
+                # serialises all audited writes, is held for as short a time as possible.
+                audit_record(
+                    viewer=actor,
+                    action="create",
+                    object_type=IDENTITY_OBJECT,
+                    object_ids=[identity_audit[0]],
+                    fields=identity_audit[1],
+                    context=AuditContext(
+                        type="reports.report", id=str(report.pk), label=f"report {report.pk}"
+                    ),
+                )
     except IntegrityError:
         # Two submissions with one key raced: the other one won; answer with it.
         replay = _replay(key) if key is not None else None
