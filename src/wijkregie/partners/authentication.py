@@ -1,6 +1,5 @@
 """Token authentication for systems: each token acts for exactly one organisation."""
 
-import hmac
 from datetime import timedelta
 
 from django.utils import timezone
@@ -10,6 +9,7 @@ from rest_framework import authentication, exceptions
 
 from wijkregie.core.logging import log_event
 from wijkregie.partners.models import ApiToken
+from wijkregie.partners.selectors import api_token_for_key
 
 
 class OrganisationTokenAuthentication(authentication.BaseAuthentication):
@@ -25,19 +25,8 @@ class OrganisationTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
-        parts = key.split("_")
-        if len(parts) < 3 or parts[0] != "wr":
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
-        token = (
-            ApiToken.objects.select_related("user", "organisation")
-            .filter(prefix=parts[1], revoked_at__isnull=True)
-            .first()
-        )
-        if (
-            token is None
-            or not hmac.compare_digest(token.key_hash, ApiToken.hash_key(key))
-            or not token.user.is_active
-        ):
+        token = api_token_for_key(key)
+        if token is None:
             log_event(
                 "api_token_refused",
                 action=request.method,

@@ -13,6 +13,7 @@ Who sees what:
 Single-object selectors raise `NotFound` for missing and forbidden alike.
 """
 
+import hmac
 from collections.abc import Iterable
 from datetime import date
 
@@ -331,3 +332,28 @@ def api_token_get(*, viewer: Viewer, id: int) -> ApiToken:
         return api_token_list(viewer=viewer, organisation_id=token).get(pk=id)
     except PermissionDenied as exc:
         raise NotFound(_("Not found.")) from exc
+
+
+def api_token_for_key(key: str) -> ApiToken | None:
+    """The active token behind a plain key (`wr_<prefix>_<secret>`), or None.
+
+    The one place that checks a key: the API's token authentication and Open311's
+    api_key both call it. A revoked token, an inactive service account or an
+    inactive organisation gives None, exactly like an unknown key.
+    """
+    parts = key.split("_")
+    if len(parts) < 3 or parts[0] != "wr":
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "organisation")
+        .filter(prefix=parts[1], revoked_at__isnull=True)
+        .first()
+    )
+    if (
+        token is None
+        or not hmac.compare_digest(token.key_hash, ApiToken.hash_key(key))
+        or not token.user.is_active
+        or not token.organisation.is_active
+    ):
+        return None
+    return token

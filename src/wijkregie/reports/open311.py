@@ -10,7 +10,6 @@ description, no unit or floor, no contact data, the building's street and city a
 status open/closed and the resident-facing status text (docs/open311.md).
 """
 
-import hmac
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -31,7 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from wijkregie.core.access import Viewer
 from wijkregie.core.exceptions import ApplicationError
-from wijkregie.partners.models import ApiToken
+from wijkregie.partners.selectors import api_token_for_key
 from wijkregie.places.models import Building, CommonArea, CommonAreaKind, Unit
 from wijkregie.reports import selectors, services, throttling
 from wijkregie.reports.models import Category, Channel, ContactMode, LocationKind, Report
@@ -332,26 +331,6 @@ def _params(request) -> dict:
     )
 
 
-def _token_for_key(key: str) -> ApiToken | None:
-    """The active API token behind `key` (the partners app's key format wr_<prefix>_…)."""
-    parts = key.split("_")
-    if len(parts) < 3 or parts[0] != "wr":
-        return None
-    token = (
-        ApiToken.objects.select_related("user", "organisation")
-        .filter(prefix=parts[1], revoked_at__isnull=True)
-        .first()
-    )
-    if (
-        token is None
-        or not hmac.compare_digest(token.key_hash, ApiToken.hash_key(key))
-        or not token.user.is_active
-        or not token.organisation.is_active
-    ):
-        return None
-    return token
-
-
 def _building_from(params: dict, attributes: dict) -> tuple[Building, Unit | None]:
     code = attributes.get("building_code", "").strip() or params.get("address_id", "").strip()
     if code:
@@ -442,7 +421,7 @@ def request_create(request, *, fmt):
     key = params.get("api_key", "").strip()
     if not key:
         raise Open311Error(400, _("api_key is required."))
-    token = _token_for_key(key)
+    token = api_token_for_key(key)
     if token is None:
         raise Open311Error(403, _("Invalid api_key."))
     code = params.get("service_code", "").strip()
