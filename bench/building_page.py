@@ -1,4 +1,4 @@
-"""Issue 2: the building page's server time and query count at national scale.
+"""The building page's server time and query count at national scale.
 
 In-process through Django's test Client (DEBUG off, the production middleware, the static
 manifest), as a neighbourhood manager (`wijkbeheerder`: places.view_building and more) of

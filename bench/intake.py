@@ -1,4 +1,4 @@
-"""Issue 3: report intake through the public API against a bare endpoint, same server.
+"""Report intake through the public API against a bare endpoint, same server.
 
 Intake is the Open311 GeoReport v2 POST a reporting app sends
 (/open311/v2/requests.json, form-encoded, with the organisation's api_key and an

@@ -1,4 +1,4 @@
-"""Issue 3: the intake queue with 1,000,000 reports: server time and query count.
+"""The intake queue with 1,000,000 reports: server time and query count.
 
 In-process through Django's test Client (DEBUG off, production middleware), logged in as
 an intake member (`reports.receive_reports`) of two receivers: the housing corporation

@@ -1,4 +1,4 @@
-"""Issue 2: unit import rows/s through the real service against a raw bulk insert.
+"""Unit import rows/s through the real service against a raw bulk insert.
 
 The service path is what a worker runs for an upload: `places.services.units_import_start`
 (stores the file as an ImportJob and enqueues the task, in one transaction) followed by

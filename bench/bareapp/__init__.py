@@ -1,5 +1,5 @@
 """A benchmark-only app: the bare endpoint that validates and inserts one row.
 
-It is the reference the report intake is compared with (issue 3). Installed only by
+It is the reference the report intake is compared with (BRIEF 30). Installed only by
 `bench.settings`; the product never imports it.
 """

@@ -1,5 +1,5 @@
 """The resident pages: language, finding the building, the report form, the bot trap,
-idempotency, rate limits and every bad input of issue 3 for this side."""
+idempotency, rate limits and every bad input for this side."""
 
 import io
 import re

@@ -1,4 +1,4 @@
-"""THE SHIELDING TEST (issue 3, BRIEF 2).
+"""THE SHIELDING TEST (BRIEF 2).
 
 A report is submitted with unique marker values for everything that identifies its
 reporter. Then every professional page and API endpoint of the reports app, the resident

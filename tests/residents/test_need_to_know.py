@@ -1,4 +1,4 @@
-"""The need-to-know matrix (issue 2, docs/development.md "Need-to-know rules").
+"""The need-to-know matrix (docs/development.md "Need-to-know rules").
 
 A realistic world: two landlords with one building each, a partner organisation of every
 kind with the roles of the persona table, the covenant of the demo, and residents with and

@@ -1,4 +1,4 @@
-"""The report categories of the story (DOMAIN.md, issue 3), created only where missing.
+"""The report categories of the story (DOMAIN.md), created only where missing.
 
 Idempotent by slug: an administrator's changes to a seeded category are kept. The
 receiving organisation is configured per deployment (RoutingRule or the category's
