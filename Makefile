@@ -47,11 +47,13 @@ migrate: install
 demo: migrate
 	$(MANAGE) demo
 
-# The web server and a background-task worker side by side; Ctrl-C stops both.
+# The web server, a background-task worker and the hourly maintenance side by side;
+# Ctrl-C stops them all.
 run: demo
 	@echo "Wijkregie on http://$(HOST):$(PORT)/ (demo logins: see README.md)"
 	@trap 'kill 0' EXIT INT TERM; \
 	$(MANAGE) db_worker --interval 1 & \
+	while true; do $(MANAGE) reports_maintenance >/dev/null; sleep 3600; done & \
 	$(BIN)/uvicorn wijkregie.asgi:application --app-dir src --host $(HOST) --port $(PORT)
 
 test: install
