@@ -17,8 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
-from wijkregie.places.models import CommonArea, Unit
-from wijkregie.places.selectors import building_choices, building_floor_plan, building_get
+from wijkregie.places.selectors import (
+    building_choices,
+    building_floor_plan,
+    building_get,
+    common_area_list,
+    unit_list,
+)
 from wijkregie.reports import selectors, services
 from wijkregie.reports.forms import (
     CategoryChangeForm,
@@ -304,10 +309,8 @@ def observation(request):
             {"building_form": ObservationBuildingForm(buildings=buildings)},
         )
     building = building_get(viewer=viewer, id=building_id)
-    plan_units = Unit.objects.filter(building=building).order_by(
-        "entrance", "floor", "house_number"
-    )
-    areas = CommonArea.objects.filter(building=building).order_by("entrance", "name")
+    plan_units = unit_list(viewer=viewer, building_id=building.pk)
+    areas = common_area_list(viewer=viewer, building_id=building.pk)
     form = ObservationForm(
         request.POST if request.method == "POST" else None,
         organisations=viewer.grants,
