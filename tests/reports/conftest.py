@@ -14,8 +14,6 @@ enforcement) and an unrelated corporation (`other`), and professionals:
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
-
 import pytest
 
 from tests.partners.factories import OrganisationFactory
@@ -30,14 +28,6 @@ from wijkregie.reports.models import Category
 def _fast_password_hashing(settings):
     """Accounts are made per test; the default PBKDF2 rounds would dominate run time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    """The passphrase slow-down counts failures in the cache; each test starts afresh."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 INTAKE = ["reports.receive_reports", "reports.view_reporter_identity", "places.view_building"]

@@ -22,13 +22,19 @@ def redis_cache(settings):
         if os.environ.get("CI"):
             pytest.fail(f"Redis is not reachable at {REDIS_URL}; CI must test against it.")
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    prefix = f"wijkregie-test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"wijkregie-test-{uuid.uuid4().hex}",
+            "KEY_PREFIX": prefix,
         }
     }
+    yield
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
 
 
 def test_concurrent_hits_are_counted_exactly_on_redis(redis_cache):
