@@ -1006,8 +1006,7 @@ def generate_reports(world: World, scale, *, log=print) -> dict:
             "rejected": "Afgewezen.",
             "linked_to_case": "Onderdeel van een aanpak.",
         }
-        identities, changes, pseudonym_rows = [], [], []
-        pseudonyms: dict[int, int] = {}
+        identities, changes = [], []
 
         epoch_s = int(EPOCH.timestamp())
         day_text = {}
@@ -1052,11 +1051,9 @@ def generate_reports(world: World, scale, *, log=print) -> dict:
                 mode = contact()
                 c_at = at(created)
                 # Every public report has an identity row (the passphrase; contact data
-                # unless anonymous) and a reporter number in its building.
-                pseudo = pseudonyms.get(building_id, 0) + 1
-                pseudonyms[building_id] = pseudo
+                # unless anonymous) and a pseudonym seed.
                 key = f"{rid:064x}"
-                pseudonym_rows.append(f"{building_id}\t{key}\t{pseudo}\t{c_at}")
+                pseudo = f"{rid:064x}"
                 if mode == "anonymous":
                     identities.append(
                         f"{rid}\t{rid}\t\t\t\tnl\t{receiver}\tf\t{key}\t{c_at}\t{c_at}"
@@ -1082,9 +1079,7 @@ def generate_reports(world: World, scale, *, log=print) -> dict:
                     f"{closed_text}\t{c_at}\t{at(closed) if closed else c_at}"
                 )
 
-        deferred = indexes_deferred(
-            rm.Report, rm.ReporterIdentity, rm.ReportStatusChange, rm.ReporterPseudonym
-        )
+        deferred = indexes_deferred(rm.Report, rm.ReporterIdentity, rm.ReportStatusChange)
         deferred.__enter__()
         result["reports"] = copy_rows(
             rm.Report,
@@ -1102,7 +1097,7 @@ def generate_reports(world: World, scale, *, log=print) -> dict:
                 "due_at",
                 "very_late_at",
                 "lateness",
-                "reporter_pseudonym_number",
+                "reporter_seed",
                 "closed_at",
                 "created_at",
                 "updated_at",
@@ -1127,12 +1122,6 @@ def generate_reports(world: World, scale, *, log=print) -> dict:
             identities,
         )
         identities.clear()
-        result["reporter_pseudonyms"] = copy_rows(
-            rm.ReporterPseudonym,
-            ["building_id", "reporter_key", "number", "created_at"],
-            pseudonym_rows,
-        )
-        pseudonym_rows.clear()
         result["status_changes"] = copy_rows(
             rm.ReportStatusChange,
             [
@@ -1154,13 +1143,12 @@ def generate_reports(world: World, scale, *, log=print) -> dict:
             rm.Report,
             rm.ReporterIdentity,
             rm.ReportStatusChange,
-            rm.ReporterPseudonym,
         ):
             reset_sequence(model)
     end_fast_load()
     t = time.perf_counter()
     with connection.cursor() as cur:
-        for model in (rm.Report, rm.ReporterIdentity, rm.ReportStatusChange, rm.ReporterPseudonym):
+        for model in (rm.Report, rm.ReporterIdentity, rm.ReportStatusChange):
             cur.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
     result["seconds"] = round(time.perf_counter() - started, 1)
     result["vacuum_seconds"] = round(time.perf_counter() - t, 1)

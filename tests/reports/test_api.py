@@ -4,7 +4,7 @@ from django.urls import reverse
 
 import pytest
 
-from tests.reports.factories import submit
+from tests.reports.factories import pseudonym_label, submit
 from wijkregie.core.models import AuditEntry
 from wijkregie.reports import services
 from wijkregie.reports.models import Report, ReportMessage, ReportStatusChange
@@ -60,7 +60,7 @@ def test_detail(world, login):
         .json()
     )
     assert body["description"] == "Er ligt afval bij de lift."
-    assert body["reporter_pseudonym"] == "Melder 1 van dit gebouw"
+    assert body["reporter_pseudonym"] == pseudonym_label(report, seen_by=world.owner)
     assert body["allowed_transitions"] == ["in_triage"]
     assert "Ann" not in json.dumps(body)
 
@@ -224,7 +224,7 @@ def test_reporter_identity_for_triage_only_is_pseudonym(world, login):
     )
     assert body["visible"] is False
     assert (body["name"], body["email"], body["phone"], body["ip_address"]) == ("", "", "", "")
-    assert body["pseudonym"] == "Melder 1 van dit gebouw"
+    assert body["pseudonym"] == pseudonym_label(report, seen_by=world.owner)
 
 
 def test_categories(world, login):

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.reports.factories import submit
+from tests.reports.factories import pseudonym_label, submit
 from wijkregie.core.access import system_viewer
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.models import AuditEntry
@@ -94,7 +94,7 @@ def test_identity_hidden_from_intake_without_identity_permission(world):
         "",
         "not_allowed",
     )
-    assert view.pseudonym == "Melder 1 van dit gebouw"
+    assert view.pseudonym == pseudonym_label(report, seen_by=world.owner)
     assert not AuditEntry.objects.filter(action="view").exists()
 
 
@@ -119,7 +119,10 @@ def test_pseudonym_of_observation(world):
         category=world.category,
         description="Gezien.",
     )
-    assert selectors.reporter_pseudonym(report) == "Waarneming van een professional"
+    assert (
+        selectors.reporter_pseudonym(report, viewer=world.viewer("intake"))
+        == "Waarneming van een professional"
+    )
     view = selectors.reporter_identity_get(viewer=world.viewer("intake"), report_id=report.pk)
     assert view.hidden_reason == "none"
 

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -7,7 +8,7 @@ import pytest
 from django_tasks import default_task_backend
 
 from tests.places.factories import BuildingFactory, NeighbourhoodFactory, UnitFactory
-from tests.reports.factories import CategoryFactory, RoutingRuleFactory, submit
+from tests.reports.factories import CategoryFactory, RoutingRuleFactory, pseudonym_label, submit
 from wijkregie.core.access import ANONYMOUS, system_viewer
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from wijkregie.core.models import AuditEntry
@@ -66,7 +67,7 @@ def test_report_submit_stores_report_identity_status_and_audit(world):
     assert len(report.tracking_code) == 10
     assert report.receiving_organisation == world.owner
     assert report.status == ReportStatus.RECEIVED
-    assert report.reporter_pseudonym_number == 1
+    assert len(report.reporter_seed) == 64
     identity = ReporterIdentity.objects.get(report_id=report.pk)
     assert identity.name == "Ann"
     assert identity.email == "Ann@Example.org"
@@ -167,7 +168,23 @@ def test_pseudonym_is_stable_per_reporter_per_building(world):
     a2 = submit(world, reporter={"email": " A@example.org "}).report
     b2 = submit(world, reporter={"phone": "06-22222222"}).report
     anon = submit(world, contact_mode=ContactMode.ANONYMOUS, reporter=None).report
-    assert [r.reporter_pseudonym_number for r in (a1, b, a2, b2, anon)] == [1, 2, 1, 2, 3]
+    other_building = submit(
+        world,
+        building=BuildingFactory(owner=world.owner),
+        location_kind="not_applicable",
+        common_area=None,
+        reporter={"email": "a@example.org"},
+    ).report
+    labels = [pseudonym_label(r, seen_by=world.owner) for r in (a1, b, a2, b2, anon)]
+    assert labels[0] == labels[2] and labels[1] == labels[3]
+    assert len(set(labels)) == 3
+    assert all(
+        re.fullmatch(r"Melder [0-9A-HJKMNP-TV-Z]{3}-[0-9A-HJKMNP-TV-Z]{3} van dit gebouw", x)
+        for x in labels
+    )
+    assert other_building.reporter_seed not in {a1.reporter_seed, b.reporter_seed}
+    # Another organisation looking at the same reports sees other codes.
+    assert pseudonym_label(a1, seen_by=world.police) != labels[0]
 
 
 def test_due_date_counts_working_days(world):
@@ -291,7 +308,10 @@ def test_forward_without_consent_hides_identity_from_new_intake(world):
     assert view.visible is False
     assert view.hidden_reason == "not_forwarded"
     assert view.name == "" and view.email == ""
-    assert view.pseudonym == "Melder 1 van dit gebouw"
+    # A pseudonym of the police's own, unrelated to the one the corporation saw.
+    assert view.pseudonym == pseudonym_label(report, seen_by=world.police, holder=world.owner)
+    assert view.pseudonym != pseudonym_label(report, seen_by=world.owner)
+    assert view.pseudonym != pseudonym_label(report, seen_by=world.police)
     with pytest.raises(NotFound):
         reporter_identity_get(viewer=intake, report_id=report.pk)
 
@@ -404,7 +424,7 @@ def test_log_observation_by_partner_professional(world):
     )
     assert report.channel == "evening"
     assert report.created_by_membership.organisation == world.police
-    assert report.reporter_pseudonym_number is None
+    assert report.reporter_seed == ""
     assert not ReporterIdentity.objects.filter(report_id=report.pk).exists()
 
 
@@ -544,8 +564,8 @@ def test_report_submit_is_one_transaction_of_a_handful_of_statements(
         for q in ctx.captured_queries
         if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
     ]
-    # idempotency lookup, routing, pseudonym lookup and next number, audit chain head
-    assert sql.count("SELECT") == 5
-    # pseudonym, report, status row, identity, audit entry, idempotency key
-    assert sql.count("INSERT") == 6
+    # idempotency lookup, routing, audit chain head (the pseudonym needs no query)
+    assert sql.count("SELECT") == 3
+    # report, status row, identity, audit entry, idempotency key
+    assert sql.count("INSERT") == 5
     assert sql.count("UPDATE") == 1  # the audit chain head

@@ -74,7 +74,6 @@ class ReportAdmin(admin.ModelAdmin):
         "lateness",
         "due_at",
         "closed_at",
-        "reporter_pseudonym_number",
         "created_at",
     )
     readonly_fields = fields

@@ -92,7 +92,7 @@ class ReportDetailOutputSerializer(ReportListOutputSerializer):
     photo_count = serializers.SerializerMethodField()
 
     def get_reporter_pseudonym(self, obj) -> str:
-        return selectors.reporter_pseudonym(obj)
+        return selectors.reporter_pseudonym(obj, viewer=self.context["viewer"])
 
     def get_allowed_transitions(self, obj) -> list[str]:
         allowed = selectors.report_allowed_transitions(report=obj)
@@ -191,9 +191,10 @@ class MessageInputSerializer(serializers.Serializer):
 # --- Views -------------------------------------------------------------------------------------
 
 
-def _detail(request, report) -> Response:
-    report = selectors.report_get(viewer=viewer_for_request(request), id=report.pk)
-    return Response(ReportDetailOutputSerializer(report).data)
+def _detail(request, report_id) -> Response:
+    viewer = viewer_for_request(request)
+    report = selectors.report_get(viewer=viewer, id=report_id)
+    return Response(ReportDetailOutputSerializer(report, context={"viewer": viewer}).data)
 
 
 class CategoryListApi(APIView):
@@ -227,8 +228,7 @@ class ReportListApi(APIView):
 class ReportDetailApi(APIView):
     @extend_schema(responses=ReportDetailOutputSerializer)
     def get(self, request, pk):
-        report = selectors.report_get(viewer=viewer_for_request(request), id=pk)
-        return Response(ReportDetailOutputSerializer(report).data)
+        return _detail(request, pk)
 
 
 class ReportStatusChangeApi(APIView):
@@ -245,7 +245,7 @@ class ReportStatusChangeApi(APIView):
             resident_text=d.get("resident_text") or None,
             reason=d.get("reason", ""),
         )
-        return _detail(request, report)
+        return _detail(request, report.pk)
 
 
 class ReportForwardApi(APIView):
@@ -278,7 +278,7 @@ class ReportCategoryChangeApi(APIView):
             category_id=data.validated_data["category"],
             internal_note=data.validated_data.get("internal_note", ""),
         )
-        return _detail(request, report)
+        return _detail(request, report.pk)
 
 
 class ReportTimelineApi(APIView):

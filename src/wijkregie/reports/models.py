@@ -294,10 +294,10 @@ class Report(BaseModel):
     lateness = models.CharField(
         _("lateness"), max_length=16, choices=Lateness.choices, default=Lateness.ON_TIME
     )
-    # "Reporter 3 of this building": stable per reporter identity per building.
-    reporter_pseudonym_number = models.PositiveIntegerField(
-        _("reporter number in the building"), null=True, blank=True
-    )
+    # The basis of the reporter's pseudonym: an HMAC of the reporter key and the building
+    # (random when the reporter left no contact data). Never shown: each organisation sees
+    # a pseudonym derived from it and from itself (reports/pseudonyms.py).
+    reporter_seed = models.CharField(max_length=64, blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_by_membership = models.ForeignKey(
         Membership,
@@ -338,32 +338,6 @@ class Report(BaseModel):
     @property
     def is_closed(self) -> bool:
         return self.closed_at is not None
-
-
-class ReporterPseudonym(models.Model):
-    """The ordinal of a reporter in a building ("reporter 3 of this building").
-
-    Keyed by the reporter key (an HMAC of the normalised e-mail address or phone number),
-    never by the contact data itself, so repeat reports of one person get one number.
-    """
-
-    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="+")
-    reporter_key = models.CharField(max_length=64)
-    number = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["building", "reporter_key"], name="reporter_pseudonym_key_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["building", "number"], name="reporter_pseudonym_number_unique"
-            ),
-        ]
-
-    def __str__(self):
-        return f"reporter {self.number} of building {self.building_id}"
 
 
 class ReporterIdentity(BaseModel):

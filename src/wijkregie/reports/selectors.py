@@ -1,10 +1,10 @@
 """Every read of reports that crosses a permission boundary. Contracts in docs/reports.md.
 
 Professionals see the reports their organisation currently receives, as intake
-(`reports.receive_reports`). The reporter's identity is read in one place only,
-`reporter_identity_get`, which checks the stricter rule and audits every view; no other
-selector touches `ReporterIdentity` (the public status reads only whether an e-mail
-address is on file).
+(`reports.receive_reports`). The reporter's identity fields are read in one place only,
+`reporter_identity_get`, which checks the stricter rule and audits every view; elsewhere
+selectors read only which organisation holds the identity (for the pseudonym) and whether
+an e-mail address is on file (the public status).
 """
 
 from dataclasses import dataclass, field
@@ -39,6 +39,7 @@ from wijkregie.reports.predicates import (
     is_intake_for_report,
     may_view_reporter_identity,
 )
+from wijkregie.reports.pseudonyms import pseudonym_code
 from wijkregie.reports.workflows import (
     ALLOWED_TRANSITIONS,
     MAX_REOPENS,
@@ -271,12 +272,36 @@ def report_photo_get(*, viewer: Viewer, report_id, photo_id) -> ReportPhoto:
 # --- The reporter ------------------------------------------------------------------------------
 
 
-def reporter_pseudonym(report: Report) -> str:
-    """ "Reporter 3 of this building": stable per reporter per building, for everyone."""
-    if report.reporter_pseudonym_number:
-        return _("Reporter %(number)s of this building") % {
-            "number": report.reporter_pseudonym_number
-        }
+def _pseudonym_organisation_id(viewer: Viewer, report: Report) -> int:
+    """The organisation in whose name the viewer looks at the report."""
+    mine = viewer.organisation_ids
+    if report.receiving_organisation_id in mine or not mine:
+        return report.receiving_organisation_id
+    return min(mine)
+
+
+def reporter_pseudonym(
+    report: Report, *, viewer: Viewer, holder_organisation_id: int | None = None
+) -> str:
+    """ "Reporter K7Q-2FX of this building": stable per reporter per building *for the
+    organisation looking*, and unrelated between organisations (reports/pseudonyms.py).
+
+    `holder_organisation_id`: the organisation holding the reporter's identity for this
+    report; looked up when not given.
+    """
+    if report.reporter_seed:
+        if holder_organisation_id is None:
+            holder_organisation_id = (
+                ReporterIdentity.objects.filter(report_id=report.pk)
+                .values_list("visible_to_organisation_id", flat=True)
+                .first()
+            )
+        code = pseudonym_code(
+            seed=report.reporter_seed,
+            organisation_id=_pseudonym_organisation_id(viewer, report),
+            holder_organisation_id=holder_organisation_id,
+        )
+        return _("Reporter %(number)s of this building") % {"number": code}
     if report.created_by_membership_id:
         return _("Observation by a professional")
     return _("Unknown reporter")
@@ -307,10 +332,14 @@ def reporter_identity_get(*, viewer: Viewer, report_id) -> ReporterView:
     the fields shown. `NotFound` if the viewer may not see the report at all.
     """
     report = report_get(viewer=viewer, id=report_id)
-    pseudonym = reporter_pseudonym(report)
+    identity = ReporterIdentity.objects.filter(report_id=report.pk).first()
+    pseudonym = reporter_pseudonym(
+        report,
+        viewer=viewer,
+        holder_organisation_id=identity.visible_to_organisation_id if identity else None,
+    )
     if not may_view_reporter_identity(viewer, report):
         return ReporterView(pseudonym=pseudonym, hidden_reason="not_allowed")
-    identity = ReporterIdentity.objects.filter(report_id=report.pk).first()
     if identity is None:
         return ReporterView(pseudonym=pseudonym, hidden_reason="none")
     if identity.visible_to_organisation_id != report.receiving_organisation_id:

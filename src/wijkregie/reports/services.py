@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
@@ -45,7 +45,6 @@ from wijkregie.reports.models import (
     MessageDirection,
     Report,
     ReporterIdentity,
-    ReporterPseudonym,
     ReportIdempotencyKey,
     ReportMessage,
     ReportPhoto,
@@ -62,6 +61,7 @@ from wijkregie.reports.passphrases import (  # noqa: F401  (re-exported for the 
     report_passphrase_check,
 )
 from wijkregie.reports.predicates import is_intake_for_report
+from wijkregie.reports.pseudonyms import reporter_seed
 from wijkregie.reports.workflows import (
     CLOSED_STATUSES,
     MAX_REOPENS,
@@ -139,7 +139,9 @@ def _normalise_phone(phone: str) -> str:
 
 
 def reporter_key_for(*, email: str = "", phone: str = "") -> str:
-    """The HMAC that keeps a reporter's pseudonym stable; "" when there is no contact."""
+    """The HMAC of the normalised contact that keeps a reporter's pseudonym stable.
+
+    "" when there is no contact. Never shown; see reports/pseudonyms.py."""
     if email:
         basis = "email:" + email.strip().lower()
     elif phone and _normalise_phone(phone):
@@ -147,43 +149,6 @@ def reporter_key_for(*, email: str = "", phone: str = "") -> str:
     else:
         return ""
     return salted_hmac(REPORTER_KEY_SALT, basis, algorithm="sha256").hexdigest()
-
-
-def _pseudonym_number(building_id: int, reporter_key: str) -> int:
-    """The reporter's number in this building: the existing one, else the next free one."""
-    if reporter_key:
-        existing = (
-            ReporterPseudonym.objects.filter(building_id=building_id, reporter_key=reporter_key)
-            .values_list("number", flat=True)
-            .first()
-        )
-        if existing:
-            return existing
-    else:
-        # Anonymous: a key nobody can reproduce, so each report is a new reporter.
-        reporter_key = "anon:" + passphrase_generate()
-    for _attempt in range(5):
-        last = ReporterPseudonym.objects.filter(building_id=building_id).aggregate(n=Max("number"))[
-            "n"
-        ]
-        try:
-            with transaction.atomic():
-                ReporterPseudonym.objects.create(
-                    building_id=building_id, reporter_key=reporter_key, number=(last or 0) + 1
-                )
-            return (last or 0) + 1
-        except IntegrityError:  # a concurrent report took the number or the key
-            if not reporter_key.startswith("anon:"):
-                existing = (
-                    ReporterPseudonym.objects.filter(
-                        building_id=building_id, reporter_key=reporter_key
-                    )
-                    .values_list("number", flat=True)
-                    .first()
-                )
-                if existing:
-                    return existing
-    raise ApplicationError(_("The report could not be stored. Please try again."))
 
 
 def _photo_meta(content: bytes) -> tuple[str, str, int, int]:
@@ -389,10 +354,10 @@ def _report_create(
     try:
         with transaction.atomic():
             receiving_id = report_route(category=category, building=building)
-            number = (
-                _pseudonym_number(building.pk, identity.reporter_key)
+            seed = (
+                reporter_seed(building_id=building.pk, reporter_key=identity.reporter_key)
                 if identity is not None
-                else None
+                else ""
             )
             report = Report(
                 category=category,
@@ -410,7 +375,7 @@ def _report_create(
                 receiving_organisation_id=receiving_id,
                 status=ReportStatus.RECEIVED,
                 lateness=Lateness.ON_TIME,
-                reporter_pseudonym_number=number,
+                reporter_seed=seed,
                 created_by_membership_id=created_by_membership_id,
                 created_at=now,
                 updated_at=now,
@@ -790,7 +755,8 @@ def report_forward(
 
     The new organisation becomes the receiving organisation; the previous one no longer
     sees the report. The reporter's identity goes along only if the reporter consented
-    (`consent_to_forward`); otherwise the new organisation's intake sees the pseudonym.
+    (`consent_to_forward`); otherwise the new organisation's intake sees a pseudonym that
+    cannot be joined to its own reports of that reporter (reports/pseudonyms.py).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -1094,7 +1060,7 @@ def reporter_contact_erase_due(now: datetime | None = None) -> int:
     """Erase reporters' contact data WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS after closing.
 
     Keeps the passphrase hash (the reporter can still read their closed report) and the
-    pseudonym number. One audit entry per batch lists the identities erased.
+    pseudonym seed. One audit entry per batch lists the identities erased.
     """
     now = now or timezone.now()
     days = getattr(settings, "WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS", 365)
