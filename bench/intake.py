@@ -26,6 +26,7 @@ from bench.server import ConnectionWatcher, Server
 INTAKE_PATH = "/open311/v2/requests.json"
 BARE_PATH = "/bench/bare/reports.json"
 LEVELS = (8, 32)
+BURST_CLIENTS = 32  # residents of one building reporting at the same moment
 SLICES = 2  # bare, intake, bare, intake at each level
 # The product's settings first (the figures that count); then what-ifs the settings
 # already allow, to show where the cost goes.
@@ -243,11 +244,38 @@ def run(world, scale, database_url: str, *, deadline=None, log=print) -> dict:
                 levels[str(level)] = _compare(
                     server.port, database_url, level, bare, intake, seconds, scale, log
                 )
+            if n == 0:
+                result["one_building_burst"] = _burst(server.port, world, api_key, codes[0], log)
         result["variants"][variant] = {"env": env, "levels": levels}
     # The product's own settings are the headline figures.
     result["levels"] = result["variants"][VARIANTS[0][0]]["levels"]
     result["per_request_sql"] = statements_per_intake(intake_sample_form(api_key, codes[0]))
     return result
+
+
+def _burst(port: int, world, api_key: str, building_code: str, log) -> dict:
+    """BURST_CLIENTS clients reporting to one building at once: every report stored.
+
+    The target is 0 refused: a resident's report is never refused for a reason of ours
+    (no "next number" per building that concurrent reports fight over)."""
+    intake, _bare = request_makers(
+        port, seed=world.seed + 5, api_key=api_key, building_codes=[building_code]
+    )
+    load = run_load(
+        host="127.0.0.1",
+        port=port,
+        make_request=intake,
+        concurrency=BURST_CLIENTS,
+        seconds=5.0,
+        warmup=0.0,
+    )
+    summary = load.summary()
+    refused = summary["requests_failed"] + summary["connection_errors"]
+    log(
+        f"  burst  c={BURST_CLIENTS} one building: {summary['requests_ok']} stored, "
+        f"{refused} refused, p99 {summary['p99_ms']} ms"
+    )
+    return {**summary, "clients": BURST_CLIENTS, "refused": refused, "target_refused": 0}
 
 
 def intake_sample_form(api_key: str, building_code: str) -> dict:

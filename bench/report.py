@@ -133,6 +133,17 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                         "",
                     )
                 )
+        burst = intake.get("one_building_burst")
+        if burst:
+            out.append(
+                (
+                    f"reports to one building, {burst['clients']} clients at once",
+                    f"{burst['requests_ok']} stored, {burst['refused']} refused "
+                    f"(statuses {burst['statuses']}, p99 {burst['p99_ms']} ms)",
+                    "0 refused",
+                    _verdict(burst["refused"] == 0),
+                )
+            )
         sql = intake.get("per_request_sql") or {}
         if sql:
             out.append(
