@@ -31,6 +31,7 @@ from wijkregie.reports.passphrases import (
     FollowUpThrottled,
     passphrase_matches,
 )
+from wijkregie.reports.photos import SanitisedPhoto, sanitise_photo
 from wijkregie.reports.selectors import reporter_identity_get
 from wijkregie.reports.workflows import ReportStatus
 
@@ -149,17 +150,30 @@ def test_report_submit_shielded_needs_email_or_phone(world):
 
 
 def test_report_submit_stores_photos(world):
-    result = submit(world, photos=[_png(40, 30)])
+    result = submit(world, photos=[sanitise_photo(_png(40, 30))])
     photo = ReportPhoto.objects.get(report=result.report)
-    assert (photo.content_type, photo.width, photo.height) == ("image/png", 40, 30)
+    # Re-encoded from its pixels by the sanitiser: an opaque PNG becomes a JPEG.
+    assert (photo.content_type, photo.width, photo.height) == ("image/jpeg", 40, 30)
+    assert photo.file.name.endswith(".jpg")
     assert default_storage.exists(photo.file.name)
     assert photo.file.name.startswith("reports/photos/")
 
 
-def test_report_submit_refuses_non_image_photo(world):
-    with pytest.raises(ValidationError):
-        submit(world, photos=[b"MZ\x90\x00 not an image"])
+def test_report_submit_takes_only_sanitised_photos(world):
+    """No caller (API, chat, letters) can store a photo that skipped the stripping."""
+    with pytest.raises(TypeError):
+        submit(world, photos=[_png()])
+    with pytest.raises(TypeError):
+        SanitisedPhoto(content=_png(), content_type="image/png", width=20, height=10)
     assert Report.objects.count() == 0
+
+
+def test_report_photo_add_takes_only_sanitised_photos(world):
+    report = submit(world).report
+    with pytest.raises(TypeError):
+        services.report_photo_add(report=report, photo=_png())
+    services.report_photo_add(report=report, photo=sanitise_photo(_png()))
+    assert ReportPhoto.objects.filter(report=report).count() == 1
 
 
 def test_pseudonym_is_stable_per_reporter_per_building(world):
@@ -525,7 +539,7 @@ def test_report_retention_purge_deletes_old_closed_reports_and_photos(
     world, django_capture_on_commit_callbacks
 ):
     at = datetime.datetime(2020, 1, 6, tzinfo=TZ)
-    old = submit(world, now=at, photos=[_png()]).report
+    old = submit(world, now=at, photos=[sanitise_photo(_png())]).report
     name = ReportPhoto.objects.get(report=old).file.name
     young = submit(world, now=at).report
     intake = world.viewer("intake")

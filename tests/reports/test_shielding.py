@@ -27,6 +27,7 @@ from wijkregie.partners.selectors import viewer_for
 from wijkregie.places.models import CommonArea, CommonAreaKind
 from wijkregie.reports import services
 from wijkregie.reports.models import Category, ContactMode, LocationKind
+from wijkregie.reports.photos import sanitise_photo
 
 NAME = "Zxqmarkername"
 EMAIL = "zxqmarker@example.org"
@@ -100,7 +101,10 @@ def flat(db, make_professional, settings):
         "contact_mode": ContactMode.SHIELDED,
     }
     kept = services.report_submit(
-        **common, description="Handel bij de lift.", reporter=reporter, photos=[_png()]
+        **common,
+        description="Handel bij de lift.",
+        reporter=reporter,
+        photos=[sanitise_photo(_png())],
     ).report
     forwarded = services.report_submit(
         **common, description="Weer handel bij de lift.", reporter=dict(reporter)

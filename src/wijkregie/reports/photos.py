@@ -7,7 +7,7 @@ PNG and WebP decoders are even tried.
 """
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -29,12 +29,27 @@ class PhotoRejected(ApplicationError):
     """The upload is not a photo we accept. `message` is shown to the resident."""
 
 
+# Only `sanitise_photo` holds this, so only it can make a `SanitisedPhoto`.
+_MINT = object()
+
+
 @dataclass(frozen=True)
 class SanitisedPhoto:
+    """A photo re-encoded from its pixels alone, with no metadata.
+
+    Made only by `sanitise_photo`: the services that store photos accept nothing else, so
+    no web form, API, chat or letter upload can store a photo that skipped the stripping.
+    """
+
     content: bytes
     content_type: str
     width: int
     height: int
+    _mint: object = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self._mint is not _MINT:
+            raise TypeError("A SanitisedPhoto is made only by photos.sanitise_photo().")
 
     @property
     def extension(self) -> str:
@@ -158,5 +173,9 @@ def _reencode(im: Image.Image) -> SanitisedPhoto:
         clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
         content_type = "image/jpeg"
     return SanitisedPhoto(
-        content=out.getvalue(), content_type=content_type, width=clean.width, height=clean.height
+        content=out.getvalue(),
+        content_type=content_type,
+        width=clean.width,
+        height=clean.height,
+        _mint=_MINT,
     )

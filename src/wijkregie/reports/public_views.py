@@ -333,7 +333,7 @@ def _submit(request, *, form, place: Building, category: Category, check, locati
             contact_mode=data["contact_mode"],
             reporter=reporter,
             idempotency_key=f"web:{key}",
-            photos=[p.content for p in data.get("photos") or []],
+            photos=data.get("photos") or [],
             language=translation.get_language(),
             **location,
         )
@@ -634,7 +634,7 @@ def _follow_up_action(request, found: Report, action: str, forms: dict, room: in
             done = _("Your message has been sent.")
         elif action == "photos":
             for photo in form.cleaned_data["photos"]:
-                services.report_photo_add(report=found, content=photo.content)
+                services.report_photo_add(report=found, photo=photo)
             done = _("Your photos have been added.")
         else:
             email = form.cleaned_data["email"]

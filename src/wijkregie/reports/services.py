@@ -6,7 +6,6 @@ its e-mail tasks inside that transaction (django-tasks' database backend makes t
 enqueue part of the commit).
 """
 
-import io
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -22,8 +21,6 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-
-from PIL import Image, UnidentifiedImageError
 
 from wijkregie.core.access import Viewer, system_viewer
 from wijkregie.core.audit import AuditContext, audit_record
@@ -60,6 +57,7 @@ from wijkregie.reports.passphrases import (  # noqa: F401  (re-exported for the 
     passphrase_normalise,
     report_passphrase_check,
 )
+from wijkregie.reports.photos import SanitisedPhoto
 from wijkregie.reports.predicates import is_intake_for_report
 from wijkregie.reports.pseudonyms import reporter_seed
 from wijkregie.reports.workflows import (
@@ -73,12 +71,6 @@ from wijkregie.reports.workflows import (
 )
 
 IDENTITY_OBJECT = "reports.reporteridentity"
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
-PHOTO_FORMATS = {
-    "JPEG": ("image/jpeg", ".jpg"),
-    "PNG": ("image/png", ".png"),
-    "WEBP": ("image/webp", ".webp"),
-}
 INTERNAL_NOTE_MAX_LENGTH = 5000
 RESIDENT_TEXT_MAX_LENGTH = 2000
 IDEMPOTENCY_KEY_MAX_LENGTH = 100
@@ -151,36 +143,27 @@ def reporter_key_for(*, email: str = "", phone: str = "") -> str:
     return salted_hmac(REPORTER_KEY_SALT, basis, algorithm="sha256").hexdigest()
 
 
-def _photo_meta(content: bytes) -> tuple[str, str, int, int]:
-    if not content or len(content) > MAX_PHOTO_BYTES:
-        raise ValidationError({"photos": _("A photo may be at most 10 MB.")})
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            fmt, (width, height) = image.format, image.size
-    except (UnidentifiedImageError, OSError, ValueError):
-        raise ValidationError({"photos": _("This file is not a photo we can use.")}) from None
-    if fmt not in PHOTO_FORMATS:
-        raise ValidationError({"photos": _("Only JPEG, PNG and WebP photos can be added.")})
-    content_type, extension = PHOTO_FORMATS[fmt]
-    return content_type, extension, width, height
+def _photo_checked(photo) -> SanitisedPhoto:
+    if not isinstance(photo, SanitisedPhoto):
+        raise TypeError("Photos are stored only as photos.sanitise_photo() made them.")
+    return photo
 
 
 def _photo_store(
-    *, report: Report, content: bytes, meta, uploaded_by_reporter: bool, at: datetime
+    *, report: Report, photo: SanitisedPhoto, uploaded_by_reporter: bool, at: datetime
 ) -> ReportPhoto:
-    content_type, extension, width, height = meta
-    photo = ReportPhoto(
+    stored = ReportPhoto(
         report=report,
-        content_type=content_type,
-        width=width,
-        height=height,
-        size=len(content),
+        content_type=photo.content_type,
+        width=photo.width,
+        height=photo.height,
+        size=len(photo.content),
         uploaded_by_reporter=uploaded_by_reporter,
         created_at=at,
     )
-    photo.file.save(f"photo{extension}", ContentFile(content), save=False)
-    photo.save(force_insert=True)
-    return photo
+    stored.file.save(f"photo.{photo.extension}", ContentFile(photo.content), save=False)
+    stored.save(force_insert=True)
+    return stored
 
 
 def _text(value, *, field: str, max_length: int, required: bool = False) -> str:
@@ -302,7 +285,7 @@ def _report_create(
     with_identity: bool,
     channel: str,
     idempotency_key: str | None,
-    photos: Sequence[bytes],
+    photos: Sequence[SanitisedPhoto],
     language: str | None,
     created_by_membership_id: int | None,
     now: datetime | None,
@@ -341,7 +324,7 @@ def _report_create(
         raise ValidationError(
             {"photos": _("Add at most %(max)d photos.") % {"max": MAX_PHOTOS_PER_REPORT}}
         )
-    photo_meta = [_photo_meta(content) for content in photos]
+    photos = [_photo_checked(photo) for photo in photos]
 
     identity = None
     passphrase = None
@@ -419,11 +402,10 @@ def _report_create(
                 identity_audit = (identity.pk, filled)
             if key is not None:
                 ReportIdempotencyKey.objects.create(key=key, report=report)
-            for content, meta in zip(photos, photo_meta, strict=True):
+            for photo in photos:
                 _photo_store(
                     report=report,
-                    content=content,
-                    meta=meta,
+                    photo=photo,
                     uploaded_by_reporter=with_identity,
                     at=now,
                 )
@@ -514,7 +496,7 @@ def report_submit(
     reporter: dict | None = None,
     channel: str = Channel.WEB,
     idempotency_key: str | None = None,
-    photos: Sequence[bytes] = (),
+    photos: Sequence[SanitisedPhoto] = (),
     language: str | None = None,
     now: datetime | None = None,
 ) -> SubmitResult:
@@ -932,14 +914,14 @@ def report_messages_mark_read_by_intake(
 def report_photo_add(
     *,
     report: Report,
-    content: bytes,
+    photo: SanitisedPhoto,
     uploaded_by_reporter: bool = True,
     actor: Viewer | None = None,
     now: datetime | None = None,
 ) -> ReportPhoto:
-    """Store one sanitised photo (photos.py did the checking and stripping)."""
+    """Store one photo; only a `SanitisedPhoto` (photos.py did the stripping) is taken."""
     now = now or timezone.now()
-    meta = _photo_meta(content)
+    photo = _photo_checked(photo)
     with transaction.atomic():
         locked = Report.objects.select_for_update().filter(pk=report.pk).first()
         if locked is None:
@@ -951,17 +933,13 @@ def report_photo_add(
                     % {"max": MAX_PHOTOS_PER_REPORT}
                 }
             )
-        photo = _photo_store(
-            report=locked,
-            content=content,
-            meta=meta,
-            uploaded_by_reporter=uploaded_by_reporter,
-            at=now,
+        stored = _photo_store(
+            report=locked, photo=photo, uploaded_by_reporter=uploaded_by_reporter, at=now
         )
         events.photo_added_event(
-            report=locked, actor=actor, at=now, photo_id=photo.pk, by_reporter=uploaded_by_reporter
+            report=locked, actor=actor, at=now, photo_id=stored.pk, by_reporter=uploaded_by_reporter
         )
-    return photo
+    return stored
 
 
 def reporter_contact_update(
