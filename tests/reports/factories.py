@@ -5,7 +5,7 @@ import factory
 from tests.places.factories import BuildingFactory
 from wijkregie.core.access import ANONYMOUS
 from wijkregie.reports.models import Category, Channel, ContactMode, LocationKind, RoutingRule
-from wijkregie.reports.services import report_submit
+from wijkregie.reports.services import ReporterDetails, report_submit
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -51,6 +51,8 @@ def submit(world, **overrides):
         "channel": Channel.WEB,
     }
     values.update(overrides)
+    if isinstance(values["reporter"], dict):
+        values["reporter"] = ReporterDetails(**values["reporter"])
     return report_submit(**values)
 
 

@@ -159,6 +159,19 @@ def test_report_submit_stores_photos(world):
     assert photo.file.name.startswith("reports/photos/")
 
 
+def test_report_submit_takes_the_reporter_details_only_typed(world):
+    with pytest.raises(TypeError):
+        services.report_submit(
+            actor=ANONYMOUS,
+            building=world.building,
+            category=world.category,
+            description="Afval.",
+            contact_mode=ContactMode.SHIELDED,
+            reporter={"email": "a@example.org"},
+        )
+    assert Report.objects.count() == 0
+
+
 def test_report_submit_takes_only_sanitised_photos(world):
     """No caller (API, chat, letters) can store a photo that skipped the stripping."""
     with pytest.raises(TypeError):

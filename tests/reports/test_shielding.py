@@ -91,7 +91,9 @@ def flat(db, make_professional, settings):
     TOTP.activate(superuser, generate_totp_secret())
     users["superuser"] = superuser
 
-    reporter = {"name": NAME, "email": EMAIL, "phone": PHONE, "ip": IP, "passphrase": PASSPHRASE}
+    reporter = services.ReporterDetails(
+        name=NAME, email=EMAIL, phone=PHONE, ip=IP, passphrase=PASSPHRASE
+    )
     common = {
         "actor": ANONYMOUS,
         "building": building,
@@ -107,7 +109,7 @@ def flat(db, make_professional, settings):
         photos=[sanitise_photo(_png())],
     ).report
     forwarded = services.report_submit(
-        **common, description="Weer handel bij de lift.", reporter=dict(reporter)
+        **common, description="Weer handel bij de lift.", reporter=reporter
     ).report
     intake = viewer_for(users["owner_intake"])
     for report in (kept, forwarded):

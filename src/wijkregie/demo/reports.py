@@ -121,12 +121,12 @@ def build_reports() -> dict:
         reporter = None
         if mode != ContactMode.ANONYMOUS:
             number = rng.randint(1, 9)  # a few reporters report more than once
-            reporter = {
-                "name": f"{name} (demo)",
-                "email": f"melder{number}@example.org",
-                "language": rng.choice(["nl", "nl", "en"]),
-                "ip": f"192.0.2.{number}",
-            }
+            reporter = services.ReporterDetails(
+                name=f"{name} (demo)",
+                email=f"melder{number}@example.org",
+                language=rng.choice(["nl", "nl", "en"]),
+                ip=f"192.0.2.{number}",
+            )
         channel = rng.choice([Channel.WEB] * 5 + [Channel.PHONE, Channel.OPEN311])
         result = services.report_submit(
             actor=ANONYMOUS,

@@ -460,15 +460,15 @@ def request_create(request, *, fmt):
         if attributes.get("entrance"):
             areas = areas.filter(entrance__iexact=attributes["entrance"])
         common_area = areas.order_by("entrance", "name").first()
-    reporter = {
-        "name": " ".join(
+    reporter = services.ReporterDetails(
+        name=" ".join(
             p for p in (params.get("first_name", ""), params.get("last_name", "")) if p
         ).strip()[:200],
-        "email": params.get("email", "").strip(),
-        "phone": params.get("phone", "").strip(),
-    }
+        email=params.get("email", "").strip(),
+        phone=params.get("phone", "").strip(),
+    )
     contact_mode = attributes.get("contact_mode") or (
-        ContactMode.SHIELDED if reporter["email"] or reporter["phone"] else ContactMode.ANONYMOUS
+        ContactMode.SHIELDED if reporter.email or reporter.phone else ContactMode.ANONYMOUS
     )
     if contact_mode not in ContactMode.values:
         raise Open311Error(400, _("attribute[contact_mode] is not one of the listed values."))

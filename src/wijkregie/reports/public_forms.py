@@ -30,6 +30,7 @@ from wijkregie.reports.photos import (
     sanitise_photo,
     too_big_message,
 )
+from wijkregie.reports.services import ReporterDetails
 from wijkregie.reports.throttling import FORM_TOKEN_FIELD, HONEYPOT_FIELD
 
 POSTCODE_RE = re.compile(r"^([1-9][0-9]{3})\s*([A-Za-z]{2})$")
@@ -416,11 +417,11 @@ class ReportForm(TrapMixin):
             house_number_addition__iexact=addition,
         ).first()
 
-    def reporter(self) -> dict:
+    def reporter(self) -> ReporterDetails:
         data = self.cleaned_data
         if data["contact_mode"] == ContactMode.ANONYMOUS:
-            return {}
-        return {field: data.get(field, "") for field in self.contact_fields}
+            return ReporterDetails()
+        return ReporterDetails(**{field: data.get(field, "") for field in self.contact_fields})
 
 
 class ContactRequestForm(TrapMixin):

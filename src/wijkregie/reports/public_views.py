@@ -8,6 +8,7 @@ These views parse, check abuse (throttling.py) and call the services and selecto
 this app (docs/reports.md); they never write a model themselves.
 """
 
+import dataclasses
 import time
 from functools import wraps
 from urllib.parse import urlencode
@@ -316,9 +317,11 @@ def _submit(request, *, form, place: Building, category: Category, check, locati
         return _too_many(request)
     data = form.cleaned_data
     passphrase = throttling.pending_passphrase(key, services.passphrase_generate)
-    reporter = {**form.reporter(), "passphrase": passphrase}
-    if data["contact_mode"] != ContactMode.ANONYMOUS:
-        reporter["ip"] = ip
+    reporter = dataclasses.replace(
+        form.reporter(),
+        passphrase=passphrase,
+        ip=ip if data["contact_mode"] != ContactMode.ANONYMOUS else "",
+    )
     try:
         result = services.report_submit(
             actor=Viewer(

@@ -7,6 +7,7 @@ enqueue part of the commit).
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -75,6 +76,21 @@ INTERNAL_NOTE_MAX_LENGTH = 5000
 RESIDENT_TEXT_MAX_LENGTH = 2000
 IDEMPOTENCY_KEY_MAX_LENGTH = 100
 REPORTER_KEY_SALT = "wijkregie.reports.reporter_key"
+
+
+@dataclass(frozen=True)
+class ReporterDetails:
+    """What reporters tell about themselves with a report, however it arrives (the web
+    form, Open311, a professional on the phone). Personal data: it goes only into
+    `ReporterIdentity`. Contact fields are ignored for an anonymous report."""
+
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    ip: str = ""  # the address the report came from, kept only with contact data
+    language: str = ""
+    passphrase: str = ""  # "" generates one
+    consent_to_forward: bool = False
 
 
 class SubmitResult(NamedTuple):
@@ -281,7 +297,7 @@ def _report_create(
     occurred_at: datetime | None,
     occurred_when: str,
     contact_mode: str,
-    reporter: dict | None,
+    reporter: ReporterDetails | None,
     with_identity: bool,
     channel: str,
     idempotency_key: str | None,
@@ -330,7 +346,7 @@ def _report_create(
     passphrase = None
     if with_identity:
         identity, passphrase = _identity_build(
-            reporter=reporter or {}, contact_mode=contact_mode, language=language
+            reporter=reporter or ReporterDetails(), contact_mode=contact_mode, language=language
         )
 
     identity_audit = None
@@ -441,26 +457,27 @@ def _replay(key: str) -> SubmitResult | None:
 
 
 def _identity_build(
-    *, reporter: dict, contact_mode: str, language: str | None
+    *, reporter: "ReporterDetails", contact_mode: str, language: str | None
 ) -> tuple[ReporterIdentity, str]:
-    passphrase = (reporter.get("passphrase") or "").strip() or passphrase_generate()
+    if not isinstance(reporter, ReporterDetails):
+        raise TypeError("The reporter's details come as a ReporterDetails.")
+    passphrase = reporter.passphrase.strip() or passphrase_generate()
     if len(passphrase_normalise(passphrase)) < MIN_PASSPHRASE_LENGTH:
         raise ValidationError({"passphrase": _("The passphrase is too short.")})
-    language = (
-        reporter.get("language") or language or get_language() or settings.LANGUAGE_CODE
-    ).split("-")[0][:8]
+    language = (reporter.language or language or get_language() or settings.LANGUAGE_CODE).split(
+        "-"
+    )[0][:8]
     identity = ReporterIdentity(
         language=language,
         passphrase_hash=passphrase_hash(passphrase),
-        consent_to_forward=contact_mode == ContactMode.OPEN
-        or bool(reporter.get("consent_to_forward")),
+        consent_to_forward=contact_mode == ContactMode.OPEN or reporter.consent_to_forward,
     )
     if contact_mode != ContactMode.ANONYMOUS:
         # Anonymous means no contact data at all, not even the address it came from.
-        identity.name = _text(reporter.get("name"), field="name", max_length=200)
-        identity.email = (reporter.get("email") or "").strip()
-        identity.phone = _text(reporter.get("phone"), field="phone", max_length=40)
-        identity.ip_address = reporter.get("ip") or None
+        identity.name = _text(reporter.name, field="name", max_length=200)
+        identity.email = reporter.email.strip()
+        identity.phone = _text(reporter.phone, field="phone", max_length=40)
+        identity.ip_address = reporter.ip or None
         if not identity.email and not identity.phone:
             raise ValidationError(
                 {"email": _("Leave an e-mail address or a phone number, or report anonymously.")}
@@ -493,7 +510,7 @@ def report_submit(
     occurred_at: datetime | None = None,
     occurred_when: str = "",
     contact_mode: str = ContactMode.ANONYMOUS,
-    reporter: dict | None = None,
+    reporter: ReporterDetails | None = None,
     channel: str = Channel.WEB,
     idempotency_key: str | None = None,
     photos: Sequence[SanitisedPhoto] = (),
