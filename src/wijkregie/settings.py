@@ -74,6 +74,10 @@ MIDDLEWARE = [
     # Serves the collected, hashed and compressed static files in production.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "wijkregie.core.middleware.RequestLogMiddleware",
+    # Early, so that their process_exception runs last and nothing before them reads
+    # a body with a NUL byte or waits on a database that is away.
+    "wijkregie.core.middleware.RejectNulBytesMiddleware",
+    "wijkregie.core.middleware.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -140,6 +144,11 @@ else:
             "min_size": 1,
             "max_size": _pool_size,
             "timeout": env.float("DJANGO_DB_POOL_TIMEOUT", default=3),
+            # The pool retries a lost database with a doubling delay until this many
+            # seconds; then a new request starts again at one second. Without the cap
+            # the delay grows to minutes and the site stays down after the database is
+            # back.
+            "reconnect_timeout": 10,
         }
     else:
         _db["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
@@ -361,6 +370,9 @@ LOGGING = {
         # A CSRF refusal is one line from RequestLogMiddleware, with the reason.
         "django.security.csrf": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
         "django.db.backends": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
+        # The task worker's own lines (core/management/commands/task_worker.py).
+        "django_tasks": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "django_tasks_db": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
     },
 }
 

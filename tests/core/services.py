@@ -55,6 +55,7 @@ class OwnPostgres:
         self.data = self.dir / "data"
         self.port = free_port()
         self.as_postgres = os.geteuid() == 0
+        self.running = False
         if self.as_postgres:
             shutil.chown(self.dir, "postgres")
         self._run(pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust")
@@ -78,9 +79,11 @@ class OwnPostgres:
             pg_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.dir / "log"),
             "-w", "start",
         )  # fmt: skip
+        self.running = True
 
     def stop(self):
         self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self.running = False
 
     def create_database(self, name: str = "wijkregie"):
         subprocess.run(

@@ -41,11 +41,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
-def log_event(event: str, *, level: int = logging.INFO, **fields) -> None:
-    """Log one structured event (login, refusal, audit, error) with its fields."""
+def log_event(event: str, *, level: int = logging.INFO, exc_info=None, **fields) -> None:
+    """Log one structured event (login, refusal, audit, error) with its fields.
+
+    `exc_info` (an exception) adds its traceback as the line's `exception`.
+    """
     for name in EVENT_FIELDS:
         fields.setdefault(name, "")
-    logger.log(level, event, extra=fields)
+    logger.log(level, event, extra=fields, exc_info=exc_info)
 
 
 def known_user(request):

@@ -1,6 +1,7 @@
 import csv
 import json
 import logging
+import sys
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_GET
 from wijkregie.core.apidocs import api_documentation
 from wijkregie.core.forms import AuditFilterForm
 from wijkregie.core.logging import log_event
+from wijkregie.core.middleware import database_outage_response
 from wijkregie.core.selectors import (
     AUDIT_PERMISSION,
     audit_entry_export,
@@ -279,7 +281,14 @@ def _render_without_request(template_name: str, context: dict | None = None) -> 
 
 
 def server_error(request):
-    """handler500: our 500 page, rendered without the request (nothing that may fail)."""
+    """handler500: our 500 page, rendered without the request (nothing that may fail).
+
+    A database outage raised outside a view (the session, the user in a middleware) ends
+    here too: it gets the 503 with Retry-After of core.middleware, as in a view.
+    """
+    outage = database_outage_response(request, sys.exc_info()[1])
+    if outage is not None:
+        return outage
     return HttpResponseServerError(_render_without_request("500.html"))
 
 
