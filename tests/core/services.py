@@ -5,6 +5,7 @@ The tests stop and start these instances; the machine's PostgreSQL (5432) and Re
 runs as the `postgres` user.
 """
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -93,10 +94,8 @@ class OwnPostgres:
         )  # fmt: skip
 
     def destroy(self):
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -49,7 +49,7 @@ def production_needs_its_own_secret_key(app_configs=None, **kwargs):
         Error(
             problem,
             hint="Set DJANGO_SECRET_KEY to 50 or more random characters, e.g. "
-            "python -c \"import secrets; print(secrets.token_urlsafe(64))\".",
+            'python -c "import secrets; print(secrets.token_urlsafe(64))".',
             id="wijkregie.E002",
         )
     ]

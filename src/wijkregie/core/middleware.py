@@ -254,12 +254,13 @@ def _parsed_form(request):
     try:
         return request.POST, request.FILES
     except Exception as error:
+        failure = error  # `error` is unbound after the except block
         for name in ("_post", "_files"):
             request.__dict__.pop(name, None)
 
         def replay():
             request._mark_post_parse_error()
-            raise error
+            raise failure
 
         request._load_post_and_files = replay
         return None
