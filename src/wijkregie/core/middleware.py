@@ -297,7 +297,7 @@ class RejectNulBytesMiddleware:
         where = _has_nul(request)
         if not where:
             return self.get_response(request)
-        message = _("The request contains a NUL character (%00), which is not allowed.")
+        message = _("The request contains a NUL character (a zero byte), which is not allowed.")
         path = request.path
         if path.startswith(API_PREFIX) and not path.startswith(PAGES_UNDER_API):
             response = problem_response(400, message)

@@ -261,6 +261,7 @@ def health(request):
     body["unavailable"] = down
     response = JsonResponse(body, status=503)
     response["Retry-After"] = str(HEALTH_RETRY_AFTER_SECONDS)
+    response._has_been_logged = True  # dependency_unavailable said it; no request_failed
     return response
 
 
