@@ -9,6 +9,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import get_language_from_request
 from django.utils.translation import gettext as _
 
 from allauth.mfa.models import Authenticator
@@ -297,14 +299,17 @@ class RejectNulBytesMiddleware:
         where = _has_nul(request)
         if not where:
             return self.get_response(request)
-        message = _("The request contains a NUL character (a zero byte), which is not allowed.")
         path = request.path
-        if path.startswith(API_PREFIX) and not path.startswith(PAGES_UNDER_API):
-            response = problem_response(400, message)
-        elif path.startswith("/open311/"):
-            response = _open311_error(request, 400, message)
-        else:
-            response = _render_page("400.html", 400, {"message": message})
+        # Before LocaleMiddleware: the browser's language; Open311 speaks English.
+        language = "en" if path.startswith("/open311/") else get_language_from_request(request)
+        with translation.override(language):
+            message = _("The request contains a NUL character (a zero byte), which is not allowed.")
+            if path.startswith(API_PREFIX) and not path.startswith(PAGES_UNDER_API):
+                response = problem_response(400, message)
+            elif path.startswith("/open311/"):
+                response = _open311_error(request, 400, message)
+            else:
+                response = _render_page("400.html", 400, {"message": message})
         fields = request_fields(request, 400)
         fields["object"] = fields["object"].replace(NUL, "\\0")
         log_event(
