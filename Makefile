@@ -48,7 +48,8 @@ demo: migrate
 	$(MANAGE) demo
 
 # The web server, a background-task worker and the hourly maintenance side by side;
-# Ctrl-C stops them all. The worker survives database outages itself (task_worker) and
+# Ctrl-C stops them all. Every line they log is JSON, secrets redacted (access log
+# included: core/uvicorn-logging.json). The worker survives database outages itself (task_worker) and
 # is started again should it ever exit.
 run: demo
 	@echo "Wijkregie on http://$(HOST):$(PORT)/ (demo logins: see README.md)"
@@ -57,7 +58,8 @@ run: demo
 	  printf '{"level": "error", "logger": "make run", "event": "task_worker_exited", "result": %d}\n' $$?; \
 	  sleep 2; done & \
 	while true; do $(MANAGE) reports_maintenance >/dev/null; sleep 3600; done & \
-	$(BIN)/uvicorn wijkregie.asgi:application --app-dir src --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn wijkregie.asgi:application --app-dir src --host $(HOST) --port $(PORT) \
+	  --log-config src/wijkregie/core/uvicorn-logging.json
 
 test: install
 	$(BIN)/pytest -q -n 2 -m "not browser" $(PYTEST_ARGS)

@@ -8,6 +8,7 @@ runs as the `postgres` user.
 import contextlib
 import os
 import secrets
+import shlex
 import shutil
 import socket
 import subprocess
@@ -166,17 +167,31 @@ def manage(*args, env, timeout=300) -> subprocess.CompletedProcess:
     )
 
 
+def make_run_uvicorn_command(port: int) -> list[str]:
+    """The uvicorn command line of `make run` (Makefile), on `port`."""
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile[makefile.index("\nrun: ") : makefile.index("\ntest: ")]
+    line = recipe[recipe.index("$(BIN)/uvicorn") :].replace("\\\n", " ").splitlines()[0]
+    words = shlex.split(line)
+    values = {
+        "$(BIN)": str(Path(sys.executable).parent),
+        "$(HOST)": "127.0.0.1",
+        "$(PORT)": str(port),
+    }
+    for name, value in values.items():
+        words = [word.replace(name, value) for word in words]
+    return words
+
+
 class WebServer:
-    """uvicorn as `make run` starts it (same log config), output in a file."""
+    """uvicorn exactly as `make run` starts it (its log config), output in a file."""
 
     def __init__(self, env: dict, log_path: Path):
         self.port = free_port()
         self.log_path = log_path
         self.log = open(log_path, "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "uvicorn"), "wijkregie.asgi:application",
-             "--app-dir", "src", "--host", "127.0.0.1", "--port", str(self.port),
-             "--lifespan", "off", "--log-config", "src/wijkregie/core/uvicorn-logging.json"],
+            [*make_run_uvicorn_command(self.port), "--lifespan", "off"],
             env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         wait_for(self._answers, "uvicorn to answer")
