@@ -48,13 +48,18 @@ demo: migrate
 	$(MANAGE) demo
 
 # The web server, a background-task worker and the hourly maintenance side by side;
-# Ctrl-C stops them all.
+# Ctrl-C stops them all. Every line they log is JSON, secrets redacted (access log
+# included: core/uvicorn-logging.json). The worker survives database outages itself (task_worker) and
+# is started again should it ever exit.
 run: demo
 	@echo "Wijkregie on http://$(HOST):$(PORT)/ (demo logins: see README.md)"
 	@trap 'kill 0' EXIT INT TERM; \
-	$(MANAGE) db_worker --interval 1 & \
+	while true; do $(MANAGE) task_worker --queue-name '*' --interval 1; \
+	  printf '{"level": "error", "logger": "make run", "event": "task_worker_exited", "result": %d}\n' $$?; \
+	  sleep 2; done & \
 	while true; do $(MANAGE) reports_maintenance >/dev/null; sleep 3600; done & \
-	$(BIN)/uvicorn wijkregie.asgi:application --app-dir src --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn wijkregie.asgi:application --app-dir src --host $(HOST) --port $(PORT) \
+	  --log-config src/wijkregie/core/uvicorn-logging.json
 
 test: install
 	$(BIN)/pytest -q -n 2 -m "not browser" $(PYTEST_ARGS)

@@ -28,10 +28,14 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 # Production refuses both: see wijkregie.demo and the system check in core.checks.
 DEMO_MODE = env.bool("WIJKREGIE_DEMO_MODE", default=DEBUG)
 
-SECRET_KEY = env(
-    "DJANGO_SECRET_KEY",
-    default="insecure-development-key-only-for-the-embedded-default-0123456789abcdef",
+# The committed key signs nothing outside development: with DEBUG off there is no default,
+# and the system check wijkregie.E002 (core.checks) refuses this key, an empty one or a
+# short one, so `check --deploy`, `migrate` and the web server itself (asgi.py) refuse to
+# start. Follow-up links and sessions can then never be forged with a key from the code.
+WIJKREGIE_DEVELOPMENT_SECRET_KEY = (
+    "insecure-development-key-only-for-the-embedded-default-0123456789abcdef"
 )
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=WIJKREGIE_DEVELOPMENT_SECRET_KEY if DEBUG else "")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("WIJKREGIE_SITE_URL", default="http://127.0.0.1:8000")
@@ -70,6 +74,10 @@ MIDDLEWARE = [
     # Serves the collected, hashed and compressed static files in production.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "wijkregie.core.middleware.RequestLogMiddleware",
+    # Early, so that their process_exception runs last and nothing before them reads
+    # a body with a NUL byte or waits on a database that is away.
+    "wijkregie.core.middleware.RejectNulBytesMiddleware",
+    "wijkregie.core.middleware.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -120,13 +128,27 @@ else:
     # Reused connections: without them an insert costs ~4x more here (ARCHITECTURE.md).
     # Under ASGI every request may run in its own thread, so per-thread persistent
     # connections pile up to PostgreSQL's limit; a psycopg pool per process caps them.
+    # A database that does not answer must not hold requests: a connection attempt gives
+    # up after DJANGO_DB_CONNECT_TIMEOUT seconds, a wait for a pooled connection after
+    # DJANGO_DB_POOL_TIMEOUT; the request is then answered 503 (core.middleware).
+    _db.setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+        "DJANGO_DB_CONNECT_TIMEOUT", default=2
+    )
     _pool_size = env.int("DJANGO_DB_POOL_MAX_SIZE", default=10)
     if _pool_size > 0:
         _db["CONN_MAX_AGE"] = 0  # the pool keeps the connections
-        _db.setdefault("OPTIONS", {})["pool"] = {
+        # The pool hands out only connections that pass a check, so after a database
+        # restart the first requests do not get the dead connections of before.
+        _db["CONN_HEALTH_CHECKS"] = True
+        _db["OPTIONS"]["pool"] = {
             "min_size": 1,
             "max_size": _pool_size,
-            "timeout": env.int("DJANGO_DB_POOL_TIMEOUT", default=10),
+            "timeout": env.float("DJANGO_DB_POOL_TIMEOUT", default=3),
+            # The pool retries a lost database with a doubling delay until this many
+            # seconds; then a new request starts again at one second. Without the cap
+            # the delay grows to minutes and the site stays down after the database is
+            # back.
+            "reconnect_timeout": 10,
         }
     else:
         _db["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
@@ -141,6 +163,11 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("WIJKREGIE_CACHE_PREFIX", default="wijkregie"),
+            # A Redis that does not answer costs a request at most this long per call.
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("WIJKREGIE_CACHE_TIMEOUT", default=1),
+                "socket_timeout": env.float("WIJKREGIE_CACHE_TIMEOUT", default=1),
+            },
         }
     }
 else:
@@ -343,6 +370,9 @@ LOGGING = {
         # A CSRF refusal is one line from RequestLogMiddleware, with the reason.
         "django.security.csrf": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
         "django.db.backends": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
+        # The task worker's own lines (core/management/commands/task_worker.py).
+        "django_tasks": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "django_tasks_db": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
     },
 }
 

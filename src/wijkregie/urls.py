@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
@@ -30,8 +28,8 @@ urlpatterns = [
     path("", include("wijkregie.core.urls")),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ in any mode, the demo included: uploads (photos with reports) are personal
+# data, served only by views that check access (reports:photo).
 
 # Django's 403 and 404 handlers render our 403.html and 404.html; these two never fail.
 handler400 = "wijkregie.core.views.bad_request"

@@ -4,3 +4,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wijkregie.settings")
 application = get_wsgi_application()
+
+# uvicorn runs no system checks: refuse to serve with unsafe production settings.
+from wijkregie.core.checks import refuse_unsafe_settings  # noqa: E402 (needs the apps loaded)
+
+refuse_unsafe_settings()

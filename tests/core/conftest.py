@@ -58,3 +58,30 @@ def other_organisation(db):
     return Organisation.objects.create(
         name="Politie Rivierstad", slug="politie-rivierstad", kind="police"
     )
+
+
+@pytest.fixture(scope="session")
+def own_postgres():
+    """A PostgreSQL of our own (never the machine's), migrated, for tests that stop it.
+
+    Tests that stop it use `postgres`, which starts it again after the test.
+    """
+    from tests.core.services import OwnPostgres, have_postgres, manage, production_env
+
+    if not have_postgres():
+        pytest.skip("PostgreSQL's initdb and pg_ctl are not installed")
+    instance = OwnPostgres()
+    try:
+        instance.create_database()
+        manage("migrate", "--no-input", "-v", "0", env=production_env(DATABASE_URL=instance.url()))
+        yield instance
+    finally:
+        instance.destroy()
+
+
+@pytest.fixture
+def postgres(own_postgres):
+    """Our own PostgreSQL for one test, which may stop it: running again afterwards."""
+    yield own_postgres
+    if not own_postgres.running:
+        own_postgres.start()

@@ -1,7 +1,10 @@
 import csv
 import json
+import logging
+import sys
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
@@ -16,6 +19,8 @@ from django.views.decorators.http import require_GET
 
 from wijkregie.core.apidocs import api_documentation
 from wijkregie.core.forms import AuditFilterForm
+from wijkregie.core.logging import log_event
+from wijkregie.core.middleware import database_outage_response
 from wijkregie.core.selectors import (
     AUDIT_PERMISSION,
     audit_entry_export,
@@ -197,15 +202,67 @@ def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", status=403)
 
 
+# /health/ answers within about this many seconds per dependency, also when one hangs.
+HEALTH_TIMEOUT_SECONDS = 1
+HEALTH_RETRY_AFTER_SECONDS = 10
+HEALTH_CACHE_KEY = "wijkregie:health"
+
+
+def _database_answers() -> bool:
+    pool = getattr(connection, "pool", None)  # PostgreSQL with a psycopg pool
+    if pool is not None:
+        # A pooled connection of its own with a short wait: not the requests' timeout.
+        pool.open(wait=False)
+        with pool.connection(timeout=HEALTH_TIMEOUT_SECONDS) as conn:
+            conn.execute("SELECT 1")
+        return True
+    with connection.cursor() as cursor:  # connect_timeout bounds a first connection
+        cursor.execute("SELECT 1")
+    return True
+
+
+def _cache_answers() -> bool:
+    # RedisCache has socket timeouts (settings.CACHES); the in-process cache always answers.
+    cache.set(HEALTH_CACHE_KEY, "ok", timeout=60)
+    return cache.get(HEALTH_CACHE_KEY) == "ok"
+
+
+HEALTH_DEPENDENCIES = {"database": _database_answers, "cache": _cache_answers}
+
+
 @require_GET
 def health(request):
-    """Liveness and database readiness for the load balancer."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return JsonResponse({"status": "ok"})
-    except Exception:  # the operator needs a 503, not a traceback page
-        return JsonResponse({"status": "database unavailable"}, status=503)
+    """Readiness for the load balancer: PostgreSQL and the cache (Redis), each with its state.
+
+    200 when both answer; 503 with `Retry-After` and the names of what is down otherwise.
+    Each check is bounded by a short timeout, so the answer never hangs.
+    """
+    body = {"status": "ok"}
+    down = []
+    for name, answers in HEALTH_DEPENDENCIES.items():
+        try:
+            ok = answers()
+        except Exception as error:  # the operator needs a 503 naming it, not a traceback
+            ok = False
+            log_event(
+                "dependency_unavailable",
+                level=logging.WARNING,
+                object=name,
+                result=503,
+                origin="web",
+                error=f"{type(error).__name__}: {error}"[:300],
+            )
+        body[name] = "ok" if ok else "unavailable"
+        if not ok:
+            down.append(name)
+    if not down:
+        return JsonResponse(body)
+    body["status"] = "unavailable"
+    body["unavailable"] = down
+    response = JsonResponse(body, status=503)
+    response["Retry-After"] = str(HEALTH_RETRY_AFTER_SECONDS)
+    response._has_been_logged = True  # dependency_unavailable said it; no request_failed
+    return response
 
 
 # The last resort when even the error page cannot be rendered (a broken template or
@@ -225,7 +282,14 @@ def _render_without_request(template_name: str, context: dict | None = None) -> 
 
 
 def server_error(request):
-    """handler500: our 500 page, rendered without the request (nothing that may fail)."""
+    """handler500: our 500 page, rendered without the request (nothing that may fail).
+
+    A database outage raised outside a view (the session, the user in a middleware) ends
+    here too: it gets the 503 with Retry-After of core.middleware, as in a view.
+    """
+    outage = database_outage_response(request, sys.exc_info()[1])
+    if outage is not None:
+        return outage
     return HttpResponseServerError(_render_without_request("500.html"))
 
 
