@@ -14,7 +14,7 @@ from wijkregie.core.models import ImportJob
 from wijkregie.partners.models import Membership, OrganisationKind
 from wijkregie.partners.selectors import viewer_for
 from wijkregie.places import selectors
-from wijkregie.places.models import CommonAreaKind
+from wijkregie.places.models import BuildingContact, CommonAreaKind
 
 
 def names(qs):
@@ -144,7 +144,7 @@ def test_building_partner_organisation_ids_are_those_with_an_active_contact(
     ended = MembershipFactory(is_active=False)
     BuildingContactFactory(building=building, membership=ended)
 
-    assert selectors.building_partner_organisation_ids(building_id=building.pk) == {partner_org.pk}
+    assert BuildingContact.objects.partner_organisation_ids(building.pk) == {partner_org.pk}
 
 
 # --- units and common areas ------------------------------------------------------------------

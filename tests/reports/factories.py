@@ -5,7 +5,7 @@ import factory
 from tests.places.factories import BuildingFactory
 from wijkregie.core.access import ANONYMOUS
 from wijkregie.reports.models import Category, Channel, ContactMode, LocationKind, RoutingRule
-from wijkregie.reports.services import report_submit
+from wijkregie.reports.services import report_passphrase_check, report_submit
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -52,3 +52,9 @@ def submit(world, **overrides):
     }
     values.update(overrides)
     return report_submit(**values)
+
+
+def reporter_of(result):
+    """The reporter of a submitted report, proven as a resident proves it (tracking code
+    and passphrase)."""
+    return report_passphrase_check(tracking_code=result.tracking_code, passphrase=result.passphrase)
