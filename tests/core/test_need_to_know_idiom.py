@@ -59,9 +59,7 @@ def test_every_queryset_with_a_visible_to_scope_is_a_visible_to_queryset():
         ("reports/models.py", "ReportQuerySet"),
         ("residents/models.py", "ResidentQuerySet"),
     }
-    assert all(
-        bases == ["VisibleToQuerySet"] for _, c, bases in scopes if c != "VisibleToQuerySet"
-    )
+    assert all(bases == ["VisibleToQuerySet"] for _, c, bases in scopes if c != "VisibleToQuerySet")
 
 
 def test_the_building_partner_rule_is_written_once_in_places():
