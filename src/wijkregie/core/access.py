@@ -23,7 +23,6 @@ Residents act as a `ResidentPrincipal`: proven for one object (a report, by its 
 code and passphrase) by the one function that checks the proof.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -68,14 +67,18 @@ class Viewer:
         return frozenset(g.organisation_id for g in self.grants if permission in g.permissions)
 
     def has_perm(
-        self, permission: str, organisation_id: int | None = None, *, obj: models.Model = None
+        self,
+        permission: str,
+        organisation_id: int | None = None,
+        *,
+        obj: models.Model | None = None,
     ) -> bool:
         """Whether the viewer holds `permission`: in any organisation, in one
         (`organisation_id`), or on one object (`obj`: the `rules` predicate registered
         under `permission`, or an object grant of a role that includes it)."""
         if obj is not None:
-            return (rules.perm_exists(permission) and rules.has_perm(permission, self, obj)) or (
-                object_grant_holds(self, permission, obj)
+            return rules.has_perm(permission, self, obj) or object_grant_holds(
+                self, permission, obj
             )
         if organisation_id is None:
             return any(permission in g.permissions for g in self.grants)
@@ -107,21 +110,24 @@ class VisibleToQuerySet(models.QuerySet):
     """A model's need-to-know for lists: `Model.objects.visible_to(viewer, permission=…)`.
 
     A subclass names its `default_permission` and writes its rule once in
-    `need_to_know(viewer, permission) -> Q`. Superusers (and the system) see every row;
-    object grants of a role that includes `permission` add their objects.
+    `need_to_know(viewer, permission, **resolved) -> Q`. Superusers (and the system) see
+    every row; object grants of a role that includes `permission` add their objects.
+    `resolved` passes on what a rule may take already worked out (residents: the viewer's
+    rules, which their selectors also need for the fields of each row).
     """
 
     default_permission = ""
 
-    def need_to_know(self, viewer: Viewer, permission: str) -> models.Q:
+    def need_to_know(self, viewer: Viewer, permission: str, **resolved) -> models.Q:
         raise NotImplementedError
 
-    def visible_to(self, viewer: Viewer, *, permission: str | None = None):
+    def visible_to(self, viewer: Viewer, *, permission: str | None = None, **resolved):
         permission = permission or self.default_permission
         if viewer.is_superuser:
             return self.all()
         return self.filter(
-            self.need_to_know(viewer, permission) | object_grant_q(viewer, self.model, permission)
+            self.need_to_know(viewer, permission, **resolved)
+            | object_grant_q(viewer, self.model, permission)
         )
 
 
@@ -428,8 +434,9 @@ def principal_issuer(subject_type: str) -> PrincipalIssuer:
     return issuer
 
 
-__all__: Iterable[str] = [
+__all__ = [
     "ANONYMOUS",
+    "NOTHING",
     "Grant",
     "ObjectRole",
     "PrincipalIssuer",

@@ -46,27 +46,15 @@ phone_validator = RegexValidator(
 class ResidentQuerySet(VisibleToQuerySet):
     default_permission = VIEW_RESIDENT
 
-    def need_to_know(self, viewer: Viewer, permission: str) -> Q:
-        return self._resolved(viewer, permission, None).condition()
-
-    def visible_to(
-        self,
-        viewer: Viewer,
-        *,
-        permission: str | None = None,
-        resolved: "ResidentVisibility | None" = None,
-    ) -> "ResidentQuerySet":
-        """The residents the viewer may see (`residents.view_resident`; see
-        `ResidentVisibility`). `resolved`: the viewer's rules already resolved by
-        `resident_visibility`, for a selector that also needs each resident's fields."""
-        visibility = self._resolved(viewer, permission or self.default_permission, resolved)
-        return self.all() if visibility.sees_all else self.filter(visibility.condition())
-
-    @staticmethod
-    def _resolved(viewer, permission, resolved) -> "ResidentVisibility":
+    def need_to_know(
+        self, viewer: Viewer, permission: str, resolved: "ResidentVisibility | None" = None
+    ) -> Q:
+        """The residents `ResidentVisibility.access_for` answers something for.
+        `resolved`: the viewer's rules already resolved by `resident_visibility`, for a
+        selector that also needs each resident's fields (it saves two queries)."""
         if permission != VIEW_RESIDENT:
             raise ValueError(f"Residents are listed with {VIEW_RESIDENT}, not {permission}.")
-        return resolved or resident_visibility(viewer=viewer)
+        return (resolved or resident_visibility(viewer=viewer)).condition()
 
 
 class Resident(BaseModel):
@@ -242,6 +230,8 @@ class ResidentVisibility:
     def condition(self) -> Q:
         """The residents `access_for` answers something for, as a filter (use it through
         `Resident.objects.visible_to`)."""
+        if self.sees_all:
+            return Q()
         current = current_occupancies(self.today).filter(resident=OuterRef("pk"))
         condition = Q(landlord_id__in=self.landlord_ids)
         consent_buildings = frozenset().union(*self.partner_buildings.values())

@@ -253,7 +253,7 @@ def resident_list(
         access = visibility.access_for(
             resident, {o.unit.building_id for o in resident.current_occupancies}
         )
-        if access is None:  # cannot happen: queryset() and access_for() share the rules
+        if access is None:  # cannot happen: condition() and access_for() share the rules
             continue
         items.append(_resident_view(resident, access, detail=False, only_building_id=building_id))
     result = ResidentPage(items=items, count=count, page=page, page_size=page_size)
