@@ -182,8 +182,9 @@ TASKS = {
 }
 
 # --- Authentication -------------------------------------------------------------------
+# Object permissions are asked of the viewer (`Viewer.has_perm(permission, obj=…)`, which
+# reads the `rules` registered in <app>/rules.py), never of a Django user: no rules backend.
 AUTHENTICATION_BACKENDS = [
-    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]

@@ -14,7 +14,7 @@ from wijkregie.core.models import ImportJob
 from wijkregie.partners.models import Membership, OrganisationKind
 from wijkregie.partners.selectors import viewer_for
 from wijkregie.places import selectors
-from wijkregie.places.models import CommonAreaKind
+from wijkregie.places.models import Building, BuildingContact, CommonAreaKind
 
 
 def names(qs):
@@ -144,7 +144,7 @@ def test_building_partner_organisation_ids_are_those_with_an_active_contact(
     ended = MembershipFactory(is_active=False)
     BuildingContactFactory(building=building, membership=ended)
 
-    assert selectors.building_partner_organisation_ids(building_id=building.pk) == {partner_org.pk}
+    assert BuildingContact.objects.partner_organisation_ids(building.pk) == {partner_org.pk}
 
 
 # --- units and common areas ------------------------------------------------------------------
@@ -413,3 +413,50 @@ def test_units_import_job_get_needs_the_import_permission_in_the_job_organisatio
             selectors.units_import_job_get(viewer=viewer, id=job.pk)
     with pytest.raises(NotFound):
         selectors.units_import_job_get(viewer=manager, id=job.pk + 1)
+
+
+# --- object checks -------------------------------------------------------------------------
+
+
+def test_seeing_a_building_at_hand_is_the_rule_of_visible_to(
+    manager, partner, outsider, building, django_assert_num_queries
+):
+    with django_assert_num_queries(0):  # the owner's staff: from the viewer alone
+        assert manager.has_perm("places.view_building", obj=building) is True
+    with django_assert_num_queries(1):  # a partner: one look at the directory
+        assert partner.has_perm("places.view_building", obj=building) is True
+    assert outsider.has_perm("places.view_building", obj=building) is False
+    assert system_viewer().has_perm("places.view_building", obj=building) is True
+    for viewer in (manager, partner, outsider):
+        assert viewer.has_perm("places.view_building", obj=building) == (
+            building in selectors.building_list(viewer=viewer)
+        )
+
+
+def test_only_the_owner_organisation_changes_a_building_or_imports_its_units(
+    manager, partner, building
+):
+    for permission in ("places.change_building", "places.import_units"):
+        assert selectors.can_change_building(
+            viewer=manager, building=building, permission=permission
+        )
+        assert not selectors.can_change_building(
+            viewer=partner, building=building, permission=permission
+        )
+
+
+def test_building_visibility_follows_the_permission_asked_for(
+    make_professional, partner_org, building
+):
+    """The same partner rule, for another permission: a partner organisation whose role
+    lacks `places.view_building` does not see the building, but does for its own."""
+    user = make_professional(
+        "zorg", organisation=partner_org, permissions=["partners.view_directory"]
+    )
+    BuildingContactFactory(building=building, membership=Membership.objects.get(user=user))
+    viewer = viewer_for(user)
+
+    assert list(Building.objects.visible_to(viewer)) == []
+    assert list(Building.objects.visible_to(viewer, permission="partners.view_directory")) == [
+        building
+    ]

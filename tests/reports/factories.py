@@ -54,17 +54,3 @@ def submit(world, **overrides):
     if isinstance(values["reporter"], dict):
         values["reporter"] = ReporterDetails(**values["reporter"])
     return report_submit(**values)
-
-
-def pseudonym_label(report, *, seen_by, holder=None) -> str:
-    """The Dutch pseudonym organisation `seen_by` sees on `report` (identity held by
-    `holder`, by default the organisation seeing it)."""
-    from wijkregie.reports.pseudonyms import pseudonym_code
-
-    holder = seen_by if holder is None else holder
-    code = pseudonym_code(
-        seed=report.reporter_seed,
-        organisation_id=seen_by.pk,
-        holder_organisation_id=holder.pk if holder else None,
-    )
-    return f"Melder {code} van dit gebouw"

@@ -168,12 +168,16 @@ def test_category_change(world, login):
 
 
 def test_messages_list_and_post(world, login):
-    report = submit(world).report
+    result = submit(world)
+    report = result.report
     client = login(world.users["intake"])
     url = reverse("reports_api:report_messages", args=[report.pk])
     response = _post(client, url, {"body": "Welke verdieping?"})
     assert response.status_code == 201
-    services.report_message_from_reporter(report=report, body="De tweede.")
+    reporter = services.report_passphrase_check(
+        tracking_code=result.tracking_code, passphrase=result.passphrase
+    )
+    services.report_message_from_reporter(actor=reporter, report=report, body="De tweede.")
     body = client.get(url).json()
     assert [(m["direction"], m["body"]) for m in body] == [
         ("to_reporter", "Welke verdieping?"),

@@ -125,6 +125,25 @@ def test_repeated_tries_are_slowed_down_even_for_the_right_passphrase(world, cli
     assert FOLLOW_SESSION_KEY not in client.session
 
 
+def test_the_follow_up_session_opens_only_the_report_the_resident_proved(world, client, anonymous):
+    """The session keeps the proven reporter (sealed), not a report id a page trusts."""
+    other = submit(world, contact_mode=ContactMode.ANONYMOUS, reporter={}, actor=ANONYMOUS)
+    sign_in(client, anonymous)
+    assert anonymous.tracking_code in html(client.get(PAGE))
+    session = client.session
+    session[FOLLOW_SESSION_KEY] = {
+        "id": other.report.pk,
+        "reporter": "forged",
+        "until": int(time.time()) + 600,
+    }
+    session.save()
+
+    response = client.get(PAGE)
+
+    assert response.status_code == 302
+    assert response["Location"] == FOLLOW
+
+
 def test_the_verified_report_is_remembered_for_30_minutes_only(world, client, anonymous):
     sign_in(client, anonymous)
     session = client.session

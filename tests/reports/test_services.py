@@ -8,7 +8,13 @@ import pytest
 from django_tasks import default_task_backend
 
 from tests.places.factories import BuildingFactory, NeighbourhoodFactory, UnitFactory
-from tests.reports.factories import CategoryFactory, RoutingRuleFactory, pseudonym_label, submit
+from tests.reports.factories import (
+    CategoryFactory,
+    RoutingRuleFactory,
+    pseudonym_label,
+    reporter_of,
+    submit,
+)
 from wijkregie.core.access import ANONYMOUS, system_viewer
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from wijkregie.core.models import AuditEntry
@@ -182,10 +188,11 @@ def test_report_submit_takes_only_sanitised_photos(world):
 
 
 def test_report_photo_add_takes_only_sanitised_photos(world):
-    report = submit(world).report
+    result = submit(world)
+    report, reporter = result.report, reporter_of(result)
     with pytest.raises(TypeError):
-        services.report_photo_add(report=report, photo=_png())
-    services.report_photo_add(report=report, photo=sanitise_photo(_png()))
+        services.report_photo_add(actor=reporter, report=report, photo=_png())
+    services.report_photo_add(actor=reporter, report=report, photo=sanitise_photo(_png()))
     assert ReportPhoto.objects.filter(report=report).count() == 1
 
 
@@ -408,13 +415,16 @@ def test_lateness_refresh_marks_late_and_very_late(world):
 
 
 def test_message_to_and_from_reporter(world, dummy_tasks):
-    report = submit(world).report
+    result = submit(world)
+    report = result.report
     message = services.report_message_to_reporter(
         actor=world.viewer("intake"), report_id=report.pk, body="Welke verdieping?"
     )
     assert message.direction == "to_reporter"
     assert [r.task.name for r in dummy_tasks.results] == ["report_message_notify_reporter"]
-    answer = services.report_message_from_reporter(report=report, body="De derde.")
+    answer = services.report_message_from_reporter(
+        actor=reporter_of(result), report=report, body="De derde."
+    )
     assert answer.read_by_intake_at is None
     assert list(ReportMessage.objects.values_list("body", flat=True)) == [
         "Welke verdieping?",
@@ -475,7 +485,8 @@ def test_passphrase_check_accepts_right_passphrase_in_any_case(world):
     found = services.report_passphrase_check(
         tracking_code=result.tracking_code.lower(), passphrase=result.passphrase.lower()
     )
-    assert found.pk == result.report.pk
+    assert (found.subject_type, found.subject_id) == ("reports.report", result.report.pk)
+    assert found.is_for(result.report)
 
 
 def test_passphrase_check_same_answer_for_missing_code_and_wrong_passphrase(world):
@@ -569,8 +580,11 @@ def test_report_retention_purge_deletes_old_closed_reports_and_photos(
 
 
 def test_contact_update_on_anonymous_report_makes_it_shielded(world):
-    report = submit(world, contact_mode=ContactMode.ANONYMOUS, reporter=None).report
-    services.reporter_contact_update(report=report, email="later@example.org")
+    result = submit(world, contact_mode=ContactMode.ANONYMOUS, reporter=None)
+    report = result.report
+    services.reporter_contact_update(
+        actor=reporter_of(result), report=report, email="later@example.org"
+    )
     report.refresh_from_db()
     assert report.contact_mode == ContactMode.SHIELDED
     assert ReporterIdentity.objects.get(report_id=report.pk).email == "later@example.org"

@@ -102,22 +102,27 @@ def flat(db, make_professional, settings):
         "common_area": lift,
         "contact_mode": ContactMode.SHIELDED,
     }
-    kept = services.report_submit(
+    kept_result = services.report_submit(
         **common,
         description="Handel bij de lift.",
         reporter=reporter,
         photos=[sanitise_photo(_png())],
-    ).report
-    forwarded = services.report_submit(
+    )
+    forwarded_result = services.report_submit(
         **common, description="Weer handel bij de lift.", reporter=reporter
-    ).report
+    )
+    kept, forwarded = kept_result.report, forwarded_result.report
     intake = viewer_for(users["owner_intake"])
-    for report in (kept, forwarded):
+    for result in (kept_result, forwarded_result):
+        report = result.report
         services.report_status_change(
             actor=intake, report_id=report.pk, to_status="in_triage", internal_note="intern"
         )
         services.report_message_to_reporter(actor=intake, report_id=report.pk, body="Wanneer?")
-        services.report_message_from_reporter(report=report, body="Elke avond.")
+        proven = services.report_passphrase_check(
+            tracking_code=result.tracking_code, passphrase=result.passphrase
+        )
+        services.report_message_from_reporter(actor=proven, report=report, body="Elke avond.")
     police = organisations[OrganisationKind.POLICE]
     services.report_forward(actor=intake, report_id=forwarded.pk, to_organisation_id=police.pk)
     return {

@@ -33,7 +33,8 @@ from wijkregie.core.exceptions import NotFound
 from wijkregie.core.models import AuditEntry
 from wijkregie.partners.models import OrganisationKind
 from wijkregie.partners.roles import DEFAULT_ROLES
-from wijkregie.residents.selectors import resident_get, resident_list
+from wijkregie.residents.models import Resident
+from wijkregie.residents.selectors import resident_get, resident_list, resident_visibility
 
 pytestmark = pytest.mark.django_db
 
@@ -319,6 +320,22 @@ def test_selector_list_shows_exactly_the_allowed_residents_and_fields(world, per
     assert entry.object_ids == [str(pk) for pk in sorted(expected_ids(world, persona))]
     assert set(entry.fields) == set().union(*expected_ids(world, persona).values())
     assert entry.actor_label == persona
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_the_queryset_scope_selects_exactly_the_allowed_residents(world, persona):
+    """`Resident.objects.visible_to` is the list rule other apps use: the same residents as
+    the selectors show, whether the rules were resolved before or not (no audit: it shows
+    nothing)."""
+    v = viewer(world.users[persona])
+    before = AuditEntry.objects.count()
+
+    scoped = set(Resident.objects.visible_to(v).values_list("pk", flat=True))
+    resolved = Resident.objects.visible_to(v, resolved=resident_visibility(viewer=v))
+
+    assert scoped == set(expected_ids(world, persona))
+    assert set(resolved.values_list("pk", flat=True)) == scoped
+    assert AuditEntry.objects.count() == before
 
 
 @pytest.mark.parametrize("persona", list(PERSONAS))

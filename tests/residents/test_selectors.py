@@ -24,7 +24,9 @@ from wijkregie.core.exceptions import NotFound
 from wijkregie.core.models import AuditEntry
 from wijkregie.partners.models import Membership, OrganisationKind
 from wijkregie.places.models import Building
+from wijkregie.places.selectors import building_get
 from wijkregie.residents import selectors
+from wijkregie.residents.models import VIEW_RESIDENT
 from wijkregie.residents.selectors import (
     CONTACT,
     IDENTITY,
@@ -511,4 +513,8 @@ def test_resident_buildings_are_own_and_partner_buildings(flat):
     assert set(selectors.resident_buildings(viewer=system_viewer())) == set(Building.objects.all())
     assert third in set(selectors.resident_buildings(viewer=system_viewer()))
     with pytest.raises(NotFound):
-        selectors.resident_building_get(viewer=viewer(partner), id=flat.other_building.pk)
+        building_get(viewer=viewer(partner), id=flat.other_building.pk, permission=VIEW_RESIDENT)
+    assert (
+        building_get(viewer=viewer(partner), id=flat.building.pk, permission=VIEW_RESIDENT)
+        == flat.building
+    )

@@ -1,4 +1,5 @@
-"""Shared kernel: the base model, the audit trail and background import jobs."""
+"""Shared kernel: the base model, the audit trail, background import jobs and roles on
+objects."""
 
 from django.conf import settings
 from django.db import models
@@ -142,3 +143,77 @@ class ImportJob(BaseModel):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class ObjectGrantQuerySet(models.QuerySet):
+    def active(self, at=None):
+        at = at or timezone.now()
+        return self.filter(
+            models.Q(valid_until__isnull=True) | models.Q(valid_until__gt=at),
+            valid_from__lte=at,
+            revoked_at__isnull=True,
+        )
+
+    def held_by(self, viewer):
+        """Grants of the viewer's person; one tied to an organisation only while the viewer
+        acts for it (an organisation token carries only its own organisation's)."""
+        held = self.filter(user_id=viewer.user_id)
+        scope = viewer.extra.get("organisation_scope")
+        if scope is not None:
+            return held.filter(organisation_id=scope)
+        return held.filter(
+            models.Q(organisation_id__isnull=True)
+            | models.Q(organisation_id__in=viewer.organisation_ids)
+        )
+
+
+class ObjectGrant(BaseModel):
+    """A person's role on one object (a case, a chat channel), for a period.
+
+    Roles are declared in code by the app that owns the object
+    (`core.access.ObjectRole`); `core.access.object_grant_add` and `object_grant_revoke`
+    write these rows and audit them. A revoked grant stays as the record of who held the
+    role when.
+    """
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="object_grants"
+    )
+    organisation_id = models.BigIntegerField(
+        _("acting for organisation"),
+        null=True,
+        blank=True,
+        help_text=_("When set, the role holds only while the person acts for it."),
+    )
+    role = models.CharField(_("role"), max_length=100)
+    granted_by_id = models.BigIntegerField(_("granted by (id)"), null=True, blank=True)
+    granted_by_label = models.CharField(_("granted by"), max_length=200, blank=True)
+    valid_from = models.DateTimeField(_("valid from"), default=timezone.now)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by_label = models.CharField(_("revoked by"), max_length=200, blank=True)
+
+    objects = ObjectGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["content_type", "object_id", "valid_from"]
+        verbose_name = _("role on an object")
+        verbose_name_plural = _("roles on objects")
+        indexes = [
+            models.Index(
+                fields=["user", "content_type", "role", "object_id"], name="object_grant_user_idx"
+            ),
+            models.Index(fields=["content_type", "object_id"], name="object_grant_object_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.role} on {self.content_type_id}:{self.object_id}"
+
+    def target(self):
+        """The object the role is on, or None when it is gone."""
+        model = self.content_type.model_class()
+        return model._default_manager.filter(pk=self.object_id).first() if model else None

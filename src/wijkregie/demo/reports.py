@@ -144,7 +144,7 @@ def build_reports() -> dict:
         reports.append(result.report)
         if result.created:
             created += 1
-            _triage(rng, result.report, at, now, n)
+            _triage(rng, result, at, now, n)
 
     created += _observations(horizon, categories, now)
     return {"reports": len(reports), "created": created}
@@ -170,8 +170,9 @@ def _where(rng: random.Random, slug: str, units: list, areas: list) -> dict:
     return {"location_kind": LocationKind.OUTSIDE}
 
 
-def _triage(rng: random.Random, report: Report, at, now, n: int) -> None:
+def _triage(rng: random.Random, submitted: services.SubmitResult, at, now, n: int) -> None:
     """Older reports have moved on: in triage, resolved, forwarded, rejected."""
+    report = submitted.report
     age = (now - at).days
     intake = _intake_for(report)
     step = at + timedelta(hours=rng.randint(2, 30))
@@ -192,7 +193,11 @@ def _triage(rng: random.Random, report: Report, at, now, n: int) -> None:
             body="Dank voor uw melding. Weet u op welke dagen dit meestal gebeurt?",
             now=question_at,
         )
+        reporter = services.report_passphrase_check(
+            tracking_code=submitted.tracking_code, passphrase=submitted.passphrase
+        )
         services.report_message_from_reporter(
+            actor=reporter,
             report=report,
             body="Vooral op vrijdag en zaterdag, na tienen.",
             now=question_at + timedelta(hours=5),

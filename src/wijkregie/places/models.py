@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from wijkregie.core.access import Viewer
+from wijkregie.core.access import NOTHING, Viewer, VisibleToQuerySet
 from wijkregie.core.models import BaseModel
 from wijkregie.partners.models import Membership, Organisation
 
@@ -41,25 +41,28 @@ class Neighbourhood(BaseModel):
         return f"{self.name} ({self.municipality})"
 
 
-class BuildingQuerySet(models.QuerySet):
-    def visible_to(self, viewer: Viewer) -> "BuildingQuerySet":
-        """Buildings the viewer may see: those of an organisation where the viewer holds
-        `places.view_building`, as owner or as partner (an active `BuildingContact`).
+VIEW_BUILDING = "places.view_building"
 
-        The one place this rule lives (docs/development.md, need-to-know); every building
-        and unit selector starts from it.
+
+class BuildingQuerySet(VisibleToQuerySet):
+    default_permission = VIEW_BUILDING
+
+    def need_to_know(self, viewer: Viewer, permission: str) -> models.Q:
+        """Buildings of an organisation where the viewer holds `permission`, as owner or as
+        partner (`BuildingContactQuerySet.partnerships`).
+
+        The one place this rule lives (docs/development.md, need-to-know): buildings and
+        units (`places.view_building`), the buildings whose residents a partner may look
+        for (`residents.view_resident`). Use it through `Building.objects.visible_to`.
         """
-        if viewer.is_superuser:
-            return self.all()
-        organisation_ids = viewer.organisations_with("places.view_building")
+        organisation_ids = viewer.organisations_with(permission)
         if not organisation_ids:
-            return self.none()
-        partner = BuildingContact.objects.filter(
-            building_id=models.OuterRef("pk"),
-            membership__organisation_id__in=organisation_ids,
-            membership__is_active=True,
+            return NOTHING
+        return models.Q(owner_id__in=organisation_ids) | models.Exists(
+            BuildingContact.objects.partnerships(organisation_ids).filter(
+                building_id=models.OuterRef("pk")
+            )
         )
-        return self.filter(models.Q(owner_id__in=organisation_ids) | models.Exists(partner))
 
 
 class Building(BaseModel):
@@ -111,12 +114,12 @@ class Building(BaseModel):
         return self.name
 
 
-class UnitQuerySet(models.QuerySet):
-    def visible_to(self, viewer: Viewer) -> "UnitQuerySet":
-        """Units of the buildings the viewer may see (`BuildingQuerySet.visible_to`)."""
-        if viewer.is_superuser:
-            return self.all()
-        return self.filter(building__in=Building.objects.visible_to(viewer))
+class UnitQuerySet(VisibleToQuerySet):
+    default_permission = VIEW_BUILDING
+
+    def need_to_know(self, viewer: Viewer, permission: str) -> models.Q:
+        """Units of the buildings the viewer may see (`BuildingQuerySet.need_to_know`)."""
+        return models.Q(building__in=Building.objects.visible_to(viewer, permission=permission))
 
 
 class Unit(BaseModel):
@@ -207,6 +210,37 @@ class CommonArea(BaseModel):
         return self.name
 
 
+class BuildingContactQuerySet(models.QuerySet):
+    def partnerships(self, organisation_ids=None) -> "BuildingContactQuerySet":
+        """The building-partner rule, written once: an organisation is a partner of a
+        building while one of its active members is a contact person there. Limited to
+        `organisation_ids` when given."""
+        contacts = self.filter(membership__is_active=True)
+        if organisation_ids is not None:
+            contacts = contacts.filter(membership__organisation_id__in=organisation_ids)
+        return contacts
+
+    def partner_organisation_ids(self, building_id: int) -> frozenset[int]:
+        """The partner organisations of one building (one query)."""
+        return frozenset(
+            self.partnerships()
+            .filter(building_id=building_id)
+            .values_list("membership__organisation_id", flat=True)
+        )
+
+    def partner_buildings(self, organisation_ids) -> dict[int, frozenset[int]]:
+        """organisation -> the buildings it is a partner of, for `organisation_ids` (one
+        query; organisations that are partner of nothing are left out)."""
+        result: dict[int, set[int]] = {}
+        for organisation_id, building_id in (
+            self.partnerships(organisation_ids)
+            .values_list("membership__organisation_id", "building_id")
+            .distinct()
+        ):
+            result.setdefault(organisation_id, set()).add(building_id)
+        return {k: frozenset(v) for k, v in result.items()}
+
+
 class BuildingContact(BaseModel):
     """Who is who for a building (BRIEF 22, "korte lijntjes"): a person and what they do here.
 
@@ -220,6 +254,8 @@ class BuildingContact(BaseModel):
     )
     responsibility = models.CharField(_("responsibility here"), max_length=200)
     is_first_contact = models.BooleanField(_("first point of contact"), default=False)
+
+    objects = BuildingContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["building", "-is_first_contact", "membership__organisation__name"]

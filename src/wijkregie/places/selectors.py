@@ -3,7 +3,9 @@
 Need-to-know (docs/development.md): a building and its units are visible to members with
 `places.view_building` of the owner organisation or of a partner organisation (one with a
 `BuildingContact` on the building). `Building.objects.visible_to` holds that rule; every
-selector here starts from it. Missing and forbidden give the same `NotFound`.
+list here starts from it, every single building comes from `building_get`, and checks on a
+building at hand ask `viewer.has_perm(permission, obj=building)` (places/rules.py).
+Missing and forbidden give the same `NotFound`.
 """
 
 from collections import defaultdict
@@ -19,6 +21,7 @@ from wijkregie.core.models import ImportJob
 from wijkregie.partners.models import MandateLevel, OrganisationKind
 from wijkregie.partners.selectors import may_view_directory
 from wijkregie.places.models import (
+    VIEW_BUILDING,
     Building,
     BuildingContact,
     CommonArea,
@@ -26,8 +29,7 @@ from wijkregie.places.models import (
     Neighbourhood,
     Unit,
 )
-
-IMPORT_UNITS = "places.import_units"
+from wijkregie.places.predicates import CHANGE_BUILDING, IMPORT_UNITS
 
 
 def _as_id(value) -> int:
@@ -74,10 +76,12 @@ def building_choices(*, viewer: Viewer) -> list[tuple[int, str]]:
     )
 
 
-def building_get(*, viewer: Viewer, id) -> Building:
-    """One building the viewer may see; `NotFound` when it is missing or not theirs."""
+def building_get(*, viewer: Viewer, id, permission: str = VIEW_BUILDING) -> Building:
+    """One building the viewer may see (with `permission`, as owner or partner: e.g.
+    `residents.view_resident` for the buildings whose residents a partner may look for);
+    `NotFound` when it is missing or not theirs."""
     building = (
-        Building.objects.visible_to(viewer)
+        Building.objects.visible_to(viewer, permission=permission)
         .select_related("owner", "neighbourhood")
         .filter(pk=_as_id(id))
         .first()
@@ -87,9 +91,7 @@ def building_get(*, viewer: Viewer, id) -> Building:
     return building
 
 
-def building_get_for_change(
-    *, viewer: Viewer, id, permission: str = "places.change_building"
-) -> Building:
+def building_get_for_change(*, viewer: Viewer, id, permission: str = CHANGE_BUILDING) -> Building:
     """A building the viewer may manage: `permission` in the owner organisation.
 
     Raises `NotFound` when the viewer cannot see the building at all, and
@@ -102,9 +104,11 @@ def building_get_for_change(
 
 
 def can_change_building(
-    *, viewer: Viewer, building: Building, permission: str = "places.change_building"
+    *, viewer: Viewer, building: Building, permission: str = CHANGE_BUILDING
 ) -> bool:
-    return viewer.is_superuser or viewer.has_perm(permission, organisation_id=building.owner_id)
+    """`permission` (`places.change_building`, `places.import_units`) on this building:
+    held in its owner organisation (places/rules.py)."""
+    return viewer.has_perm(permission, obj=building)
 
 
 def building_get_by_public_code(code: str) -> Building:
@@ -131,32 +135,6 @@ def building_public_report_path(building: Building) -> str:
 def building_public_report_url(building: Building) -> str:
     """The absolute report link, as printed on posters and in the QR code."""
     return settings.SITE_URL.rstrip("/") + building_public_report_path(building)
-
-
-def building_partner_organisation_ids(*, building_id: int) -> frozenset[int]:
-    """Organisations with an active contact person on the building (its partners)."""
-    return frozenset(
-        BuildingContact.objects.filter(
-            building_id=building_id, membership__is_active=True
-        ).values_list("membership__organisation_id", flat=True)
-    )
-
-
-def building_is_visible(*, viewer: Viewer, building: Building) -> bool:
-    """Whether the viewer may see this building (0 queries for owners, else 1)."""
-    if viewer.is_superuser:
-        return True
-    organisation_ids = viewer.organisations_with("places.view_building")
-    if building.owner_id in organisation_ids:
-        return True
-    return (
-        bool(organisation_ids)
-        and BuildingContact.objects.filter(
-            building_id=building.pk,
-            membership__organisation_id__in=organisation_ids,
-            membership__is_active=True,
-        ).exists()
-    )
 
 
 # --- Units and common areas ---------------------------------------------------------------
@@ -371,12 +349,12 @@ def building_contacts(*, viewer: Viewer, building: Building) -> list[DirectoryEn
     accounts) of active organisations are listed. Two queries
     (one more when the viewer is a partner rather than the owner).
     """
-    if not building_is_visible(viewer=viewer, building=building):
+    if not viewer.has_perm(VIEW_BUILDING, obj=building):
         raise NotFound(_("Not found."))
     contacts = (
-        BuildingContact.objects.filter(
+        BuildingContact.objects.partnerships()
+        .filter(
             building_id=building.pk,
-            membership__is_active=True,
             membership__is_service_account=False,
             membership__organisation__is_active=True,
         )

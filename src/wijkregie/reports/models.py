@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from wijkregie.core.access import VisibleToQuerySet
 from wijkregie.core.models import BaseModel
 from wijkregie.partners.models import Membership, Organisation
 from wijkregie.places.models import MAX_FLOOR, MIN_FLOOR, Building, CommonArea, Neighbourhood, Unit
@@ -220,9 +221,12 @@ class Lateness(models.TextChoices):
     VERY_LATE = "very_late", _("Very late")
 
 
-class ReportQuerySet(models.QuerySet):
-    def received_by(self, organisation_ids):
-        return self.filter(receiving_organisation_id__in=organisation_ids)
+class ReportQuerySet(VisibleToQuerySet):
+    default_permission = "reports.receive_reports"
+
+    def need_to_know(self, viewer, permission: str) -> models.Q:
+        """Reports whose receiving organisation gives the viewer `permission` (intake)."""
+        return models.Q(receiving_organisation_id__in=viewer.organisations_with(permission))
 
 
 class Report(BaseModel):

@@ -1,7 +1,9 @@
 """django-rules predicates for reports: pure functions of the viewer and a report.
 
 The viewer is a `wijkregie.core.access.Viewer` (not a Django user): permissions hold per
-organisation, and a report's rules depend on its *current* receiving organisation.
+organisation, and a report's rules depend on its *current* receiving organisation. They
+are registered under the permission names in `reports/rules.py`; code asks
+`viewer.has_perm(RECEIVE_REPORTS, obj=report)`.
 """
 
 import rules
@@ -12,13 +14,6 @@ RECEIVE_REPORTS = "reports.receive_reports"
 VIEW_REPORTER_IDENTITY = "reports.view_reporter_identity"
 
 
-def intake_organisation_ids(viewer: Viewer) -> frozenset[int] | None:
-    """Organisations whose reports the viewer receives; None means all (a superuser)."""
-    if viewer.is_superuser:
-        return None
-    return viewer.organisations_with(RECEIVE_REPORTS)
-
-
 @rules.predicate
 def is_intake_for_report(viewer: Viewer, report) -> bool:
     if viewer.is_superuser:
@@ -27,7 +22,7 @@ def is_intake_for_report(viewer: Viewer, report) -> bool:
 
 
 @rules.predicate
-def may_view_reporter_identity(viewer: Viewer, report) -> bool:
+def is_identity_intake_for_report(viewer: Viewer, report) -> bool:
     # BRIEF 2: only intake of the organisation receiving the report now. No superuser
     # bypass: an administrator is not intake.
     return viewer.has_perm(RECEIVE_REPORTS, report.receiving_organisation_id) and (

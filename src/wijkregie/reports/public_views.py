@@ -25,7 +25,7 @@ from django.utils.translation import pgettext
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_http_methods, require_POST
 
-from wijkregie.core.access import Viewer
+from wijkregie.core.access import ResidentPrincipal, Viewer
 from wijkregie.core.exceptions import ApplicationError, NotFound
 from wijkregie.places.models import Building, CommonArea, Unit
 from wijkregie.places.selectors import building_get_by_public_code
@@ -518,20 +518,26 @@ def receipt(request, token):
 # --- Following a report up ----------------------------------------------------------------
 
 
-def _remember(request, report: Report) -> None:
+def _remember(request, reporter: ResidentPrincipal) -> None:
     request.session.cycle_key()  # a new session id once the resident has proved the code
     request.session[FOLLOW_SESSION_KEY] = {
-        "id": report.pk,
+        "reporter": services.reporter_principal_seal(reporter),
         "until": int(time.time()) + settings.WIJKREGIE_FOLLOW_UP_SESSION_SECONDS,
     }
 
 
-def _remembered_report(request) -> Report | None:
+def _remembered_report(request) -> tuple[ResidentPrincipal, Report] | tuple[None, None]:
     data = request.session.get(FOLLOW_SESSION_KEY)
     if not isinstance(data, dict) or data.get("until", 0) < time.time():
         request.session.pop(FOLLOW_SESSION_KEY, None)
-        return None
-    return Report.objects.filter(pk=data.get("id")).first()
+        return None, None
+    reporter = services.reporter_principal_resume(data.get("reporter"))
+    if reporter is None:
+        return None, None
+    try:
+        return reporter, selectors.reporter_report_get(reporter=reporter)
+    except NotFound:
+        return None, None
 
 
 @resident_page
@@ -542,7 +548,7 @@ def follow_up(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            found = services.report_passphrase_check(
+            reporter = services.report_passphrase_check(
                 tracking_code=form.cleaned_data["tracking_code"],
                 passphrase=form.cleaned_data["passphrase"],
                 ip=client_ip(request),
@@ -554,7 +560,7 @@ def follow_up(request):
             form.add_error(None, exc.message)
             status = 400
         else:
-            _remember(request, found)
+            _remember(request, reporter)
             return redirect("reports_public:follow_up_report")
     elif request.method == "POST":
         status = 400
@@ -565,23 +571,23 @@ def follow_up(request):
 @require_http_methods(["GET"])
 def follow_up_link(request, token):
     """The signed link in an e-mail to a reporter who left an address (throttling.py)."""
-    report_id = throttling.follow_up_link_read(token)
-    found = Report.objects.filter(pk=report_id).first() if report_id else None
-    if found is None or found.contact_mode == ContactMode.ANONYMOUS:
+    try:
+        reporter = services.report_follow_up_link_check(token=token)
+    except services.FollowUpRefused:
         return _problem(
             request,
             title=_("This link does not work any more"),
             text=_("Fill in your tracking code and passphrase to see your report."),
             status=404,
         )
-    _remember(request, found)
+    _remember(request, reporter)
     return redirect("reports_public:follow_up_report")
 
 
 @resident_page
 @require_http_methods(["GET", "POST"])
 def follow_up_report(request):
-    found = _remembered_report(request)
+    reporter, found = _remembered_report(request)
     if found is None:
         messages.info(
             request, _("For your safety, fill in your tracking code and passphrase again.")
@@ -597,7 +603,7 @@ def follow_up_report(request):
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
-        answer = _follow_up_action(request, found, action, forms, room)
+        answer = _follow_up_action(request, reporter, found, action, forms, room)
         if answer is not None:
             return answer
         status = 400
@@ -618,7 +624,9 @@ def follow_up_report(request):
     )
 
 
-def _follow_up_action(request, found: Report, action: str, forms: dict, room: int):
+def _follow_up_action(
+    request, reporter: ResidentPrincipal, found: Report, action: str, forms: dict, room: int
+):
     form_classes = {"message": MessageForm, "photos": PhotoAddForm, "contact": ContactUpdateForm}
     if action not in form_classes:
         return None
@@ -633,16 +641,18 @@ def _follow_up_action(request, found: Report, action: str, forms: dict, room: in
         return redirect("reports_public:follow_up_report")  # a double-click: done already
     try:
         if action == "message":
-            services.report_message_from_reporter(report=found, body=form.cleaned_data["body"])
+            services.report_message_from_reporter(
+                actor=reporter, report=found, body=form.cleaned_data["body"]
+            )
             done = _("Your message has been sent.")
         elif action == "photos":
             for photo in form.cleaned_data["photos"]:
-                services.report_photo_add(report=found, photo=photo)
+                services.report_photo_add(actor=reporter, report=found, photo=photo)
             done = _("Your photos have been added.")
         else:
             email = form.cleaned_data["email"]
             services.reporter_contact_update(
-                report=found, email=email, language=translation.get_language()
+                actor=reporter, report=found, email=email, language=translation.get_language()
             )
             done = (
                 _("We will send updates to your e-mail address.")

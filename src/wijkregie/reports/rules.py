@@ -1,11 +1,14 @@
-"""Rule registration only (found by rules' autodiscovery)."""
+"""Object permissions on reports (found by rules' autodiscovery; asked through
+`Viewer.has_perm(permission, obj=report)`)."""
 
 import rules
 
-from wijkregie.reports.predicates import is_intake_for_report, may_view_reporter_identity
+from wijkregie.reports.predicates import (
+    RECEIVE_REPORTS,
+    VIEW_REPORTER_IDENTITY,
+    is_identity_intake_for_report,
+    is_intake_for_report,
+)
 
-for name, predicate in (
-    ("reports.is_intake_for_report", is_intake_for_report),
-    ("reports.may_view_reporter_identity", may_view_reporter_identity),
-):
-    rules.set_rule(name, predicate)
+rules.set_perm(RECEIVE_REPORTS, is_intake_for_report)
+rules.set_perm(VIEW_REPORTER_IDENTITY, is_identity_intake_for_report)

@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from wijkregie.core.access import Viewer
+from wijkregie.core.access import ResidentPrincipal, Viewer
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import NotFound
 from wijkregie.partners.models import Organisation
@@ -34,11 +34,7 @@ from wijkregie.reports.models import (
     ReportStatusChange,
 )
 from wijkregie.reports.passphrases import report_passphrase_check
-from wijkregie.reports.predicates import (
-    intake_organisation_ids,
-    is_intake_for_report,
-    may_view_reporter_identity,
-)
+from wijkregie.reports.predicates import RECEIVE_REPORTS, VIEW_REPORTER_IDENTITY
 from wijkregie.reports.pseudonyms import pseudonym_code
 from wijkregie.reports.workflows import (
     ALLOWED_TRANSITIONS,
@@ -78,16 +74,6 @@ def _context(report: Report) -> AuditContext:
 # --- Queue and single reports ----------------------------------------------------------------
 
 
-def report_visible_queryset(viewer: Viewer) -> QuerySet[Report]:
-    """Reports whose receiving organisation the viewer is intake for."""
-    organisation_ids = intake_organisation_ids(viewer)
-    if organisation_ids is None:
-        return Report.objects.all()
-    if not organisation_ids:
-        return Report.objects.none()
-    return Report.objects.received_by(organisation_ids)
-
-
 def _clean_filters(filters: dict | None) -> dict:
     """Known filters with usable values; anything else is ignored (a bad value filters to
     nothing rather than failing)."""
@@ -102,7 +88,7 @@ def _clean_filters(filters: dict | None) -> dict:
 
 def report_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Report]:
     """The queue as a queryset, newest first. Never joins the reporter's identity."""
-    qs = report_visible_queryset(viewer)
+    qs = Report.objects.visible_to(viewer)
     f = _clean_filters(filters)
     for name in ("building", "category", "organisation"):
         if name in f:
@@ -153,7 +139,7 @@ def report_get(*, viewer: Viewer, id) -> Report:
         .filter(pk=_as_id(id))
         .first()
     )
-    if report is None or not is_intake_for_report(viewer, report):
+    if report is None or not viewer.has_perm(RECEIVE_REPORTS, obj=report):
         raise NotFound(_("Not found."))
     return report
 
@@ -180,7 +166,7 @@ def report_can_forward(*, report: Report) -> bool:
 
 def report_forward_targets(*, viewer: Viewer, report: Report) -> QuerySet[Organisation]:
     """Active organisations a report can be forwarded to (all but the current one)."""
-    if not is_intake_for_report(viewer, report):
+    if not viewer.has_perm(RECEIVE_REPORTS, obj=report):
         return Organisation.objects.none()
     return Organisation.objects.filter(is_active=True).exclude(pk=report.receiving_organisation_id)
 
@@ -338,7 +324,7 @@ def reporter_identity_get(*, viewer: Viewer, report_id) -> ReporterView:
         viewer=viewer,
         holder_organisation_id=identity.visible_to_organisation_id if identity else None,
     )
-    if not may_view_reporter_identity(viewer, report):
+    if not viewer.has_perm(VIEW_REPORTER_IDENTITY, obj=report):
         return ReporterView(pseudonym=pseudonym, hidden_reason="not_allowed")
     if identity is None:
         return ReporterView(pseudonym=pseudonym, hidden_reason="none")
@@ -425,6 +411,21 @@ class PublicReportStatus:
     contact_mode: str
 
 
+def reporter_report_get(*, reporter: ResidentPrincipal) -> Report:
+    """The report a reporter proved (`reports.passphrases`); `NotFound` when it is gone or
+    the principal is not for a report."""
+    report = None
+    if reporter.subject_type == Report._meta.label_lower:
+        report = (
+            Report.objects.select_related("category", "building")
+            .filter(pk=reporter.subject_id)
+            .first()
+        )
+    if report is None or not reporter.is_for(report):
+        raise NotFound(_("Not found."))
+    return report
+
+
 def report_public_view(*, report: Report, language: str | None = None) -> PublicReportStatus:
     """What the reporter sees after the passphrase check: resident texts and the thread.
 
@@ -490,8 +491,8 @@ def report_public_status(
     *, tracking_code: str, passphrase: str, ip: str = "", language: str | None = None
 ) -> PublicReportStatus:
     """The passphrase check (slowed down after failures) and the reporter's view."""
-    report = report_passphrase_check(tracking_code=tracking_code, passphrase=passphrase, ip=ip)
-    return report_public_view(report=report, language=language)
+    reporter = report_passphrase_check(tracking_code=tracking_code, passphrase=passphrase, ip=ip)
+    return report_public_view(report=reporter_report_get(reporter=reporter), language=language)
 
 
 __all__ = [
@@ -516,4 +517,5 @@ __all__ = [
     "report_timeline",
     "reporter_identity_get",
     "reporter_pseudonym",
+    "reporter_report_get",
 ]

@@ -23,12 +23,11 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from wijkregie.core.access import Viewer, system_viewer
+from wijkregie.core.access import ResidentPrincipal, Viewer, system_viewer
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from wijkregie.partners.models import Membership, Organisation
-from wijkregie.places.models import Building, CommonArea, Unit
-from wijkregie.places.selectors import building_partner_organisation_ids
+from wijkregie.places.models import Building, BuildingContact, CommonArea, Unit
 from wijkregie.reports import events, tasks
 from wijkregie.reports.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -56,10 +55,13 @@ from wijkregie.reports.passphrases import (  # noqa: F401  (re-exported for the 
     passphrase_generate,
     passphrase_hash,
     passphrase_normalise,
+    report_follow_up_link_check,
     report_passphrase_check,
+    reporter_principal_resume,
+    reporter_principal_seal,
 )
 from wijkregie.reports.photos import SanitisedPhoto
-from wijkregie.reports.predicates import is_intake_for_report
+from wijkregie.reports.predicates import RECEIVE_REPORTS
 from wijkregie.reports.pseudonyms import reporter_seed
 from wijkregie.reports.workflows import (
     CLOSED_STATUSES,
@@ -586,7 +588,7 @@ def report_log_observation(
         actor.grant_for(organisation_id) is not None and membership_id is not None
     )
     if allowed and building.owner_id != organisation_id:
-        allowed = organisation_id in building_partner_organisation_ids(building_id=building.pk)
+        allowed = organisation_id in BuildingContact.objects.partner_organisation_ids(building.pk)
     if not allowed:
         raise PermissionDenied(_("Your organisation cannot log reports about this building."))
     result = _report_create(
@@ -623,7 +625,7 @@ def _report_for_intake(actor: Viewer, report_id) -> Report:
     Missing and forbidden give the same NotFound (a probe learns nothing).
     """
     report = Report.objects.select_for_update().filter(pk=_as_id(report_id)).first()
-    if report is None or not is_intake_for_report(actor, report):
+    if report is None or not actor.has_perm(RECEIVE_REPORTS, obj=report):
         raise NotFound(_("Not found."))
     return report
 
@@ -891,10 +893,18 @@ def report_message_to_reporter(
     return message
 
 
+def _require_reporter(actor: ResidentPrincipal, report: Report) -> None:
+    """The reporter-side services act only for the reporter who proved this report."""
+    if not (isinstance(actor, ResidentPrincipal) and actor.is_for(report)):
+        raise NotFound(_("Not found."))
+
+
 def report_message_from_reporter(
-    *, report: Report, body: str, now: datetime | None = None
+    *, actor: ResidentPrincipal, report: Report, body: str, now: datetime | None = None
 ) -> ReportMessage:
-    """The reporter's answer or extra information. Call after `report_passphrase_check`."""
+    """The reporter's answer or extra information; `actor` proved the report
+    (`report_passphrase_check`)."""
+    _require_reporter(actor, report)
     now = now or timezone.now()
     body = _text(body, field="body", max_length=MESSAGE_MAX_LENGTH, required=True)
     with transaction.atomic():
@@ -930,13 +940,14 @@ def report_messages_mark_read_by_intake(
 
 def report_photo_add(
     *,
+    actor: ResidentPrincipal,
     report: Report,
     photo: SanitisedPhoto,
-    uploaded_by_reporter: bool = True,
-    actor: Viewer | None = None,
     now: datetime | None = None,
 ) -> ReportPhoto:
-    """Store one photo; only a `SanitisedPhoto` (photos.py did the stripping) is taken."""
+    """The reporter adds one photo; `actor` proved the report. Only a `SanitisedPhoto`
+    (photos.py did the stripping) is taken."""
+    _require_reporter(actor, report)
     now = now or timezone.now()
     photo = _photo_checked(photo)
     with transaction.atomic():
@@ -950,17 +961,16 @@ def report_photo_add(
                     % {"max": MAX_PHOTOS_PER_REPORT}
                 }
             )
-        stored = _photo_store(
-            report=locked, photo=photo, uploaded_by_reporter=uploaded_by_reporter, at=now
-        )
+        stored = _photo_store(report=locked, photo=photo, uploaded_by_reporter=True, at=now)
         events.photo_added_event(
-            report=locked, actor=actor, at=now, photo_id=stored.pk, by_reporter=uploaded_by_reporter
+            report=locked, actor=None, at=now, photo_id=stored.pk, by_reporter=True
         )
     return stored
 
 
 def reporter_contact_update(
     *,
+    actor: ResidentPrincipal,
     report: Report,
     name: str | None = None,
     email: str | None = None,
@@ -969,12 +979,13 @@ def reporter_contact_update(
     language: str | None = None,
     now: datetime | None = None,
 ) -> None:
-    """The reporter leaves or changes contact details (after the passphrase check).
+    """The reporter (`actor`, who proved the report) leaves or changes contact details.
 
     Leaving an e-mail address or phone number on an anonymous report makes it shielded:
     intake of the receiving organisation can then see it. The pseudonym stays the same.
     `""` clears a field; None leaves it.
     """
+    _require_reporter(actor, report)
     now = now or timezone.now()
     with transaction.atomic():
         identity = ReporterIdentity.objects.select_for_update().filter(report_id=report.pk).first()
@@ -1018,7 +1029,7 @@ def reporter_contact_update(
         personal = [f for f in changed if f in ReporterIdentity.IDENTITY_FIELDS]
         if personal:
             audit_record(
-                viewer=system_viewer("reporter", origin="web"),
+                viewer=actor.audit_viewer(),
                 action="update",
                 object_type=IDENTITY_OBJECT,
                 object_ids=[identity.pk],

@@ -1,13 +1,24 @@
-"""Residents, their occupancies and the history of contact with them. Personal data: audited."""
+"""Residents, their occupancies and the history of contact with them. Personal data: audited.
+
+Need-to-know for residents (docs/development.md) lives here, once: `ResidentVisibility`
+resolves a viewer's rules, `Resident.objects.visible_to` selects the residents they may
+see and `ResidentVisibility.access_for` says which fields of one of them.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wijkregie.core.access import Viewer, VisibleToQuerySet
 from wijkregie.core.models import BaseModel
-from wijkregie.partners.models import Membership, Organisation
-from wijkregie.places.models import Unit
+from wijkregie.partners.models import DataCategory, DataSharingAgreement, Membership, Organisation
+from wijkregie.places.models import BuildingContact, Unit
 from wijkregie.residents.languages import validate_language_code
 
 # Fields by data category: a selector returns only the categories the viewer may see.
@@ -15,10 +26,35 @@ IDENTITY_FIELDS = ("given_name", "family_name", "preferred_language")
 CONTACT_FIELDS = ("email", "phone")
 CONSENT_FIELDS = ("consent_newsletter_email", "consent_chat", "consent_share_with_partners")
 
+VIEW_RESIDENT = "residents.view_resident"
+VIEW_RESIDENT_CONTACT = "residents.view_resident_contact"
+
+# Categories of what a viewer may see. Tenancy (relation number, consents, occupancy
+# history) is the landlord's own administration: partners never see it, whatever the
+# consent or agreement.
+IDENTITY = "identity"
+CONTACT = "contact"
+TENANCY = "tenancy"
+ALL_CATEGORIES = frozenset({IDENTITY, CONTACT, TENANCY})
+
 phone_validator = RegexValidator(
     r"^\+?[0-9 ()./-]{6,40}$",
     _("Enter a phone number of digits, spaces and + ( ) - . / only."),
 )
+
+
+class ResidentQuerySet(VisibleToQuerySet):
+    default_permission = VIEW_RESIDENT
+
+    def need_to_know(
+        self, viewer: Viewer, permission: str, resolved: "ResidentVisibility | None" = None
+    ) -> Q:
+        """The residents `ResidentVisibility.access_for` answers something for.
+        `resolved`: the viewer's rules already resolved by `resident_visibility`, for a
+        selector that also needs each resident's fields (it saves two queries)."""
+        if permission != VIEW_RESIDENT:
+            raise ValueError(f"Residents are listed with {VIEW_RESIDENT}, not {permission}.")
+        return (resolved or resident_visibility(viewer=viewer)).condition()
 
 
 class Resident(BaseModel):
@@ -51,6 +87,8 @@ class Resident(BaseModel):
     consent_share_with_partners = models.BooleanField(
         _("contact by partners other than the landlord"), default=False
     )
+
+    objects = ResidentQuerySet.as_manager()
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -149,3 +187,150 @@ class ContactMoment(BaseModel):
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+# --- Need-to-know -----------------------------------------------------------------------
+
+
+def current_occupancies(day: date) -> QuerySet[Occupancy]:
+    return Occupancy.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+@dataclass(frozen=True)
+class ResidentAccess:
+    """What one viewer may see of one resident, and through which of their organisations."""
+
+    categories: frozenset[str]
+    # Units in these buildings are shown; None: every unit (landlord staff, superusers).
+    building_ids: frozenset[int] | None
+    organisation_ids: frozenset[int]
+    sees_all_contact_history: bool
+
+    def shows_building(self, building_id: int) -> bool:
+        return self.building_ids is None or building_id in self.building_ids
+
+
+@dataclass(frozen=True)
+class ResidentVisibility:
+    """The rules of need-to-know for one viewer, resolved once (at most two queries).
+
+    `condition()` selects exactly the residents for which `access_for()` answers
+    something; both are built from the same fields so that they cannot drift apart.
+    """
+
+    today: date
+    sees_all: bool = False
+    landlord_ids: frozenset[int] = frozenset()
+    contact_landlord_ids: frozenset[int] = frozenset()
+    # organisation -> buildings it is a partner of (only organisations with view_resident)
+    partner_buildings: dict[int, frozenset[int]] = field(default_factory=dict)
+    # (organisation, landlord) -> data categories covered by agreements valid today
+    agreements: dict[tuple[int, int], frozenset[str]] = field(default_factory=dict)
+
+    def condition(self) -> Q:
+        """The residents `access_for` answers something for, as a filter (use it through
+        `Resident.objects.visible_to`)."""
+        if self.sees_all:
+            return Q()
+        current = current_occupancies(self.today).filter(resident=OuterRef("pk"))
+        condition = Q(landlord_id__in=self.landlord_ids)
+        consent_buildings = frozenset().union(*self.partner_buildings.values())
+        if consent_buildings:
+            condition |= Q(consent_share_with_partners=True) & Exists(
+                current.filter(unit__building_id__in=consent_buildings)
+            )
+        for landlord_id, building_ids in sorted(self._agreement_buildings().items()):
+            condition |= Q(landlord_id=landlord_id) & Exists(
+                current.filter(unit__building_id__in=building_ids)
+            )
+        return condition
+
+    def _agreement_buildings(self) -> dict[int, frozenset[int]]:
+        """landlord -> buildings where an agreement with that landlord lets a viewer's
+        organisation see identity fields."""
+        result: dict[int, set[int]] = defaultdict(set)
+        for (organisation_id, landlord_id), categories in self.agreements.items():
+            buildings = self.partner_buildings.get(organisation_id)
+            if buildings and DataCategory.RESIDENT_IDENTITY in categories:
+                result[landlord_id] |= buildings
+        return {k: frozenset(v) for k, v in result.items()}
+
+    def access_for(self, resident: Resident, current_building_ids) -> ResidentAccess | None:
+        """The categories the viewer may see of `resident`, whose current occupancies are in
+        `current_building_ids`; None when the viewer may not see the resident at all."""
+        if self.sees_all:
+            return ResidentAccess(ALL_CATEGORIES, None, frozenset(), True)
+        landlord_id = resident.landlord_id
+        if landlord_id in self.landlord_ids:
+            categories = {IDENTITY, TENANCY}
+            if landlord_id in self.contact_landlord_ids:
+                categories.add(CONTACT)
+            return ResidentAccess(frozenset(categories), None, frozenset({landlord_id}), True)
+        categories: set[str] = set()
+        buildings: set[int] = set()
+        organisations: set[int] = set()
+        for organisation_id, partner_of in self.partner_buildings.items():
+            shared = partner_of & frozenset(current_building_ids)
+            if not shared:
+                continue
+            granted = set()
+            if resident.consent_share_with_partners:
+                granted |= {IDENTITY, CONTACT}
+            covered = self.agreements.get((organisation_id, landlord_id), frozenset())
+            if DataCategory.RESIDENT_IDENTITY in covered:
+                granted.add(IDENTITY)
+                if DataCategory.RESIDENT_CONTACT in covered:
+                    granted.add(CONTACT)
+            if granted:
+                categories |= granted
+                buildings |= shared
+                organisations.add(organisation_id)
+        if not categories:
+            return None
+        return ResidentAccess(
+            frozenset(categories), frozenset(buildings), frozenset(organisations), False
+        )
+
+
+def resident_visibility(*, viewer: Viewer, today: date | None = None) -> ResidentVisibility:
+    """Resolve the need-to-know rules for `viewer` in at most two queries."""
+    today = today or timezone.localdate()
+    if viewer.is_superuser:
+        return ResidentVisibility(today=today, sees_all=True)
+    viewing = viewer.organisations_with(VIEW_RESIDENT)
+    if not viewing:
+        return ResidentVisibility(today=today)
+    partner_buildings = BuildingContact.objects.partner_buildings(viewing)
+
+    agreements: dict[tuple[int, int], set[str]] = defaultdict(set)
+    if partner_buildings:
+        valid = DataSharingAgreement.objects.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=today),
+            valid_from__lte=today,
+            parties__in=list(partner_buildings),
+        )
+        parties: dict[int, set[int]] = defaultdict(set)
+        categories: dict[int, frozenset[str]] = {}
+        for (
+            agreement_id,
+            organisation_id,
+            covered,
+        ) in DataSharingAgreement.parties.through.objects.filter(
+            datasharingagreement_id__in=valid.values("pk")
+        ).values_list(
+            "datasharingagreement_id", "organisation_id", "datasharingagreement__data_categories"
+        ):
+            parties[agreement_id].add(organisation_id)
+            categories[agreement_id] = frozenset(covered or ())
+        for agreement_id, members in parties.items():
+            for organisation_id in members & set(partner_buildings):
+                for landlord_id in members - {organisation_id}:
+                    agreements[(organisation_id, landlord_id)] |= categories[agreement_id]
+
+    return ResidentVisibility(
+        today=today,
+        landlord_ids=viewing,
+        contact_landlord_ids=viewing & viewer.organisations_with(VIEW_RESIDENT_CONTACT),
+        partner_buildings=partner_buildings,
+        agreements={k: frozenset(v) for k, v in agreements.items()},
+    )

@@ -14,11 +14,12 @@ Need-to-know (docs/development.md, "Need-to-know rules"; BRIEF 26):
   (`resident_identity`; `resident_contact` only together with it).
 
 The resident's building is the building of a current occupancy (no end date, or one that is
-today or later). Every read of personal data here records exactly one audit entry.
+today or later). The rules are written once in `residents.models` (`ResidentVisibility`,
+`Resident.objects.visible_to`); the partner rule is the one of `places`. Every read of
+personal data here records exactly one audit entry.
 """
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -29,20 +30,25 @@ from wijkregie.core.access import Viewer
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.models import ImportJob
-from wijkregie.partners.models import DataCategory, DataSharingAgreement, Organisation
-from wijkregie.places.models import Building, BuildingContact, Unit
-from wijkregie.residents.models import ContactMoment, Occupancy, Resident
+from wijkregie.partners.models import Organisation
+from wijkregie.places.models import Building, Unit
+from wijkregie.residents.models import (  # noqa: F401  (the rules, re-exported for readers)
+    ALL_CATEGORIES,
+    CONTACT,
+    IDENTITY,
+    TENANCY,
+    VIEW_RESIDENT,
+    VIEW_RESIDENT_CONTACT,
+    ContactMoment,
+    Occupancy,
+    Resident,
+    ResidentAccess,
+    ResidentVisibility,
+    current_occupancies,
+    resident_visibility,
+)
 
-VIEW_RESIDENT = "residents.view_resident"
-VIEW_RESIDENT_CONTACT = "residents.view_resident_contact"
 IMPORT_RESIDENTS = "residents.import_residents"
-
-# Field categories. Tenancy (relation number, consents, occupancy history) is the
-# landlord's own administration: partners never see it, whatever the consent or agreement.
-IDENTITY = "identity"
-CONTACT = "contact"
-TENANCY = "tenancy"
-ALL_CATEGORIES = frozenset({IDENTITY, CONTACT, TENANCY})
 
 LIST_FIELDS = {
     IDENTITY: ("given_name", "family_name", "preferred_language", "units"),
@@ -69,157 +75,6 @@ MAX_SEARCH_LENGTH = 100
 def not_found() -> NotFound:
     """The one answer for a resident that is missing or not visible: a probe learns nothing."""
     return NotFound(_("Resident not found."))
-
-
-def current_occupancies(day: date) -> QuerySet[Occupancy]:
-    return Occupancy.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-
-
-@dataclass(frozen=True)
-class ResidentAccess:
-    """What one viewer may see of one resident, and through which of their organisations."""
-
-    categories: frozenset[str]
-    # Units in these buildings are shown; None: every unit (landlord staff, superusers).
-    building_ids: frozenset[int] | None
-    organisation_ids: frozenset[int]
-    sees_all_contact_history: bool
-
-    def shows_building(self, building_id: int) -> bool:
-        return self.building_ids is None or building_id in self.building_ids
-
-
-@dataclass(frozen=True)
-class ResidentVisibility:
-    """The rules of need-to-know for one viewer, resolved once (at most two queries).
-
-    `queryset()` selects exactly the residents for which `access_for()` answers something;
-    both are built from the same fields so that they cannot drift apart.
-    """
-
-    today: date
-    sees_all: bool = False
-    landlord_ids: frozenset[int] = frozenset()
-    contact_landlord_ids: frozenset[int] = frozenset()
-    # organisation -> buildings it is a partner of (only organisations with view_resident)
-    partner_buildings: dict[int, frozenset[int]] = field(default_factory=dict)
-    # (organisation, landlord) -> data categories covered by agreements valid today
-    agreements: dict[tuple[int, int], frozenset[str]] = field(default_factory=dict)
-
-    def queryset(self) -> QuerySet[Resident]:
-        residents = Resident.objects.all()
-        if self.sees_all:
-            return residents
-        current = current_occupancies(self.today).filter(resident=OuterRef("pk"))
-        condition = Q(landlord_id__in=self.landlord_ids)
-        consent_buildings = frozenset().union(*self.partner_buildings.values())
-        if consent_buildings:
-            condition |= Q(consent_share_with_partners=True) & Exists(
-                current.filter(unit__building_id__in=consent_buildings)
-            )
-        for landlord_id, building_ids in sorted(self._agreement_buildings().items()):
-            condition |= Q(landlord_id=landlord_id) & Exists(
-                current.filter(unit__building_id__in=building_ids)
-            )
-        return residents.filter(condition)
-
-    def _agreement_buildings(self) -> dict[int, frozenset[int]]:
-        """landlord -> buildings where an agreement with that landlord lets a viewer's
-        organisation see identity fields."""
-        result: dict[int, set[int]] = defaultdict(set)
-        for (organisation_id, landlord_id), categories in self.agreements.items():
-            buildings = self.partner_buildings.get(organisation_id)
-            if buildings and DataCategory.RESIDENT_IDENTITY in categories:
-                result[landlord_id] |= buildings
-        return {k: frozenset(v) for k, v in result.items()}
-
-    def access_for(self, resident: Resident, current_building_ids) -> ResidentAccess | None:
-        """The categories the viewer may see of `resident`, whose current occupancies are in
-        `current_building_ids`; None when the viewer may not see the resident at all."""
-        if self.sees_all:
-            return ResidentAccess(ALL_CATEGORIES, None, frozenset(), True)
-        landlord_id = resident.landlord_id
-        if landlord_id in self.landlord_ids:
-            categories = {IDENTITY, TENANCY}
-            if landlord_id in self.contact_landlord_ids:
-                categories.add(CONTACT)
-            return ResidentAccess(frozenset(categories), None, frozenset({landlord_id}), True)
-        categories: set[str] = set()
-        buildings: set[int] = set()
-        organisations: set[int] = set()
-        for organisation_id, partner_of in self.partner_buildings.items():
-            shared = partner_of & frozenset(current_building_ids)
-            if not shared:
-                continue
-            granted = set()
-            if resident.consent_share_with_partners:
-                granted |= {IDENTITY, CONTACT}
-            covered = self.agreements.get((organisation_id, landlord_id), frozenset())
-            if DataCategory.RESIDENT_IDENTITY in covered:
-                granted.add(IDENTITY)
-                if DataCategory.RESIDENT_CONTACT in covered:
-                    granted.add(CONTACT)
-            if granted:
-                categories |= granted
-                buildings |= shared
-                organisations.add(organisation_id)
-        if not categories:
-            return None
-        return ResidentAccess(
-            frozenset(categories), frozenset(buildings), frozenset(organisations), False
-        )
-
-
-def resident_visibility(*, viewer: Viewer, today: date | None = None) -> ResidentVisibility:
-    """Resolve the need-to-know rules for `viewer` in at most two queries."""
-    today = today or timezone.localdate()
-    if viewer.is_superuser:
-        return ResidentVisibility(today=today, sees_all=True)
-    viewing = viewer.organisations_with(VIEW_RESIDENT)
-    if not viewing:
-        return ResidentVisibility(today=today)
-    partner_buildings: dict[int, set[int]] = defaultdict(set)
-    for organisation_id, building_id in (
-        BuildingContact.objects.filter(
-            membership__organisation_id__in=viewing, membership__is_active=True
-        )
-        .values_list("membership__organisation_id", "building_id")
-        .distinct()
-    ):
-        partner_buildings[organisation_id].add(building_id)
-
-    agreements: dict[tuple[int, int], set[str]] = defaultdict(set)
-    if partner_buildings:
-        valid = DataSharingAgreement.objects.filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=today),
-            valid_from__lte=today,
-            parties__in=list(partner_buildings),
-        )
-        parties: dict[int, set[int]] = defaultdict(set)
-        categories: dict[int, frozenset[str]] = {}
-        for (
-            agreement_id,
-            organisation_id,
-            covered,
-        ) in DataSharingAgreement.parties.through.objects.filter(
-            datasharingagreement_id__in=valid.values("pk")
-        ).values_list(
-            "datasharingagreement_id", "organisation_id", "datasharingagreement__data_categories"
-        ):
-            parties[agreement_id].add(organisation_id)
-            categories[agreement_id] = frozenset(covered or ())
-        for agreement_id, members in parties.items():
-            for organisation_id in members & set(partner_buildings):
-                for landlord_id in members - {organisation_id}:
-                    agreements[(organisation_id, landlord_id)] |= categories[agreement_id]
-
-    return ResidentVisibility(
-        today=today,
-        landlord_ids=viewing,
-        contact_landlord_ids=viewing & viewer.organisations_with(VIEW_RESIDENT_CONTACT),
-        partner_buildings={k: frozenset(v) for k, v in partner_buildings.items()},
-        agreements={k: frozenset(v) for k, v in agreements.items()},
-    )
 
 
 class ResidentView(dict):
@@ -370,7 +225,7 @@ def resident_list(
     each with only the allowed fields. Records one "list" audit entry with the ids and the
     union of the fields shown. A constant number of queries, whatever the page size."""
     visibility = resident_visibility(viewer=viewer)
-    residents = visibility.queryset()
+    residents = Resident.objects.visible_to(viewer, resolved=visibility)
     building = None
     if building_id is not None:
         building = Building.objects.filter(pk=building_id).only("pk", "name").first()
@@ -398,7 +253,7 @@ def resident_list(
         access = visibility.access_for(
             resident, {o.unit.building_id for o in resident.current_occupancies}
         )
-        if access is None:  # cannot happen: queryset() and access_for() share the rules
+        if access is None:  # cannot happen: condition() and access_for() share the rules
             continue
         items.append(_resident_view(resident, access, detail=False, only_building_id=building_id))
     result = ResidentPage(items=items, count=count, page=page, page_size=page_size)
@@ -419,17 +274,14 @@ def resident_list(
 
 
 def _visible_resident(
-    visibility: ResidentVisibility, resident_id
+    viewer: Viewer, visibility: ResidentVisibility, resident_id
 ) -> tuple[Resident, ResidentAccess]:
     try:
         resident_id = int(resident_id)
     except (TypeError, ValueError):
         raise not_found() from None
-    resident = (
-        _with_current_occupancies(visibility.queryset(), visibility.today)
-        .filter(pk=resident_id)
-        .first()
-    )
+    visible = Resident.objects.visible_to(viewer, resolved=visibility)
+    resident = _with_current_occupancies(visible, visibility.today).filter(pk=resident_id).first()
     if resident is None:
         raise not_found()
     access = visibility.access_for(
@@ -472,7 +324,7 @@ def resident_get(*, viewer: Viewer, id, include_contact_history: bool = False) -
     alike. Records one "view" audit entry with the fields shown (the contact history too,
     when asked for, in the same entry)."""
     visibility = resident_visibility(viewer=viewer)
-    resident, access = _visible_resident(visibility, id)
+    resident, access = _visible_resident(viewer, visibility, id)
     if TENANCY in access.categories:
         resident.all_occupancies = list(
             Occupancy.objects.filter(resident=resident).select_related("unit__building")
@@ -495,7 +347,7 @@ def resident_contact_history(*, viewer: Viewer, resident_id) -> list[dict]:
     """The contact moments of a resident the viewer may see: all of them for the landlord's
     staff, only those of the viewer's own organisations for partners. One audit entry."""
     visibility = resident_visibility(viewer=viewer)
-    resident, access = _visible_resident(visibility, resident_id)
+    resident, access = _visible_resident(viewer, visibility, resident_id)
     history = _contact_history(resident, access)
     audit_record(
         viewer=viewer,
@@ -511,7 +363,7 @@ def resident_contact_history(*, viewer: Viewer, resident_id) -> list[dict]:
 def resident_access(*, viewer: Viewer, resident_id) -> tuple[Resident, ResidentAccess]:
     """For services: the resident and the viewer's access, NotFound when not visible.
     Reads no personal data for display, so records no audit entry."""
-    return _visible_resident(resident_visibility(viewer=viewer), resident_id)
+    return _visible_resident(viewer, resident_visibility(viewer=viewer), resident_id)
 
 
 # --- Buildings with residents, import jobs (no personal data: not audited) -----------------
@@ -519,34 +371,13 @@ def resident_access(*, viewer: Viewer, resident_id) -> tuple[Resident, ResidentA
 
 def resident_buildings(*, viewer: Viewer) -> QuerySet[Building]:
     """Buildings whose residents the viewer may look for: those of the landlords the viewer
-    works for and those the viewer's organisations are partners of (with view_resident)."""
-    buildings = Building.objects.select_related("owner").order_by("name", "pk")
-    if viewer.is_superuser:
-        return buildings
-    viewing = viewer.organisations_with(VIEW_RESIDENT)
-    if not viewing:
-        return buildings.none()
-    return buildings.filter(
-        Q(owner_id__in=viewing)
-        | Exists(
-            BuildingContact.objects.filter(
-                building=OuterRef("pk"),
-                membership__organisation_id__in=viewing,
-                membership__is_active=True,
-            )
-        )
+    works for and those the viewer's organisations are partners of (with view_resident).
+    One of them: `places.selectors.building_get(…, permission=VIEW_RESIDENT)`."""
+    return (
+        Building.objects.visible_to(viewer, permission=VIEW_RESIDENT)
+        .select_related("owner")
+        .order_by("name", "pk")
     )
-
-
-def resident_building_get(*, viewer: Viewer, id) -> Building:
-    try:
-        building_id = int(id)
-    except (TypeError, ValueError):
-        raise NotFound(_("Building not found.")) from None
-    building = resident_buildings(viewer=viewer).filter(pk=building_id).first()
-    if building is None:
-        raise NotFound(_("Building not found."))
-    return building
 
 
 def import_organisations(*, viewer: Viewer) -> QuerySet[Organisation]:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.places.selectors import building_get
 from wijkregie.residents import selectors, services
 from wijkregie.residents.forms import ContactMomentForm, ResidentImportForm, ResidentSearchForm
 from wijkregie.residents.importing import EXAMPLE_CSV
@@ -101,7 +102,7 @@ def resident_index(request):
 @_answers
 def resident_building_list(request, building_id: int):
     viewer = request.viewer
-    building = selectors.resident_building_get(viewer=viewer, id=building_id)
+    building = building_get(viewer=viewer, id=building_id, permission=selectors.VIEW_RESIDENT)
     form = ResidentSearchForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return render(
