@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from wijkregie.core.access import Viewer
 from wijkregie.core.exceptions import ApplicationError, NotFound
+from wijkregie.core.forms import add_service_errors
 from wijkregie.places.models import Building, CommonArea, Unit
 from wijkregie.places.selectors import building_get_by_public_code
 from wijkregie.reports import selectors, services, throttling
@@ -294,15 +295,6 @@ def building(request, code):
     )
 
 
-def _apply_service_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        target = field if field in form.fields else None
-        if field == "unit" and "house_number" in form.fields:
-            target = "house_number"
-        for error in errors:
-            form.add_error(target, error)
-
-
 def _submit(request, *, form, place: Building, category: Category, check, location: dict):
     """Store the report through report_submit: a redirect to the receipt, the rate-limit
     page, or None when the service refused the input (the errors are on the form)."""
@@ -338,7 +330,7 @@ def _submit(request, *, form, place: Building, category: Category, check, locati
             **location,
         )
     except ValidationError as exc:
-        _apply_service_errors(form, exc)
+        add_service_errors(form, exc, fields={"unit": "house_number"})
         return None
     except ApplicationError as exc:
         form.add_error(None, exc.message)
@@ -647,7 +639,7 @@ def _follow_up_action(request, found: Report, action: str, forms: dict, room: in
                 else _("Your e-mail address has been removed.")
             )
     except ValidationError as exc:
-        _apply_service_errors(form, exc)
+        add_service_errors(form, exc, fields={"unit": "house_number"})
         return None
     except ApplicationError as exc:
         form.add_error(None, exc.message)

@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.core.exceptions import ApplicationError, NotFound
+from wijkregie.core.forms import add_service_errors
 from wijkregie.places.selectors import (
     building_choices,
     building_floor_plan,
@@ -41,24 +42,8 @@ from wijkregie.reports.workflows import default_resident_text
 PAGE_SIZES = (10, 25, 50, 100)
 
 
-def _answers(view):
-    """Login (second factor by middleware); core errors become 404/403 answers."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404 from exc
-        except PermissionDenied as exc:
-            raise DjangoPermissionDenied from exc
-
-    return wrapper
-
-
 def intake_required(view):
-    @_answers
+    @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not (request.viewer.is_superuser or request.viewer.has_perm(RECEIVE_REPORTS)):
@@ -66,18 +51,6 @@ def intake_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _add_errors(form, exc: Exception) -> None:
-    if isinstance(exc, ApplicationError):
-        form.add_error(None, str(exc.message))
-    elif hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)
 
 
 # --- Queue -----------------------------------------------------------------------------------
@@ -170,7 +143,7 @@ def _post_action(request, pk, *, form_name: str, build_form, act, done: str):
         except (ApplicationError, ValidationError) as exc:
             if isinstance(exc, NotFound):
                 raise
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, done)
             return redirect("reports:detail", pk=report.pk)
@@ -293,7 +266,7 @@ def photo(request, pk, photo_id):
 # --- Observations ------------------------------------------------------------------------------
 
 
-@_answers
+@login_required
 @require_http_methods(["GET", "POST"])
 def observation(request):
     """A professional logs what they saw or heard; first the building, then the facts."""
@@ -339,7 +312,7 @@ def observation(request):
         except (ApplicationError, ValidationError) as exc:
             if isinstance(exc, NotFound):
                 raise
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,

@@ -1,0 +1,85 @@
+"""Each small thing the apps share is written once; these tests fail when a second way
+appears in the source (the old shapes are named, so a copy of them is found)."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django import forms
+from django.core.exceptions import ValidationError
+
+from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.core.forms import add_service_errors
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "wijkregie"
+
+
+def _sources() -> dict[str, str]:
+    return {
+        str(path.relative_to(SRC)): path.read_text(encoding="utf-8")
+        for path in sorted(SRC.rglob("*.py"))
+        if "migrations" not in path.parts
+    }
+
+
+def _files_matching(pattern: str) -> list[str]:
+    regex = re.compile(pattern)
+    return [name for name, text in _sources().items() if regex.search(text)]
+
+
+def test_not_found_and_permission_denied_become_answers_only_in_the_core_middleware():
+    # A view decorator per app that turns NotFound into Http404 duplicates the middleware.
+    assert _files_matching(r"except NotFound[^\n]*:\n\s+raise Http404") == []
+    assert _files_matching(r"except PermissionDenied[^\n]*:\n\s+raise DjangoPermissionDenied") == []
+    assert _files_matching(r"def _answers\(") == []
+
+
+def test_service_errors_reach_forms_through_one_function():
+    assert _files_matching(r"def (_add_errors|_apply_service_errors)\(") == []
+    # Looping over a ValidationError's fields onto a form is add_service_errors' job.
+    loop_onto_form = r"in exc\.(message_dict|error_dict)\.items\(\):\n(.*\n){0,3}.*\.add_error\("
+    assert _files_matching(loop_onto_form) == ["core/forms.py"]
+
+
+class _Form(forms.Form):
+    name = forms.CharField(required=False)
+    house_number = forms.CharField(required=False)
+    file = forms.CharField(required=False)
+
+
+def _bound() -> _Form:
+    form = _Form(data={})
+    form.is_valid()
+    return form
+
+
+def test_add_service_errors_puts_field_errors_on_their_fields_and_the_rest_above():
+    form = _bound()
+    add_service_errors(
+        form,
+        ValidationError({"name": "Too long.", "unit": "No such home.", "other": "Odd."}),
+        fields={"unit": "house_number"},
+    )
+    assert form.errors == {
+        "name": ["Too long."],
+        "house_number": ["No such home."],
+        "__all__": ["Odd."],
+    }
+
+
+def test_add_service_errors_puts_an_application_error_above_the_form_or_on_the_field():
+    form = _bound()
+    add_service_errors(form, ApplicationError("Refused."))
+    assert form.errors == {"__all__": ["Refused."]}
+    form = _bound()
+    add_service_errors(form, ApplicationError("Not a CSV file."), field="file")
+    assert form.errors == {"file": ["Not a CSV file."]}
+
+
+def test_add_service_errors_leaves_not_found_and_permission_denied_to_the_middleware():
+    form = _bound()
+    with pytest.raises(NotFound):
+        add_service_errors(form, NotFound("Gone."))
+    with pytest.raises(PermissionDenied):
+        add_service_errors(form, PermissionDenied("No."))
+    assert form.errors == {}
