@@ -4,9 +4,10 @@ appears in the source (the old shapes are named, so a copy of them is found)."""
 import re
 from pathlib import Path
 
-import pytest
 from django import forms
 from django.core.exceptions import ValidationError
+
+import pytest
 
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from wijkregie.core.forms import add_service_errors
