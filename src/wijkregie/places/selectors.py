@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Viewer
 from wijkregie.core.exceptions import NotFound, PermissionDenied
+from wijkregie.core.ids import as_id
 from wijkregie.core.models import ImportJob
 from wijkregie.partners.models import MandateLevel, OrganisationKind
 from wijkregie.partners.selectors import may_view_directory
@@ -28,17 +29,6 @@ from wijkregie.places.models import (
 )
 
 IMPORT_UNITS = "places.import_units"
-
-
-def _as_id(value) -> int:
-    """Ids from URLs and API input; anything that is not one is simply not found."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise NotFound(_("Not found.")) from None
-    if number < 1 or number > 2**63 - 1:
-        raise NotFound(_("Not found."))
-    return number
 
 
 def neighbourhood_list() -> QuerySet[Neighbourhood]:
@@ -79,7 +69,7 @@ def building_get(*, viewer: Viewer, id) -> Building:
     building = (
         Building.objects.visible_to(viewer)
         .select_related("owner", "neighbourhood")
-        .filter(pk=_as_id(id))
+        .filter(pk=as_id(id))
         .first()
     )
     if building is None:
@@ -174,8 +164,8 @@ def unit_get(*, viewer: Viewer, id, building_id=None) -> Unit:
     """One unit of a building the viewer may see; `NotFound` for missing and forbidden."""
     qs = Unit.objects.visible_to(viewer).select_related("building")
     if building_id is not None:
-        qs = qs.filter(building_id=_as_id(building_id))
-    unit = qs.filter(pk=_as_id(id)).first()
+        qs = qs.filter(building_id=as_id(building_id))
+    unit = qs.filter(pk=as_id(id)).first()
     if unit is None:
         raise NotFound(_("Not found."))
     return unit
@@ -434,7 +424,7 @@ def units_import_job_get(*, viewer: Viewer, id) -> ImportJob:
 
     `NotFound` for missing and forbidden alike.
     """
-    job = ImportJob.objects.filter(pk=_as_id(id), kind=ImportJob.Kind.UNITS).first()
+    job = ImportJob.objects.filter(pk=as_id(id), kind=ImportJob.Kind.UNITS).first()
     if job is None or not (
         viewer.is_superuser or viewer.has_perm(IMPORT_UNITS, organisation_id=job.organisation_id)
     ):

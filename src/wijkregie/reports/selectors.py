@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from wijkregie.core.access import Viewer
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import NotFound
+from wijkregie.core.ids import as_id, parse_id
 from wijkregie.partners.models import Organisation
 from wijkregie.reports.models import (
     Category,
@@ -60,16 +61,6 @@ TRIAGE_ORDER = (
 )
 
 
-def _as_id(value) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise NotFound(_("Not found.")) from None
-    if number < 1 or number > 2**63 - 1:
-        raise NotFound(_("Not found."))
-    return number
-
-
 def _context(report: Report) -> AuditContext:
     return AuditContext(type="reports.report", id=str(report.pk), label=f"report {report.pk}")
 
@@ -105,9 +96,8 @@ def report_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Repo
     f = _clean_filters(filters)
     for name in ("building", "category", "organisation"):
         if name in f:
-            try:
-                value = int(f[name])
-            except (TypeError, ValueError):
+            value = parse_id(f[name])
+            if value is None:
                 return qs.none()
             column = "receiving_organisation_id" if name == "organisation" else f"{name}_id"
             qs = qs.filter(**{column: value})
@@ -149,7 +139,7 @@ def report_get(*, viewer: Viewer, id) -> Report:
             "receiving_organisation",
             "created_by_membership__organisation",
         )
-        .filter(pk=_as_id(id))
+        .filter(pk=as_id(id))
         .first()
     )
     if report is None or not is_intake_for_report(viewer, report):
@@ -262,7 +252,7 @@ def report_photo_list(*, viewer: Viewer, report_id) -> list[ReportPhoto]:
 
 def report_photo_get(*, viewer: Viewer, report_id, photo_id) -> ReportPhoto:
     report = report_get(viewer=viewer, id=report_id)
-    photo = ReportPhoto.objects.filter(report=report, pk=_as_id(photo_id)).first()
+    photo = ReportPhoto.objects.filter(report=report, pk=as_id(photo_id)).first()
     if photo is None:
         raise NotFound(_("Not found."))
     return photo
@@ -351,7 +341,7 @@ def category_get(*, slug: str | None = None, id=None) -> Category:
     if slug is None and id is None:
         raise NotFound(_("Not found."))
     qs = Category.objects.filter(active=True)
-    qs = qs.filter(slug=slug) if slug is not None else qs.filter(pk=_as_id(id))
+    qs = qs.filter(slug=slug) if slug is not None else qs.filter(pk=as_id(id))
     category = qs.first()
     if category is None:
         raise NotFound(_("Not found."))

@@ -28,6 +28,7 @@ from PIL import Image, UnidentifiedImageError
 from wijkregie.core.access import Viewer, system_viewer
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.core.ids import as_id
 from wijkregie.partners.models import Membership, Organisation
 from wijkregie.places.models import Building, CommonArea, Unit
 from wijkregie.places.selectors import building_partner_organisation_ids
@@ -93,16 +94,6 @@ class SubmitResult(NamedTuple):
 
 
 # --- Helpers -------------------------------------------------------------------------------
-
-
-def _as_id(value) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise NotFound(_("Not found.")) from None
-    if number < 1 or number > 2**63 - 1:
-        raise NotFound(_("Not found."))
-    return number
 
 
 def add_working_days(start: datetime, days: int) -> datetime:
@@ -608,7 +599,7 @@ def report_log_observation(
     """
     if channel not in OBSERVATION_CHANNELS:
         raise ValidationError({"channel": _("Choose how you observed or heard this.")})
-    organisation_id = _as_id(organisation_id)
+    organisation_id = as_id(organisation_id)
     membership_id = None
     if actor.user_id is not None:
         membership_id = (
@@ -658,7 +649,7 @@ def _report_for_intake(actor: Viewer, report_id) -> Report:
 
     Missing and forbidden give the same NotFound (a probe learns nothing).
     """
-    report = Report.objects.select_for_update().filter(pk=_as_id(report_id)).first()
+    report = Report.objects.select_for_update().filter(pk=as_id(report_id)).first()
     if report is None or not is_intake_for_report(actor, report):
         raise NotFound(_("Not found."))
     return report
@@ -796,7 +787,7 @@ def report_forward(
     with transaction.atomic():
         report = _report_for_intake(actor, report_id)
         to_organisation = Organisation.objects.filter(
-            pk=_as_id(to_organisation_id), is_active=True
+            pk=as_id(to_organisation_id), is_active=True
         ).first()
         if to_organisation is None:
             raise ValidationError({"to_organisation": _("Choose an active organisation.")})
@@ -844,7 +835,7 @@ def report_category_change(
     internal_note = _text(internal_note, field="internal_note", max_length=INTERNAL_NOTE_MAX_LENGTH)
     with transaction.atomic():
         report = _report_for_intake(actor, report_id)
-        category = Category.objects.filter(pk=_as_id(category_id), active=True).first()
+        category = Category.objects.filter(pk=as_id(category_id), active=True).first()
         if category is None:
             raise ValidationError({"category": _("Choose an active category.")})
         if report.is_closed:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from wijkregie.core.access import Viewer
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import NotFound
+from wijkregie.core.ids import as_id, parse_id
 from wijkregie.core.models import ImportJob
 from wijkregie.partners.models import DataCategory, DataSharingAgreement, Organisation
 from wijkregie.places.models import Building, BuildingContact, Unit
@@ -421,10 +422,9 @@ def resident_list(
 def _visible_resident(
     visibility: ResidentVisibility, resident_id
 ) -> tuple[Resident, ResidentAccess]:
-    try:
-        resident_id = int(resident_id)
-    except (TypeError, ValueError):
-        raise not_found() from None
+    resident_id = parse_id(resident_id)
+    if resident_id is None:
+        raise not_found()
     resident = (
         _with_current_occupancies(visibility.queryset(), visibility.today)
         .filter(pk=resident_id)
@@ -539,10 +539,7 @@ def resident_buildings(*, viewer: Viewer) -> QuerySet[Building]:
 
 
 def resident_building_get(*, viewer: Viewer, id) -> Building:
-    try:
-        building_id = int(id)
-    except (TypeError, ValueError):
-        raise NotFound(_("Building not found.")) from None
+    building_id = as_id(id, message=_("Building not found."))
     building = resident_buildings(viewer=viewer).filter(pk=building_id).first()
     if building is None:
         raise NotFound(_("Building not found."))
@@ -571,10 +568,7 @@ def import_job_list(*, viewer: Viewer, limit: int = 20) -> list[ImportJob]:
 
 def import_job_get(*, viewer: Viewer, id) -> ImportJob:
     """A residents import job of an organisation the viewer imports for; NotFound else."""
-    try:
-        job_id = int(id)
-    except (TypeError, ValueError):
-        raise NotFound(_("Import not found.")) from None
+    job_id = as_id(id, message=_("Import not found."))
     job = _import_jobs(viewer).filter(pk=job_id).first()
     if job is None:
         raise NotFound(_("Import not found."))

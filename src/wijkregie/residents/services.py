@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from wijkregie.core.access import Viewer, system_viewer
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.core.ids import parse_id
 from wijkregie.core.logging import log_event
 from wijkregie.core.models import ImportJob
 from wijkregie.partners.models import Membership, Organisation
@@ -62,10 +63,8 @@ def _audit_names(fields) -> list[str]:
 def _administered_resident(actor: Viewer, resident_id, *, lock: bool = False) -> Resident:
     """A resident the actor may change; NotFound for missing and forbidden alike."""
     residents = Resident.objects.select_for_update() if lock else Resident.objects.all()
-    try:
-        resident = residents.filter(pk=int(resident_id)).first()
-    except (TypeError, ValueError):
-        resident = None
+    pk = parse_id(resident_id)
+    resident = residents.filter(pk=pk).first() if pk is not None else None
     if resident is None or not _may_administer(actor, resident.landlord_id):
         raise NotFound(_("Resident not found."))
     return resident
