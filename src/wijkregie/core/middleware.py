@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from allauth.mfa.models import Authenticator
 
-from wijkregie.core.auth import client_ip
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.core.http import client_ip
 from wijkregie.core.logging import log_event, request_fields
 
 # Paths a professional may open before enrolling a second factor.

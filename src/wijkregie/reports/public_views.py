@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wijkregie.core.access import Viewer
 from wijkregie.core.exceptions import ApplicationError, NotFound
 from wijkregie.core.forms import add_service_errors
+from wijkregie.core.http import client_ip
 from wijkregie.places.models import Building, CommonArea, Unit
 from wijkregie.places.selectors import building_get_by_public_code
 from wijkregie.reports import selectors, services, throttling
@@ -47,7 +48,7 @@ from wijkregie.reports.public_forms import (
     ReportForm,
     split_addition,
 )
-from wijkregie.reports.throttling import Verdict, client_ip
+from wijkregie.reports.throttling import Verdict
 from wijkregie.reports.workflows import ReportStatus
 
 FOLLOW_SESSION_KEY = "wr_follow_up"

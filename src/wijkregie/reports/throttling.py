@@ -31,21 +31,6 @@ def _setting(name: str, default):
     return getattr(settings, name, default)
 
 
-def client_ip(request) -> str:
-    """The client's address. Behind N trusted proxies (WIJKREGIE_TRUSTED_PROXY_COUNT) it
-    is the N-th address from the right of X-Forwarded-For; a client can forge the rest."""
-    proxies = _setting("WIJKREGIE_TRUSTED_PROXY_COUNT", 0)
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _digest(value: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
