@@ -10,6 +10,7 @@ from django.utils import translation
 
 import pytest
 
+from wijkregie.core.changes import UNCHANGED, apply_changes
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from wijkregie.core.forms import add_service_errors
 from wijkregie.core.ids import as_id, parse_id
@@ -114,3 +115,36 @@ def test_parse_id_reads_a_positive_bigint_from_text_or_number():
     with pytest.raises(NotFound) as raised:
         as_id("x", message="Resident not found.")
     assert raised.value.message == "Resident not found."
+
+
+def test_updates_set_fields_through_core_changes_only():
+    assert _files_matching(r"def _apply(_changes)?\(") == []
+    assert _files_matching(r"class _Unchanged\b") == ["core/changes.py"]
+    # The loop that compares and sets field by field is apply_changes' body, nowhere else.
+    compare_and_set = r"if getattr\(\w+, \w+\) != \w+:\n\s+setattr\("
+    assert _files_matching(compare_and_set) == ["core/changes.py"]
+
+
+class _Thing:
+    def __init__(self):
+        self.name, self.city, self.phone = "De Horizon", "Rivierstad", None
+
+
+def test_apply_changes_sets_what_differs_and_skips_unchanged():
+    thing = _Thing()
+
+    changed = apply_changes(
+        thing, {"city": "Utrecht", "name": "De Horizon", "phone": UNCHANGED}, allowed=None
+    )
+
+    assert changed == ["city"]
+    assert (thing.name, thing.city, thing.phone) == ("De Horizon", "Utrecht", None)
+
+
+def test_apply_changes_refuses_unknown_names_before_setting_anything():
+    thing = _Thing()
+    with translation.override("en"), pytest.raises(ApplicationError) as raised:
+        apply_changes(thing, {"city": "Utrecht", "owner_id": 1, "pk": 2}, allowed={"city"})
+    with translation.override("en"):
+        assert raised.value.message == "These fields cannot be changed: owner_id, pk"
+    assert thing.city == "Rivierstad"

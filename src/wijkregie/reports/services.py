@@ -27,6 +27,7 @@ from PIL import Image, UnidentifiedImageError
 
 from wijkregie.core.access import Viewer, system_viewer
 from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.changes import apply_changes
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from wijkregie.core.ids import as_id
 from wijkregie.partners.models import Membership, Organisation
@@ -1010,18 +1011,18 @@ def reporter_contact_update(
         identity = ReporterIdentity.objects.select_for_update().filter(report_id=report.pk).first()
         if identity is None:
             raise NotFound(_("Not found."))
-        changed = []
-        for field, value, max_length in (
-            ("name", name, 200),
-            ("email", email, 254),
-            ("phone", phone, 40),
-        ):
-            if value is None:
-                continue
-            value = _text(value, field=field, max_length=max_length)
-            if getattr(identity, field) != value:
-                setattr(identity, field, value)
-                changed.append(field)
+        changed = apply_changes(
+            identity,
+            {
+                field: _text(value, field=field, max_length=max_length)
+                for field, value, max_length in (
+                    ("name", name, 200),
+                    ("email", email, 254),
+                    ("phone", phone, 40),
+                )
+                if value is not None
+            },
+        )
         if identity.email:
             try:
                 validate_email(identity.email)
