@@ -434,3 +434,26 @@ def units_import_job_get(*, viewer: Viewer, id) -> ImportJob:
 
 def building_unit_count(*, building: Building) -> int:
     return Unit.objects.filter(building_id=building.pk).count()
+
+
+def units_at_address(
+    *,
+    house_number: int,
+    postcode: str | None = None,
+    building: Building | None = None,
+    house_letter: str | None = None,
+    house_number_addition: str | None = None,
+) -> QuerySet[Unit]:
+    """The units at an address, for the resident pages and Open311 (no viewer: addresses of
+    buildings are public, and nothing about residents is read). Give a postcode or a
+    building; a letter or addition of None matches any, "" only none."""
+    units = Unit.objects.filter(house_number=house_number)
+    if postcode is not None:
+        units = units.filter(postcode=postcode)
+    if building is not None:
+        units = units.filter(building=building)
+    if house_letter is not None:
+        units = units.filter(house_letter__iexact=house_letter)
+    if house_number_addition is not None:
+        units = units.filter(house_number_addition__iexact=house_number_addition)
+    return units.order_by("pk")

@@ -23,6 +23,7 @@ from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDeni
 from wijkregie.core.models import ImportJob
 from wijkregie.partners.models import Membership, Organisation
 from wijkregie.places import selectors
+from wijkregie.places.addresses import normalise_postcode
 from wijkregie.places.models import (
     MIN_FLOOR,
     Building,
@@ -34,7 +35,6 @@ from wijkregie.places.models import (
 from wijkregie.places.tasks import units_import_task
 from wijkregie.places.unit_import import (  # noqa: F401  (part of this module's interface)
     UnitImportResult,
-    normalise_postcode,
     too_large_message,
     units_import,
     units_import_run,

@@ -28,8 +28,9 @@ from wijkregie.core.access import Viewer
 from wijkregie.core.exceptions import ApplicationError, NotFound
 from wijkregie.core.forms import add_service_errors
 from wijkregie.core.http import client_ip
-from wijkregie.places.models import Building, CommonArea, Unit
-from wijkregie.places.selectors import building_get_by_public_code
+from wijkregie.places.addresses import split_addition
+from wijkregie.places.models import Building, CommonArea
+from wijkregie.places.selectors import building_get_by_public_code, units_at_address
 from wijkregie.reports import selectors, services, throttling
 from wijkregie.reports.models import (
     MAX_PHOTOS_PER_REPORT,
@@ -46,7 +47,6 @@ from wijkregie.reports.public_forms import (
     MessageForm,
     PhotoAddForm,
     ReportForm,
-    split_addition,
 )
 from wijkregie.reports.throttling import Verdict
 from wijkregie.reports.workflows import ReportStatus
@@ -205,10 +205,10 @@ def _unknown_building(request):
 
 def _buildings_at(postcode: str, number: int, addition: str) -> list[int]:
     # Building addresses are public; nothing about residents is read here.
-    letter, extra = split_addition(addition)
-    units = Unit.objects.filter(postcode=postcode, house_number=number)
-    if addition:
-        units = units.filter(house_letter__iexact=letter, house_number_addition__iexact=extra)
+    letter, extra = split_addition(addition) if addition else (None, None)
+    units = units_at_address(
+        postcode=postcode, house_number=number, house_letter=letter, house_number_addition=extra
+    )
     return sorted(set(units.values_list("building_id", flat=True)))
 
 
