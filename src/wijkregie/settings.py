@@ -384,5 +384,10 @@ WIJKREGIE_TRUSTED_PROXY_COUNT = env.int("WIJKREGIE_TRUSTED_PROXY_COUNT", default
 # link in e-mails to reporters who left an address works this many days.
 WIJKREGIE_FOLLOW_UP_SESSION_SECONDS = 30 * 60
 WIJKREGIE_FOLLOW_UP_LINK_DAYS = env.int("WIJKREGIE_FOLLOW_UP_LINK_DAYS", default=30)
+# Days after a report closes that the reporter's contact details (name, e-mail, phone)
+# are erased (by the reports_maintenance command).
+WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS = env.int(
+    "WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS", default=365
+)
 # Open311 discovery: whom reporting apps contact (default: DEFAULT_FROM_EMAIL).
 WIJKREGIE_OPEN311_CONTACT = env("WIJKREGIE_OPEN311_CONTACT", default="")

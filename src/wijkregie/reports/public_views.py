@@ -218,9 +218,7 @@ def start(request):
     """Find the building by postcode and house number (POST: keeps addresses out of logs)."""
     form = AddressForm(request.POST or None)
     if request.method == "POST":
-        lookup_rate = throttling.Rate.from_setting(
-            "lookup-ip", "WIJKREGIE_LOOKUP_RATE_PER_IP", "30/600"
-        )
+        lookup_rate = throttling.Rate.parse("lookup-ip", settings.WIJKREGIE_LOOKUP_RATE_PER_IP)
         ip = client_ip(request)
         if throttling.rate_exceeded(lookup_rate, ip):
             return _too_many(request)

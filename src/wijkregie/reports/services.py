@@ -1089,7 +1089,7 @@ def reporter_contact_erase_due(now: datetime | None = None) -> int:
     pseudonym number. One audit entry per batch lists the identities erased.
     """
     now = now or timezone.now()
-    days = getattr(settings, "WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS", 365)
+    days = settings.WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS
     cutoff = now - timedelta(days=days)
     erased = 0
     while True:
