@@ -148,3 +148,26 @@ def test_apply_changes_refuses_unknown_names_before_setting_anything():
     with translation.override("en"):
         assert raised.value.message == "These fields cannot be changed: owner_id, pk"
     assert thing.city == "Rivierstad"
+
+
+def test_the_modules_that_read_the_reporters_identity_are_the_ones_the_docstring_names():
+    readers = _files_matching(r"ReporterIdentity\.objects")
+    assert readers == [
+        "reports/notifications.py",
+        "reports/passphrases.py",
+        "reports/selectors.py",
+        "reports/services.py",
+    ]
+    doc = _sources()["reports/selectors.py"].split('"""')[1]
+    for name in ("passphrases", "notifications", "services", "reporter_identity_get"):
+        assert f"`{name}`" in doc
+
+
+def test_nothing_unused_comes_back():
+    for name in ("report_public_status", "rate_reset", "neighbourhood_list"):
+        assert _files_matching(rf"def {name}\(") == []
+    # Intake marks the reporter's messages read when it opens the report page.
+    assert _files_matching(r"report_messages_mark_read_by_intake\(") == [
+        "reports/services.py",
+        "reports/views.py",
+    ]

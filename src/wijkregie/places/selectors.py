@@ -24,16 +24,10 @@ from wijkregie.places.models import (
     BuildingContact,
     CommonArea,
     CommonAreaKind,
-    Neighbourhood,
     Unit,
 )
 
 IMPORT_UNITS = "places.import_units"
-
-
-def neighbourhood_list() -> QuerySet[Neighbourhood]:
-    """Neighbourhoods are public reference data (names of areas), not need-to-know."""
-    return Neighbourhood.objects.all()
 
 
 def building_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Building]:

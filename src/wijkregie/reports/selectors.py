@@ -1,10 +1,12 @@
 """Every read of reports that crosses a permission boundary. Contracts in docs/reports.md.
 
 Professionals see the reports their organisation currently receives, as intake
-(`reports.receive_reports`). The reporter's identity is read in one place only,
-`reporter_identity_get`, which checks the stricter rule and audits every view; no other
-selector touches `ReporterIdentity` (the public status reads only whether an e-mail
-address is on file).
+(`reports.receive_reports`). A professional sees the reporter's identity through one
+selector only, `reporter_identity_get`, which checks the stricter rule and audits every
+view; the only other read here is the reporter's own status page, which asks whether an
+e-mail address is on file. Outside this module `ReporterIdentity` is read by
+`passphrases` (the passphrase hash), `notifications` (the address a mail goes to) and
+`services` (writes, forwarding and the retention job); none of them shows it to anyone.
 """
 
 from dataclasses import dataclass, field
@@ -34,7 +36,6 @@ from wijkregie.reports.models import (
     ReportPhoto,
     ReportStatusChange,
 )
-from wijkregie.reports.passphrases import report_passphrase_check
 from wijkregie.reports.predicates import (
     intake_organisation_ids,
     is_intake_for_report,
@@ -447,14 +448,6 @@ def _public_view(report: Report, language: str) -> PublicReportStatus:
     )
 
 
-def report_public_status(
-    *, tracking_code: str, passphrase: str, ip: str = "", language: str | None = None
-) -> PublicReportStatus:
-    """The passphrase check (slowed down after failures) and the reporter's view."""
-    report = report_passphrase_check(tracking_code=tracking_code, passphrase=passphrase, ip=ip)
-    return report_public_view(report=report, language=language)
-
-
 __all__ = [
     "PublicMessage",
     "PublicReportStatus",
@@ -471,7 +464,6 @@ __all__ = [
     "report_messages",
     "report_photo_get",
     "report_photo_list",
-    "report_public_status",
     "report_public_view",
     "report_queue",
     "report_timeline",

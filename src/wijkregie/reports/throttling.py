@@ -83,10 +83,6 @@ def rate_hit(rate: Rate, ident: str) -> int:
         return 1
 
 
-def rate_reset(rate: Rate, ident: str) -> None:
-    cache.delete(_bucket_key(rate, ident))
-
-
 # --- Bot trap and idempotency key ---------------------------------------------------
 
 

@@ -130,8 +130,11 @@ def _detail_context(request, report, **forms) -> dict:
 @intake_required
 @require_GET
 def detail(request, pk):
+    """The report page; opening it marks the reporter's messages in the thread read."""
     report = selectors.report_get(viewer=request.viewer, id=pk)
-    return render(request, "reports/intake/detail.html", _detail_context(request, report))
+    context = _detail_context(request, report)
+    services.report_messages_mark_read_by_intake(actor=request.viewer, report_id=report.pk)
+    return render(request, "reports/intake/detail.html", context)
 
 
 def _post_action(request, pk, *, form_name: str, build_form, act, done: str):
