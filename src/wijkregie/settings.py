@@ -216,9 +216,8 @@ ACCOUNT_RATE_LIMITS = {
     "login": "60/m/ip",
     "reset_password": "5/m/ip,3/m/key",
 }
-# The client address behind a load balancer, for the per-address limits: the same
-# WIJKREGIE_TRUSTED_PROXY_COUNT as the resident pages use (reports.throttling).
-ALLAUTH_TRUSTED_PROXY_COUNT = env.int("WIJKREGIE_TRUSTED_PROXY_COUNT", default=0)
+# The per-address login limits take the client address from core.http.client_ip (through
+# core.auth.AccountAdapter.get_client_ip), as the logs and the resident pages do.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Wijkregie"
 MFA_RECOVERY_CODE_COUNT = 10
@@ -409,11 +408,17 @@ WIJKREGIE_LOOKUP_RATE_PER_IP = env("WIJKREGIE_LOOKUP_RATE_PER_IP", default="30/6
 # older than the maximum age gets a fresh token (and a fresh idempotency key).
 WIJKREGIE_FORM_MIN_SECONDS = env.int("WIJKREGIE_FORM_MIN_SECONDS", default=3)
 WIJKREGIE_FORM_MAX_AGE = env.int("WIJKREGIE_FORM_MAX_AGE", default=24 * 3600)
-# Client addresses behind a load balancer: how many proxies add X-Forwarded-For.
+# Client addresses behind a load balancer: how many proxies add X-Forwarded-For
+# (read by core.http.client_ip only).
 WIJKREGIE_TRUSTED_PROXY_COUNT = env.int("WIJKREGIE_TRUSTED_PROXY_COUNT", default=0)
 # A verified follow-up (tracking code + passphrase) is remembered this long; the signed
 # link in e-mails to reporters who left an address works this many days.
 WIJKREGIE_FOLLOW_UP_SESSION_SECONDS = 30 * 60
 WIJKREGIE_FOLLOW_UP_LINK_DAYS = env.int("WIJKREGIE_FOLLOW_UP_LINK_DAYS", default=30)
+# Days after a report closes that the reporter's contact details (name, e-mail, phone)
+# are erased (by the reports_maintenance command).
+WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS = env.int(
+    "WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS", default=365
+)
 # Open311 discovery: whom reporting apps contact (default: DEFAULT_FROM_EMAIL).
 WIJKREGIE_OPEN311_CONTACT = env("WIJKREGIE_OPEN311_CONTACT", default="")

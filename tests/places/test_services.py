@@ -142,8 +142,9 @@ def test_building_update_is_refused_to_partners_and_hidden_from_outsiders(
 
 
 def test_building_update_refuses_unknown_fields(manager, building):
-    with pytest.raises(TypeError):
+    with pytest.raises(ApplicationError) as raised:
         services.building_update(actor=manager, building_id=building.pk, owner_id=1)
+    assert raised.value.message == "Deze velden kunnen niet worden gewijzigd: owner_id"
 
 
 # --- common areas and units ----------------------------------------------------------------

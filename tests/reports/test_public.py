@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from tests.places.factories import UnitFactory
+from wijkregie.core.http import client_ip
 from wijkregie.reports import throttling
 from wijkregie.reports.models import (
     Channel,
@@ -781,7 +782,7 @@ def test_the_client_address_behind_a_proxy(rf, settings):
     settings.WIJKREGIE_TRUSTED_PROXY_COUNT = 1
     request = rf.get("/", HTTP_X_FORWARDED_FOR="10.0.0.9, 203.0.113.5", REMOTE_ADDR="10.1.1.1")
 
-    assert throttling.client_ip(request) == "203.0.113.5"
+    assert client_ip(request) == "203.0.113.5"
 
 
 # --- Get in touch -----------------------------------------------------------------------------

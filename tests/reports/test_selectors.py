@@ -154,9 +154,10 @@ def test_public_status_never_contains_internal_notes(world):
         resident_text="We kijken ernaar.",
     )
     services.report_message_to_reporter(actor=intake, report_id=result.report.pk, body="Vraag?")
-    status = selectors.report_public_status(
+    found = services.report_passphrase_check(
         tracking_code=result.tracking_code, passphrase=result.passphrase
     )
+    status = selectors.report_public_view(report=found)
     assert status.status == "in_triage"
     assert [h.text for h in status.history] == [
         "We hebben uw melding ontvangen. We kijken er snel naar.",

@@ -77,6 +77,38 @@ def test_detail_shows_pseudonym_only_to_intake_without_identity_permission(world
     assert not AuditEntry.objects.filter(action="view").exists()
 
 
+def test_opening_the_report_marks_the_reporters_messages_read(world, login):
+    report = submit(world).report
+    intake = world.viewer("intake")
+    question = services.report_message_to_reporter(
+        actor=intake, report_id=report.pk, body="Welke verdieping?"
+    )
+    answer = services.report_message_from_reporter(report=report, body="De derde.")
+    question.refresh_from_db()
+    intake_read_before = question.read_by_intake_at
+    assert answer.read_by_intake_at is None
+
+    response = login(world.users["intake"]).get(reverse("reports:detail", args=[report.pk]))
+
+    assert response.status_code == 200
+    answer.refresh_from_db()
+    question.refresh_from_db()
+    assert answer.read_by_intake_at is not None
+    assert question.read_by_intake_at == intake_read_before  # its own messages: untouched
+    assert question.read_by_reporter_at is None
+
+
+def test_another_organisation_opening_the_report_marks_nothing_read(world, login):
+    report = submit(world).report
+    answer = services.report_message_from_reporter(report=report, body="De derde.")
+
+    response = login(world.users["other_intake"]).get(reverse("reports:detail", args=[report.pk]))
+
+    assert response.status_code == 404
+    answer.refresh_from_db()
+    assert answer.read_by_intake_at is None
+
+
 @pytest.mark.parametrize("name", ["staff", "police_intake", "other_intake"])
 def test_detail_of_report_of_other_organisation_is_404(world, login, name):
     report = submit(world).report

@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Mapping
 
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from allauth.account import app_settings as account_settings
@@ -18,6 +18,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 
+from wijkregie.core.http import client_ip
 from wijkregie.core.logging import log_event
 
 ATTEMPTED_LOGIN_MAX_LENGTH = 100
@@ -27,14 +28,6 @@ def _attempted_login(credentials: Mapping) -> str:
     return str(credentials.get("username") or credentials.get("email") or "")[
         :ATTEMPTED_LOGIN_MAX_LENGTH
     ]
-
-
-def client_ip(request) -> str:
-    """The client address as the rate limits see it (allauth's proxy settings apply)."""
-    try:
-        return DefaultAccountAdapter(request).get_client_ip(request) or ""
-    except ImproperlyConfigured:
-        return request.META.get("REMOTE_ADDR", "")
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -48,6 +41,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    def get_client_ip(self, request) -> str:
+        """The login limits key on the same address as the logs and the resident pages."""
+        return client_ip(request)
 
     def is_reauthentication_required(self, *, app, **kwargs):
         """A login with the password (and the second factor, once enrolled) in the last

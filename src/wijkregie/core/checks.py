@@ -13,7 +13,7 @@ def demo_mode_needs_debug(app_configs=None, **kwargs):
     settings refuse that path. Registered for every `check`, not only `--deploy`, because
     the web server and `migrate` run the checks too.
     """
-    if not settings.DEBUG and getattr(settings, "DEMO_MODE", False):
+    if not settings.DEBUG and settings.DEMO_MODE:
         return [
             Error(
                 "WIJKREGIE_DEMO_MODE is true while DEBUG is false.",

@@ -1,9 +1,41 @@
+from collections.abc import Mapping
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from wijkregie.core.access import Viewer
+from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from wijkregie.core.models import AuditAction
 from wijkregie.core.selectors import AUDIT_PERMISSION, AuditFilters, object_type_choices
+
+
+def add_service_errors(
+    form: forms.Form,
+    exc: ValidationError | ApplicationError,
+    *,
+    field: str | None = None,
+    fields: Mapping[str, str] | None = None,
+) -> None:
+    """Show a service's refusal on the form that called it: the one way for every page.
+
+    A `ValidationError` lands on the fields it names (`fields` renames a service's field to
+    the form's, e.g. {"unit": "house_number"}; a name the form lacks goes above the form);
+    an `ApplicationError`'s message on `field`, or above the form. `NotFound` and
+    `PermissionDenied` are no form's business: they are raised again, for
+    `core.middleware.ApplicationErrorMiddleware` to answer 404 or 403.
+    """
+    if isinstance(exc, NotFound | PermissionDenied):
+        raise exc
+    if isinstance(exc, ApplicationError):
+        form.add_error(field if field in form.fields else None, str(exc.message))
+        return
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.error_dict.items():
+        target = (fields or {}).get(name, name)
+        form.add_error(target if target in form.fields else None, errors)
 
 
 class DateInput(forms.DateInput):

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from allauth.mfa.models import Authenticator
 
-from wijkregie.core.auth import client_ip
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.core.http import client_ip
 from wijkregie.core.logging import log_event, request_fields
 
 # Paths a professional may open before enrolling a second factor.

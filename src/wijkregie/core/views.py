@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from wijkregie.core.apidocs import api_documentation
 from wijkregie.core.forms import AuditFilterForm
+from wijkregie.core.ids import parse_id
 from wijkregie.core.logging import log_event
 from wijkregie.core.middleware import database_outage_response
 from wijkregie.core.selectors import (
@@ -54,14 +55,6 @@ def home(request):
     return render(request, "core/home.html", {"memberships": memberships})
 
 
-def _positive_int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
-
-
 def _require_audit_reader(request):
     if not request.viewer.has_perm(AUDIT_PERMISSION):
         raise DjangoPermissionDenied(_("You may not read the audit trail."))
@@ -93,8 +86,8 @@ def audit_list(request):
         page = audit_entry_page(
             viewer=request.viewer,
             filters=filters,
-            before=_positive_int(request.GET.get("before")),
-            after=_positive_int(request.GET.get("after")),
+            before=parse_id(request.GET.get("before")),
+            after=parse_id(request.GET.get("after")),
         )
     query = request.GET.copy()
     for key in ("before", "after", "format"):

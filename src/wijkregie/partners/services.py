@@ -16,7 +16,6 @@ Memberships and people are personal data: their changes are written to the audit
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -28,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Viewer
 from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.changes import UNCHANGED, apply_changes
 from wijkregie.core.exceptions import ApplicationError, PermissionDenied
 from wijkregie.core.logging import log_event
 from wijkregie.partners.models import (
@@ -47,19 +47,6 @@ MEMBERSHIP_AUDIT_TYPE = "partners.membership"
 USER_AUDIT_TYPE = "auth.user"
 
 
-class _Unchanged:
-    """Marks an update argument that was not given (None can be a real value)."""
-
-    def __repr__(self) -> str:
-        return "UNCHANGED"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNCHANGED: Any = _Unchanged()
-
-
 # --- helpers -----------------------------------------------------------------------------
 
 
@@ -74,18 +61,6 @@ def _require_manager(
     scope = actor.extra.get("organisation_scope")
     if scoped and scope is not None and scope != organisation_id:
         raise PermissionDenied(_("This API token acts for its own organisation only."))
-
-
-def _apply(instance, values: dict) -> list[str]:
-    """Set the given (not UNCHANGED) values; return the names of the fields that changed."""
-    changed = []
-    for name, value in values.items():
-        if value is UNCHANGED:
-            continue
-        if getattr(instance, name) != value:
-            setattr(instance, name, value)
-            changed.append(name)
-    return changed
 
 
 def _save(instance, changed: list[str]) -> None:
@@ -178,7 +153,7 @@ def organisation_update(
     is_active: bool = UNCHANGED,
 ) -> Organisation:
     _require_manager(actor, organisation_id=organisation.pk)
-    changed = _apply(
+    changed = apply_changes(
         organisation,
         {
             "name": name,
@@ -349,7 +324,7 @@ def membership_update(
     _require_manager(actor, organisation_id=membership.organisation_id)
     if is_active is False and membership.is_active:
         _refuse_own_membership(actor, membership)
-    changed = _apply(
+    changed = apply_changes(
         membership,
         {
             "job_title": job_title,
@@ -482,7 +457,7 @@ def role_update(
     permissions: Iterable[str] = UNCHANGED,
 ) -> Role:
     _require_manager(actor)
-    changed = _apply(
+    changed = apply_changes(
         role,
         {
             "name": name,
@@ -622,7 +597,7 @@ def data_sharing_agreement_update(
     valid_until: date | None = UNCHANGED,
 ) -> DataSharingAgreement:
     _require_manager(actor)
-    changed = _apply(
+    changed = apply_changes(
         agreement,
         {
             "title": title,

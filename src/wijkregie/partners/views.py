@@ -11,12 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.core.exceptions import ApplicationError
+from wijkregie.core.forms import add_service_errors
 from wijkregie.partners import selectors, services
 from wijkregie.partners.forms import (
     ApiTokenForm,
@@ -31,36 +31,16 @@ from wijkregie.partners.models import DataCategory
 
 
 def manager_required(view):
-    """Login, then `partners.manage_partners`; core errors become 403/404 answers."""
+    """Login, then `partners.manage_partners` (core errors: ApplicationErrorMiddleware)."""
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not selectors.may_manage_partners(request.viewer):
             raise DjangoPermissionDenied
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404 from exc
-        except PermissionDenied as exc:
-            raise DjangoPermissionDenied from exc
+        return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _add_errors(form, exc: Exception) -> None:
-    """Show a service's refusal on the form: on the field it names, or above the form."""
-    if isinstance(exc, NotFound | PermissionDenied):
-        raise exc
-    if isinstance(exc, ApplicationError):
-        form.add_error(None, str(exc.message))
-    elif hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)
 
 
 # --- organisations ---------------------------------------------------------------------
@@ -80,7 +60,7 @@ def organisation_create(request):
         try:
             organisation = services.organisation_create(actor=request.viewer, **form.cleaned_data)
         except (ValidationError, ApplicationError) as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The organisation has been added."))
             return redirect("partners:organisation_detail", pk=organisation.pk)
@@ -124,7 +104,7 @@ def organisation_edit(request, pk):
                 actor=request.viewer, organisation=organisation, **form.cleaned_data
             )
         except (ValidationError, ApplicationError) as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The organisation has been saved."))
             return redirect("partners:organisation_detail", pk=organisation.pk)
@@ -175,7 +155,7 @@ def membership_create(request, pk):
                     work_email=data["work_email"],
                 )
         except (ValidationError, ApplicationError) as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The member has been added."))
             return redirect("partners:organisation_detail", pk=organisation.pk)
@@ -226,7 +206,7 @@ def membership_edit(request, pk):
                 work_email=data["work_email"],
             )
         except (ValidationError, ApplicationError) as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The membership has been saved."))
             return redirect("partners:organisation_detail", pk=membership.organisation_id)
@@ -294,7 +274,7 @@ def role_create(request):
         try:
             services.role_create(actor=request.viewer, **_role_values(form))
         except (ValidationError, ApplicationError) as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The role has been added."))
             return redirect("partners:role_list")
@@ -319,7 +299,7 @@ def role_edit(request, pk):
         try:
             services.role_update(actor=request.viewer, role=role, **_role_values(form))
         except (ValidationError, ApplicationError) as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The role has been saved."))
             return redirect("partners:role_list")
@@ -366,7 +346,7 @@ def agreement_create(request):
                 actor=request.viewer, **form.cleaned_data
             )
         except (ValidationError, ApplicationError) as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The agreement has been added."))
             return redirect("partners:agreement_detail", pk=agreement.pk)
@@ -395,7 +375,7 @@ def agreement_edit(request, pk):
                 actor=request.viewer, agreement=agreement, **form.cleaned_data
             )
         except (ValidationError, ApplicationError) as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The agreement has been saved."))
             return redirect("partners:agreement_detail", pk=agreement.pk)
@@ -440,7 +420,7 @@ def token_create(request, pk):
                 roles=list(data["roles"]),
             )
         except (ValidationError, ApplicationError) as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             # The key is shown on this one answer and stored nowhere: no redirect, no cache.
             response = render(
@@ -489,8 +469,5 @@ def token_revoke(request, pk):
 
 @login_required
 def directory(request):
-    try:
-        organisations = selectors.directory(viewer=request.viewer)
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied from exc
+    organisations = selectors.directory(viewer=request.viewer)
     return render(request, "partners/directory.html", {"organisations": organisations})

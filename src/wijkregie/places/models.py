@@ -9,10 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from wijkregie.core.access import NOTHING, Viewer, VisibleToQuerySet
 from wijkregie.core.models import BaseModel
 from wijkregie.partners.models import Membership, Organisation
+from wijkregie.places.addresses import postcode_validator
 
-postcode_validator = RegexValidator(
-    r"^[1-9][0-9]{3}[A-Z]{2}$", _("Enter a Dutch postcode such as 3521AB.")
-)
 bag_id_validator = RegexValidator(r"^[0-9]{16}$", _("A BAG id has exactly 16 digits."))
 
 MIN_FLOOR = -3

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Viewer
 from wijkregie.core.exceptions import NotFound, PermissionDenied
+from wijkregie.core.ids import as_id
 from wijkregie.core.models import ImportJob
 from wijkregie.partners.models import MandateLevel, OrganisationKind
 from wijkregie.partners.selectors import may_view_directory
@@ -26,26 +27,9 @@ from wijkregie.places.models import (
     BuildingContact,
     CommonArea,
     CommonAreaKind,
-    Neighbourhood,
     Unit,
 )
 from wijkregie.places.predicates import CHANGE_BUILDING, IMPORT_UNITS
-
-
-def _as_id(value) -> int:
-    """Ids from URLs and API input; anything that is not one is simply not found."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise NotFound(_("Not found.")) from None
-    if number < 1 or number > 2**63 - 1:
-        raise NotFound(_("Not found."))
-    return number
-
-
-def neighbourhood_list() -> QuerySet[Neighbourhood]:
-    """Neighbourhoods are public reference data (names of areas), not need-to-know."""
-    return Neighbourhood.objects.all()
 
 
 def building_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Building]:
@@ -83,7 +67,7 @@ def building_get(*, viewer: Viewer, id, permission: str = VIEW_BUILDING) -> Buil
     building = (
         Building.objects.visible_to(viewer, permission=permission)
         .select_related("owner", "neighbourhood")
-        .filter(pk=_as_id(id))
+        .filter(pk=as_id(id))
         .first()
     )
     if building is None:
@@ -152,8 +136,8 @@ def unit_get(*, viewer: Viewer, id, building_id=None) -> Unit:
     """One unit of a building the viewer may see; `NotFound` for missing and forbidden."""
     qs = Unit.objects.visible_to(viewer).select_related("building")
     if building_id is not None:
-        qs = qs.filter(building_id=_as_id(building_id))
-    unit = qs.filter(pk=_as_id(id)).first()
+        qs = qs.filter(building_id=as_id(building_id))
+    unit = qs.filter(pk=as_id(id)).first()
     if unit is None:
         raise NotFound(_("Not found."))
     return unit
@@ -412,7 +396,7 @@ def units_import_job_get(*, viewer: Viewer, id) -> ImportJob:
 
     `NotFound` for missing and forbidden alike.
     """
-    job = ImportJob.objects.filter(pk=_as_id(id), kind=ImportJob.Kind.UNITS).first()
+    job = ImportJob.objects.filter(pk=as_id(id), kind=ImportJob.Kind.UNITS).first()
     if job is None or not (
         viewer.is_superuser or viewer.has_perm(IMPORT_UNITS, organisation_id=job.organisation_id)
     ):
@@ -422,3 +406,26 @@ def units_import_job_get(*, viewer: Viewer, id) -> ImportJob:
 
 def building_unit_count(*, building: Building) -> int:
     return Unit.objects.filter(building_id=building.pk).count()
+
+
+def units_at_address(
+    *,
+    house_number: int,
+    postcode: str | None = None,
+    building: Building | None = None,
+    house_letter: str | None = None,
+    house_number_addition: str | None = None,
+) -> QuerySet[Unit]:
+    """The units at an address, for the resident pages and Open311 (no viewer: addresses of
+    buildings are public, and nothing about residents is read). Give a postcode or a
+    building; a letter or addition of None matches any, "" only none."""
+    units = Unit.objects.filter(house_number=house_number)
+    if postcode is not None:
+        units = units.filter(postcode=postcode)
+    if building is not None:
+        units = units.filter(building=building)
+    if house_letter is not None:
+        units = units.filter(house_letter__iexact=house_letter)
+    if house_number_addition is not None:
+        units = units.filter(house_number_addition__iexact=house_number_addition)
+    return units.order_by("pk")

@@ -18,10 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Viewer
+from wijkregie.core.changes import apply_changes
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from wijkregie.core.models import ImportJob
 from wijkregie.partners.models import Membership, Organisation
 from wijkregie.places import selectors
+from wijkregie.places.addresses import normalise_postcode
 from wijkregie.places.models import (
     MIN_FLOOR,
     Building,
@@ -33,7 +35,6 @@ from wijkregie.places.models import (
 from wijkregie.places.tasks import units_import_task
 from wijkregie.places.unit_import import (  # noqa: F401  (part of this module's interface)
     UnitImportResult,
-    normalise_postcode,
     too_large_message,
     units_import,
     units_import_run,
@@ -60,18 +61,6 @@ UNIT_FIELDS = {
     "entrance",
 }
 MAX_ENTRANCES = 52
-
-
-def _apply_changes(instance, changes: dict, allowed: set[str]) -> list[str]:
-    unknown = set(changes) - allowed
-    if unknown:
-        raise TypeError(f"Cannot change {', '.join(sorted(unknown))}.")
-    changed = []
-    for name, value in changes.items():
-        if getattr(instance, name) != value:
-            setattr(instance, name, value)
-            changed.append(name)
-    return changed
 
 
 def _clean_entrances(entrances) -> list[str]:
@@ -176,7 +165,7 @@ def building_update(*, actor: Viewer, building_id: int, **changes) -> Building:
             changes["postcode"] = normalise_postcode(changes["postcode"])
         if "entrances" in changes:
             changes["entrances"] = _clean_entrances(changes["entrances"])
-        changed = _apply_changes(building, changes, BUILDING_FIELDS)
+        changed = apply_changes(building, changes, allowed=BUILDING_FIELDS)
         if not changed:
             return building
         building.full_clean()
@@ -269,7 +258,7 @@ def unit_update(*, actor: Viewer, unit_id: int, **changes) -> Unit:
         for name in ("house_letter", "house_number_addition"):
             if name in changes:
                 changes[name] = (changes[name] or "").strip().upper()
-        changed = _apply_changes(unit, changes, UNIT_FIELDS)
+        changed = apply_changes(unit, changes, allowed=UNIT_FIELDS)
         if not changed:
             return unit
         _check_place_in_building(

@@ -44,6 +44,7 @@ from wijkregie.core.exceptions import ApplicationError
 from wijkregie.core.logging import log_event
 from wijkregie.core.models import ImportJob
 from wijkregie.places import selectors
+from wijkregie.places.addresses import parse_postcode
 from wijkregie.places.models import MIN_FLOOR, Building, Unit
 
 REQUIRED_COLUMNS = ("bag_id", "postcode", "house_number", "floor", "entrance")
@@ -83,7 +84,6 @@ UPDATE_FIELDS = [
 BAG_ID_RE = re.compile(r"[0-9]{16}")
 DIGITS_RE = re.compile(r"[0-9]+")
 FLOOR_RE = re.compile(r"-?[0-9]+")
-POSTCODE_RE = re.compile(r"[1-9][0-9]{3}[A-Z]{2}")
 LETTER_RE = re.compile(r"[A-Z]")
 ADDITION_RE = re.compile(r"[A-Z0-9]{1,4}")
 
@@ -94,10 +94,6 @@ def too_large_message() -> str:
     return _("The file is larger than the maximum of %(max)s.") % {
         "max": filesizeformat(settings.WIJKREGIE_IMPORT_MAX_BYTES)
     }
-
-
-def normalise_postcode(value: str) -> str:
-    return (value or "").replace(" ", "").upper()
 
 
 class UnitRow(NamedTuple):
@@ -325,11 +321,11 @@ def _check_rows(
                         % {"value": bag_id},
                     )
 
-            postcode = normalise_postcode(values["postcode"])
-            if not postcode:
+            postcode = parse_postcode(values["postcode"])
+            if not values["postcode"].strip():
                 add(number, "postcode", _("A postcode is required."))
                 bad = True
-            elif not POSTCODE_RE.fullmatch(postcode):
+            elif not postcode:
                 add(
                     number,
                     "postcode",

@@ -2,14 +2,12 @@
 and the CSV unit import with its progress and report."""
 
 import csv
-import functools
 import io
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -20,7 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 import qrcode
 import qrcode.image.svg
 
-from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.core.exceptions import ApplicationError, NotFound
+from wijkregie.core.forms import add_service_errors
 from wijkregie.core.models import ImportJob
 from wijkregie.places import selectors, services
 from wijkregie.places.drawing import building_drawing
@@ -31,24 +30,8 @@ from wijkregie.places.unit_import import COLUMNS
 PAGE_SIZE = 50
 
 
-def _answers(view):
-    """Missing and forbidden objects become a 404, refused actions a 403."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(str(exc.message)) from exc
-        except PermissionDenied as exc:
-            raise DjangoPermissionDenied(str(exc.message)) from exc
-
-    return wrapper
-
-
 @require_GET
 @login_required
-@_answers
 def building_list(request):
     form = BuildingFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -83,7 +66,6 @@ def building_list(request):
 
 @require_GET
 @login_required
-@_answers
 def building_detail(request, pk):
     viewer = request.viewer
     building = selectors.building_get(viewer=viewer, id=pk)
@@ -127,7 +109,6 @@ def building_detail(request, pk):
 
 @require_GET
 @login_required
-@_answers
 def building_qr(request, pk):
     """The QR code of the building's public report link, as an SVG image."""
     building = selectors.building_get(viewer=request.viewer, id=pk)
@@ -147,7 +128,6 @@ def building_qr(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@_answers
 def units_import(request, pk):
     viewer = request.viewer
     building = selectors.building_get_for_change(
@@ -170,9 +150,7 @@ def units_import(request, pk):
                 language=get_language() or settings.LANGUAGE_CODE,
             )
         except ApplicationError as exc:
-            if isinstance(exc, NotFound | PermissionDenied):
-                raise
-            form.add_error("file", exc.message)
+            add_service_errors(form, exc, field="file")
         else:
             return redirect("places:import_job", pk=job.pk)
     return render(
@@ -185,7 +163,6 @@ def units_import(request, pk):
 
 @require_GET
 @login_required
-@_answers
 def units_import_example(request, pk):
     """The building's units in the import format (edit and upload it again to update
     them), or three example rows for a building without units (BAG ids of the
@@ -242,14 +219,12 @@ def _job_context(request, pk) -> dict:
 
 @require_GET
 @login_required
-@_answers
 def import_job_detail(request, pk):
     return render(request, "places/import_job.html", _job_context(request, pk))
 
 
 @require_GET
 @login_required
-@_answers
 def import_job_progress(request, pk):
     """The progress fragment htmx polls each second; once finished it stops polling."""
     return render(request, "places/_import_progress.html", _job_context(request, pk))

@@ -3,7 +3,8 @@
 The reporter's identity lives in its own table (`ReporterIdentity`) that no `Report`
 queryset reaches: there is no reverse accessor from `Report`, so `select_related`,
 `prefetch_related`, serializers and exports of reports cannot carry it by accident
-(BRIEF 2). Reads go through `selectors.reporter_identity_get` only. See docs/reports.md.
+(BRIEF 2). Professionals see it through `selectors.reporter_identity_get` only; the
+modules that read it for the reporter's sake are named in `selectors`. See docs/reports.md.
 """
 
 import secrets

@@ -31,7 +31,9 @@ from django.views.decorators.csrf import csrf_exempt
 from wijkregie.core.access import Viewer
 from wijkregie.core.exceptions import ApplicationError
 from wijkregie.partners.selectors import api_token_for_key
+from wijkregie.places.addresses import find_address
 from wijkregie.places.models import Building, CommonArea, CommonAreaKind, Unit
+from wijkregie.places.selectors import units_at_address
 from wijkregie.reports import selectors, services, throttling
 from wijkregie.reports.models import Category, Channel, ContactMode, LocationKind, Report
 from wijkregie.reports.workflows import default_resident_text
@@ -140,8 +142,6 @@ MAX_RESULTS = 1000
 MAX_SPAN = timedelta(days=90)
 TOKEN_SALT = "wijkregie.reports.open311-token"
 _ATTRIBUTE_RE = re.compile(r"^attribute\[([A-Za-z0-9_]{1,40})\]$")
-_POSTCODE_RE = re.compile(r"\b([1-9][0-9]{3})\s?([A-Za-z]{2})\b")
-_NUMBER_RE = re.compile(r"\b(\d{1,5})(?:\s*([A-Za-z])\b)?(?:\s*-\s*([A-Za-z0-9]{1,4}))?")
 
 
 def open311_view(view):
@@ -344,17 +344,19 @@ def _building_from(params: dict, attributes: dict) -> tuple[Building, Unit | Non
         return building, None
     address = params.get("address_string", "").strip()
     if address:
-        postcode = _POSTCODE_RE.search(address)
-        rest = _POSTCODE_RE.sub(" ", address) if postcode else address
-        number = _NUMBER_RE.search(rest)
-        if postcode and number:
-            units = Unit.objects.select_related("building").filter(
-                postcode=(postcode.group(1) + postcode.group(2)).upper(),
-                house_number=int(number.group(1)),
-                house_letter__iexact=number.group(2) or "",
-                house_number_addition__iexact=number.group(3) or "",
+        found = find_address(address)
+        if found:
+            postcode, number, letter, addition = found
+            unit = (
+                units_at_address(
+                    postcode=postcode,
+                    house_number=number,
+                    house_letter=letter,
+                    house_number_addition=addition,
+                )
+                .select_related("building")
+                .first()
             )
-            unit = units.first()
             if unit is not None:
                 return unit.building, unit
         raise Open311Error(

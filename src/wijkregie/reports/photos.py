@@ -57,15 +57,15 @@ class SanitisedPhoto:
 
 
 def max_photo_bytes() -> int:
-    return getattr(settings, "WIJKREGIE_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+    return settings.WIJKREGIE_PHOTO_MAX_BYTES
 
 
 def _max_pixels() -> int:
-    return getattr(settings, "WIJKREGIE_PHOTO_MAX_PIXELS", 50_000_000)
+    return settings.WIJKREGIE_PHOTO_MAX_PIXELS
 
 
 def _max_dimension() -> int:
-    return getattr(settings, "WIJKREGIE_PHOTO_MAX_DIMENSION", 4096)
+    return settings.WIJKREGIE_PHOTO_MAX_DIMENSION
 
 
 def too_big_message(max_bytes: int):

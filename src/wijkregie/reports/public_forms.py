@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from wijkregie.places.addresses import parse_house_number, parse_postcode
 from wijkregie.places.models import Building, CommonArea, Unit
+from wijkregie.places.selectors import units_at_address
 from wijkregie.reports.models import (
     DESCRIPTION_MAX_LENGTH,
     MAX_PHOTOS_PER_REPORT,
@@ -33,7 +35,6 @@ from wijkregie.reports.photos import (
 from wijkregie.reports.services import ReporterDetails
 from wijkregie.reports.throttling import FORM_TOKEN_FIELD, HONEYPOT_FIELD
 
-POSTCODE_RE = re.compile(r"^([1-9][0-9]{3})\s*([A-Za-z]{2})$")
 ADDITION_RE = re.compile(r"^[A-Za-z]?(?:[-\s]?[A-Za-z0-9]{1,4})?$")
 
 # Resident wording of the places' shared spaces (places' own labels are for staff).
@@ -93,23 +94,6 @@ def floor_label(number: int) -> str:
     if number < 0:
         return str(_("Basement %(number)s") % {"number": -number})
     return str(_("Floor %(number)s") % {"number": number})
-
-
-def normalise_postcode(value: str) -> str:
-    match = POSTCODE_RE.match((value or "").strip())
-    return (match.group(1) + match.group(2).upper()) if match else ""
-
-
-def split_addition(value: str) -> tuple[str, str]:
-    """ "A", "2", "A-2" or "bis" → (house letter, addition) as the places app stores them."""
-    value = (value or "").strip().replace(" ", "")
-    if not value:
-        return "", ""
-    if len(value) == 1 and value.isalpha():
-        return value.upper(), ""
-    if value[0].isalpha() and len(value) > 1 and value[1] == "-":
-        return value[0].upper(), value[2:].upper()
-    return "", value.lstrip("-").upper()
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -199,7 +183,7 @@ class AddressForm(forms.Form):
     )
 
     def clean_postcode(self):
-        postcode = normalise_postcode(self.cleaned_data["postcode"])
+        postcode = parse_postcode(self.cleaned_data["postcode"])
         if not postcode:
             raise ValidationError(
                 _("Enter a postcode of four digits and two letters, such as 3521 AB.")
@@ -406,15 +390,15 @@ class ReportForm(TrapMixin):
         return data
 
     def _unit_for(self, text: str) -> Unit | None:
-        match = re.match(r"^\s*(\d{1,5})\s*(.*)$", text)
-        if not match:
+        parsed = parse_house_number(text)
+        if parsed is None:
             return None
-        letter, addition = split_addition(match.group(2))
-        return Unit.objects.filter(
+        number, letter, addition = parsed
+        return units_at_address(
             building=self.building,
-            house_number=int(match.group(1)),
-            house_letter__iexact=letter,
-            house_number_addition__iexact=addition,
+            house_number=number,
+            house_letter=letter,
+            house_number_addition=addition,
         ).first()
 
     def reporter(self) -> ReporterDetails:

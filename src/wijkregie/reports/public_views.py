@@ -27,8 +27,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from wijkregie.core.access import ResidentPrincipal, Viewer
 from wijkregie.core.exceptions import ApplicationError, NotFound
-from wijkregie.places.models import Building, CommonArea, Unit
-from wijkregie.places.selectors import building_get_by_public_code
+from wijkregie.core.forms import add_service_errors
+from wijkregie.core.http import client_ip
+from wijkregie.places.addresses import split_addition
+from wijkregie.places.models import Building, CommonArea
+from wijkregie.places.selectors import building_get_by_public_code, units_at_address
 from wijkregie.reports import selectors, services, throttling
 from wijkregie.reports.models import (
     MAX_PHOTOS_PER_REPORT,
@@ -45,9 +48,8 @@ from wijkregie.reports.public_forms import (
     MessageForm,
     PhotoAddForm,
     ReportForm,
-    split_addition,
 )
-from wijkregie.reports.throttling import Verdict, client_ip
+from wijkregie.reports.throttling import Verdict
 from wijkregie.reports.workflows import ReportStatus
 
 FOLLOW_SESSION_KEY = "wr_follow_up"
@@ -204,10 +206,10 @@ def _unknown_building(request):
 
 def _buildings_at(postcode: str, number: int, addition: str) -> list[int]:
     # Building addresses are public; nothing about residents is read here.
-    letter, extra = split_addition(addition)
-    units = Unit.objects.filter(postcode=postcode, house_number=number)
-    if addition:
-        units = units.filter(house_letter__iexact=letter, house_number_addition__iexact=extra)
+    letter, extra = split_addition(addition) if addition else (None, None)
+    units = units_at_address(
+        postcode=postcode, house_number=number, house_letter=letter, house_number_addition=extra
+    )
     return sorted(set(units.values_list("building_id", flat=True)))
 
 
@@ -217,9 +219,7 @@ def start(request):
     """Find the building by postcode and house number (POST: keeps addresses out of logs)."""
     form = AddressForm(request.POST or None)
     if request.method == "POST":
-        lookup_rate = throttling.Rate.from_setting(
-            "lookup-ip", "WIJKREGIE_LOOKUP_RATE_PER_IP", "30/600"
-        )
+        lookup_rate = throttling.Rate.parse("lookup-ip", settings.WIJKREGIE_LOOKUP_RATE_PER_IP)
         ip = client_ip(request)
         if throttling.rate_exceeded(lookup_rate, ip):
             return _too_many(request)
@@ -295,15 +295,6 @@ def building(request, code):
     )
 
 
-def _apply_service_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        target = field if field in form.fields else None
-        if field == "unit" and "house_number" in form.fields:
-            target = "house_number"
-        for error in errors:
-            form.add_error(target, error)
-
-
 def _submit(request, *, form, place: Building, category: Category, check, location: dict):
     """Store the report through report_submit: a redirect to the receipt, the rate-limit
     page, or None when the service refused the input (the errors are on the form)."""
@@ -341,7 +332,7 @@ def _submit(request, *, form, place: Building, category: Category, check, locati
             **location,
         )
     except ValidationError as exc:
-        _apply_service_errors(form, exc)
+        add_service_errors(form, exc, fields={"unit": "house_number"})
         return None
     except ApplicationError as exc:
         form.add_error(None, exc.message)
@@ -660,7 +651,7 @@ def _follow_up_action(
                 else _("Your e-mail address has been removed.")
             )
     except ValidationError as exc:
-        _apply_service_errors(form, exc)
+        add_service_errors(form, exc, fields={"unit": "house_number"})
         return None
     except ApplicationError as exc:
         form.add_error(None, exc.message)

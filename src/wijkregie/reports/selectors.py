@@ -1,10 +1,13 @@
 """Every read of reports that crosses a permission boundary. Contracts in docs/reports.md.
 
 Professionals see the reports their organisation currently receives, as intake
-(`reports.receive_reports`). The reporter's identity fields are read in one place only,
-`reporter_identity_get`, which checks the stricter rule and audits every view; elsewhere
-selectors read only which organisation holds the identity (for the pseudonym) and whether
-an e-mail address is on file (the public status).
+(`reports.receive_reports`). A professional sees the reporter's identity through one
+selector only, `reporter_identity_get`, which checks the stricter rule and audits every
+view; the only other reads here are which organisation holds the identity (for the
+pseudonym, never shown) and, for the reporter's own status page, whether an e-mail
+address is on file. Outside this module `ReporterIdentity` is read by `passphrases` (the
+passphrase hash), `notifications` (the address a mail goes to) and `services` (writes,
+forwarding and the retention job); none of them shows it to anyone.
 """
 
 from dataclasses import dataclass, field
@@ -19,6 +22,7 @@ from django.utils.translation import gettext as _
 from wijkregie.core.access import ResidentPrincipal, Viewer
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import NotFound
+from wijkregie.core.ids import as_id, parse_id
 from wijkregie.partners.models import Organisation
 from wijkregie.reports.models import (
     Category,
@@ -33,7 +37,6 @@ from wijkregie.reports.models import (
     ReportPhoto,
     ReportStatusChange,
 )
-from wijkregie.reports.passphrases import report_passphrase_check
 from wijkregie.reports.predicates import RECEIVE_REPORTS, VIEW_REPORTER_IDENTITY
 from wijkregie.reports.pseudonyms import pseudonym_code
 from wijkregie.reports.workflows import (
@@ -55,16 +58,6 @@ TRIAGE_ORDER = (
     ReportStatus.FORWARDED,
     ReportStatus.RECEIVED,
 )
-
-
-def _as_id(value) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise NotFound(_("Not found.")) from None
-    if number < 1 or number > 2**63 - 1:
-        raise NotFound(_("Not found."))
-    return number
 
 
 def _context(report: Report) -> AuditContext:
@@ -92,9 +85,8 @@ def report_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Repo
     f = _clean_filters(filters)
     for name in ("building", "category", "organisation"):
         if name in f:
-            try:
-                value = int(f[name])
-            except (TypeError, ValueError):
+            value = parse_id(f[name])
+            if value is None:
                 return qs.none()
             column = "receiving_organisation_id" if name == "organisation" else f"{name}_id"
             qs = qs.filter(**{column: value})
@@ -136,7 +128,7 @@ def report_get(*, viewer: Viewer, id) -> Report:
             "receiving_organisation",
             "created_by_membership__organisation",
         )
-        .filter(pk=_as_id(id))
+        .filter(pk=as_id(id))
         .first()
     )
     if report is None or not viewer.has_perm(RECEIVE_REPORTS, obj=report):
@@ -249,7 +241,7 @@ def report_photo_list(*, viewer: Viewer, report_id) -> list[ReportPhoto]:
 
 def report_photo_get(*, viewer: Viewer, report_id, photo_id) -> ReportPhoto:
     report = report_get(viewer=viewer, id=report_id)
-    photo = ReportPhoto.objects.filter(report=report, pk=_as_id(photo_id)).first()
+    photo = ReportPhoto.objects.filter(report=report, pk=as_id(photo_id)).first()
     if photo is None:
         raise NotFound(_("Not found."))
     return photo
@@ -366,7 +358,7 @@ def category_get(*, slug: str | None = None, id=None) -> Category:
     if slug is None and id is None:
         raise NotFound(_("Not found."))
     qs = Category.objects.filter(active=True)
-    qs = qs.filter(slug=slug) if slug is not None else qs.filter(pk=_as_id(id))
+    qs = qs.filter(slug=slug) if slug is not None else qs.filter(pk=as_id(id))
     category = qs.first()
     if category is None:
         raise NotFound(_("Not found."))
@@ -487,14 +479,6 @@ def _public_view(report: Report, language: str) -> PublicReportStatus:
     )
 
 
-def report_public_status(
-    *, tracking_code: str, passphrase: str, ip: str = "", language: str | None = None
-) -> PublicReportStatus:
-    """The passphrase check (slowed down after failures) and the reporter's view."""
-    reporter = report_passphrase_check(tracking_code=tracking_code, passphrase=passphrase, ip=ip)
-    return report_public_view(report=reporter_report_get(reporter=reporter), language=language)
-
-
 __all__ = [
     "PublicMessage",
     "PublicReportStatus",
@@ -511,7 +495,6 @@ __all__ = [
     "report_messages",
     "report_photo_get",
     "report_photo_list",
-    "report_public_status",
     "report_public_view",
     "report_queue",
     "report_timeline",

@@ -25,7 +25,9 @@ from django.utils.translation import gettext as _
 
 from wijkregie.core.access import ResidentPrincipal, Viewer, system_viewer
 from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.changes import apply_changes
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.core.ids import as_id
 from wijkregie.partners.models import Membership, Organisation
 from wijkregie.places.models import Building, BuildingContact, CommonArea, Unit
 from wijkregie.reports import events, tasks
@@ -103,16 +105,6 @@ class SubmitResult(NamedTuple):
 
 
 # --- Helpers -------------------------------------------------------------------------------
-
-
-def _as_id(value) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise NotFound(_("Not found.")) from None
-    if number < 1 or number > 2**63 - 1:
-        raise NotFound(_("Not found."))
-    return number
 
 
 def add_working_days(start: datetime, days: int) -> datetime:
@@ -574,7 +566,7 @@ def report_log_observation(
     """
     if channel not in OBSERVATION_CHANNELS:
         raise ValidationError({"channel": _("Choose how you observed or heard this.")})
-    organisation_id = _as_id(organisation_id)
+    organisation_id = as_id(organisation_id)
     membership_id = None
     if actor.user_id is not None:
         membership_id = (
@@ -624,7 +616,7 @@ def _report_for_intake(actor: Viewer, report_id) -> Report:
 
     Missing and forbidden give the same NotFound (a probe learns nothing).
     """
-    report = Report.objects.select_for_update().filter(pk=_as_id(report_id)).first()
+    report = Report.objects.select_for_update().filter(pk=as_id(report_id)).first()
     if report is None or not actor.has_perm(RECEIVE_REPORTS, obj=report):
         raise NotFound(_("Not found."))
     return report
@@ -763,7 +755,7 @@ def report_forward(
     with transaction.atomic():
         report = _report_for_intake(actor, report_id)
         to_organisation = Organisation.objects.filter(
-            pk=_as_id(to_organisation_id), is_active=True
+            pk=as_id(to_organisation_id), is_active=True
         ).first()
         if to_organisation is None:
             raise ValidationError({"to_organisation": _("Choose an active organisation.")})
@@ -811,7 +803,7 @@ def report_category_change(
     internal_note = _text(internal_note, field="internal_note", max_length=INTERNAL_NOTE_MAX_LENGTH)
     with transaction.atomic():
         report = _report_for_intake(actor, report_id)
-        category = Category.objects.filter(pk=_as_id(category_id), active=True).first()
+        category = Category.objects.filter(pk=as_id(category_id), active=True).first()
         if category is None:
             raise ValidationError({"category": _("Choose an active category.")})
         if report.is_closed:
@@ -991,18 +983,18 @@ def reporter_contact_update(
         identity = ReporterIdentity.objects.select_for_update().filter(report_id=report.pk).first()
         if identity is None:
             raise NotFound(_("Not found."))
-        changed = []
-        for field, value, max_length in (
-            ("name", name, 200),
-            ("email", email, 254),
-            ("phone", phone, 40),
-        ):
-            if value is None:
-                continue
-            value = _text(value, field=field, max_length=max_length)
-            if getattr(identity, field) != value:
-                setattr(identity, field, value)
-                changed.append(field)
+        changed = apply_changes(
+            identity,
+            {
+                field: _text(value, field=field, max_length=max_length)
+                for field, value, max_length in (
+                    ("name", name, 200),
+                    ("email", email, 254),
+                    ("phone", phone, 40),
+                )
+                if value is not None
+            },
+        )
         if identity.email:
             try:
                 validate_email(identity.email)
@@ -1069,7 +1061,7 @@ def reporter_contact_erase_due(now: datetime | None = None) -> int:
     pseudonym seed. One audit entry per batch lists the identities erased.
     """
     now = now or timezone.now()
-    days = getattr(settings, "WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS", 365)
+    days = settings.WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS
     cutoff = now - timedelta(days=days)
     erased = 0
     while True:

@@ -27,25 +27,6 @@ HONEYPOT_FIELD = "wr_contact_website"
 FORM_TOKEN_FIELD = "form_token"
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
-def client_ip(request) -> str:
-    """The client's address. Behind N trusted proxies (WIJKREGIE_TRUSTED_PROXY_COUNT) it
-    is the N-th address from the right of X-Forwarded-For; a client can forge the rest."""
-    proxies = _setting("WIJKREGIE_TRUSTED_PROXY_COUNT", 0)
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _digest(value: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -60,17 +41,17 @@ class Rate:
     window: int  # seconds
 
     @classmethod
-    def from_setting(cls, scope: str, setting: str, default: str) -> "Rate":
-        """A rate written as "10/3600" (count per seconds) in a setting."""
-        limit, window = str(_setting(setting, default)).split("/")
+    def parse(cls, scope: str, text: str) -> "Rate":
+        """A rate written as "10/3600" (count per seconds), as the settings hold it."""
+        limit, window = str(text).split("/")
         return cls(scope=scope, limit=int(limit), window=int(window))
 
 
 def report_rates() -> tuple[Rate, Rate]:
     """Reports per IP address and per building (BRIEF 1: abuse is slowed, not blocked)."""
     return (
-        Rate.from_setting("report-ip", "WIJKREGIE_REPORT_RATE_PER_IP", "10/3600"),
-        Rate.from_setting("report-building", "WIJKREGIE_REPORT_RATE_PER_BUILDING", "60/3600"),
+        Rate.parse("report-ip", settings.WIJKREGIE_REPORT_RATE_PER_IP),
+        Rate.parse("report-building", settings.WIJKREGIE_REPORT_RATE_PER_BUILDING),
     )
 
 
@@ -100,10 +81,6 @@ def rate_hit(rate: Rate, ident: str) -> int:
     except ValueError:  # evicted between add and incr
         cache.set(key, 1, timeout=rate.window + 5)
         return 1
-
-
-def rate_reset(rate: Rate, ident: str) -> None:
-    cache.delete(_bucket_key(rate, ident))
 
 
 # --- Bot trap and idempotency key ---------------------------------------------------
@@ -156,9 +133,9 @@ def check_form(data) -> FormCheck:
     if token is None:
         return FormCheck(Verdict.BOT)
     age = time.time() - token["t"]
-    if age > _setting("WIJKREGIE_FORM_MAX_AGE", 24 * 3600):
+    if age > settings.WIJKREGIE_FORM_MAX_AGE:
         return FormCheck(Verdict.EXPIRED, token["k"])
-    if age < _setting("WIJKREGIE_FORM_MIN_SECONDS", 3):
+    if age < settings.WIJKREGIE_FORM_MIN_SECONDS:
         return FormCheck(Verdict.TOO_FAST, token["k"])
     return FormCheck(Verdict.OK, token["k"])
 
@@ -244,7 +221,7 @@ def follow_up_link_token(report_id: int) -> str:
 
 
 def follow_up_link_read(token: str) -> int | None:
-    max_age = _setting("WIJKREGIE_FOLLOW_UP_LINK_DAYS", 30) * 24 * 3600
+    max_age = settings.WIJKREGIE_FOLLOW_UP_LINK_DAYS * 24 * 3600
     try:
         data = signing.loads(token or "", salt=FOLLOW_LINK_SALT, max_age=max_age)
     except signing.BadSignature:

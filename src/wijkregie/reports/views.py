@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.core.exceptions import ApplicationError, NotFound
+from wijkregie.core.forms import add_service_errors
 from wijkregie.places.selectors import (
     building_choices,
     building_floor_plan,
@@ -41,24 +42,8 @@ from wijkregie.reports.workflows import default_resident_text
 PAGE_SIZES = (10, 25, 50, 100)
 
 
-def _answers(view):
-    """Login (second factor by middleware); core errors become 404/403 answers."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404 from exc
-        except PermissionDenied as exc:
-            raise DjangoPermissionDenied from exc
-
-    return wrapper
-
-
 def intake_required(view):
-    @_answers
+    @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not (request.viewer.is_superuser or request.viewer.has_perm(RECEIVE_REPORTS)):
@@ -66,18 +51,6 @@ def intake_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _add_errors(form, exc: Exception) -> None:
-    if isinstance(exc, ApplicationError):
-        form.add_error(None, str(exc.message))
-    elif hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)
 
 
 # --- Queue -----------------------------------------------------------------------------------
@@ -157,8 +130,11 @@ def _detail_context(request, report, **forms) -> dict:
 @intake_required
 @require_GET
 def detail(request, pk):
+    """The report page; opening it marks the reporter's messages in the thread read."""
     report = selectors.report_get(viewer=request.viewer, id=pk)
-    return render(request, "reports/intake/detail.html", _detail_context(request, report))
+    context = _detail_context(request, report)
+    services.report_messages_mark_read_by_intake(actor=request.viewer, report_id=report.pk)
+    return render(request, "reports/intake/detail.html", context)
 
 
 def _post_action(request, pk, *, form_name: str, build_form, act, done: str):
@@ -170,7 +146,7 @@ def _post_action(request, pk, *, form_name: str, build_form, act, done: str):
         except (ApplicationError, ValidationError) as exc:
             if isinstance(exc, NotFound):
                 raise
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, done)
             return redirect("reports:detail", pk=report.pk)
@@ -293,7 +269,7 @@ def photo(request, pk, photo_id):
 # --- Observations ------------------------------------------------------------------------------
 
 
-@_answers
+@login_required
 @require_http_methods(["GET", "POST"])
 def observation(request):
     """A professional logs what they saw or heard; first the building, then the facts."""
@@ -339,7 +315,7 @@ def observation(request):
         except (ApplicationError, ValidationError) as exc:
             if isinstance(exc, NotFound):
                 raise
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from wijkregie.places.addresses import parse_postcode
 from wijkregie.residents.languages import is_language_code, normalise_language_code
 from wijkregie.residents.models import OccupancyKind, Resident
 
@@ -65,7 +66,6 @@ KINDS = {
 }
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 DUTCH_DATE = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
-POSTCODE = re.compile(r"^[1-9][0-9]{3}[A-Z]{2}$")
 BAG_ID = re.compile(r"^[0-9]{16}$")
 PHONE = re.compile(r"^\+?[0-9 ()./-]{6,40}$")
 
@@ -399,13 +399,14 @@ def _parse_unit(record: dict[str, str], error) -> UnitKey | None:
             error("bag_id", _("A BAG id has exactly 16 digits."))
             return None
         return UnitKey(bag_id=bag_id)
-    postcode = record.get("postcode", "").replace(" ", "").upper()
+    raw_postcode = record.get("postcode", "")
+    postcode = parse_postcode(raw_postcode)
     raw_number = record.get("house_number", "")
-    if not postcode and not raw_number:
+    if not raw_postcode.strip() and not raw_number:
         error("bag_id", _("Give a BAG id, or a postcode and a house number."))
         return None
     ok = True
-    if not POSTCODE.match(postcode):
+    if not postcode:
         error("postcode", _("Enter a Dutch postcode such as 3521AB."))
         ok = False
     if not raw_number.isdigit() or not 1 <= int(raw_number) <= 99999:

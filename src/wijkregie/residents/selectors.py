@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from wijkregie.core.access import Viewer
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import NotFound
+from wijkregie.core.ids import as_id, parse_id
 from wijkregie.core.models import ImportJob
 from wijkregie.partners.models import Organisation
 from wijkregie.places.models import Building, Unit
@@ -276,10 +277,9 @@ def resident_list(
 def _visible_resident(
     viewer: Viewer, visibility: ResidentVisibility, resident_id
 ) -> tuple[Resident, ResidentAccess]:
-    try:
-        resident_id = int(resident_id)
-    except (TypeError, ValueError):
-        raise not_found() from None
+    resident_id = parse_id(resident_id)
+    if resident_id is None:
+        raise not_found()
     visible = Resident.objects.visible_to(viewer, resolved=visibility)
     resident = _with_current_occupancies(visible, visibility.today).filter(pk=resident_id).first()
     if resident is None:
@@ -402,10 +402,7 @@ def import_job_list(*, viewer: Viewer, limit: int = 20) -> list[ImportJob]:
 
 def import_job_get(*, viewer: Viewer, id) -> ImportJob:
     """A residents import job of an organisation the viewer imports for; NotFound else."""
-    try:
-        job_id = int(id)
-    except (TypeError, ValueError):
-        raise NotFound(_("Import not found.")) from None
+    job_id = as_id(id, message=_("Import not found."))
     job = _import_jobs(viewer).filter(pk=job_id).first()
     if job is None:
         raise NotFound(_("Import not found."))

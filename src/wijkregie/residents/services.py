@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Viewer, system_viewer
 from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.changes import apply_changes, refuse_unknown_fields
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.core.ids import parse_id
 from wijkregie.core.logging import log_event
 from wijkregie.core.models import ImportJob
 from wijkregie.partners.models import Membership, Organisation
@@ -62,10 +64,8 @@ def _audit_names(fields) -> list[str]:
 def _administered_resident(actor: Viewer, resident_id, *, lock: bool = False) -> Resident:
     """A resident the actor may change; NotFound for missing and forbidden alike."""
     residents = Resident.objects.select_for_update() if lock else Resident.objects.all()
-    try:
-        resident = residents.filter(pk=int(resident_id)).first()
-    except (TypeError, ValueError):
-        resident = None
+    pk = parse_id(resident_id)
+    resident = residents.filter(pk=pk).first() if pk is not None else None
     if resident is None or not _may_administer(actor, resident.landlord_id):
         raise NotFound(_("Resident not found."))
     return resident
@@ -124,23 +124,17 @@ def resident_update(*, actor: Viewer, resident_id: int, data: dict) -> Resident:
     """Change the given fields (names as in the API: relation_number, given_name, …).
     Saves and audits only what really changed; nothing changed: no write, no entry."""
     names = {AUDIT_NAMES.get(f, f): f for f in RESIDENT_FIELDS}
-    unknown = set(data) - set(names)
-    if unknown:
-        raise ApplicationError(
-            _("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
-        )
+    refuse_unknown_fields(data, allowed=names)
+    changes = {}
+    for key, value in data.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if names[key] == "preferred_language":
+            value = value.lower()
+        changes[names[key]] = value
     with transaction.atomic():
         resident = _administered_resident(actor, resident_id, lock=True)
-        changed = []
-        for key, value in data.items():
-            model_field = names[key]
-            if isinstance(value, str):
-                value = value.strip()
-            if model_field == "preferred_language":
-                value = value.lower()
-            if getattr(resident, model_field) != value:
-                setattr(resident, model_field, value)
-                changed.append(model_field)
+        changed = apply_changes(resident, changes)
         if not changed:
             return resident
         resident.full_clean()

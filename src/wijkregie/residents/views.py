@@ -4,19 +4,17 @@ Thin: every read goes through `selectors` (need-to-know and the audit trail live
 every write through `services`.
 """
 
-import functools
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.core.exceptions import ApplicationError, PermissionDenied
+from wijkregie.core.forms import add_service_errors
 from wijkregie.places.selectors import building_get
 from wijkregie.residents import selectors, services
 from wijkregie.residents.forms import ContactMomentForm, ResidentImportForm, ResidentSearchForm
@@ -61,21 +59,6 @@ COLUMN_HELP = (
 )
 
 
-def _answers(view):
-    """Missing and forbidden objects become a 404, refused actions a 403."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(str(exc.message)) from exc
-        except PermissionDenied as exc:
-            raise DjangoPermissionDenied(str(exc.message)) from exc
-
-    return wrapper
-
-
 def _page_number(request) -> int:
     try:
         return max(1, int(request.GET.get("page", 1)))
@@ -85,7 +68,6 @@ def _page_number(request) -> int:
 
 @require_GET
 @login_required
-@_answers
 def resident_index(request):
     viewer = request.viewer
     buildings = list(selectors.resident_buildings(viewer=viewer))
@@ -99,7 +81,6 @@ def resident_index(request):
 
 @require_GET
 @login_required
-@_answers
 def resident_building_list(request, building_id: int):
     viewer = request.viewer
     building = building_get(viewer=viewer, id=building_id, permission=selectors.VIEW_RESIDENT)
@@ -149,14 +130,12 @@ def _render_detail(request, resident_id, form=None, status=200):
 
 @require_GET
 @login_required
-@_answers
 def resident_detail(request, resident_id: int):
     return _render_detail(request, resident_id)
 
 
 @require_POST
 @login_required
-@_answers
 def contact_moment_create(request, resident_id: int):
     viewer = request.viewer
     # Checks visibility before reading the form: a probe gets the same 404 as for a GET.
@@ -174,11 +153,8 @@ def contact_moment_create(request, resident_id: int):
                 occurred_at=form.cleaned_data.get("occurred_at"),
                 organisation_id=form.cleaned_data.get("organisation"),
             )
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
+        except (ValidationError, ApplicationError) as exc:
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The contact has been recorded."))
             return redirect("residents:detail", resident_id=resident_id)
@@ -187,7 +163,6 @@ def contact_moment_create(request, resident_id: int):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@_answers
 def resident_import(request):
     viewer = request.viewer
     organisations = selectors.import_organisations(viewer=viewer)
@@ -212,9 +187,7 @@ def resident_import(request):
                     language=form.cleaned_data["language"],
                 )
             except ApplicationError as exc:
-                if isinstance(exc, NotFound | PermissionDenied):
-                    raise
-                form.add_error(None, exc.message)
+                add_service_errors(form, exc)
             else:
                 return redirect("residents:import_job", job_id=job.pk)
         status = 400
@@ -242,7 +215,6 @@ def resident_import_example(request):
 
 @require_GET
 @login_required
-@_answers
 def resident_import_job(request, job_id: int):
     job = selectors.import_job_get(viewer=request.viewer, id=job_id)
     return render(request, "residents/import_job.html", {"job": job})
@@ -250,7 +222,6 @@ def resident_import_job(request, job_id: int):
 
 @require_GET
 @login_required
-@_answers
 def resident_import_progress(request, job_id: int):
     """The fragment the job page polls (htmx, every second) until the job is finished:
     the finished fragment carries no trigger, so the polling stops there."""
