@@ -22,6 +22,7 @@ from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDeni
 from wijkregie.core.models import ImportJob
 from wijkregie.partners.models import Membership, Organisation
 from wijkregie.places import selectors
+from wijkregie.places.geo import as_coordinate
 from wijkregie.places.models import (
     MIN_FLOOR,
     Building,
@@ -49,6 +50,8 @@ BUILDING_FIELDS = {
     "entrances",
     "neighbourhood_id",
     "bag_pand_id",
+    "latitude",
+    "longitude",
 }
 UNIT_FIELDS = {
     "bag_id",
@@ -110,6 +113,11 @@ def _check_place_in_building(
         raise ValidationError(errors)
 
 
+def _check_point(building: Building) -> None:
+    if (building.latitude is None) != (building.longitude is None):
+        raise ValidationError(_("Give both the latitude and the longitude, or neither."))
+
+
 # --- Neighbourhoods and buildings -----------------------------------------------------------
 
 
@@ -140,8 +148,12 @@ def building_create(
     entrances: list[str],
     neighbourhood_id: int | None = None,
     bag_pand_id: str = "",
+    latitude=None,
+    longitude=None,
 ) -> Building:
     """A building of the owner organisation; needs `places.change_building` there.
+    `latitude`/`longitude`: its WGS84 point (`places.geo.rd_to_wgs84` converts the BAG's
+    RD coordinates), both or neither.
 
     Raises `PermissionDenied`, `ApplicationError` (unknown organisation) or
     `ValidationError` (a field).
@@ -161,7 +173,10 @@ def building_create(
             entrances=_clean_entrances(entrances),
             neighbourhood_id=neighbourhood_id,
             bag_pand_id=(bag_pand_id or "").strip(),
+            latitude=None if latitude is None else as_coordinate(latitude),
+            longitude=None if longitude is None else as_coordinate(longitude),
         )
+        _check_point(building)
         building.full_clean()
         building.save()
     return building
@@ -176,9 +191,13 @@ def building_update(*, actor: Viewer, building_id: int, **changes) -> Building:
             changes["postcode"] = normalise_postcode(changes["postcode"])
         if "entrances" in changes:
             changes["entrances"] = _clean_entrances(changes["entrances"])
+        for name in ("latitude", "longitude"):
+            if changes.get(name) is not None:
+                changes[name] = as_coordinate(changes[name])
         changed = _apply_changes(building, changes, BUILDING_FIELDS)
         if not changed:
             return building
+        _check_point(building)
         building.full_clean()
         if {"floors", "entrances"} & set(changed):
             outside = Unit.objects.filter(building=building).filter(floor__gt=building.floors - 1)
