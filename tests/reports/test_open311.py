@@ -1239,3 +1239,56 @@ def test_updates_of_a_contact_request_are_not_published(world, client):
     submit(world, category=services.Category.objects.get(slug="contact"))
 
     assert json_of(client.get(f"{BASE}/servicerequestupdates.json")) == []
+
+
+# --- The demo's reporting app ----------------------------------------------------------------
+
+
+def test_the_demo_makes_one_open311_key_that_works(world, client, settings):
+    from tests.partners.factories import OrganisationFactory
+    from wijkregie.demo.open311 import APP_NAME, build_open311_app
+
+    settings.DEMO_MODE = True
+    OrganisationFactory(name="Woonstichting De Vaart", slug="de-vaart")
+
+    first = build_open311_app()
+    again = build_open311_app()
+
+    assert first == again
+    assert first["key"].startswith("wr_")
+    assert ApiToken.objects.filter(name=APP_NAME).count() == 1
+    assert create(client, world, first["key"]).status_code == 200
+
+
+def test_the_demo_command_prints_the_open311_key_with_the_logins(world, settings, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.partners.factories import OrganisationFactory
+    from wijkregie.demo import partners, places, reports, residents
+    from wijkregie.demo.open311 import demo_api_key
+
+    settings.DEMO_MODE = True
+    OrganisationFactory(name="Woonstichting De Vaart", slug="de-vaart")
+    monkeypatch.setattr(partners, "build_partners", lambda: {"personas": {}})
+    for module, name in ((places, "build_places"), (residents, "build_residents")):
+        monkeypatch.setattr(module, name, lambda: {})
+    monkeypatch.setattr(reports, "build_reports", lambda: {})
+    out = StringIO()
+
+    call_command("demo", stdout=out)
+
+    assert out.getvalue().splitlines()[-1] == (
+        f"Open311 demo reporting app (Woonstichting De Vaart): api_key {demo_api_key()}  "
+        "(GeoReport v2 at /open311/v2/; De Horizon is at lat 52.115938, long 5.113022)"
+    )
+
+
+def test_the_demo_open311_key_is_refused_outside_demo_mode(world, settings):
+    from wijkregie.demo.open311 import build_open311_app
+
+    settings.DEMO_MODE = False
+
+    with pytest.raises(RuntimeError):
+        build_open311_app()
