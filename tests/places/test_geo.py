@@ -64,7 +64,7 @@ def test_building_update_refuses_half_a_point():
     building = BuildingFactory()
     with pytest.raises(ValidationError) as exc:
         services.building_update(actor=system_viewer(), building_id=building.pk, latitude=52.1)
-    assert exc.value.messages == ["Give both the latitude and the longitude, or neither."]
+    assert exc.value.messages == ["Geef zowel de breedte- als de lengtegraad, of geen van beide."]
 
 
 def test_as_coordinate_rounds_half_up():
