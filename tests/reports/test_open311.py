@@ -1292,3 +1292,45 @@ def test_the_demo_open311_key_is_refused_outside_demo_mode(world, settings):
 
     with pytest.raises(RuntimeError):
         build_open311_app()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stopped_database_server_gives_a_503_with_retry_after(client):
+    """PostgreSQL only: the connection is pointed at an address where no server listens
+    (what a stopped server gives), through the connection pool as in production."""
+    import socket
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]  # closed again: nothing listens there
+    saved = connection.settings_dict.copy()
+    saved_options = {**saved["OPTIONS"]}
+    connection.close()
+    connection.close_pool()
+    try:
+        connection.settings_dict.update({"HOST": "127.0.0.1", "PORT": str(free_port)})
+        if "pool" in saved_options:
+            connection.settings_dict["OPTIONS"] = {
+                **saved_options,
+                "pool": {**saved_options["pool"], "timeout": 1},
+            }
+
+        first = client.get(f"{BASE}/requests.xml")
+        second = client.post(f"{BASE}/requests.json", {"api_key": "wr_x_y"})
+    finally:
+        connection.close()
+        connection.close_pool()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+        connection.settings_dict["OPTIONS"] = saved_options
+
+    assert (first.status_code, first["Retry-After"]) == (503, "5")
+    assert xml_errors(first) == [
+        ("503", "The service is temporarily unavailable. Try again in 5 seconds.")
+    ]
+    assert (second.status_code, second["Retry-After"]) == (503, "5")
+    assert json_of(second)[0]["code"] == 503
