@@ -473,6 +473,7 @@ def generate(seed: int, scale, *, log=print) -> World:
 
     from bench.copyrows import copy_rows, end_fast_load, fast_load, reset_sequence
     from wijkregie.partners.models import Membership, Organisation, Role
+    from wijkregie.places.geo import rd_to_wgs84
     from wijkregie.places.models import Building, BuildingContact, CommonArea, Neighbourhood, Unit
     from wijkregie.residents.models import Occupancy, Resident
 
@@ -681,8 +682,15 @@ def generate(seed: int, scale, *, log=print) -> World:
         world.import_postcodes = [spare[k * 64 : (k + 1) * 64] for k in range(reserved_import)]
         world.spare_postcodes = spare[reserved_import * 64 :]
 
+        # Points in and around Utrecht (RD, as the BAG gives them), from their own random
+        # stream so that everything else the seed generates stays the same.
+        point_rng = random.Random(f"{seed}-points")
+
         def building_rows():
             for p in plans:
+                lat, long = rd_to_wgs84(
+                    point_rng.uniform(125_000, 150_000), point_rng.uniform(445_000, 470_000)
+                )
                 code = _token(rng)
                 while code in public_codes:
                     code = _token(rng)
@@ -699,6 +707,8 @@ def generate(seed: int, scale, *, log=print) -> World:
                     p.entrances,
                     f"{p.gm:04d}10{p.id:010d}",
                     code,
+                    f"{lat:.6f}",
+                    f"{long:.6f}",
                     ts,
                     ts,
                 )
@@ -717,6 +727,8 @@ def generate(seed: int, scale, *, log=print) -> World:
                 "entrances",
                 "bag_pand_id",
                 "public_code",
+                "latitude",
+                "longitude",
                 "created_at",
                 "updated_at",
             ],

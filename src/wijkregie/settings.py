@@ -422,3 +422,6 @@ WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS = env.int(
 )
 # Open311 discovery: whom reporting apps contact (default: DEFAULT_FROM_EMAIL).
 WIJKREGIE_OPEN311_CONTACT = env("WIJKREGIE_OPEN311_CONTACT", default="")
+# Open311: a request's lat/long resolves to the nearest building whose point lies at most
+# this many metres away (docs/open311.md); farther away is an error naming the nearest.
+WIJKREGIE_OPEN311_POINT_RADIUS_M = env.int("WIJKREGIE_OPEN311_POINT_RADIUS_M", default=100)

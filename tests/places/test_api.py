@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 import pytest
@@ -43,6 +45,8 @@ def foreign(make_professional, other_org):
 def test_building_list_and_detail(system, building, settings):
     settings.SITE_URL = "https://wijkregie.example"
     UnitFactory.create_batch(2, building=building)
+    building.latitude, building.longitude = Decimal("52.115938"), Decimal("5.113022")
+    building.save()
 
     listing = system.get("/api/v1/places/buildings/")
     detail = system.get(f"/api/v1/places/buildings/{building.pk}/")
@@ -58,6 +62,8 @@ def test_building_list_and_detail(system, building, settings):
         "floors": 4,
         "entrances": ["A", "B"],
         "bag_pand_id": "",
+        "latitude": 52.115938,
+        "longitude": 5.113022,
         "owner": {"id": building.owner_id, "name": "Woonstichting De Vaart"},
         "neighbourhood": None,
         "unit_count": 2,

@@ -28,6 +28,12 @@ def test_build_places_builds_the_demo_flat(demo_partners):
         ["A", "B", "C", "D"],
     )
     assert (baken.owner_id, baken.floors, baken.entrances) == (oostwaard.pk, 4, ["A"])
+    horizon.refresh_from_db()
+    baken.refresh_from_db()
+    assert [(str(b.latitude), str(b.longitude)) for b in (horizon, baken)] == [
+        ("52.115938", "5.113022"),
+        ("52.114599", "5.116826"),
+    ]
     assert built["neighbourhood"].name == "Rivierwijk"
     assert Unit.objects.filter(building=horizon).count() == 120
     assert Unit.objects.filter(building=baken).count() == 8

@@ -6,16 +6,19 @@ that identifies a reporter or the unit."""
 import importlib
 import json
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import OperationalError
 from django.utils import timezone
 
 import pytest
 
-from tests.places.factories import UnitFactory
+from tests.places.factories import BuildingFactory, UnitFactory
 from tests.reports.factories import submit
 from wijkregie.core.access import system_viewer
 from wijkregie.partners.models import ApiToken
@@ -27,6 +30,7 @@ from wijkregie.reports.models import (
     Report,
     ReporterIdentity,
     ReportIdempotencyKey,
+    ReportStatusChange,
 )
 from wijkregie.reports.workflows import ReportStatus
 
@@ -87,6 +91,19 @@ SERVICE_CODES = [
 @pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _database_up():
+    open311._database_down_until = 0.0
+    yield
+    open311._database_down_until = 0.0
+
+
+def place(building, lat="52.115938", long="5.113022"):
+    building.latitude, building.longitude = Decimal(lat), Decimal(long)
+    building.save(update_fields=["latitude", "longitude"])
+    return building
 
 
 def make_token(organisation, name="Buurt-app") -> tuple[ApiToken, str]:
@@ -175,8 +192,8 @@ def test_the_service_list_has_the_specifications_fields_in_order(world, client):
         assert service.findtext("type") == "realtime"
     assert [list(s) for s in data] == [SERVICE_FIELDS] * len(SERVICE_CODES)
     litter = next(s for s in data if s["service_code"] == "litter")
-    assert litter["service_name"] == "Afval en vervuiling"
-    assert litter["description"] == "Afval, grofvuil of vuil in en rond het gebouw."
+    assert litter["service_name"] == "Litter and pollution"
+    assert litter["description"] == "Rubbish, bulky waste or dirt in and around the building."
     assert litter["metadata"] is True
     assert "litter" in litter["keywords"]
 
@@ -189,10 +206,10 @@ def test_the_contact_request_is_not_a_service(world, client):
 
 
 def test_service_names_follow_the_accept_language_of_the_professional_languages(world, client):
-    data = json_of(client.get(f"{BASE}/services.json", HTTP_ACCEPT_LANGUAGE="en"))
+    data = json_of(client.get(f"{BASE}/services.json", HTTP_ACCEPT_LANGUAGE="nl"))
 
     assert next(s for s in data if s["service_code"] == "litter")["service_name"] == (
-        "Litter and pollution"
+        "Afval en vervuiling"
     )
 
 
@@ -211,7 +228,6 @@ def test_the_service_definition_lists_its_attributes(world, client):
         "common_area",
         "occurred_at",
         "contact_mode",
-        "idempotency_key",
     ]
     for attribute in attributes:
         assert [child.tag for child in attribute] == ATTRIBUTE_FIELDS
@@ -231,10 +247,10 @@ def test_an_unknown_service_code_is_a_404_in_the_error_format(world, client, fmt
 
     assert response.status_code == 404
     if fmt == "xml":
-        assert xml_errors(response) == [("404", "Onbekende service_code: no-such-thing.")]
+        assert xml_errors(response) == [("404", "Unknown service_code: no-such-thing.")]
     else:
         assert json_of(response) == [
-            {"code": 404, "description": "Onbekende service_code: no-such-thing."}
+            {"code": 404, "description": "Unknown service_code: no-such-thing."}
         ]
 
 
@@ -274,7 +290,7 @@ def test_post_in_xml(world, client, api_key):
         "account_id",
     ]
     assert request.findtext("service_request_id") == str(Report.objects.get().pk)
-    assert request.findtext("service_notice") == "Is er nu gevaar? Bel eerst 112."
+    assert request.findtext("service_notice") == "Is there danger right now? Call 112 first."
 
 
 def test_post_with_contact_data_is_shielded_and_the_app_sees_no_passphrase(world, client, api_key):
@@ -367,11 +383,11 @@ def test_a_wrong_api_key_is_a_403_and_nothing_is_stored(world, client, fmt):
     response = create(client, world, "wr_deadbeef_not-the-key", fmt=fmt)
 
     assert response.status_code == 403
-    expected = [("403", "Ongeldige api_key.")]
+    expected = [("403", "Invalid api_key.")]
     if fmt == "xml":
         assert xml_errors(response) == expected
     else:
-        assert json_of(response) == [{"code": 403, "description": "Ongeldige api_key."}]
+        assert json_of(response) == [{"code": 403, "description": "Invalid api_key."}]
     assert Report.objects.count() == 0
 
 
@@ -390,66 +406,76 @@ def test_a_missing_api_key_is_a_400(world, client):
     response = create(client, world, None)
 
     assert response.status_code == 400
-    assert json_of(response) == [{"code": 400, "description": "api_key is verplicht."}]
+    assert json_of(response) == [{"code": 400, "description": "api_key is required."}]
 
 
 def test_an_unknown_service_code_on_post_is_a_404_and_nothing_is_stored(world, client, api_key):
     response = create(client, world, api_key, fmt="xml", service_code="potholes")
 
     assert response.status_code == 404
-    assert xml_errors(response) == [("404", "Onbekende service_code: potholes.")]
+    assert xml_errors(response) == [("404", "Unknown service_code: potholes.")]
     assert Report.objects.count() == 0
 
 
 @pytest.mark.parametrize(
     ("params", "description"),
     [
-        ({"service_code": None}, "service_code is verplicht."),
-        (
-            {"attribute[building_code]": None, "lat": "52.09", "long": "5.12"},
-            "Met lat en long weten we niet welk gebouw en welke verdieping het is. Stuur "
-            "attribute[building_code] of address_string.",
-        ),
+        ({"service_code": None}, "service_code is required."),
         (
             {"attribute[building_code]": None},
-            "Een plaats is verplicht: attribute[building_code], address_id of address_string.",
+            "A location is required: lat and long, attribute[building_code], address_id "
+            "or address_string.",
         ),
         (
             {"attribute[building_code]": "NOPE"},
-            "Geen gebouw heeft deze code. Kijk attribute[building_code] of address_id na.",
+            "No building has this code. Check attribute[building_code] or address_id.",
         ),
-        ({"attribute[floor]": "tweede"}, "attribute[floor] moet een heel getal zijn."),
-        ({"attribute[floor]": "99"}, "floor: Dit gebouw heeft deze verdieping niet."),
+        ({"attribute[floor]": "tweede"}, "attribute[floor] must be a whole number."),
+        ({"attribute[floor]": "99"}, "floor: This building has no such floor."),
         (
             {"attribute[occurred_at]": "gisteren"},
-            "attribute[occurred_at] moet een W3C-datum en -tijd met tijdzone zijn, "
-            "bijvoorbeeld 2026-03-01T21:30:00+01:00.",
+            "attribute[occurred_at] must be a W3C date and time, e.g. "
+            "2026-03-01T21:30:00+01:00 or 2026-03-01T21:30.",
         ),
         (
             {"attribute[location]": "roof-top"},
-            "attribute[location] is niet een van de genoemde waarden.",
+            "attribute[location] is not one of the listed values.",
         ),
-        ({"lat": "north"}, "lat moet een getal zijn."),
+        ({"lat": "north"}, "lat must be a number of degrees from -90 to 90 (WGS84)."),
+        (
+            {"lat": "52.1", "long": "nan"},
+            "long must be a number of degrees from -180 to 180 (WGS84).",
+        ),
+        ({"lat": "52.1"}, "Send lat and long together."),
         (
             {"attribute[building_code]": None, "address_string": "Nergensweg 1, 9999 ZZ Nergens"},
-            "address_string noemt geen adres dat we kennen. Stuur de postcode en het "
-            "huisnummer, bijvoorbeeld Horizonlaan 12, 3521 HZ Rivierstad.",
+            "address_string does not name an address we know. Send the postcode and "
+            "house number, e.g. Horizonlaan 12, 3521 HZ Rivierstad.",
         ),
         (
             {"attribute[common_area]": "swimming_pool"},
-            "attribute[common_area] is niet een van de genoemde waarden.",
+            "attribute[common_area] is not one of the listed values.",
         ),
         (
             {"attribute[contact_mode]": "public"},
-            "attribute[contact_mode] is niet een van de genoemde waarden.",
+            "attribute[contact_mode] is not one of the listed values.",
         ),
         (
             {"attribute[contact_mode]": "shielded"},
-            "email: Laat een e-mailadres of telefoonnummer achter, of meld anoniem.",
+            "email: Leave an e-mail address or a phone number, or report anonymously.",
         ),
-        ({"description": ""}, "description is verplicht: vertel wat er is gebeurd."),
-        ({"description": "x" * 1_000_000}, "description: Gebruik hoogstens 5000 tekens."),
-        ({"attribute[floor": "2"}, "Onjuiste attribute-parameter: attribute[floor."),
+        ({"description": ""}, "description is required: tell what happened."),
+        (
+            {"description": "x" * 1_000_000},
+            "description may be at most 20,000 characters; this one has 1,000,000.",
+        ),
+        ({"attribute[floor": "2"}, "Malformed attribute parameter: attribute[floor."),
+        (
+            {"attribute[location][]": ["common_area", "outside"]},
+            "attribute[location] takes one value; 2 were sent.",
+        ),
+        ({"description": "Rommel\x00"}, "description contains a NUL character."),
+        ({"attribute[entrance]": "A\x00"}, "attribute[entrance] contains a NUL character."),
     ],
 )
 def test_bad_parameters_are_400_in_the_error_format_and_nothing_is_stored(
@@ -469,7 +495,7 @@ def test_a_malformed_json_body_is_a_400(world, client, api_key):
 
     assert response.status_code == 400
     assert json_of(response) == [
-        {"code": 400, "description": "De inhoud van het verzoek kon niet worden gelezen."}
+        {"code": 400, "description": "The request body could not be read."}
     ]
     assert Report.objects.count() == 0
 
@@ -485,7 +511,7 @@ def test_an_xml_body_is_a_400(world, client, api_key):
     assert xml_errors(response) == [
         (
             "400",
-            "Stuur de parameters form-encoded (application/x-www-form-urlencoded).",
+            "Send the parameters form-encoded (application/x-www-form-urlencoded).",
         )
     ]
     assert Report.objects.count() == 0
@@ -524,13 +550,6 @@ def test_the_idempotency_key_header_makes_a_retry_return_the_same_request(world,
     assert (Report.objects.count(), ReportIdempotencyKey.objects.count()) == (1, 1)
 
 
-def test_the_idempotency_key_attribute_works_too(world, client, api_key):
-    create(client, world, api_key, **{"attribute[idempotency_key]": "k-1"})
-    create(client, world, api_key, **{"attribute[idempotency_key]": "k-1"})
-
-    assert Report.objects.count() == 1
-
-
 def test_two_apps_with_the_same_key_do_not_collide(world, client, api_key):
     other_key = make_token(world.police, name="Politie-app")[1]
 
@@ -540,9 +559,9 @@ def test_two_apps_with_the_same_key_do_not_collide(world, client, api_key):
     assert Report.objects.count() == 2
 
 
-def test_without_an_idempotency_key_each_post_is_a_request(world, client, api_key):
+def test_without_an_idempotency_key_each_different_post_is_a_request(world, client, api_key):
     create(client, world, api_key)
-    create(client, world, api_key)
+    create(client, world, api_key, description="Nog meer vuilniszakken.")
 
     assert Report.objects.count() == 2
 
@@ -562,7 +581,7 @@ def test_an_unknown_token_is_a_404(world, client):
     response = client.get(f"{BASE}/tokens/forged.json")
 
     assert response.status_code == 404
-    assert json_of(response) == [{"code": 404, "description": "Onbekend token."}]
+    assert json_of(response) == [{"code": 404, "description": "Unknown token."}]
 
 
 # --- GET service requests ------------------------------------------------------------------
@@ -611,6 +630,8 @@ def test_the_read_side_publishes_nothing_identifying(world, client, marked, fmt)
 
 
 def test_a_request_has_the_specifications_fields_in_order(world, client, marked):
+    place(world.building)
+    UnitFactory(building=world.building)  # units have no point of their own to leak
     data = json_of(client.get(f"{BASE}/requests/{marked.pk}.json"))
     root = xml_of(client.get(f"{BASE}/requests/{marked.pk}.xml"))
 
@@ -619,20 +640,21 @@ def test_a_request_has_the_specifications_fields_in_order(world, client, marked)
     row = data[0]
     assert row["service_request_id"] == str(marked.pk)
     assert row["status"] == "open"
-    assert row["status_notes"] == ("We bekijken uw melding en bepalen wie haar oppakt.")
-    assert (row["service_code"], row["service_name"]) == ("litter", "Afval en vervuiling")
+    assert row["status_notes"] == "We are looking at your report and deciding who will handle it."
+    assert (row["service_code"], row["service_name"]) == ("litter", "Litter and pollution")
     assert row["description"] is None
     assert row["agency_responsible"] == "Woonstichting Test"
     assert row["address"] == "Horizonlaan, Rivierstad"
     assert (row["address_id"], row["zipcode"], row["lat"], row["long"], row["media_url"]) == (
         None,
         None,
-        None,
-        None,
+        52.115938,
+        5.113022,
         None,
     )
-    requested = row["requested_datetime"]
-    assert requested.endswith(":00:00+01:00") or requested.endswith(":00:00+02:00")
+    assert row["requested_datetime"] == timezone.localtime(marked.created_at).isoformat(
+        timespec="seconds"
+    )
 
 
 def test_a_closed_request(world, client, marked):
@@ -647,7 +669,7 @@ def test_a_closed_request(world, client, marked):
 
     assert row["status"] == "closed"
     assert row["expected_datetime"] is None
-    assert row["status_notes"] == "We hebben uw melding afgehandeld. Bedankt dat u het liet weten."
+    assert row["status_notes"] == "We have dealt with your report. Thank you for letting us know."
 
 
 @pytest.mark.parametrize("path", ["requests/999999.json", "requests/abc.json", "requests/1.2.json"])
@@ -655,7 +677,7 @@ def test_an_unknown_request_id_is_a_404(world, client, path):
     response = client.get(f"{BASE}/{path}")
 
     assert response.status_code == 404
-    assert json_of(response) == [{"code": 404, "description": "Onbekende service_request_id."}]
+    assert json_of(response) == [{"code": 404, "description": "Unknown service_request_id."}]
 
 
 def test_a_contact_request_is_not_published(world, client):
@@ -715,24 +737,20 @@ def test_the_request_list_is_capped(world, client, monkeypatch):
     [
         (
             "start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z",
-            "Het datumbereik mag niet langer zijn dan 90 dagen.",
+            "The date range may not span more than 90 days.",
         ),
         (
             "start_date=2026-02-01T00:00:00Z&end_date=2026-01-01T00:00:00Z",
-            "start_date moet voor end_date liggen.",
+            "start_date must be before end_date.",
         ),
         (
             "start_date=yesterday",
-            "start_date moet een W3C-datum en -tijd met tijdzone zijn, bijvoorbeeld "
-            "2026-03-01T21:30:00+01:00.",
+            "start_date must be a W3C date and time, e.g. 2026-03-01T21:30:00+01:00 or "
+            "2026-03-01T21:30.",
         ),
-        (
-            "end_date=2026-01-01T00:00:00",
-            "end_date moet een W3C-datum en -tijd met tijdzone zijn, bijvoorbeeld "
-            "2026-03-01T21:30:00+01:00.",
-        ),
-        ("status=pending", "status moet open, closed of allebei zijn."),
-        ("service_request_id=1,x", "service_request_id moet een lijst met request-id's zijn."),
+        ("status=pending", "status must be open, closed or both."),
+        ("service_request_id=1,x", "service_request_id must be a list of request ids."),
+        ("service_code=lit%00ter", "A parameter contains a NUL character."),
     ],
 )
 def test_malformed_list_parameters_are_400(world, client, query, description):
@@ -794,3 +812,525 @@ def test_the_georeport_client_reads_the_endpoints(live_server):
         one = client.get_service_request(str(report.pk))
         assert one["status"] == "open"
         assert one["service_code"] == "vandalism"
+
+
+# --- Third-party apps: lat/long, attributes, idempotency -----------------------------------
+
+
+def test_the_service_definition_requires_no_attribute_and_says_lat_long_will_do(world, client):
+    data = json_of(client.get(f"{BASE}/services/litter.json"))
+
+    assert [(a["code"], a["required"]) for a in data["attributes"]] == [
+        ("building_code", False),
+        ("location", False),
+        ("floor", False),
+        ("entrance", False),
+        ("common_area", False),
+        ("occurred_at", False),
+        ("contact_mode", False),
+    ]
+    assert data["attributes"][0]["description"] == (
+        "The building's public code, from its report link or QR code. Not needed when lat "
+        "and long, address_id or address_string locate the building (lat/long: the nearest "
+        "building within 100 metres)."
+    )
+
+
+def test_lat_long_alone_makes_a_report_at_the_nearest_building(world, client, api_key):
+    place(world.building)
+    place(BuildingFactory(owner=world.owner), lat="52.116400")  # 51 m north
+    point = {"attribute[building_code]": None, "lat": "52.116000", "long": "5.113022"}
+
+    response = create(client, world, api_key, **point)  # 7 m from world.building
+
+    assert response.status_code == 200
+    assert Report.objects.get().building == world.building
+
+
+def test_a_point_beyond_the_radius_is_a_400_naming_the_nearest_buildings(
+    world, client, api_key, settings
+):
+    settings.WIJKREGIE_OPEN311_POINT_RADIUS_M = 50
+    place(world.building)
+    place(BuildingFactory(name="Het Baken", street="Bakenplein"), lat="52.118000")
+    point = {"attribute[building_code]": None, "lat": "52.115000", "long": "5.113022"}
+
+    response = create(client, world, api_key, **point)
+
+    assert response.status_code == 400
+    assert json_of(response) == [
+        {
+            "code": 400,
+            "description": "No building we know lies within 50 metres of this lat/long. The "
+            "nearest: De Toren, Horizonlaan, Rivierstad (104 m); Het Baken, Bakenplein, "
+            "Rivierstad (334 m). Send a point on the building, or address_string or "
+            "attribute[building_code].",
+        }
+    ]
+    assert Report.objects.count() == 0
+
+
+def test_a_point_far_from_any_building_says_so(world, client, api_key):
+    point = {"attribute[building_code]": None, "lat": "51.0", "long": "4.0"}
+
+    response = create(client, world, api_key, fmt="xml", **point)
+
+    assert xml_errors(response) == [
+        (
+            "400",
+            "No building we know lies within 100 metres of this lat/long, nor within 25 km. "
+            "Check the coordinates (WGS84 degrees), or send address_string or "
+            "attribute[building_code].",
+        )
+    ]
+
+
+def test_a_datetime_local_value_is_the_buildings_local_time(world, client, api_key):
+    response = create(client, world, api_key, **{"attribute[occurred_at]": "2025-12-02T14:27"})
+
+    assert response.status_code == 200
+    occurred = Report.objects.get().occurred_at
+    assert occurred == datetime(2025, 12, 2, 14, 27, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    assert occurred == datetime(2025, 12, 2, 13, 27, tzinfo=UTC)
+
+
+def test_a_long_description_is_stored_whole(world, client, api_key):
+    text = "De lift staat al weken stil. " * 500  # 14,500 characters
+
+    response = create(client, world, api_key, description=text)
+
+    assert response.status_code == 200
+    assert Report.objects.get().description == text.strip()
+
+
+def test_list_attributes_in_the_multivaluelist_form_are_accepted(world, client, api_key):
+    response = create(
+        client,
+        world,
+        api_key,
+        **{
+            "attribute[location][]": ["common_area"],
+            "attribute[common_area][]": ["lift", "lift"],
+            "attribute[entrance][]": "A",
+        },
+    )
+
+    assert response.status_code == 200
+    report = Report.objects.get()
+    assert (report.location_kind, report.common_area, report.entrance) == (
+        LocationKind.COMMON_AREA,
+        world.lift,
+        "A",
+    )
+
+
+def test_a_json_body_with_a_list_attribute_is_accepted(world, client, api_key):
+    body = {
+        "api_key": api_key,
+        "service_code": "vandalism",
+        "description": "De liftdeur is kapot.",
+        "attribute": {"building_code": world.building.public_code, "location": ["outside"]},
+    }
+
+    response = client.post(
+        f"{BASE}/requests.json", data=json.dumps(body), content_type="application/json"
+    )
+
+    assert response.status_code == 200
+    assert Report.objects.get().location_kind == LocationKind.OUTSIDE
+
+
+def test_a_reused_idempotency_key_with_another_body_is_a_409(world, client, api_key):
+    first = create(client, world, api_key, headers={"Idempotency-Key": "app-7"})
+    second = create(
+        client,
+        world,
+        api_key,
+        fmt="xml",
+        description="Iets heel anders.",
+        headers={"Idempotency-Key": "app-7"},
+    )
+
+    assert first.status_code == 200
+    assert second.status_code == 409
+    assert xml_errors(second) == [
+        (
+            "409",
+            "This Idempotency-Key was used before for a request with other parameters. Use "
+            "a new key for a new request.",
+        )
+    ]
+    assert Report.objects.count() == 1
+
+
+def test_an_exact_repeat_without_a_key_gets_the_first_request_back(world, client, api_key):
+    first = create(client, world, api_key, email="ann@example.org", first_name="Ann")
+    second = create(client, world, api_key, email="ann@example.org", first_name="Ann")
+
+    assert json_of(second)[0]["service_request_id"] == json_of(first)[0]["service_request_id"]
+    assert second["Idempotent-Replayed"] == "true"
+    assert (Report.objects.count(), ReporterIdentity.objects.count()) == (1, 1)
+
+
+def test_an_exact_repeat_from_another_app_is_a_request_of_its_own(world, client, api_key):
+    other_key = make_token(world.owner, name="Andere app")[1]
+
+    create(client, world, api_key)
+    create(client, world, other_key)
+
+    assert Report.objects.count() == 2
+
+
+def test_an_exact_repeat_after_the_window_is_a_new_request(world, client, api_key):
+    first = create(client, world, api_key)
+    ReportIdempotencyKey.objects.update(
+        created_at=timezone.now() - open311.REPEAT_WINDOW - timedelta(seconds=1)
+    )
+
+    second = create(client, world, api_key)
+
+    assert json_of(second)[0]["service_request_id"] != json_of(first)[0]["service_request_id"]
+    assert "Idempotent-Replayed" not in second
+    assert Report.objects.count() == 2
+    assert ReportIdempotencyKey.objects.get().report_id == int(
+        json_of(second)[0]["service_request_id"]
+    )
+
+
+# --- Errors: format, language, faults --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "fmt"),
+    [
+        ("nothing.json", "json"),
+        ("requests/", "xml"),
+        ("requests/1/updates.xml", "xml"),
+        ("", "xml"),
+    ],
+)
+def test_an_unknown_path_is_a_404_in_the_error_format(world, client, path, fmt):
+    response = client.get(f"{BASE}/{path}")
+    posted = client.post(f"{BASE}/{path}", {"api_key": "x"})
+
+    expected = [("404", "There is no Open311 method at this address.")]
+    for answer in (response, posted):
+        assert answer.status_code == 404
+        if fmt == "xml":
+            assert xml_errors(answer) == expected
+        else:
+            assert json_of(answer) == [
+                {"code": 404, "description": "There is no Open311 method at this address."}
+            ]
+
+
+def test_errors_are_english_by_default_and_dutch_on_request(world, client):
+    default = client.get(f"{BASE}/tokens/forged.json")
+    dutch = client.get(f"{BASE}/tokens/forged.json", HTTP_ACCEPT_LANGUAGE="nl-NL,nl;q=0.9")
+    english = client.get(f"{BASE}/tokens/forged.json", HTTP_ACCEPT_LANGUAGE="nl;q=0.5,en")
+    client.cookies["django_language"] = "nl"
+    cookie = client.get(f"{BASE}/tokens/forged.json")
+
+    assert json_of(default) == [{"code": 404, "description": "Unknown token."}]
+    assert json_of(dutch) == [{"code": 404, "description": "Onbekend token."}]
+    assert json_of(english) == [{"code": 404, "description": "Unknown token."}]
+    assert json_of(cookie) == [{"code": 404, "description": "Unknown token."}]
+
+
+@pytest.mark.parametrize("path", ["requests/ab%00cd.json", "services/lit%00ter.json"])
+def test_a_nul_byte_in_the_path_is_a_400(world, client, path):
+    response = client.get(f"{BASE}/{path}")
+
+    assert response.status_code == 400
+    assert json_of(response) == [
+        {"code": 400, "description": "A parameter contains a NUL character."}
+    ]
+
+
+def test_a_nul_byte_in_a_json_body_is_a_400(world, client, api_key):
+    body = {"api_key": api_key, "service_code": "litter", "description": "x\u0000y"}
+
+    response = client.post(
+        f"{BASE}/requests.json", data=json.dumps(body), content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert json_of(response) == [
+        {"code": 400, "description": "description contains a NUL character."}
+    ]
+
+
+def test_a_database_outage_is_a_503_with_retry_after_at_once(world, client, monkeypatch):
+    calls = []
+
+    def unreachable():
+        calls.append(1)
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(open311, "_published", unreachable)
+
+    first = client.get(f"{BASE}/requests.xml")
+    second = client.get(f"{BASE}/requests/1.json")
+
+    assert (first.status_code, first["Retry-After"]) == (503, "5")
+    assert xml_errors(first) == [
+        ("503", "The service is temporarily unavailable. Try again in 5 seconds.")
+    ]
+    assert (second.status_code, second["Retry-After"]) == (503, "5")
+    assert json_of(second)[0]["code"] == 503
+    assert len(calls) == 1  # the second answer did not wait for the database again
+
+
+def test_an_unexpected_error_is_a_500_in_the_error_format(world, client, monkeypatch):
+    def broken():
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(open311, "_published", broken)
+
+    response = client.get(f"{BASE}/requests.json")
+
+    assert response.status_code == 500
+    assert json_of(response) == [{"code": 500, "description": "Something went wrong on our side."}]
+
+
+# --- Times and updates -----------------------------------------------------------------------
+
+
+def test_times_are_published_to_the_second(world, client):
+    created = timezone.now().replace(microsecond=0) - timedelta(hours=3, minutes=17, seconds=9)
+    report = submit(world, now=created).report
+    closed = created + timedelta(minutes=21, seconds=4)
+    services.report_status_change(
+        actor=system_viewer(), report_id=report.pk, to_status=ReportStatus.IN_TRIAGE, now=closed
+    )
+    services.report_status_change(
+        actor=system_viewer(), report_id=report.pk, to_status=ReportStatus.RESOLVED, now=closed
+    )
+
+    row = json_of(client.get(f"{BASE}/requests/{report.pk}.json"))[0]
+
+    assert row["requested_datetime"] == timezone.localtime(created).isoformat()
+    assert row["updated_datetime"] == timezone.localtime(closed).isoformat()
+
+
+def _xml_rows(response, item):
+    return [{c.tag: c.text for c in element} for element in xml_of(response).findall(item)]
+
+
+def test_a_reporting_app_creates_a_report_from_lat_long_and_follows_it(world, client):
+    """As FixMyStreet's Open311 integration does: lat/long, a description, the service's
+    attributes and the reporter's name and e-mail; then requests.xml for the status and
+    servicerequestupdates.xml for the progress."""
+    place(world.building)
+    token, app_key = make_token(world.owner, name="FixMyStreet")
+    posted = client.post(
+        f"{BASE}/requests.xml",
+        {
+            "api_key": app_key,
+            "service_code": "vandalism",
+            "lat": "52.115950",
+            "long": "5.113010",
+            "description": "Iemand heeft de liftknoppen vernield.",
+            "first_name": "Ann",
+            "last_name": "Melder",
+            "email": "ann@example.org",
+            "attribute[location]": "common_area",
+            "attribute[common_area]": "lift",
+            "attribute[entrance]": "A",
+            "attribute[occurred_at]": "2025-12-01T21:30",
+        },
+    )
+    assert posted.status_code == 200
+    request_id = xml_of(posted).findtext("request/service_request_id")
+    report = Report.objects.get(pk=int(request_id))
+    assert (report.building, report.common_area, report.contact_mode) == (
+        world.building,
+        world.lift,
+        ContactMode.SHIELDED,
+    )
+
+    status = _xml_rows(
+        client.get(f"{BASE}/requests.xml?service_request_id={request_id}"), "request"
+    )
+    assert [(r["status"], r["lat"], r["long"]) for r in status] == [
+        ("open", "52.115938", "5.113022")
+    ]
+
+    intake = world.viewer("intake")
+    services.report_status_change(
+        actor=intake,
+        report_id=report.pk,
+        to_status=ReportStatus.IN_TRIAGE,
+        internal_note="SECRET-NOTE dader bekend",
+        resident_text="Dank u, Ann. We laten de lift maken.",
+    )
+    services.report_status_change(
+        actor=intake, report_id=report.pk, to_status=ReportStatus.RESOLVED
+    )
+    start = (timezone.now() - timedelta(hours=1)).isoformat().replace("+", "%2B")
+
+    own = client.get(f"{BASE}/servicerequestupdates.xml?api_key={app_key}&start_date={start}")
+    anyone = client.get(f"{BASE}/servicerequestupdates.json")
+
+    assert xml_of(own).tag == "service_requests_updates"
+    changes = list(ReportStatusChange.objects.filter(report=report).order_by("id"))
+    times = [timezone.localtime(c.created_at).isoformat(timespec="seconds") for c in changes]
+    assert _xml_rows(own, "request_update") == [
+        {
+            "update_id": f"{request_id}-1",
+            "service_request_id": request_id,
+            "status": "open",
+            "updated_datetime": times[0],
+            "description": "We have received your report. We will look at it soon.",
+            "media_url": None,
+        },
+        {
+            "update_id": f"{request_id}-2",
+            "service_request_id": request_id,
+            "status": "investigating",
+            "updated_datetime": times[1],
+            "description": "Dank u, Ann. We laten de lift maken.",
+            "media_url": None,
+        },
+        {
+            "update_id": f"{request_id}-3",
+            "service_request_id": request_id,
+            "status": "fixed",
+            "updated_datetime": times[2],
+            "description": "We have dealt with your report. Thank you for letting us know.",
+            "media_url": None,
+        },
+    ]
+    assert [(u["update_id"], u["description"]) for u in json_of(anyone)] == [
+        (f"{request_id}-1", "We have received your report. We will look at it soon."),
+        (f"{request_id}-2", "We are looking at your report and deciding who will handle it."),
+        (f"{request_id}-3", "We have dealt with your report. Thank you for letting us know."),
+    ]
+    closed = _xml_rows(client.get(f"{BASE}/requests.xml?status=closed"), "request")
+    assert [(r["service_request_id"], r["updated_datetime"]) for r in closed] == [
+        (request_id, times[2])
+    ]
+    for body in (own.content.decode(), anyone.content.decode()):
+        for secret in ("SECRET-NOTE", "ann@example.org", "Melder", report.tracking_code):
+            assert secret not in body
+
+
+def test_updates_of_other_apps_reports_carry_only_the_standard_texts(world, client, marked):
+    other_key = make_token(world.owner, name="Andere app")[1]
+
+    rows = json_of(client.get(f"{BASE}/servicerequestupdates.json?api_key={other_key}"))
+
+    assert [(r["status"], r["description"]) for r in rows] == [
+        ("open", "We have received your report. We will look at it soon."),
+        ("investigating", "We are looking at your report and deciding who will handle it."),
+    ]
+
+
+def test_updates_refuse_a_wrong_api_key_and_bad_dates(world, client):
+    wrong = client.get(f"{BASE}/servicerequestupdates.xml?api_key=wr_x_y")
+    dates = client.get(f"{BASE}/servicerequestupdates.json?start_date=gisteren")
+
+    assert (wrong.status_code, xml_errors(wrong)) == (403, [("403", "Invalid api_key.")])
+    assert dates.status_code == 400
+    assert json_of(dates)[0]["description"].startswith("start_date must be a W3C date and time")
+
+
+def test_updates_of_a_contact_request_are_not_published(world, client):
+    submit(world, category=services.Category.objects.get(slug="contact"))
+
+    assert json_of(client.get(f"{BASE}/servicerequestupdates.json")) == []
+
+
+# --- The demo's reporting app ----------------------------------------------------------------
+
+
+def test_the_demo_makes_one_open311_key_that_works(world, client, settings):
+    from tests.partners.factories import OrganisationFactory
+    from wijkregie.demo.open311 import APP_NAME, build_open311_app
+
+    settings.DEMO_MODE = True
+    OrganisationFactory(name="Woonstichting De Vaart", slug="de-vaart")
+
+    first = build_open311_app()
+    again = build_open311_app()
+
+    assert first == again
+    assert first["key"].startswith("wr_")
+    assert ApiToken.objects.filter(name=APP_NAME).count() == 1
+    assert create(client, world, first["key"]).status_code == 200
+
+
+def test_the_demo_command_prints_the_open311_key_with_the_logins(world, settings, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.partners.factories import OrganisationFactory
+    from wijkregie.demo import partners, places, reports, residents
+    from wijkregie.demo.open311 import demo_api_key
+
+    settings.DEMO_MODE = True
+    OrganisationFactory(name="Woonstichting De Vaart", slug="de-vaart")
+    monkeypatch.setattr(partners, "build_partners", lambda: {"personas": {}})
+    for module, name in ((places, "build_places"), (residents, "build_residents")):
+        monkeypatch.setattr(module, name, lambda: {})
+    monkeypatch.setattr(reports, "build_reports", lambda: {})
+    out = StringIO()
+
+    call_command("demo", stdout=out)
+
+    assert out.getvalue().splitlines()[-1] == (
+        f"Open311 demo reporting app (Woonstichting De Vaart): api_key {demo_api_key()}  "
+        "(GeoReport v2 at /open311/v2/; De Horizon is at lat 52.115938, long 5.113022)"
+    )
+
+
+def test_the_demo_open311_key_is_refused_outside_demo_mode(world, settings):
+    from wijkregie.demo.open311 import build_open311_app
+
+    settings.DEMO_MODE = False
+
+    with pytest.raises(RuntimeError):
+        build_open311_app()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stopped_database_server_gives_a_503_with_retry_after(client):
+    """PostgreSQL only: the connection is pointed at an address where no server listens
+    (what a stopped server gives), through the connection pool as in production."""
+    import socket
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]  # closed again: nothing listens there
+    saved = connection.settings_dict.copy()
+    saved_options = {**saved["OPTIONS"]}
+    connection.close()
+    connection.close_pool()
+    try:
+        connection.settings_dict.update({"HOST": "127.0.0.1", "PORT": str(free_port)})
+        if "pool" in saved_options:
+            connection.settings_dict["OPTIONS"] = {
+                **saved_options,
+                "pool": {**saved_options["pool"], "timeout": 1},
+            }
+
+        first = client.get(f"{BASE}/requests.xml")
+        second = client.post(f"{BASE}/requests.json", {"api_key": "wr_x_y"})
+    finally:
+        connection.close()
+        connection.close_pool()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+        connection.settings_dict["OPTIONS"] = saved_options
+
+    assert (first.status_code, first["Retry-After"]) == (503, "5")
+    assert xml_errors(first) == [
+        ("503", "The service is temporarily unavailable. Try again in 5 seconds.")
+    ]
+    assert (second.status_code, second["Retry-After"]) == (503, "5")
+    assert json_of(second)[0]["code"] == 503

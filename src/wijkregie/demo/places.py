@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from wijkregie.core.access import system_viewer
 from wijkregie.partners.models import Membership, Organisation
 from wijkregie.places import services
+from wijkregie.places.geo import rd_to_wgs84
 from wijkregie.places.models import Building, BuildingContact, CommonArea, CommonAreaKind
 from wijkregie.places.models import Neighbourhood as NeighbourhoodModel
 from wijkregie.places.unit_import import COLUMNS
@@ -27,6 +28,8 @@ HORIZON = {
     "floors": 10,
     "entrances": ["A", "B", "C", "D"],
     "bag_pand_id": "0344100000612345",
+    # The pand's centre in RD, as the BAG gives it (a flat in the north of Utrecht).
+    "rd": (136_220.0, 458_670.0),
 }
 HORIZON_UNITS_PER_FLOOR = 3
 BAKEN = {
@@ -38,6 +41,7 @@ BAKEN = {
     "floors": 4,
     "entrances": ["A"],
     "bag_pand_id": "0344100000623456",
+    "rd": (136_480.0, 458_520.0),
 }
 BAKEN_UNITS_PER_FLOOR = 2
 
@@ -133,7 +137,8 @@ def _building(actor, spec: dict, neighbourhood) -> Building:
             "before the places."
         )
     building = Building.objects.filter(owner=owner, name=spec["name"]).first()
-    fields = {k: v for k, v in spec.items() if k not in ("owner", "name")}
+    fields = {k: v for k, v in spec.items() if k not in ("owner", "name", "rd")}
+    fields["latitude"], fields["longitude"] = rd_to_wgs84(*spec["rd"])
     if building is None:
         return services.building_create(
             actor=actor,

@@ -44,6 +44,8 @@ class BuildingOutputSerializer(serializers.Serializer):
     floors = serializers.IntegerField(help_text="Number of storeys; floors run from 0.")
     entrances = serializers.ListField(child=serializers.CharField())
     bag_pand_id = serializers.CharField(help_text="16 digits, or empty.")
+    latitude = serializers.FloatField(allow_null=True, help_text="WGS84 degrees, or null.")
+    longitude = serializers.FloatField(allow_null=True, help_text="WGS84 degrees, or null.")
     owner = _OrganisationRef()
     neighbourhood = _NeighbourhoodRef(allow_null=True)
     unit_count = serializers.IntegerField()

@@ -94,6 +94,24 @@ class Building(BaseModel):
     public_code = models.CharField(
         _("public code"), max_length=20, unique=True, default=new_public_code, editable=False
     )
+    # The building's point (WGS84, e.g. the BAG pand's centre): reporting apps send a
+    # lat/long and it resolves to the nearest building (places/geo.py). Never a unit's.
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
 
     objects = BuildingQuerySet.as_manager()
 
@@ -106,6 +124,8 @@ class Building(BaseModel):
             models.Index(fields=["owner", "name"], name="building_owner_idx"),
             # Reporting apps name a building by its BAG id (Open311 look-up).
             models.Index(fields=["bag_pand_id"], name="building_bag_pand_idx"),
+            # A point resolves to a building through a bounding box on these.
+            models.Index(fields=["latitude", "longitude"], name="building_point_idx"),
         ]
 
     def __str__(self):

@@ -24,6 +24,7 @@ from wijkregie.core.models import ImportJob
 from wijkregie.partners.models import Membership, Organisation
 from wijkregie.places import selectors
 from wijkregie.places.addresses import normalise_postcode
+from wijkregie.places.geo import as_coordinate
 from wijkregie.places.models import (
     MIN_FLOOR,
     Building,
@@ -50,6 +51,8 @@ BUILDING_FIELDS = {
     "entrances",
     "neighbourhood_id",
     "bag_pand_id",
+    "latitude",
+    "longitude",
 }
 UNIT_FIELDS = {
     "bag_id",
@@ -99,6 +102,11 @@ def _check_place_in_building(
         raise ValidationError(errors)
 
 
+def _check_point(building: Building) -> None:
+    if (building.latitude is None) != (building.longitude is None):
+        raise ValidationError(_("Give both the latitude and the longitude, or neither."))
+
+
 # --- Neighbourhoods and buildings -----------------------------------------------------------
 
 
@@ -129,8 +137,12 @@ def building_create(
     entrances: list[str],
     neighbourhood_id: int | None = None,
     bag_pand_id: str = "",
+    latitude=None,
+    longitude=None,
 ) -> Building:
     """A building of the owner organisation; needs `places.change_building` there.
+    `latitude`/`longitude`: its WGS84 point (`places.geo.rd_to_wgs84` converts the BAG's
+    RD coordinates), both or neither.
 
     Raises `PermissionDenied`, `ApplicationError` (unknown organisation) or
     `ValidationError` (a field).
@@ -150,7 +162,10 @@ def building_create(
             entrances=_clean_entrances(entrances),
             neighbourhood_id=neighbourhood_id,
             bag_pand_id=(bag_pand_id or "").strip(),
+            latitude=None if latitude is None else as_coordinate(latitude),
+            longitude=None if longitude is None else as_coordinate(longitude),
         )
+        _check_point(building)
         building.full_clean()
         building.save()
     return building
@@ -165,9 +180,13 @@ def building_update(*, actor: Viewer, building_id: int, **changes) -> Building:
             changes["postcode"] = normalise_postcode(changes["postcode"])
         if "entrances" in changes:
             changes["entrances"] = _clean_entrances(changes["entrances"])
+        for name in ("latitude", "longitude"):
+            if changes.get(name) is not None:
+                changes[name] = as_coordinate(changes[name])
         changed = apply_changes(building, changes, allowed=BUILDING_FIELDS)
         if not changed:
             return building
+        _check_point(building)
         building.full_clean()
         if {"floors", "entrances"} & set(changed):
             outside = Unit.objects.filter(building=building).filter(floor__gt=building.floors - 1)

@@ -533,10 +533,13 @@ class ReportMessage(models.Model):
 
 
 class ReportIdempotencyKey(models.Model):
-    """A client's key for one submission: a retry with the same key returns that report."""
+    """A client's key for one submission: a retry with the same key returns that report;
+    `fingerprint` (a digest of the request's body, when the client is an app) tells a
+    retry from a different request that reuses the key."""
 
     key = models.CharField(max_length=100, unique=True)
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

@@ -1,17 +1,23 @@
 """Open311 GeoReport v2 (BRIEF 30): reporting apps send and read reports in XML or JSON.
 
 The specification: https://wiki.open311.org/GeoReport_v2 (discovery, services, service
-definition, POST requests, tokens, GET requests). Formats are chosen by the path's
-extension; errors use the specification's shape (`<errors><error><code/><description/>`
-or `[{"code", "description"}]`) with 400, 403 and 404.
+definition, POST requests, tokens, GET requests), plus mySociety's
+`servicerequestupdates` extension (what FixMyStreet polls for progress). Formats are
+chosen by the path's extension; every error under /open311/v2/ — 400, 403, 404, 405,
+409, 500, 503 — uses the specification's shape (`<errors><error><code/><description/>`
+or `[{"code", "description"}]`), in English unless the client asks for Dutch.
 
 The read side publishes nothing that could identify a reporter or the unit: no
-description, no unit or floor, no contact data, the building's street and city at most,
-status open/closed and the resident-facing status text (docs/open311.md).
+description, no unit or floor, no contact data, the building's street, city and point
+at most, status open/closed and the resident-facing status texts (docs/open311.md).
 """
 
+import hashlib
 import json
+import logging
+import math
 import re
+import time
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from functools import wraps
@@ -19,24 +25,36 @@ from functools import wraps
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import SuspiciousOperation, ValidationError
-from django.db.models import Q
+from django.db import InterfaceError, OperationalError
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from wijkregie.core.access import Viewer
 from wijkregie.core.exceptions import ApplicationError
+from wijkregie.core.logging import log_event
 from wijkregie.partners.selectors import api_token_for_key
 from wijkregie.places.addresses import find_address
+from wijkregie.places.geo import buildings_near
 from wijkregie.places.models import Building, CommonArea, CommonAreaKind, Unit
 from wijkregie.places.selectors import units_at_address
 from wijkregie.reports import selectors, services, throttling
-from wijkregie.reports.models import Category, Channel, ContactMode, LocationKind, Report
-from wijkregie.reports.workflows import default_resident_text
+from wijkregie.reports.models import (
+    Category,
+    Channel,
+    ContactMode,
+    LocationKind,
+    Report,
+    ReportStatusChange,
+)
+from wijkregie.reports.workflows import CLOSED_STATUSES, ReportStatus, default_resident_text
+
+logger = logging.getLogger(__name__)
 
 XML_CONTENT_TYPE = "text/xml; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -50,6 +68,7 @@ XML_LIST_ITEMS = {
     "attributes": "attribute",
     "values": "value",
     "service_requests": "request",
+    "service_requests_updates": "request_update",
     "errors": "error",
 }
 
@@ -128,37 +147,129 @@ def w3c_datetime(value) -> str | None:
 
 
 def _published_time(value) -> str | None:
-    """Times on the read side, to the hour: enough for an app, less to correlate with."""
-    if value is None:
-        return None
-    return w3c_datetime(timezone.localtime(value).replace(minute=0, second=0, microsecond=0))
+    """Times on the read side: the real time, to the second. (Rounding down, as this
+    endpoint once did, made a change within the hour invisible to a client that syncs
+    from its last `updated_datetime`.)"""
+    return w3c_datetime(value)
 
 
 # --- The six methods --------------------------------------------------------------------
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-CHANGESET = "2026-11-25T00:00:00+01:00"  # when this endpoint's behaviour last changed
+CHANGESET = "2026-12-02T00:00:00+01:00"  # when this endpoint's behaviour last changed
 MAX_RESULTS = 1000
 MAX_SPAN = timedelta(days=90)
 TOKEN_SALT = "wijkregie.reports.open311-token"
-_ATTRIBUTE_RE = re.compile(r"^attribute\[([A-Za-z0-9_]{1,40})\]$")
+# Apps have no 5,000-character box like the web form; a resident who wrote more in one
+# gets it stored, up to this (about ten pages).
+DESCRIPTION_MAX_LENGTH = 20_000
+# A request without an Idempotency-Key that repeats one from the same API key exactly,
+# within this window, is a retry after a lost answer: it gets the first request back.
+REPEAT_WINDOW = timedelta(minutes=10)
+# Seconds a client waits after a 503 (database unreachable); meanwhile this process
+# answers 503 at once instead of waiting for the connection pool again.
+RETRY_AFTER = 5
+_ATTRIBUTE_RE = re.compile(r"^attribute\[([A-Za-z0-9_]{1,40})\](\[\])?$")
+
+
+def _language(request) -> str:
+    """English unless the client's Accept-Language prefers Dutch (en/nl, by q-value).
+    Cookies and the site's default language do not count: an app is not a browser."""
+    best, best_q = "en", -1.0
+    for position, part in enumerate(request.headers.get("Accept-Language", "").split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        language = tag.strip().lower().split("-")[0]
+        if language not in ("en", "nl"):
+            continue
+        q = 1.0
+        match = re.search(r"q=([0-9.]+)", params)
+        if match:
+            try:
+                q = float(match.group(1))
+            except ValueError:
+                q = 0.0
+        if q > best_q and q > 0:
+            best, best_q = language, q - position * 1e-6
+    return best
+
+
+_database_down_until = 0.0
+
+
+def _unavailable(fmt: str) -> HttpResponse:
+    response = error_response(
+        fmt,
+        [
+            Open311Error(
+                503,
+                _("The service is temporarily unavailable. Try again in %(seconds)s seconds.")
+                % {"seconds": RETRY_AFTER},
+            )
+        ],
+    )
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def _has_nul(request) -> bool:
+    return "\x00" in request.path or any(
+        "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()
+    )
 
 
 def open311_view(view):
-    """Formats from the path's extension; every failure as the specification's error,
-    never a 500 page (an unexpected error is logged by Django and answered as 500 in the
-    specification's format)."""
+    """Formats from the path's extension; every failure as the specification's error in
+    English (Dutch on request), never an HTML page: bad input a 400, a database that
+    cannot be reached a 503 with Retry-After (logged; for RETRY_AFTER seconds after one,
+    the process answers 503 without waiting for the pool), anything else a logged 500."""
 
     @wraps(view)
     def wrapper(request, *args, fmt="xml", **kwargs):
+        global _database_down_until
         if fmt not in FORMATS:
-            return error_response("xml", [Open311Error(404, _("Unknown format."))])
-        try:
-            return view(request, *args, fmt=fmt, **kwargs)
-        except Open311Error as exc:
-            return error_response(fmt, [exc])
+            fmt = "xml"
+        with translation.override(_language(request)):
+            if _has_nul(request):
+                return error_response(
+                    fmt, [Open311Error(400, _("A parameter contains a NUL character."))]
+                )
+            if time.monotonic() < _database_down_until:
+                return _unavailable(fmt)
+            try:
+                return view(request, *args, fmt=fmt, **kwargs)
+            except Open311Error as exc:
+                return error_response(fmt, [exc])
+            except (OperationalError, InterfaceError) as exc:
+                _database_down_until = time.monotonic() + RETRY_AFTER
+                log_event(
+                    "open311.database_unavailable",
+                    level=logging.ERROR,
+                    origin="open311",
+                    result="503",
+                    action=request.method,
+                    object=request.path,
+                    error=type(exc).__name__,
+                )
+                return _unavailable(fmt)
+            except Exception:
+                logger.exception("Open311 request failed: %s %s", request.method, request.path)
+                return error_response(
+                    fmt, [Open311Error(500, _("Something went wrong on our side."))]
+                )
 
     return csrf_exempt(wrapper)
+
+
+@open311_view
+def not_found(request, path="", *, fmt):
+    """Any other path under /open311/v2/: a 404 in the format its extension names."""
+    raise Open311Error(404, _("There is no Open311 method at this address."))
+
+
+@csrf_exempt
+def not_found_view(request, path=""):
+    fmt = "json" if path.rstrip("/").endswith(".json") else "xml"
+    return not_found(request, path, fmt=fmt)
 
 
 def _services() -> list[Category]:
@@ -237,21 +348,25 @@ def _attribute(code, datatype, order, description, *, values=None, required=Fals
 
 
 def _attributes() -> list[dict]:
+    """None is required: the building comes from lat/long (nearest building), address_id,
+    address_string or building_code; the rest has a default."""
     return [
         _attribute(
             "building_code",
             "string",
             1,
             _(
-                "The building's public code, from its report link or QR code. Needed "
-                "unless address_string or address_id names the building."
-            ),
+                "The building's public code, from its report link or QR code. Not needed "
+                "when lat and long, address_id or address_string locate the building "
+                "(lat/long: the nearest building within %(radius)s metres)."
+            )
+            % {"radius": settings.WIJKREGIE_OPEN311_POINT_RADIUS_M},
         ),
         _attribute(
             "location",
             "singlevaluelist",
             2,
-            _("Where in or around the building it happened."),
+            _("Where in or around the building it happened (default: not_applicable)."),
             values=LocationKind.choices,
         ),
         _attribute(
@@ -270,7 +385,11 @@ def _attributes() -> list[dict]:
             "datetime",
             6,
             _("When it happened."),
-            hint=_("W3C date and time with time zone, e.g. 2026-03-01T21:30:00+01:00."),
+            hint=_(
+                "W3C date and time, e.g. 2026-03-01T21:30:00+01:00; without a time zone "
+                "(2026-03-01T21:30, as an HTML datetime-local field sends) it is the "
+                "building's local time."
+            ),
         ),
         _attribute(
             "contact_mode",
@@ -282,15 +401,6 @@ def _attributes() -> list[dict]:
                 "intake sees them. open: also passed on when the report is forwarded."
             ),
             values=ContactMode.choices,
-        ),
-        _attribute(
-            "idempotency_key",
-            "string",
-            8,
-            _(
-                "Your own unique key for this request: a retry with the same key returns "
-                "the first request instead of a second one. The Idempotency-Key header works too."
-            ),
         ),
     ]
 
@@ -306,9 +416,13 @@ def service_definition(request, code, *, fmt):
 # --- POST a service request ---------------------------------------------------------
 
 
-def _params(request) -> dict:
-    """The POST parameters: form-encoded as the specification says; a JSON object is
-    accepted too. Anything else, or a body that does not parse, is a 400."""
+def _json_value(value):
+    if isinstance(value, list):
+        return [("" if v is None else str(v)) for v in value]
+    return "" if value is None else str(value)
+
+
+def _read_params(request) -> dict:
     content_type = request.content_type or ""
     try:
         if content_type == "application/json":
@@ -318,17 +432,45 @@ def _params(request) -> dict:
             params = {}
             for key, value in body.items():
                 if key == "attribute" and isinstance(value, dict):
-                    params.update({f"attribute[{k}]": v for k, v in value.items()})
+                    params.update({f"attribute[{k}]": _json_value(v) for k, v in value.items()})
                 else:
-                    params[key] = value
-            return {k: ("" if v is None else str(v)) for k, v in params.items()}
+                    params[key] = _json_value(value)
+            return params
         if content_type in ("", "application/x-www-form-urlencoded", "multipart/form-data"):
-            return {key: request.POST.get(key, "") for key in request.POST}
+            # A repeated parameter (attribute[x][]=a&attribute[x][]=b) keeps every value.
+            return {
+                key: values if key.endswith("[]") else values[-1]
+                for key, values in request.POST.lists()
+            }
     except (ValueError, UnicodeDecodeError, SuspiciousOperation, MultiPartParserError):
         raise Open311Error(400, _("The request body could not be read.")) from None
     raise Open311Error(
         400, _("Send the parameters form-encoded (application/x-www-form-urlencoded).")
     )
+
+
+def _params(request) -> dict:
+    """The POST parameters, each a string (a list for `name[]`): form-encoded as the
+    specification says; a JSON object is accepted too. Anything else, a body that does
+    not parse, or a NUL character anywhere, is a 400."""
+    params = _read_params(request)
+    for key, value in params.items():
+        values = value if isinstance(value, list) else [value]
+        if "\x00" in key or any("\x00" in v for v in values):
+            raise Open311Error(
+                400,
+                _("%(name)s contains a NUL character.") % {"name": key.replace("\x00", "")[:60]},
+            )
+    return params
+
+
+def _fingerprint(params: dict) -> str:
+    """A digest of the request's body: the same parameters give the same digest, in any
+    order and in either encoding. The api_key is left out (keys are per API key anyway)."""
+    canonical = sorted(
+        (k, v if isinstance(v, list) else [v]) for k, v in params.items() if k != "api_key"
+    )
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode()).hexdigest()
 
 
 def _building_from(params: dict, attributes: dict) -> tuple[Building, Unit | None]:
@@ -366,17 +508,78 @@ def _building_from(params: dict, attributes: dict) -> tuple[Building, Unit | Non
                 "house number, e.g. Horizonlaan 12, 3521 HZ Rivierstad."
             ),
         )
-    if params.get("lat") or params.get("long"):
+    point = _point(params)
+    if point is not None:
+        return _building_at(*point), None
+    raise Open311Error(
+        400,
+        _(
+            "A location is required: lat and long, attribute[building_code], address_id "
+            "or address_string."
+        ),
+    )
+
+
+def _coordinate(params: dict, name: str, limit: float) -> float | None:
+    value = params.get(name, "")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or abs(number) > limit:
+        raise Open311Error(
+            400,
+            _("%(name)s must be a number of degrees from -%(limit)s to %(limit)s (WGS84).")
+            % {"name": name, "limit": int(limit)},
+        )
+    return number
+
+
+def _point(params: dict) -> tuple[float, float] | None:
+    """The request's (lat, long), checked; None when neither is sent."""
+    lat = _coordinate(params, "lat", 90)
+    long = _coordinate(params, "long", 180)
+    if (lat is None) != (long is None):
+        raise Open311Error(400, _("Send lat and long together."))
+    return None if lat is None else (lat, long)
+
+
+def _building_at(lat: float, long: float) -> Building:
+    """The nearest building within the radius; else an error naming the nearest ones
+    (looked for up to 25 km away)."""
+    radius = settings.WIJKREGIE_OPEN311_POINT_RADIUS_M
+    near = buildings_near(lat, long, within_m=radius, limit=1)
+    if near:
+        return near[0].building
+    farther = []
+    for within in (1_000, 5_000, 25_000):
+        farther = buildings_near(lat, long, within_m=within, limit=3)
+        if farther:
+            break
+    if not farther:
         raise Open311Error(
             400,
             _(
-                "lat and long cannot tell which building and floor it is. Send "
-                "attribute[building_code] or address_string."
-            ),
+                "No building we know lies within %(radius)s metres of this lat/long, nor "
+                "within 25 km. Check the coordinates (WGS84 degrees), or send "
+                "address_string or attribute[building_code]."
+            )
+            % {"radius": radius},
         )
+    names = "; ".join(
+        f"{n.building.name}, {n.building.street}, {n.building.city} ({round(n.distance_m)} m)"
+        for n in farther
+    )
     raise Open311Error(
         400,
-        _("A location is required: attribute[building_code], address_id or address_string."),
+        _(
+            "No building we know lies within %(radius)s metres of this lat/long. The "
+            "nearest: %(buildings)s. Send a point on the building, or address_string or "
+            "attribute[building_code]."
+        )
+        % {"radius": radius, "buildings": names},
     )
 
 
@@ -390,18 +593,22 @@ def _int(value: str, name: str) -> int | None:
 
 
 def _datetime(value: str, name: str):
+    """A W3C date and time; without a time zone (an HTML datetime-local field's
+    `2026-12-02T14:27`) it is local time where the buildings are (TIME_ZONE)."""
     if not value:
         return None
     try:
         parsed = parse_datetime(value.strip())
     except ValueError:
         parsed = None
-    if parsed is None or parsed.tzinfo is None:
+    if parsed is None:
         raise Open311Error(
             400,
-            _("%(name)s must be a W3C date and time with a time zone, e.g. %(example)s.")
-            % {"name": name, "example": "2026-03-01T21:30:00+01:00"},
+            _("%(name)s must be a W3C date and time, e.g. %(example)s or %(local)s.")
+            % {"name": name, "example": "2026-03-01T21:30:00+01:00", "local": "2026-03-01T21:30"},
         )
+    if parsed.tzinfo is None:
+        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
     return parsed
 
 
@@ -413,6 +620,52 @@ def _validation_errors(exc: ValidationError) -> list[Open311Error]:
     return errors or [Open311Error(400, _("The request is not valid."))]
 
 
+def _attributes_of(params: dict) -> dict[str, str]:
+    """attribute[code] and attribute[code][] (how apps send list attributes) as one
+    value per code. Every attribute here takes one value: a list must hold one (or
+    repeat it)."""
+    attributes = {}
+    for name, value in params.items():
+        match = _ATTRIBUTE_RE.match(name)
+        if match:
+            values = value if isinstance(value, list) else [value]
+            distinct = list(dict.fromkeys(v.strip() for v in values if v.strip()))
+            if len(distinct) > 1:
+                raise Open311Error(
+                    400,
+                    _("attribute[%(code)s] takes one value; %(count)s were sent.")
+                    % {"code": match.group(1), "count": len(distinct)},
+                )
+            attributes[match.group(1)] = distinct[0] if distinct else ""
+        elif name.startswith("attribute["):
+            raise Open311Error(
+                400, _("Malformed attribute parameter: %(name)s.") % {"name": name[:60]}
+            )
+        elif isinstance(value, list) and not name.endswith("[]"):
+            raise Open311Error(400, _("%(name)s takes one value.") % {"name": name[:60]})
+    return attributes
+
+
+def _idempotency(request, token, params: dict) -> dict:
+    """The report service's idempotency arguments. With an Idempotency-Key header: that
+    key (per API key), and a reuse with another body is a 409. Without one: the body
+    itself, so an exact repeat within REPEAT_WINDOW is answered with the first request."""
+    fingerprint = _fingerprint(params)
+    client_key = request.headers.get("Idempotency-Key", "").strip()
+    if client_key:
+        if len(client_key) > 200 or not client_key.isprintable():
+            raise Open311Error(
+                400, _("The Idempotency-Key header must be printable, at most 200 characters.")
+            )
+        key = throttling.idempotency_key_for(token.prefix, client_key)
+        return {"idempotency_key": key, "idempotency_fingerprint": fingerprint}
+    return {
+        "idempotency_key": throttling.idempotency_key_for(token.prefix, "\x1erepeat", fingerprint),
+        "idempotency_fingerprint": fingerprint,
+        "idempotency_window": REPEAT_WINDOW,
+    }
+
+
 @open311_view
 def request_create(request, *, fmt):
     if request.method == "GET":
@@ -420,34 +673,21 @@ def request_create(request, *, fmt):
     if request.method != "POST":
         raise Open311Error(405, _("Use GET or POST."))
     params = _params(request)
-    key = params.get("api_key", "").strip()
+    key = params.get("api_key", "")
+    key = key.strip() if isinstance(key, str) else ""
     if not key:
         raise Open311Error(400, _("api_key is required."))
     token = api_token_for_key(key)
     if token is None:
         raise Open311Error(403, _("Invalid api_key."))
-    code = params.get("service_code", "").strip()
+    code = params.get("service_code", "")
+    code = code.strip() if isinstance(code, str) else ""
     if not code:
         raise Open311Error(400, _("service_code is required."))
     category = _service(code)
-    attributes = {}
-    for name, value in params.items():
-        match = _ATTRIBUTE_RE.match(name)
-        if match:
-            attributes[match.group(1)] = value.strip()
-        elif name.startswith("attribute["):
-            raise Open311Error(
-                400, _("Malformed attribute parameter: %(name)s.") % {"name": name[:60]}
-            )
+    attributes = _attributes_of(params)
     building, unit = _building_from(params, attributes)
-    for coordinate in ("lat", "long"):
-        if params.get(coordinate):
-            try:
-                float(params[coordinate])
-            except ValueError:
-                raise Open311Error(
-                    400, _("%(name)s must be a number.") % {"name": coordinate}
-                ) from None
+    _point(params)  # checked even when another parameter names the building
     location = attributes.get("location") or (
         LocationKind.COMMON_AREA if attributes.get("common_area") else LocationKind.NOT_APPLICABLE
     )
@@ -474,10 +714,15 @@ def request_create(request, *, fmt):
     )
     if contact_mode not in ContactMode.values:
         raise Open311Error(400, _("attribute[contact_mode] is not one of the listed values."))
-    client_key = request.headers.get("Idempotency-Key") or attributes.get("idempotency_key") or ""
     description = params.get("description", "")
     if not description.strip():
         raise Open311Error(400, _("description is required: tell what happened."))
+    if len(description.strip()) > DESCRIPTION_MAX_LENGTH:
+        raise Open311Error(
+            400,
+            _("description may be at most %(max)s characters; this one has %(count)s.")
+            % {"max": f"{DESCRIPTION_MAX_LENGTH:,}", "count": f"{len(description.strip()):,}"},
+        )
     try:
         result = services.report_submit(
             actor=Viewer(
@@ -498,15 +743,20 @@ def request_create(request, *, fmt):
             contact_mode=contact_mode,
             reporter=reporter,
             channel=Channel.OPEN311,
-            idempotency_key=(
-                throttling.idempotency_key_for(token.prefix, client_key.strip()[:200])
-                if client_key.strip()
-                else None
-            ),
+            description_max_length=DESCRIPTION_MAX_LENGTH,
+            **_idempotency(request, token, params),
         )
     except ValidationError as exc:
         errors = _validation_errors(exc)
         return error_response(fmt, errors)
+    except services.IdempotencyKeyReused as exc:
+        raise Open311Error(
+            409,
+            _(
+                "This Idempotency-Key was used before for a request with other parameters. "
+                "Use a new key for a new request."
+            ),
+        ) from exc
     except ApplicationError as exc:
         raise Open311Error(400, exc.message) from exc
     data = [
@@ -556,6 +806,8 @@ def _published():
             "category__is_urgent",
             "building__street",
             "building__city",
+            "building__latitude",
+            "building__longitude",
             "receiving_organisation__name",
         )
     )
@@ -563,8 +815,10 @@ def _published():
 
 def _record(report: Report) -> dict:
     """One request, in the specification's field order. Nothing a reporter wrote, no unit,
-    floor or contact data, no intake text: status_notes is the status's standard text."""
+    floor or contact data, no intake text: status_notes is the status's standard text.
+    lat/long are the building's point (it tells no more than the street does)."""
     closed = report.closed_at is not None
+    building = report.building
     return {
         "service_request_id": str(report.pk),
         "status": "closed" if closed else "open",
@@ -577,17 +831,34 @@ def _record(report: Report) -> dict:
         "requested_datetime": _published_time(report.created_at),
         "updated_datetime": _published_time(report.closed_at if closed else report.updated_at),
         "expected_datetime": None if closed else _published_time(report.due_at),
-        "address": f"{report.building.street}, {report.building.city}",
+        "address": f"{building.street}, {building.city}",
         "address_id": None,
         "zipcode": None,
-        "lat": None,
-        "long": None,
+        "lat": None if building.latitude is None else float(building.latitude),
+        "long": None if building.longitude is None else float(building.longitude),
         "media_url": None,
     }
 
 
 def _csv(value: str) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _date_range(params) -> tuple:
+    """start_date and end_date: at most 90 days apart; the last 90 days by default."""
+    start = _datetime(params.get("start_date", ""), "start_date")
+    end = _datetime(params.get("end_date", ""), "end_date")
+    if start and end and start > end:
+        raise Open311Error(400, _("start_date must be before end_date."))
+    if start and end and end - start > MAX_SPAN:
+        raise Open311Error(400, _("The date range may not span more than 90 days."))
+    if start is None and end is None:
+        end = timezone.now()
+    if start is None:
+        start = end - MAX_SPAN
+    if end is None:
+        end = start + MAX_SPAN
+    return start, end
 
 
 def request_list(request, *, fmt):
@@ -610,18 +881,7 @@ def request_list(request, *, fmt):
             reports = reports.filter(closed_at__isnull=True)
         elif statuses == ["closed"]:
             reports = reports.filter(closed_at__isnull=False)
-        start = _datetime(params.get("start_date", ""), "start_date")
-        end = _datetime(params.get("end_date", ""), "end_date")
-        if start and end and start > end:
-            raise Open311Error(400, _("start_date must be before end_date."))
-        if start and end and end - start > MAX_SPAN:
-            raise Open311Error(400, _("The date range may not span more than 90 days."))
-        if start is None and end is None:
-            end = timezone.now()
-        if start is None:
-            start = end - MAX_SPAN
-        if end is None:
-            end = start + MAX_SPAN
+        start, end = _date_range(params)
         reports = reports.filter(created_at__gte=start, created_at__lte=end)
     rows = reports.order_by("-created_at", "-id")[:MAX_RESULTS]
     return respond(fmt, "service_requests", [_record(r) for r in rows])
@@ -634,3 +894,84 @@ def request_detail(request, request_id, *, fmt):
     if found is None:
         raise Open311Error(404, _("Unknown service_request_id."))
     return respond(fmt, "service_requests", [_record(found)])
+
+
+# --- mySociety's extension: GET service request updates ---------------------------------
+
+# The status an update reports, in the values FixMyStreet understands.
+UPDATE_STATUS = {
+    ReportStatus.RECEIVED: "open",
+    ReportStatus.IN_TRIAGE: "investigating",
+    ReportStatus.FORWARDED: "internal_referral",
+    ReportStatus.LINKED_TO_CASE: "in_progress",
+    ReportStatus.RESOLVED: "fixed",
+    ReportStatus.REJECTED: "no_further_action",
+}
+
+
+@open311_view
+def request_updates(request, *, fmt):
+    """Status changes of the published requests, oldest first (at most MAX_RESULTS; a
+    client continues from the last `updated_datetime` it saw).
+
+    `description` is the resident-facing text: the text intake wrote for the reporter
+    only to the API key whose app submitted the request (its user is the reporter),
+    the status's standard text to everyone else. Never internal notes, reasons, who
+    made the change or the organisations between which it was forwarded. `update_id`
+    is `<service_request_id>-<n>`, the change's place in the request's history: no
+    database sequence that could be matched across requests or organisations."""
+    if request.method != "GET":
+        raise Open311Error(405, _("Use GET."))
+    token = None
+    key = request.GET.get("api_key", "").strip()
+    if key:
+        token = api_token_for_key(key)
+        if token is None:
+            raise Open311Error(403, _("Invalid api_key."))
+    start, end = _date_range(request.GET)
+    ordinal = (
+        ReportStatusChange.objects.filter(report_id=OuterRef("report_id"), id__lte=OuterRef("id"))
+        .order_by()
+        .values("report_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    changes = (
+        ReportStatusChange.objects.filter(
+            report__in=_published().values("pk"), created_at__gte=start, created_at__lte=end
+        )
+        .annotate(ordinal=Subquery(ordinal))
+        .only(
+            "id",
+            "report_id",
+            "to_status",
+            "resident_text",
+            "resident_text_is_default",
+            "created_at",
+        )
+        .order_by("created_at", "id")
+    )
+    if token is not None:
+        submitted = ReportStatusChange.objects.filter(
+            report_id=OuterRef("report_id"), from_status="", actor_id=token.user_id
+        )
+        changes = changes.annotate(own=Exists(submitted))
+    rows = []
+    for change in changes[:MAX_RESULTS]:
+        own = getattr(change, "own", False) and not change.resident_text_is_default
+        rows.append(
+            {
+                "update_id": f"{change.report_id}-{change.ordinal}",
+                "service_request_id": str(change.report_id),
+                "status": UPDATE_STATUS.get(
+                    change.to_status,
+                    "closed" if change.to_status in CLOSED_STATUSES else "open",
+                ),
+                "updated_datetime": _published_time(change.created_at),
+                "description": change.resident_text
+                if own
+                else default_resident_text(change.to_status),
+                "media_url": None,
+            }
+        )
+    return respond(fmt, "service_requests_updates", rows)

@@ -15,4 +15,8 @@ urlpatterns = [
     re_path(r"^requests" + FMT, open311.request_create, name="requests"),
     re_path(r"^requests/(?P<request_id>[^/]{1,200})" + FMT, open311.request_detail, name="request"),
     re_path(r"^tokens/(?P<token>[^/]{1,200})" + FMT, open311.token_lookup, name="token"),
+    # mySociety's extension (what FixMyStreet polls for progress).
+    re_path(r"^servicerequestupdates" + FMT, open311.request_updates, name="updates"),
+    # Anything else is a 404 in the specification's error format, never an HTML page.
+    re_path(r"^(?P<path>.*)$", open311.not_found_view, name="not_found"),
 ]

@@ -97,6 +97,12 @@ class ReporterDetails:
     consent_to_forward: bool = False
 
 
+class IdempotencyKeyReused(ApplicationError):
+    """The idempotency key was used before, for a request with a different body."""
+
+    status_code = 409
+
+
 class SubmitResult(NamedTuple):
     report: Report
     tracking_code: str
@@ -299,18 +305,21 @@ def _report_create(
     language: str | None,
     created_by_membership_id: int | None,
     now: datetime | None,
+    idempotency_fingerprint: str = "",
+    idempotency_window: timedelta | None = None,
+    description_max_length: int = DESCRIPTION_MAX_LENGTH,
 ) -> SubmitResult:
     now = now or timezone.now()
     key = (idempotency_key or "").strip() or None
     if key is not None:
         if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
             raise ValidationError({"idempotency_key": _("The idempotency key is too long.")})
-        replay = _replay(key)
+        replay = _replay(key, idempotency_fingerprint, idempotency_window)
         if replay is not None:
             return replay
 
     description = _text(
-        description, field="description", max_length=DESCRIPTION_MAX_LENGTH, required=True
+        description, field="description", max_length=description_max_length, required=True
     )
     occurred_when = _text(occurred_when, field="occurred_when", max_length=200)
     entrance = (entrance or "").strip()
@@ -411,7 +420,9 @@ def _report_create(
                 ]
                 identity_audit = (identity.pk, filled)
             if key is not None:
-                ReportIdempotencyKey.objects.create(key=key, report=report)
+                ReportIdempotencyKey.objects.create(
+                    key=key, report=report, fingerprint=idempotency_fingerprint
+                )
             for photo in photos:
                 _photo_store(
                     report=report,
@@ -436,17 +447,30 @@ def _report_create(
                 )
     except IntegrityError:
         # Two submissions with one key raced: the other one won; answer with it.
-        replay = _replay(key) if key is not None else None
+        replay = _replay(key, idempotency_fingerprint) if key is not None else None
         if replay is None:
             raise
         return replay
     return SubmitResult(report, report.tracking_code, passphrase, True)
 
 
-def _replay(key: str) -> SubmitResult | None:
+def _replay(
+    key: str, fingerprint: str = "", window: timedelta | None = None
+) -> SubmitResult | None:
+    """The report stored under `key`, or None. A key with a `fingerprint` (a digest of
+    the request's body) answers a different body with `IdempotencyKeyReused`, never
+    with the first report. With a `window`, a key older than that is let go: the
+    request makes a new report and the key moves on to it."""
     row = ReportIdempotencyKey.objects.filter(key=key).select_related("report").first()
     if row is None:
         return None
+    if window is not None and row.created_at < timezone.now() - window:
+        ReportIdempotencyKey.objects.filter(pk=row.pk).delete()
+        return None
+    if fingerprint and row.fingerprint and row.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            _("This idempotency key was used before for a different request.")
+        )
     return SubmitResult(row.report, row.report.tracking_code, None, False)
 
 
@@ -510,11 +534,17 @@ def report_submit(
     photos: Sequence[SanitisedPhoto] = (),
     language: str | None = None,
     now: datetime | None = None,
+    idempotency_fingerprint: str = "",
+    idempotency_window: timedelta | None = None,
+    description_max_length: int = DESCRIPTION_MAX_LENGTH,
 ) -> SubmitResult:
     """Store a resident's report, routed, with its shielded reporter identity.
 
     Guarantees: one transaction; a retry with the same `idempotency_key` returns the first
-    report (`created=False`, `passphrase=None`) and writes nothing. Raises
+    report (`created=False`, `passphrase=None`) and writes nothing; with an
+    `idempotency_fingerprint`, a reused key with a different body raises
+    `IdempotencyKeyReused`; with an `idempotency_window`, only a key younger than that
+    replays (exact repeats detected by the caller). Raises
     `ValidationError` (field errors) for bad input, before anything is stored. Schedules
     the urgent-report e-mail to intake for urgent categories.
     """
@@ -539,6 +569,9 @@ def report_submit(
         language=language,
         created_by_membership_id=None,
         now=now,
+        idempotency_fingerprint=idempotency_fingerprint,
+        idempotency_window=idempotency_window,
+        description_max_length=description_max_length,
     )
 
 

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-from wijkregie.demo import partners, places, reports, residents
+from wijkregie.demo import open311, partners, places, reports, residents
 
 
 def current_totp(secret: str) -> str:
@@ -30,6 +30,7 @@ class Command(BaseCommand):
         places.build_places()
         residents.build_residents()
         reports.build_reports()
+        app = open311.build_open311_app()
         self.stdout.write(self.style.SUCCESS("The demo flat is ready."))
         if options["quiet_logins"]:
             return
@@ -43,3 +44,7 @@ class Command(BaseCommand):
                 f"  {username:18} {persona['organisation']:32} secret {secret}  "
                 f"code now {current_totp(secret)}"
             )
+        self.stdout.write(
+            f"Open311 demo reporting app ({app['organisation']}): api_key {app['key']}  "
+            "(GeoReport v2 at /open311/v2/; De Horizon is at lat 52.115938, long 5.113022)"
+        )
