@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Viewer
 from wijkregie.core.exceptions import NotFound, PermissionDenied
-from wijkregie.core.models import ImportJob
+from wijkregie.core.models import Job
 from wijkregie.partners.models import MandateLevel, OrganisationKind
 from wijkregie.partners.selectors import may_view_directory
 from wijkregie.places.models import (
@@ -28,6 +28,7 @@ from wijkregie.places.models import (
 )
 
 IMPORT_UNITS = "places.import_units"
+UNITS_JOB_KIND = "units"  # the unit import's kind of core job (places.unit_import)
 
 
 def _as_id(value) -> int:
@@ -429,12 +430,12 @@ def building_contacts(*, viewer: Viewer, building: Building) -> list[DirectoryEn
 # --- Import jobs ---------------------------------------------------------------------------
 
 
-def units_import_job_get(*, viewer: Viewer, id) -> ImportJob:
+def units_import_job_get(*, viewer: Viewer, id) -> Job:
     """A unit import of an organisation where the viewer may import units.
 
     `NotFound` for missing and forbidden alike.
     """
-    job = ImportJob.objects.filter(pk=_as_id(id), kind=ImportJob.Kind.UNITS).first()
+    job = Job.objects.filter(pk=_as_id(id), kind=UNITS_JOB_KIND).first()
     if job is None or not (
         viewer.is_superuser or viewer.has_perm(IMPORT_UNITS, organisation_id=job.organisation_id)
     ):
