@@ -386,9 +386,7 @@ def test_import_progress_polls_while_running_and_stops_when_finished(login, impo
     client = login(importer)
 
     running = text(client.get(f"/residents/import/{job.pk}/progress/", HTTP_HX_REQUEST="true"))
-    Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.SUCCEEDED, processed_rows=200
-    )
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED, processed_rows=200)
     finished = text(client.get(f"/residents/import/{job.pk}/progress/", HTTP_HX_REQUEST="true"))
 
     assert f'hx-get="/residents/import/{job.pk}/progress/" hx-trigger="every 1s"' in running
