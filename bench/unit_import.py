@@ -1,9 +1,9 @@
 """Unit import rows/s through the real service against a raw bulk insert.
 
 The service path is what a worker runs for an upload: `places.services.units_import_start`
-(stores the file as an ImportJob and enqueues the task, in one transaction) followed by
-`places.unit_import.units_import_run` (parse, check every row, check against the
-database, write in one transaction), called here directly instead of through the
+(stores the file as a core Job and enqueues the task, in one transaction) followed by
+`core.jobs.job_run` (running `places.unit_import.units_job`: parse, check every row, check
+against the database, write in one transaction), called here directly instead of through the
 worker's polling loop. Each run imports a fresh 20,000-row CSV into an empty building of
 the generated data (40 storeys x 10 entrances), so every run creates 20,000 units.
 
@@ -102,9 +102,10 @@ def _clear(building_id: int) -> None:
 
 
 def service_import(viewer, building, content: bytes) -> tuple[float, dict]:
-    """units_import_start + units_import_run, as the worker would; seconds and job facts."""
-    from wijkregie.core.models import ImportJob
-    from wijkregie.places import services, unit_import
+    """units_import_start + the job's run, as the worker would; seconds and job facts."""
+    from wijkregie.core import jobs
+    from wijkregie.core.models import Job
+    from wijkregie.places import services
 
     started = time.perf_counter()
     job = services.units_import_start(
@@ -115,8 +116,8 @@ def service_import(viewer, building, content: bytes) -> tuple[float, dict]:
         content=content,
         language="nl",
     )
-    if job.status == ImportJob.Status.QUEUED:  # database task backend: run it like the worker
-        unit_import.units_import_run(job_id=job.pk)
+    if job.status == Job.Status.QUEUED:  # database task backend: run it like the worker
+        jobs.job_run(job_id=job.pk)
     seconds = time.perf_counter() - started
     job.refresh_from_db()
     facts = {

@@ -305,7 +305,7 @@ SPECTACULAR_SETTINGS = {
         "ContactChannelEnum": "wijkregie.residents.models.ContactChannel",
         "ReportChannelEnum": "wijkregie.reports.models.Channel",
         "ReportStatusEnum": "wijkregie.reports.workflows.ReportStatus",
-        "ImportJobStatusEnum": "wijkregie.core.models.ImportJob.Status",
+        "ImportJobStatusEnum": "wijkregie.core.models.Job.Status",
     },
 }
 

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from tests.places.conftest import MANAGE
 from tests.places.factories import CommonAreaFactory, UnitFactory, units_csv
-from wijkregie.core.models import ImportJob
+from wijkregie.core.models import Job
 from wijkregie.partners.models import ApiToken
 from wijkregie.places.models import CommonAreaKind, Unit
 
@@ -173,7 +173,7 @@ def test_unit_import_answers_202_with_the_job_and_its_url(system, building):
         format="multipart",
     )
 
-    job = ImportJob.objects.get()
+    job = Job.objects.get()
     assert response.status_code == 202
     assert response["Location"] == f"/api/v1/places/imports/{job.pk}/"
     body = response.json()
@@ -225,7 +225,7 @@ def test_unit_import_refuses_invalid_input(system, building, case):
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
-    assert ImportJob.objects.count() == 0
+    assert Job.objects.count() == 0
 
 
 def test_unit_import_by_a_foreign_token_is_404_and_by_a_partner_403(
@@ -240,7 +240,7 @@ def test_unit_import_by_a_foreign_token_is_404_and_by_a_partner_403(
         403,
         "U mag dit gebouw niet wijzigen.",
     )
-    assert ImportJob.objects.count() == 0
+    assert Job.objects.count() == 0
 
 
 def test_import_job_of_another_organisation_is_404(system, foreign, building):

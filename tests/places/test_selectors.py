@@ -10,7 +10,7 @@ from tests.places.factories import (
 )
 from wijkregie.core.access import system_viewer
 from wijkregie.core.exceptions import NotFound
-from wijkregie.core.models import ImportJob
+from wijkregie.core.models import Job
 from wijkregie.partners.models import Membership, OrganisationKind
 from wijkregie.partners.selectors import viewer_for
 from wijkregie.places import selectors
@@ -397,8 +397,8 @@ def test_building_contacts_query_count_does_not_grow_with_contacts(
 def test_units_import_job_get_needs_the_import_permission_in_the_job_organisation(
     manager, manager_user, partner, make_professional, owner_org, building
 ):
-    job = ImportJob.objects.create(
-        kind=ImportJob.Kind.UNITS,
+    job = Job.objects.create(
+        kind="units",
         created_by=manager_user,
         organisation_id=owner_org.pk,
         target_id=building.pk,

@@ -6,9 +6,10 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from tests.places.factories import BuildingFactory, UnitFactory, units_csv
+from wijkregie.core import jobs
 from wijkregie.core.access import system_viewer
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
-from wijkregie.core.models import ImportJob
+from wijkregie.core.models import Job
 from wijkregie.places import services, unit_import
 from wijkregie.places.models import Unit
 
@@ -431,7 +432,7 @@ def test_units_import_reports_two_rows_for_the_same_unit(manager, building):
 
 
 def test_units_import_caps_the_report_and_says_how_many_more(monkeypatch, manager, building):
-    monkeypatch.setattr(unit_import, "MAX_REPORTED_ERRORS", 2)
+    monkeypatch.setattr(jobs, "MAX_REPORTED_ERRORS", 2)
     rows = [(f"03440100000000{i:02d}", "3521HZ", "x", "", "", 0, "A") for i in range(1, 6)]
 
     result = run(manager, building, units_csv(rows))
@@ -503,8 +504,8 @@ def test_units_import_start_runs_the_job_and_records_its_progress(
         job.file_name,
         job.language,
     ) == (
-        ImportJob.Kind.UNITS,
-        ImportJob.Status.SUCCEEDED,
+        "units",
+        Job.Status.SUCCEEDED,
         manager_user.pk,
         owner_org.pk,
         building.pk,
@@ -527,7 +528,7 @@ def test_units_import_start_stores_the_report_of_a_rejected_file(manager, buildi
     job = start(manager, building, content)
 
     assert (job.status, job.total_rows, job.processed_rows, job.created_count) == (
-        ImportJob.Status.FAILED,
+        Job.Status.FAILED,
         1,
         1,
         0,
@@ -547,18 +548,18 @@ def test_units_import_start_enqueues_the_task_in_the_database(settings, manager,
 
     job = start(manager, building, units_csv(HORIZON_ROWS))
 
-    assert job.status == ImportJob.Status.QUEUED
+    assert job.status == Job.Status.QUEUED
     task = DBTaskResult.objects.get()
     assert (task.task_path, task.args_kwargs) == (
-        "wijkregie.places.tasks.units_import_task",
+        "wijkregie.core.tasks.job_run_task",
         {"args": [], "kwargs": {"job_id": job.pk}},
     )
     assert Unit.objects.count() == 0
 
-    assert services.units_import_run(job_id=job.pk) == ImportJob.Status.SUCCEEDED
-    assert services.units_import_run(job_id=job.pk) == "skipped"  # a retry does nothing twice
+    assert jobs.job_run(job_id=job.pk) == Job.Status.SUCCEEDED
+    assert jobs.job_run(job_id=job.pk) == "skipped"  # a retry does nothing twice
     job.refresh_from_db()
-    assert (job.status, job.created_count) == (ImportJob.Status.SUCCEEDED, 4)
+    assert (job.status, job.created_count) == (Job.Status.SUCCEEDED, 4)
     assert Unit.objects.count() == 4
 
 
@@ -571,16 +572,16 @@ def test_units_import_run_marks_a_crashed_job_failed(monkeypatch, settings, mana
 
     monkeypatch.setattr(unit_import, "_write", boom)
     with pytest.raises(RuntimeError):
-        services.units_import_run(job_id=job.pk)
+        jobs.job_run(job_id=job.pk)
 
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.FAILED
+    assert job.status == Job.Status.FAILED
     assert job.errors == [
         {
             "row": None,
             "column": "",
-            "message": "The import stopped because of an unexpected error. Nothing was "
-            "imported. Please try again later.",
+            "message": "The job stopped because of an unexpected error. Nothing was "
+            "changed. Please try again later.",
         }
     ]
     assert Unit.objects.count() == 0
@@ -591,7 +592,7 @@ def test_units_import_run_marks_a_crashed_job_failed(monkeypatch, settings, mana
     [
         ("empty", "The file is empty."),
         ("too_large", "The file is larger than the maximum of 10\xa0bytes."),
-        ("language", "Unknown language code: xx."),
+        ("language", "Unknown language code: xx. Use one of: nl, en."),
     ],
 )
 def test_units_import_start_refuses_at_once(settings, manager, building, case, message):
@@ -602,7 +603,7 @@ def test_units_import_start_refuses_at_once(settings, manager, building, case, m
         start(manager, building, content, language="xx" if case == "language" else "en")
 
     assert str(exc.value.message) == message
-    assert ImportJob.objects.count() == 0
+    assert Job.objects.count() == 0
 
 
 def test_units_import_start_checks_permission_and_organisation(
@@ -616,6 +617,11 @@ def test_units_import_start_checks_permission_and_organisation(
         start(outsider, building, content)
     with pytest.raises(PermissionDenied):
         start(manager, building, content, organisation_id=other_org.pk)
-    with pytest.raises(ApplicationError):
-        start(system_viewer(), building, content)  # a job needs a person
-    assert ImportJob.objects.count() == 0
+    assert Job.objects.count() == 0
+
+
+def test_units_import_start_by_the_platform_records_it_without_an_invented_account(building):
+    job = start(system_viewer(label="demo"), building, units_csv(HORIZON_ROWS))
+
+    assert (job.status, job.created_by_id, job.created_by_label) == ("succeeded", None, "demo")
+    assert Unit.objects.count() == 4

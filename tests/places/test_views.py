@@ -12,7 +12,7 @@ from tests.places.factories import (
     UnitFactory,
     units_csv,
 )
-from wijkregie.core.models import ImportJob
+from wijkregie.core.models import Job
 from wijkregie.partners.models import Membership
 from wijkregie.places.models import CommonAreaKind, Unit
 
@@ -200,7 +200,7 @@ def test_import_of_the_example_file_succeeds(login, manager_user, building):
 
     response = client.post(f"/places/{building.pk}/units/import/", {"file": upload(example)})
 
-    job = ImportJob.objects.get()
+    job = Job.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/places/imports/{job.pk}/"
     assert (job.status, job.created_count, job.language) == ("succeeded", 3, "nl")
@@ -222,7 +222,7 @@ def test_the_units_download_is_an_import_file_that_changes_nothing(login, manage
         "0344010000000007,3521HZ,7,,,2,A",
         ",3521HZ,8,B,,0,B",
     ]
-    job = ImportJob.objects.get()
+    job = Job.objects.get()
     assert (job.status, job.created_count, job.updated_count, job.total_rows) == (
         "succeeded",
         0,
@@ -276,7 +276,7 @@ def test_import_upload_refuses_an_invalid_upload(login, manager_user, building, 
     assert 'aria-invalid="true" aria-describedby="id_file-hint id_file-error"' in html
     if case == "not_csv":
         assert "Kies een CSV-bestand (een naam die eindigt op .csv)." in html
-    assert ImportJob.objects.count() == 0
+    assert Job.objects.count() == 0
 
 
 def test_import_upload_refuses_a_file_over_the_limit(login, settings, manager_user, building):
@@ -288,7 +288,7 @@ def test_import_upload_refuses_a_file_over_the_limit(login, settings, manager_us
 
     assert response.status_code == 400
     assert "Het bestand is groter dan het maximum van 20\xa0bytes." in response.content.decode()
-    assert ImportJob.objects.count() == 0
+    assert Job.objects.count() == 0
 
 
 def test_import_page_is_forbidden_to_a_partner_and_hidden_from_an_outsider(
@@ -301,28 +301,28 @@ def test_import_page_is_forbidden_to_a_partner_and_hidden_from_an_outsider(
         login(partner_user).post(f"/places/{building.pk}/units/import/", content).status_code == 403
     )
     assert login(outsider_user).get(f"/places/{building.pk}/units/import/").status_code == 404
-    assert ImportJob.objects.count() == 0
+    assert Job.objects.count() == 0
 
 
 def test_import_progress_polls_until_the_job_is_finished(
     login, manager_user, outsider_user, building, owner_org
 ):
-    job = ImportJob.objects.create(
-        kind=ImportJob.Kind.UNITS,
+    job = Job.objects.create(
+        kind="units",
         created_by=manager_user,
         organisation_id=owner_org.pk,
         target_id=building.pk,
         file_name="eenheden.csv",
         content=b"",
-        status=ImportJob.Status.RUNNING,
+        status=Job.Status.RUNNING,
         total_rows=4000,
         processed_rows=1000,
     )
     client = login(manager_user)
 
     running = client.get(f"/places/imports/{job.pk}/progress/").content.decode()
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.SUCCEEDED, processed_rows=4000, created_count=4000
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.SUCCEEDED, processed_rows=4000, created_count=4000
     )
     finished = client.get(f"/places/imports/{job.pk}/progress/").content.decode()
 

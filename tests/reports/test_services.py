@@ -124,13 +124,19 @@ def test_report_submit_same_idempotency_key_twice_gives_one_report(world):
     assert ReporterIdentity.objects.count() == 1
 
 
-def test_report_submit_urgent_category_enqueues_one_intake_email_task(world, dummy_tasks):
-    submit(world, category=world.urgent)
+def test_report_submit_urgent_category_enqueues_one_intake_email_task(
+    world, dummy_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(world, category=world.urgent)
     assert [r.task.name for r in dummy_tasks.results] == ["report_urgent_notify_intake"]
 
 
-def test_report_submit_non_urgent_enqueues_nothing(world, dummy_tasks):
-    submit(world)
+def test_report_submit_non_urgent_enqueues_nothing(
+    world, dummy_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(world)
     assert dummy_tasks.results == []
 
 
@@ -322,12 +328,15 @@ def test_status_change_by_non_intake_is_not_found(world, name):
     assert report.status == "received"
 
 
-def test_status_change_emails_task_only_when_reporter_left_address(world, dummy_tasks):
+def test_status_change_emails_task_only_when_reporter_left_address(
+    world, dummy_tasks, django_capture_on_commit_callbacks
+):
     with_email = submit(world).report
     without = submit(world, reporter={"phone": "0612345678"}).report
     intake = world.viewer("intake")
-    services.report_status_change(actor=intake, report_id=with_email.pk, to_status="in_triage")
-    services.report_status_change(actor=intake, report_id=without.pk, to_status="in_triage")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_status_change(actor=intake, report_id=with_email.pk, to_status="in_triage")
+        services.report_status_change(actor=intake, report_id=without.pk, to_status="in_triage")
     assert [r.task.name for r in dummy_tasks.results] == ["report_status_notify_reporter"]
 
 
@@ -414,12 +423,13 @@ def test_lateness_refresh_marks_late_and_very_late(world):
 # --- the thread --------------------------------------------------------------------------------
 
 
-def test_message_to_and_from_reporter(world, dummy_tasks):
+def test_message_to_and_from_reporter(world, dummy_tasks, django_capture_on_commit_callbacks):
     result = submit(world)
     report = result.report
-    message = services.report_message_to_reporter(
-        actor=world.viewer("intake"), report_id=report.pk, body="Welke verdieping?"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.report_message_to_reporter(
+            actor=world.viewer("intake"), report_id=report.pk, body="Welke verdieping?"
+        )
     assert message.direction == "to_reporter"
     assert [r.task.name for r in dummy_tasks.results] == ["report_message_notify_reporter"]
     answer = services.report_message_from_reporter(

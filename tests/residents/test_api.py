@@ -16,7 +16,7 @@ from tests.residents.factories import (
     make_token,
     make_unit,
 )
-from wijkregie.core.models import AuditEntry, ImportJob
+from wijkregie.core.models import AuditEntry, Job
 from wijkregie.partners.models import Membership, OrganisationKind
 from wijkregie.residents.models import ContactMoment, Resident
 
@@ -272,7 +272,7 @@ def test_import_start_for_another_organisation_is_forbidden(staff, landlord):
     )
 
     assert response.status_code == 403
-    assert ImportJob.objects.count() == 0
+    assert Job.objects.count() == 0
 
 
 def test_import_start_without_a_file_is_refused(staff, landlord):
@@ -282,13 +282,13 @@ def test_import_start_without_a_file_is_refused(staff, landlord):
 
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"file"}
-    assert ImportJob.objects.count() == 0
+    assert Job.objects.count() == 0
 
 
 def test_import_status_of_another_organisation_is_not_found(staff, landlord):
     other = make_organisation("oostwaard")
-    job = ImportJob.objects.create(
-        kind=ImportJob.Kind.RESIDENTS,
+    job = Job.objects.create(
+        kind="residents",
         created_by=staff,
         organisation_id=other.pk,
         file_name="x.csv",

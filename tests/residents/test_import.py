@@ -1,5 +1,6 @@
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.test import override_settings
 
 import pytest
@@ -12,9 +13,10 @@ from tests.residents.factories import (
     make_unit,
     viewer,
 )
+from wijkregie.core import jobs
 from wijkregie.core.access import system_viewer
 from wijkregie.core.exceptions import ApplicationError, PermissionDenied
-from wijkregie.core.models import AuditEntry, ImportJob
+from wijkregie.core.models import AuditEntry, Job
 from wijkregie.residents import importing, services
 from wijkregie.residents.models import Occupancy, Resident
 
@@ -74,7 +76,7 @@ def importer(landlord):
 
 @pytest.fixture
 def run(importer, landlord, units, foreign_unit):
-    def do(content: bytes, language: str = "en") -> ImportJob:
+    def do(content: bytes, language: str = "en") -> Job:
         return services.residents_import_start(
             actor=importer,
             organisation_id=landlord.pk,
@@ -175,7 +177,7 @@ def test_import_creates_residents_and_occupancies(run, landlord, units):
         "relation_number",
     ]
     assert (entry.context_type, entry.context_id, entry.context_label) == (
-        "core.importjob",
+        "core.job",
         str(job.pk),
         "export.csv",
     )
@@ -329,9 +331,9 @@ BAD_FILES = {
         (1, "relation_number", f"Column “relation_number” {MISSING}"),
         (1, "given_name", f"Column “given_name” {MISSING}"),
         (1, "family_name", f"Column “family_name” {MISSING}"),
+        (1, "bag_id", "Give the column bag_id, or the columns postcode and house_number."),
         (1, "occupancy_kind", f"Column “occupancy_kind” {MISSING}"),
         (1, "start_date", f"Column “start_date” {MISSING}"),
-        (1, "bag_id", "Give the column bag_id, or the columns postcode and house_number."),
     ),
     "missing_column": bad(
         csv_bytes({}, header=[c for c in HEADER if c != "family_name"]),
@@ -506,12 +508,12 @@ def test_the_report_is_in_the_language_of_the_job(run):
 
 
 def test_a_very_long_report_is_cut_off(run, monkeypatch):
-    monkeypatch.setattr(services, "MAX_REPORTED_ERRORS", 2)
+    monkeypatch.setattr(jobs, "MAX_REPORTED_ERRORS", 2)
 
     job = run(csv_bytes(*({"relation_number": str(n), "email": "x"} for n in range(4))))
 
     assert [e["row"] for e in job.errors] == [2, 3, None]
-    assert job.errors[-1]["message"] == "… and 2 more problems."
+    assert job.errors[-1]["message"] == "2 more errors are not shown."
 
 
 # --- starting and running ---------------------------------------------------------------------
@@ -529,7 +531,7 @@ def test_import_start_needs_the_import_permission_in_that_organisation(landlord,
             language="en",
         )
 
-    assert ImportJob.objects.count() == 0
+    assert Job.objects.count() == 0
 
 
 def test_import_start_refuses_an_organisation_token_of_another_organisation(importer, foreign_unit):
@@ -542,7 +544,7 @@ def test_import_start_refuses_an_organisation_token_of_another_organisation(impo
             language="en",
         )
 
-    assert ImportJob.objects.count() == 0
+    assert Job.objects.count() == 0
 
 
 @override_settings(WIJKREGIE_IMPORT_MAX_BYTES=100)
@@ -551,41 +553,54 @@ def test_import_start_refuses_a_file_that_is_too_large(run):
         run(csv_bytes({}))
 
     assert raised.value.message == "Het bestand is groter dan 0 MB."
-    assert ImportJob.objects.count() == 0
+    assert Job.objects.count() == 0
 
 
 def test_import_start_enqueues_the_run_in_the_same_transaction(settings, run, landlord):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     default_task_backend.clear()
 
-    job = run(csv_bytes({}), language="xx")
+    job = run(csv_bytes({}), language="en")
 
-    assert (job.status, job.language, job.file_name) == ("queued", "nl", "export.csv")
+    assert (job.status, job.kind, job.language, job.file_name) == (
+        "queued",
+        "residents",
+        "en",
+        "export.csv",
+    )
     [result] = default_task_backend.results
-    assert (result.task.name, result.kwargs) == ("residents_import", {"job_id": job.pk})
+    assert (result.task.name, result.kwargs) == ("job_run_task", {"job_id": job.pk})
     assert Resident.objects.count() == 0
 
-    finished = services.residents_import_run(job_id=job.pk)
-
-    assert (finished.status, finished.created_count) == ("succeeded", 1)
-    assert services.residents_import_run(job_id=job.pk).created_count == 1  # finished: left alone
+    assert jobs.job_run(job_id=job.pk) == "succeeded"
+    assert jobs.job_run(job_id=job.pk) == "skipped"  # claimed once: a retry does nothing twice
+    job.refresh_from_db()
+    assert (job.status, job.created_count, job.attempts) == ("succeeded", 1, 1)
     assert Resident.objects.count() == 1
+
+
+def test_import_start_refuses_an_unknown_report_language(run):
+    with pytest.raises(ApplicationError) as raised:
+        run(csv_bytes({}), language="xx")
+
+    assert raised.value.message == "Onbekende taalcode: xx. Gebruik een van: nl, en."
+    assert Job.objects.count() == 0
 
 
 def test_import_run_saves_progress_in_batches(run, monkeypatch):
     monkeypatch.setattr(services, "BATCH_SIZE", 2)
     seen = []
-    original = services._progress
+    original = jobs.JobRun.progress
 
-    def spy(job, processed):
-        seen.append(processed)
-        original(job, processed)
+    def spy(self, done, total):
+        seen.append(done)
+        original(self, done, total)
 
-    monkeypatch.setattr(services, "_progress", spy)
+    monkeypatch.setattr(jobs.JobRun, "progress", spy)
 
     job = run(csv_bytes(*({"relation_number": str(n)} for n in range(5))))
 
-    assert seen == [2, 4, 5]
+    assert seen == [0, 2, 4, 5]
     assert (job.status, job.total_rows, job.processed_rows, job.progress_percent) == (
         "succeeded",
         5,
@@ -594,7 +609,7 @@ def test_import_run_saves_progress_in_batches(run, monkeypatch):
     )
 
 
-def test_import_started_by_the_system_belongs_to_the_system_account(landlord, units):
+def test_import_started_by_the_system_names_no_invented_account(landlord, units):
     job = services.residents_import_start(
         actor=system_viewer(),
         organisation_id=landlord.pk,
@@ -603,11 +618,8 @@ def test_import_started_by_the_system_belongs_to_the_system_account(landlord, un
         language="nl",
     )
 
-    assert (job.status, job.created_by.username, job.created_by.is_active) == (
-        "succeeded",
-        "wijkregie-system",
-        False,
-    )
+    assert (job.status, job.created_by, job.created_by_label) == ("succeeded", None, "system")
+    assert not get_user_model().objects.filter(username="wijkregie-system").exists()
     entry = AuditEntry.objects.get()
     assert (entry.actor_label, entry.action, entry.origin) == ("system", "import", "task")
 
@@ -625,7 +637,8 @@ def test_an_unexpected_error_fails_the_job_and_imports_nothing(run, monkeypatch)
         {
             "row": None,
             "column": "",
-            "message": "The import failed unexpectedly. Nothing was imported; try again.",
+            "message": "The job stopped because of an unexpected error. Nothing was changed. "
+            "Please try again later.",
         }
     ]
     assert (Resident.objects.count(), AuditEntry.objects.count()) == (0, 0)

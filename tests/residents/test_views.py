@@ -14,7 +14,7 @@ from tests.residents.factories import (
     make_resident,
     make_unit,
 )
-from wijkregie.core.models import AuditEntry, ImportJob
+from wijkregie.core.models import AuditEntry, Job
 from wijkregie.partners.models import OrganisationKind
 from wijkregie.residents.importing import EXAMPLE_CSV
 from wijkregie.residents.models import ContactMoment, Resident
@@ -320,7 +320,7 @@ def test_import_upload_runs_the_job_and_shows_its_result(login, importer, landlo
         },
     )
 
-    job = ImportJob.objects.get()
+    job = Job.objects.get()
     assert (response.status_code, response["Location"]) == (302, f"/residents/import/{job.pk}/")
     assert Resident.objects.get().external_id == "5001"
     page = text(client.get(response["Location"]))
@@ -339,7 +339,7 @@ def test_import_upload_of_a_bad_file_shows_the_report(login, importer, landlord)
         },
     )
 
-    page = text(client.get(f"/residents/import/{ImportJob.objects.get().pk}/"))
+    page = text(client.get(f"/residents/import/{Job.objects.get().pk}/"))
 
     assert "Het bestand is afgewezen" in page
     assert "Column “family_name” is missing." in page
@@ -369,26 +369,24 @@ def test_import_upload_with_invalid_input_is_refused(login, importer, landlord, 
 
     assert response.status_code == 400
     assert 'id="form-errors"' in text(response)
-    assert ImportJob.objects.count() == 0
+    assert Job.objects.count() == 0
 
 
 def test_import_progress_polls_while_running_and_stops_when_finished(login, importer, landlord):
-    job = ImportJob.objects.create(
-        kind=ImportJob.Kind.RESIDENTS,
+    job = Job.objects.create(
+        kind="residents",
         created_by=importer,
         organisation_id=landlord.pk,
         file_name="x.csv",
         content=b"",
-        status=ImportJob.Status.RUNNING,
+        status=Job.Status.RUNNING,
         total_rows=200,
         processed_rows=50,
     )
     client = login(importer)
 
     running = text(client.get(f"/residents/import/{job.pk}/progress/", HTTP_HX_REQUEST="true"))
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.SUCCEEDED, processed_rows=200
-    )
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED, processed_rows=200)
     finished = text(client.get(f"/residents/import/{job.pk}/progress/", HTTP_HX_REQUEST="true"))
 
     assert f'hx-get="/residents/import/{job.pk}/progress/" hx-trigger="every 1s"' in running
@@ -401,8 +399,8 @@ def test_import_progress_polls_while_running_and_stops_when_finished(login, impo
 def test_import_job_of_another_organisation_is_not_found(login, importer):
     other = make_organisation("oostwaard")
     other_importer = make_person("other-importer", other, ["residents.import_residents"])
-    job = ImportJob.objects.create(
-        kind=ImportJob.Kind.RESIDENTS,
+    job = Job.objects.create(
+        kind="residents",
         created_by=other_importer,
         organisation_id=other.pk,
         file_name="x.csv",

@@ -1,5 +1,4 @@
-"""Shared kernel: the base model, the audit trail, background import jobs and roles on
-objects."""
+"""Shared kernel: the base model, the audit trail, background jobs and roles on objects."""
 
 from django.conf import settings
 from django.db import models
@@ -96,12 +95,13 @@ class AuditChainHead(models.Model):
         return f"audit chain head at {self.last_seq}"
 
 
-class ImportJob(BaseModel):
-    """A CSV import running in the background, with its progress and per-row report."""
+class Job(BaseModel):
+    """A piece of background work (an import, a letter batch): its progress and report.
 
-    class Kind(models.TextChoices):
-        UNITS = "units", _("units")
-        RESIDENTS = "residents", _("residents and occupancies")
+    The kind is one registered by an app (`core.jobs.register`); the lifecycle is in
+    `core.jobs`. `created_by` is the person who started it, None when the platform did
+    (a command, the demo); `created_by_label` names either, as the audit trail does.
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -109,35 +109,44 @@ class ImportJob(BaseModel):
         SUCCEEDED = "succeeded", _("imported")
         FAILED = "failed", _("rejected")
 
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=40)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
+    created_by_label = models.CharField(_("started by"), max_length=200, blank=True)
     organisation_id = models.BigIntegerField(_("organisation id"))
-    target_id = models.BigIntegerField(_("building id"), null=True, blank=True)
-    file_name = models.CharField(_("file name"), max_length=255)
-    content = models.BinaryField(_("file content"))
+    target_id = models.BigIntegerField(_("target id"), null=True, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    content = models.BinaryField(_("file content"), blank=True)
     language = models.CharField(max_length=8, default="nl")
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(_("errors"), default=list)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "updated_at"], name="job_status_idx")]
 
     def __str__(self):
-        return f"{self.kind} import {self.file_name}"
+        return f"{self.kind} job {self.file_name}"
 
     @property
     def progress_percent(self) -> int:
         if not self.total_rows:
-            return 100 if self.status in (self.Status.SUCCEEDED, self.Status.FAILED) else 0
+            return 100 if self.is_finished else 0
         return min(100, round(100 * self.processed_rows / self.total_rows))
 
     @property

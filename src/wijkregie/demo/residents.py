@@ -17,12 +17,13 @@ from django.utils import timezone
 
 from faker import Faker
 
+from wijkregie.core import jobs
 from wijkregie.core.access import system_viewer
-from wijkregie.core.models import ImportJob
+from wijkregie.core.models import Job
 from wijkregie.partners.selectors import viewer_for
 from wijkregie.places.models import Building, Unit
 from wijkregie.residents import services
-from wijkregie.residents.importing import COLUMNS
+from wijkregie.residents.importing import COLUMNS, JOB_KIND
 from wijkregie.residents.models import ContactChannel, ContactMoment, Occupancy, Resident
 
 SEED = 2026
@@ -179,12 +180,12 @@ def erp_export(units: list[Unit], *, prefix: str, occupied: int | None, seed: in
     return out.getvalue().encode("utf-8")
 
 
-def _import(actor, building: Building, file_name: str, content: bytes) -> ImportJob | None:
-    done = ImportJob.objects.filter(
-        kind=ImportJob.Kind.RESIDENTS,
+def _import(actor, building: Building, file_name: str, content: bytes) -> Job | None:
+    done = Job.objects.filter(
+        kind=JOB_KIND,
         organisation_id=building.owner_id,
         file_name=file_name,
-        status=ImportJob.Status.SUCCEEDED,
+        status=Job.Status.SUCCEEDED,
     ).exists()
     if done:
         return None
@@ -196,9 +197,10 @@ def _import(actor, building: Building, file_name: str, content: bytes) -> Import
         language="nl",
     )
     # With the database task backend the worker would run it later; the demo needs the
-    # residents now. A finished job is left alone, so the worker's run does nothing.
-    job = services.residents_import_run(job_id=job.pk)
-    if job.status != ImportJob.Status.SUCCEEDED:
+    # residents now. A claimed job is left alone, so the worker's run does nothing.
+    jobs.job_run(job_id=job.pk)
+    job.refresh_from_db()
+    if job.status != Job.Status.SUCCEEDED:
         raise RuntimeError(f"Demo residents of {building.name} rejected: {job.errors[:5]}")
     return job
 

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from wijkregie.core.exceptions import ApplicationError
-from wijkregie.core.models import ImportJob
+from wijkregie.core.models import Job
 from wijkregie.partners.selectors import viewer_for_request
 from wijkregie.places import selectors, services
 from wijkregie.places.models import Building, CommonArea, CommonAreaKind, Unit
@@ -87,7 +87,7 @@ class ImportErrorSerializer(serializers.Serializer):
 
 class ImportJobOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=ImportJob.Status.choices)
+    status = serializers.ChoiceField(choices=Job.Status.choices)
     building_id = serializers.IntegerField(source="target_id")
     file_name = serializers.CharField()
     language = serializers.CharField()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from wijkregie.core.access import Viewer
 from wijkregie.core.exceptions import NotFound, PermissionDenied
 from wijkregie.core.ids import as_id
-from wijkregie.core.models import ImportJob
+from wijkregie.core.models import Job
 from wijkregie.partners.models import MandateLevel, OrganisationKind
 from wijkregie.partners.selectors import may_view_directory
 from wijkregie.places.models import (
@@ -30,6 +30,8 @@ from wijkregie.places.models import (
     Unit,
 )
 from wijkregie.places.predicates import CHANGE_BUILDING, IMPORT_UNITS
+
+UNITS_JOB_KIND = "units"  # the unit import's kind of core job (places.unit_import)
 
 
 def building_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Building]:
@@ -391,12 +393,12 @@ def building_contacts(*, viewer: Viewer, building: Building) -> list[DirectoryEn
 # --- Import jobs ---------------------------------------------------------------------------
 
 
-def units_import_job_get(*, viewer: Viewer, id) -> ImportJob:
+def units_import_job_get(*, viewer: Viewer, id) -> Job:
     """A unit import of an organisation where the viewer may import units.
 
     `NotFound` for missing and forbidden alike.
     """
-    job = ImportJob.objects.filter(pk=as_id(id), kind=ImportJob.Kind.UNITS).first()
+    job = Job.objects.filter(pk=as_id(id), kind=UNITS_JOB_KIND).first()
     if job is None or not (
         viewer.is_superuser or viewer.has_perm(IMPORT_UNITS, organisation_id=job.organisation_id)
     ):

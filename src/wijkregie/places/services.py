@@ -17,10 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wijkregie.core import jobs
 from wijkregie.core.access import Viewer
 from wijkregie.core.changes import apply_changes
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
-from wijkregie.core.models import ImportJob
+from wijkregie.core.models import Job
 from wijkregie.partners.models import Membership, Organisation
 from wijkregie.places import selectors
 from wijkregie.places.addresses import normalise_postcode
@@ -33,12 +34,11 @@ from wijkregie.places.models import (
     Neighbourhood,
     Unit,
 )
-from wijkregie.places.tasks import units_import_task
 from wijkregie.places.unit_import import (  # noqa: F401  (part of this module's interface)
+    JOB_KIND,
     UnitImportResult,
     too_large_message,
     units_import,
-    units_import_run,
 )
 
 CHANGE_BUILDING = "places.change_building"
@@ -349,19 +349,16 @@ def units_import_start(
     file_name: str,
     content: bytes,
     language: str,
-) -> ImportJob:
-    """Store the file as an `ImportJob` and enqueue `units_import_task` in the same
-    transaction; the task runs `units_import_run`.
+) -> Job:
+    """Start a unit import job (`core.jobs`, kind "units"; run by
+    `unit_import.units_job`) in one transaction with its task.
 
     Needs `places.import_units` in the owner organisation, which must be
     `organisation_id`. An empty file, a file over `WIJKREGIE_IMPORT_MAX_BYTES` or an
     unknown language is refused at once (`ApplicationError`); everything else is checked
     by the job, which reports per row.
     """
-    if language not in {code for code, _name in settings.LANGUAGES}:
-        raise ApplicationError(_("Unknown language code: %(code)s.") % {"code": str(language)[:8]})
-    if actor.user_id is None:
-        raise ApplicationError(_("An import job needs the person who starts it."))
+    jobs.check_language(language)
     building = selectors.building_get_for_change(
         viewer=actor, id=building_id, permission=selectors.IMPORT_UNITS
     )
@@ -371,17 +368,12 @@ def units_import_start(
         raise ApplicationError(_("The file is empty."))
     if len(content) > settings.WIJKREGIE_IMPORT_MAX_BYTES:
         raise ApplicationError(too_large_message())
-    with transaction.atomic():
-        job = ImportJob.objects.create(
-            kind=ImportJob.Kind.UNITS,
-            created_by_id=actor.user_id,
-            organisation_id=organisation_id,
-            target_id=building.pk,
-            file_name=os.path.basename(file_name or "units.csv")[:255] or "units.csv",
-            content=content,
-            language=language,
-        )
-        units_import_task.enqueue(job_id=job.pk)
-    # The immediate backend (tests, a single process) has already run the job.
-    job.refresh_from_db()
-    return job
+    return jobs.job_start(
+        actor=actor,
+        kind=JOB_KIND,
+        organisation_id=organisation_id,
+        target_id=building.pk,
+        file_name=os.path.basename(file_name or "units.csv")[:255] or "units.csv",
+        content=content,
+        language=language,
+    )

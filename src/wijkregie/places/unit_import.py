@@ -26,7 +26,6 @@ again. An empty BAG id in the file never erases a known one.
 
 import csv
 import io
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,10 +38,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from wijkregie.core.access import Viewer, system_viewer
-from wijkregie.core.exceptions import ApplicationError
+from wijkregie.core import jobs
+from wijkregie.core.access import Viewer
 from wijkregie.core.logging import log_event
-from wijkregie.core.models import ImportJob
 from wijkregie.places import selectors
 from wijkregie.places.addresses import parse_postcode
 from wijkregie.places.models import MIN_FLOOR, Building, Unit
@@ -69,7 +67,7 @@ MAX_LENGTH = {
 }
 DELIMITERS = (",", ";", "\t")
 CHUNK_ROWS = 2000  # rows checked between two progress updates
-MAX_REPORTED_ERRORS = 1000
+JOB_KIND = selectors.UNITS_JOB_KIND  # registered in PlacesConfig.ready()
 UPDATE_FIELDS = [
     "bag_id",
     "postcode",
@@ -129,37 +127,14 @@ class UnitImportResult:
         return self.error_count == 0
 
 
-class _Report:
-    """Collects per-row errors; keeps the first MAX_REPORTED_ERRORS for the report."""
-
-    def __init__(self):
-        self.errors: list[dict] = []
-        self.count = 0
-
-    def add(self, row: int | None, column: str, message: str) -> None:
-        self.count += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append({"row": row, "column": column, "message": str(message)})
-
-    def sorted(self) -> list[dict]:
-        order = {name: i for i, name in enumerate(COLUMNS)}
-        errors = sorted(self.errors, key=lambda e: (e["row"] or 0, order.get(e["column"], -1)))
-        hidden = self.count - len(errors)
-        if hidden:
-            errors.append(
-                {
-                    "row": None,
-                    "column": "",
-                    "message": _("%(count)s more errors are not shown.") % {"count": hidden},
-                }
-            )
-        return errors
+def _new_report() -> jobs.JobErrors:
+    return jobs.JobErrors(COLUMNS)
 
 
 # --- Reading the file --------------------------------------------------------------------
 
 
-def _decode(content: bytes, report: _Report) -> str | None:
+def _decode(content: bytes, report: jobs.JobErrors) -> str | None:
     if not content.strip():
         report.add(None, "", _("The file is empty."))
         return None
@@ -190,7 +165,7 @@ def _first_line(text: str) -> str:
     return text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
 
 
-def _header(text: str, report: _Report) -> Header | None:
+def _header(text: str, report: jobs.JobErrors) -> Header | None:
     """The delimiter and the position of each known column, from the first line."""
     first_line = _first_line(text)
     parsed = {
@@ -232,7 +207,7 @@ def _check_rows(
     text: str,
     header: Header,
     building: Building,
-    report: _Report,
+    report: jobs.JobErrors,
     progress: Progress | None,
 ) -> tuple[list[UnitRow], int]:
     """Every row checked on its own and against the other rows of the file."""
@@ -463,7 +438,7 @@ def _chunks(items: list, size: int = 2000):
 
 
 def _write(
-    building: Building, rows: list[UnitRow], report: _Report, result: UnitImportResult
+    building: Building, rows: list[UnitRow], report: jobs.JobErrors, result: UnitImportResult
 ) -> bool:
     """Match rows to units, check what only the database knows, then write (or not).
 
@@ -620,11 +595,12 @@ def _import(
     *,
     progress: Progress | None = None,
     on_success: Callable[[UnitImportResult], None] | None = None,
+    report: jobs.JobErrors | None = None,
 ) -> UnitImportResult:
     """Check every row (outside any transaction, so progress is visible), then check
     against the database and write in one transaction. Messages in the active language.
     """
-    report = _Report()
+    report = report if report is not None else _new_report()
     result = UnitImportResult()
     text = _decode(content, report)
     header = _header(text, report) if text is not None else None
@@ -647,7 +623,7 @@ def _import(
                     "imported; please upload the file again."
                 ),
             )
-    result.errors = report.sorted()
+    result.errors = report.report()
     result.error_count = report.count
     if not result.ok:
         result.created = result.updated = result.unchanged = 0
@@ -669,85 +645,43 @@ def units_import(
     building = selectors.building_get_for_change(
         viewer=actor, id=building_id, permission=selectors.IMPORT_UNITS
     )
-    if language not in {code for code, _name in settings.LANGUAGES}:
-        raise ApplicationError(_("Unknown language code: %(code)s.") % {"code": str(language)[:8]})
+    jobs.check_language(language)
     with translation.override(language):
         result = _import(building, content)
     _log(actor, building, result)
     return result
 
 
-def units_import_run(*, job_id: int) -> str:
-    """Run a queued unit import job (called by `units_import_task`); returns its status.
+def units_job(run: jobs.JobRun) -> None:
+    """The runner of a unit import job (kind "units", see `core.jobs`).
 
-    Claims the job (queued → running) so a retried task does nothing twice. Progress
-    (`total_rows`, `processed_rows`) is committed while rows are checked; the units, the
-    counts and status "succeeded" are committed together, or the job ends "failed" with
-    its per-row `errors` and no unit changed. The permission was checked when the job was
-    started (`units_import_start`).
+    Progress (`total_rows`, `processed_rows`) is committed while rows are checked; the
+    units and the succeeded job are committed together, or the job fails with its per-row
+    report and no unit changed. The permission was checked when the job was started
+    (`services.units_import_start`).
     """
-    claimed = ImportJob.objects.filter(
-        pk=job_id, kind=ImportJob.Kind.UNITS, status=ImportJob.Status.QUEUED
-    ).update(status=ImportJob.Status.RUNNING, updated_at=timezone.now())
-    if not claimed:
-        return "skipped"
-    job = ImportJob.objects.get(pk=job_id)
-    jobs = ImportJob.objects.filter(pk=job_id)
-
-    def progress(done: int, total: int) -> None:
-        jobs.update(total_rows=total, processed_rows=done, updated_at=timezone.now())
+    job = run.job
+    run.set_columns(COLUMNS)
+    building = Building.objects.filter(pk=job.target_id).first()
+    if building is None:
+        run.errors.add(None, "", _("The building is gone."))
+        run.fail(total_rows=0)
+        return
 
     def succeeded(result: UnitImportResult) -> None:
-        jobs.update(
-            status=ImportJob.Status.SUCCEEDED,
-            total_rows=result.total_rows,
-            processed_rows=result.total_rows,
-            created_count=result.created,
-            updated_count=result.updated,
-            errors=[],
-            finished_at=timezone.now(),
-            updated_at=timezone.now(),
-        )
+        run.succeed(total_rows=result.total_rows, created=result.created, updated=result.updated)
 
-    try:
-        with translation.override(job.language):
-            building = Building.objects.filter(pk=job.target_id).first()
-            if building is None:
-                result = UnitImportResult(
-                    errors=[{"row": None, "column": "", "message": _("The building is gone.")}],
-                    error_count=1,
-                )
-            else:
-                result = _import(
-                    building, bytes(job.content), progress=progress, on_success=succeeded
-                )
-            if not result.ok:
-                jobs.update(
-                    status=ImportJob.Status.FAILED,
-                    total_rows=result.total_rows,
-                    errors=result.errors,
-                    finished_at=timezone.now(),
-                    updated_at=timezone.now(),
-                )
-    except Exception:
-        with translation.override(job.language):
-            message = _(
-                "The import stopped because of an unexpected error. Nothing was imported. "
-                "Please try again later."
-            )
-        jobs.update(
-            status=ImportJob.Status.FAILED,
-            errors=[{"row": None, "column": "", "message": message}],
-            finished_at=timezone.now(),
-            updated_at=timezone.now(),
-        )
-        log_event(
-            "import_failed", object=f"core.importjob:{job_id}", result="error", level=logging.ERROR
-        )
-        raise
-    viewer = system_viewer(label=f"import job {job_id}", origin="task")
-    _log(viewer, building, result, job_id=job_id)
-    return ImportJob.Status.SUCCEEDED if result.ok else ImportJob.Status.FAILED
+    result = _import(
+        building, bytes(job.content), progress=run.progress, on_success=succeeded, report=run.errors
+    )
+    if not result.ok:
+        run.fail(total_rows=result.total_rows)
+    _log(
+        Viewer(user_id=job.created_by_id, label=job.created_by_label, origin="task"),
+        building,
+        result,
+        job_id=job.pk,
+    )
 
 
 def _log(viewer: Viewer, building: Building | None, result: UnitImportResult, **extra) -> None:

@@ -20,7 +20,7 @@ import qrcode.image.svg
 
 from wijkregie.core.exceptions import ApplicationError, NotFound
 from wijkregie.core.forms import add_service_errors
-from wijkregie.core.models import ImportJob
+from wijkregie.core.models import Job
 from wijkregie.places import selectors, services
 from wijkregie.places.drawing import building_drawing
 from wijkregie.places.forms import BuildingFilterForm, UnitImportForm
@@ -208,7 +208,7 @@ def _job_context(request, pk) -> dict:
         "job": job,
         "building": building,
         "finished": job.is_finished,
-        "succeeded": job.status == ImportJob.Status.SUCCEEDED,
+        "succeeded": job.status == Job.Status.SUCCEEDED,
         "unchanged": max(0, job.total_rows - job.created_count - job.updated_count),
         "error_headers": [_("Row"), _("Column"), _("What is wrong")],
         "error_rows": [

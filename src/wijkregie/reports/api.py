@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 from wijkregie.core.api import Pagination
 from wijkregie.partners.selectors import viewer_for_request
 from wijkregie.reports import selectors, services
+from wijkregie.reports.location import location_label
 from wijkregie.reports.models import Channel, ContactMode, Lateness, LocationKind, MessageDirection
-from wijkregie.reports.picture import location_label
 from wijkregie.reports.workflows import ReportStatus
 
 # --- Output ------------------------------------------------------------------------------

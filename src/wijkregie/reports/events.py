@@ -1,4 +1,4 @@
-"""Timeline-entry writers, one small function per event type (Saleor order/events.py).
+"""Timeline-entry writers, one small function per event type (`core.timeline`).
 
 Called by services inside their transaction. Parameters hold ids, slugs and short labels,
 never the reporter's identity and never message bodies (those live in ReportMessage).
@@ -7,6 +7,7 @@ never the reporter's identity and never message bodies (those live in ReportMess
 from datetime import datetime
 
 from wijkregie.core.access import Viewer
+from wijkregie.core.timeline import event_record
 from wijkregie.reports.models import Report, ReportEvent, ReportEventType
 
 
@@ -19,14 +20,14 @@ def _write(
     at: datetime,
     parameters: dict | None = None,
 ) -> ReportEvent:
-    return ReportEvent.objects.create(
+    return event_record(
+        ReportEvent,
         report=report,
         type=type,
-        parameters=parameters or {},
-        actor_id=actor.user_id if actor is not None else None,
-        actor_label=(actor.label if actor is not None and not actor.is_anonymous else "")[:200],
+        actor=actor,
+        at=at,
+        parameters=parameters,
         organisation_id=organisation_id,
-        created_at=at,
     )
 
 

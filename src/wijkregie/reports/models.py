@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wijkregie.core.access import VisibleToQuerySet
 from wijkregie.core.models import BaseModel
+from wijkregie.core.timeline import AppendOnlyModel, TimelineEvent
 from wijkregie.partners.models import Membership, Organisation
 from wijkregie.places.models import MAX_FLOOR, MIN_FLOOR, Building, CommonArea, Neighbourhood, Unit
 from wijkregie.reports.workflows import ReportStatus
@@ -410,12 +411,7 @@ class ReportPhoto(BaseModel):
         return f"photo {self.pk} of report {self.report_id}"
 
 
-class StatusChangeQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Report history is append-only.")
-
-
-class ReportStatusChange(models.Model):
+class ReportStatusChange(AppendOnlyModel):
     """One step in a report's history; append-only (Signalen: "do not edit history")."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="status_changes")
@@ -444,8 +440,6 @@ class ReportStatusChange(models.Model):
     )
     created_at = models.DateTimeField(_("time"), editable=False)
 
-    objects = StatusChangeQuerySet.as_manager()
-
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("status change")
@@ -454,11 +448,6 @@ class ReportStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.report_id}: {self.from_status} → {self.to_status}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError("Report history is append-only.")
-        super().save(*args, **kwargs)
 
 
 class ReportEventType(models.TextChoices):
@@ -471,7 +460,7 @@ class ReportEventType(models.TextChoices):
     CONTACT_ERASED = "contact_erased", _("Reporter's contact details erased")
 
 
-class ReportEvent(models.Model):
+class ReportEvent(TimelineEvent):
     """A timeline entry that is not a status change (Saleor OrderEvent); see events.py.
 
     `parameters` never holds the reporter's identity.
@@ -479,19 +468,9 @@ class ReportEvent(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=32, choices=ReportEventType.choices)
-    parameters = models.JSONField(default=dict, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    actor_label = models.CharField(max_length=200, blank=True)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]

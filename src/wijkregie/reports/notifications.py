@@ -1,20 +1,19 @@
 """E-mails about reports: to the reporter (status, questions) and to intake (urgent).
 
-Django's e-mail API with a plain-text part always and an HTML alternative. Called by
-tasks.py. E-mail leaves the need-to-know of the platform, so a message carries only what
-its recipient may know: the reporter gets the resident-facing texts (never internal
-notes); intake gets the category, building, place and a link, not the description and
-nothing about the reporter.
+Sent through `core.mail` (templates in `reports/email/`, a plain-text part and an HTML
+alternative, the recipient's language). Called by tasks.py. E-mail leaves the
+need-to-know of the platform, so a message carries only what its recipient may know: the
+reporter gets the resident-facing texts (never internal notes); intake gets the category,
+building, place and a link, not the description and nothing about the reporter.
 """
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from wijkregie.core.logging import log_event
+from wijkregie.core.mail import mail_send
 from wijkregie.partners.models import Membership, Organisation
 from wijkregie.reports import throttling
 from wijkregie.reports.models import (
@@ -45,23 +44,13 @@ def follow_up_url(report_id: int | None = None) -> str:
 
 
 def _send(*, to: list[str], template: str, context: dict, language: str) -> int:
-    with translation.override(language):
-        subject = " ".join(
-            render_to_string(f"reports/email/{template}_subject.txt", context).split()
-        )
-        text = render_to_string(f"reports/email/{template}.txt", context)
-        html = render_to_string(f"reports/email/{template}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to)
-    message.attach_alternative(html, "text/html")
-    sent = message.send()
-    log_event(
-        "report_email_sent",
-        action=template,
-        object=f"reports.report:{context.get('report_id', '')}",
-        result=sent,
-        origin="task",
+    return mail_send(
+        to=to,
+        template=f"reports/email/{template}",
+        context=context,
+        language=language,
+        log_object=f"reports.report:{context.get('report_id', '')}",
     )
-    return sent
 
 
 def _reporter_address(report_id: int) -> tuple[str, str] | None:

@@ -35,7 +35,7 @@ from wijkregie.reports.forms import (
     QueueFilterForm,
     StatusChangeForm,
 )
-from wijkregie.reports.picture import location_label, report_picture
+from wijkregie.reports.location import location_label, report_drawing
 from wijkregie.reports.predicates import RECEIVE_REPORTS
 from wijkregie.reports.workflows import default_resident_text
 
@@ -100,7 +100,7 @@ def _detail_context(request, report, **forms) -> dict:
     context = {
         "report": report,
         "location": location_label(report),
-        "picture": report_picture(plan=plan, report=report),
+        "picture": report_drawing(plan=plan, report=report),
         "photos": selectors.report_photo_list(viewer=viewer, report_id=report.pk),
         "timeline": selectors.report_timeline(viewer=viewer, report_id=report.pk),
         "messages_thread": selectors.report_messages(viewer=viewer, report_id=report.pk),

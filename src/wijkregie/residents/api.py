@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
-from wijkregie.core.models import ImportJob
+from wijkregie.core.models import Job
 from wijkregie.partners.selectors import viewer_for_request
 from wijkregie.residents import selectors, services
 from wijkregie.residents.forms import SUMMARY_MAX_LENGTH
@@ -88,7 +88,7 @@ class ResidentImportJobOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     organisation = serializers.IntegerField(source="organisation_id")
     file_name = serializers.CharField()
-    status = serializers.ChoiceField(choices=ImportJob.Status.choices)
+    status = serializers.ChoiceField(choices=Job.Status.choices)
     language = serializers.CharField()
     total_rows = serializers.IntegerField()
     processed_rows = serializers.IntegerField()

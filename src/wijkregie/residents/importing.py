@@ -1,9 +1,10 @@
 """Reading and checking a housing-ERP export of residents and occupancies (CSV).
 
-Pure functions without database access: `services.residents_import_run` resolves units and
-writes. Every message is a translated sentence for the person who made the file; the
-caller activates the job's language. Messages never repeat names, e-mail addresses or phone
-numbers from the file (the report is kept with the job).
+Pure functions without database access: `services.residents_import_job` (the runner of the
+core job kind "residents") resolves units and writes. Every message is a translated
+sentence for the person who made the file; the job runs in its report's language. Messages
+never repeat names, e-mail addresses or phone numbers from the file (the report is kept
+with the job).
 """
 
 import csv
@@ -19,6 +20,8 @@ from django.utils.translation import gettext as _
 from wijkregie.places.addresses import parse_postcode
 from wijkregie.residents.languages import is_language_code, normalise_language_code
 from wijkregie.residents.models import OccupancyKind, Resident
+
+JOB_KIND = "residents"  # the kind of core job (registered in ResidentsConfig.ready())
 
 # The documented columns, in the order of the example file.
 COLUMNS = (

@@ -30,9 +30,10 @@ from wijkregie.core.access import Viewer
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id, parse_id
-from wijkregie.core.models import ImportJob
+from wijkregie.core.models import Job
 from wijkregie.partners.models import Organisation
 from wijkregie.places.models import Building, Unit
+from wijkregie.residents import importing
 from wijkregie.residents.models import (  # noqa: F401  (the rules, re-exported for readers)
     ALL_CATEGORIES,
     CONTACT,
@@ -389,18 +390,18 @@ def import_organisations(*, viewer: Viewer) -> QuerySet[Organisation]:
     )
 
 
-def _import_jobs(viewer: Viewer) -> QuerySet[ImportJob]:
-    jobs = ImportJob.objects.filter(kind=ImportJob.Kind.RESIDENTS).defer("content")
+def _import_jobs(viewer: Viewer) -> QuerySet[Job]:
+    jobs = Job.objects.filter(kind=importing.JOB_KIND).defer("content")
     if viewer.is_superuser:
         return jobs
     return jobs.filter(organisation_id__in=viewer.organisations_with(IMPORT_RESIDENTS))
 
 
-def import_job_list(*, viewer: Viewer, limit: int = 20) -> list[ImportJob]:
+def import_job_list(*, viewer: Viewer, limit: int = 20) -> list[Job]:
     return list(_import_jobs(viewer).order_by("-created_at", "-pk")[:limit])
 
 
-def import_job_get(*, viewer: Viewer, id) -> ImportJob:
+def import_job_get(*, viewer: Viewer, id) -> Job:
     """A residents import job of an organisation the viewer imports for; NotFound else."""
     job_id = as_id(id, message=_("Import not found."))
     job = _import_jobs(viewer).filter(pk=job_id).first()

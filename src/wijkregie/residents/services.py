@@ -10,34 +10,29 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wijkregie.core import jobs
 from wijkregie.core.access import Viewer, system_viewer
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.changes import apply_changes, refuse_unknown_fields
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from wijkregie.core.ids import parse_id
-from wijkregie.core.logging import log_event
-from wijkregie.core.models import ImportJob
+from wijkregie.core.models import Job
 from wijkregie.partners.models import Membership, Organisation
 from wijkregie.partners.selectors import viewer_for
 from wijkregie.places.models import Unit
-from wijkregie.residents import importing, tasks
-from wijkregie.residents.importing import ResidentRow, RowError, address_key
+from wijkregie.residents import importing
+from wijkregie.residents.importing import JOB_KIND, ResidentRow, RowError, address_key
 from wijkregie.residents.models import ContactMoment, Occupancy, Resident
 from wijkregie.residents.selectors import IMPORT_RESIDENTS, OBJECT_TYPE, resident_access
 
 logger = logging.getLogger(__name__)
 
-# Jobs the platform starts itself (the demo, commands) belong to this inactive account,
-# because an import job always names the person who started it.
-SYSTEM_USERNAME = "wijkregie-system"
 BATCH_SIZE = 500
-MAX_REPORTED_ERRORS = 1000
 # Model field -> the name the audit trail and the API use for it.
 AUDIT_NAMES = {"external_id": "relation_number"}
 RESIDENT_FIELDS = (
@@ -283,127 +278,58 @@ def contact_moment_record(
 # --- The ERP import -----------------------------------------------------------------------
 
 
-def _job_owner_id(actor: Viewer) -> int:
-    if actor.user_id is not None:
-        return actor.user_id
-    user, created = get_user_model().objects.get_or_create(
-        username=SYSTEM_USERNAME, defaults={"is_active": False}
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user.pk
-
-
 def residents_import_start(
     *, actor: Viewer, organisation_id: int, file_name: str, content: bytes, language: str
-) -> ImportJob:
-    """Store the file as an import job of `organisation_id` and enqueue its run (in the same
-    transaction). The run checks every row first and imports nothing if one is bad; its
-    report is in `language` (nl or en)."""
-    with transaction.atomic():
-        if not _may_administer(actor, organisation_id):
-            raise PermissionDenied(_("You may not import residents for this organisation."))
-        organisation = Organisation.objects.filter(pk=organisation_id).first()
-        if organisation is None:
-            raise NotFound(_("Organisation not found."))
-        if len(content) > settings.WIJKREGIE_IMPORT_MAX_BYTES:
-            raise ApplicationError(
-                _("The file is larger than %(size)s MB.")
-                % {"size": settings.WIJKREGIE_IMPORT_MAX_BYTES // (1024 * 1024)}
-            )
-        languages = {code for code, _name in settings.LANGUAGES}
-        job = ImportJob(
-            kind=ImportJob.Kind.RESIDENTS,
-            created_by_id=_job_owner_id(actor),
-            organisation_id=organisation.pk,
-            file_name=Path(file_name or "import.csv").name[:255] or "import.csv",
-            content=content,
-            language=language if language in languages else settings.LANGUAGE_CODE,
+) -> Job:
+    """Start a residents import job of `organisation_id` (`core.jobs`, kind "residents";
+    run by `residents_import_job`) in one transaction with its task. The run checks every
+    row first and imports nothing if one is bad; its report is in `language` (one of the
+    interface languages; anything else is refused, as are a file over the size limit, an
+    unknown organisation and a missing permission)."""
+    jobs.check_language(language)
+    if not _may_administer(actor, organisation_id):
+        raise PermissionDenied(_("You may not import residents for this organisation."))
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is None:
+        raise NotFound(_("Organisation not found."))
+    if len(content) > settings.WIJKREGIE_IMPORT_MAX_BYTES:
+        raise ApplicationError(
+            _("The file is larger than %(size)s MB.")
+            % {"size": settings.WIJKREGIE_IMPORT_MAX_BYTES // (1024 * 1024)}
         )
-        job.full_clean(exclude=["content", "errors"])
-        job.save(force_insert=True)
-        tasks.residents_import.enqueue(job_id=job.pk)
-    job.refresh_from_db()  # an immediate backend has run it already
-    return job
-
-
-def residents_import_run(*, job_id: int) -> ImportJob:
-    """Run an import job: check every row, then (only if all are good) create and update
-    residents and occupancies in one transaction, with one "import" audit entry. Progress is
-    saved every BATCH_SIZE rows while checking. A finished job is left alone."""
-    job = ImportJob.objects.filter(pk=job_id, kind=ImportJob.Kind.RESIDENTS).first()
-    if job is None:
-        raise NotFound(_("Import not found."))
-    if job.is_finished:
-        return job
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.RUNNING, processed_rows=0, updated_at=timezone.now()
-    )
-    try:
-        with translation.override(job.language):
-            organisation = Organisation.objects.get(pk=job.organisation_id)
-            rows, errors = _check_file(job, organisation)
-            if errors:
-                _finish(job, status=ImportJob.Status.FAILED, errors=errors)
-            else:
-                _write(job, organisation, rows)
-    except Exception:
-        logger.exception("residents import %s failed", job.pk)
-        with translation.override(job.language):
-            message = _("The import failed unexpectedly. Nothing was imported; try again.")
-        _finish(job, status=ImportJob.Status.FAILED, errors=[RowError(None, "", message)])
-        raise
-    job.refresh_from_db()
-    log_event(
-        "import",
-        action="residents_import",
-        object=f"core.importjob:{job.pk}",
-        result=job.status,
-        origin="task",
-        rows=job.total_rows,
-    )
-    return job
-
-
-def _finish(job: ImportJob, *, status: str, errors: list[RowError] = (), created=0, updated=0):
-    reported = [e.as_dict() for e in errors[:MAX_REPORTED_ERRORS]]
-    if len(errors) > MAX_REPORTED_ERRORS:
-        reported.append(
-            {
-                "row": None,
-                "column": "",
-                "message": _("… and %(count)s more problems.")
-                % {"count": len(errors) - MAX_REPORTED_ERRORS},
-            }
-        )
-    now = timezone.now()
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=status,
-        errors=reported,
-        created_count=created,
-        updated_count=updated,
-        processed_rows=job.total_rows
-        if status == ImportJob.Status.SUCCEEDED
-        else job.processed_rows,
-        finished_at=now,
-        updated_at=now,
+    return jobs.job_start(
+        actor=actor,
+        kind=JOB_KIND,
+        organisation_id=organisation.pk,
+        file_name=Path(file_name or "import.csv").name[:255] or "import.csv",
+        content=content,
+        language=language,
     )
 
 
-def _progress(job: ImportJob, processed: int) -> None:
-    job.processed_rows = processed
-    ImportJob.objects.filter(pk=job.pk).update(processed_rows=processed)
+def residents_import_job(run: jobs.JobRun) -> None:
+    """The runner of a residents import job: check every row, then (only if all are good)
+    create and update residents and occupancies in one transaction with the succeeded job
+    and one "import" audit entry. Progress is committed every BATCH_SIZE rows while
+    checking."""
+    run.set_columns(importing.COLUMNS)
+    organisation = Organisation.objects.get(pk=run.job.organisation_id)
+    rows = _check_file(run, organisation)
+    if run.errors:
+        run.fail()
+    else:
+        _write(run, organisation, rows)
 
 
-def _check_file(job: ImportJob, organisation: Organisation):
-    """Every problem of every row, or the rows with their units resolved."""
-    parsed = importing.read_file(bytes(job.content))
-    job.total_rows = len(parsed.records)
-    ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
+def _check_file(run: jobs.JobRun, organisation: Organisation):
+    """The rows with their units resolved; every problem of every row in `run.errors`."""
+    parsed = importing.read_file(bytes(run.job.content))
+    total = len(parsed.records)
+    run.progress(0, total)
     errors: list[RowError] = list(parsed.errors)
     if not parsed.header or any(e.row == 1 for e in errors):
-        return [], errors  # the file or its header is wrong: the rows cannot be read
+        _report(run, errors)  # the file or its header is wrong: the rows cannot be read
+        return []
 
     rows: list[ResidentRow] = []
     for count, (number, record) in enumerate(parsed.records, start=1):
@@ -412,20 +338,20 @@ def _check_file(job: ImportJob, organisation: Organisation):
             rows.append(row)
         errors.extend(row_errors)
         if count % BATCH_SIZE == 0:
-            _progress(job, count)
+            run.progress(count, total)
 
     errors.extend(importing.check_consistency(rows))
     unit_ids = _resolve_units(rows, organisation, errors)
     rows = [(row, unit_ids[row.row]) for row in rows if row.row in unit_ids]
     errors.extend(_check_occupancies(rows))
-    _progress(job, job.total_rows)
-    errors.sort(
-        key=lambda e: (
-            e.row or 0,
-            importing.COLUMNS.index(e.column) if e.column in importing.COLUMNS else -1,
-        )
-    )
-    return rows, errors
+    run.progress(total, total)
+    _report(run, errors)
+    return rows
+
+
+def _report(run: jobs.JobRun, errors: list[RowError]) -> None:
+    for error in errors:
+        run.errors.add(error.row, error.column, error.message)
 
 
 def _resolve_units(
@@ -516,11 +442,11 @@ def _check_occupancies(rows: list[tuple[ResidentRow, int]]) -> list[RowError]:
     return errors
 
 
-def _run_viewer(job: ImportJob) -> Viewer:
-    owner = job.created_by
-    if owner.username == SYSTEM_USERNAME:
-        return system_viewer(origin="task")
-    return viewer_for(owner, origin="task")
+def _run_viewer(job: Job) -> Viewer:
+    """Who the audit entry names: the person who started the job, else the platform."""
+    if job.created_by is not None:
+        return viewer_for(job.created_by, origin="task")
+    return system_viewer(label=job.created_by_label or "system", origin="task")
 
 
 def _chunks(values: list, size: int = BATCH_SIZE):
@@ -528,7 +454,10 @@ def _chunks(values: list, size: int = BATCH_SIZE):
         yield values[start : start + size]
 
 
-def _write(job: ImportJob, organisation: Organisation, rows: list[tuple[ResidentRow, int]]) -> None:
+def _write(
+    run: jobs.JobRun, organisation: Organisation, rows: list[tuple[ResidentRow, int]]
+) -> None:
+    job = run.job
     persons: dict[str, dict] = {}
     for row, _unit_id in rows:
         persons.setdefault(row.relation_number, row.person)
@@ -625,11 +554,6 @@ def _write(job: ImportJob, organisation: Organisation, rows: list[tuple[Resident
             object_ids=created_ids | updated_ids,
             fields=_audit_names(fields),
             organisation_id=organisation.pk,
-            context=AuditContext(type="core.importjob", id=str(job.pk), label=job.file_name),
+            context=AuditContext(type="core.job", id=str(job.pk), label=job.file_name),
         )
-        _finish(
-            job,
-            status=ImportJob.Status.SUCCEEDED,
-            created=len(created_ids),
-            updated=len(updated_ids),
-        )
+        run.succeed(total_rows=job.total_rows, created=len(created_ids), updated=len(updated_ids))
