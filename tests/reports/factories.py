@@ -5,7 +5,7 @@ import factory
 from tests.places.factories import BuildingFactory
 from wijkregie.core.access import ANONYMOUS
 from wijkregie.reports.models import Category, Channel, ContactMode, LocationKind, RoutingRule
-from wijkregie.reports.services import ReporterDetails, report_submit
+from wijkregie.reports.services import ReporterDetails, report_passphrase_check, report_submit
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -54,3 +54,23 @@ def submit(world, **overrides):
     if isinstance(values["reporter"], dict):
         values["reporter"] = ReporterDetails(**values["reporter"])
     return report_submit(**values)
+
+
+def pseudonym_label(report, *, seen_by, holder=None) -> str:
+    """The Dutch pseudonym organisation `seen_by` sees on `report` (identity held by
+    `holder`, by default the organisation seeing it)."""
+    from wijkregie.reports.pseudonyms import pseudonym_code
+
+    holder = seen_by if holder is None else holder
+    code = pseudonym_code(
+        seed=report.reporter_seed,
+        organisation_id=seen_by.pk,
+        holder_organisation_id=holder.pk if holder else None,
+    )
+    return f"Melder {code} van dit gebouw"
+
+
+def reporter_of(result):
+    """The reporter of a submitted report, proven as a resident proves it (tracking code
+    and passphrase)."""
+    return report_passphrase_check(tracking_code=result.tracking_code, passphrase=result.passphrase)

@@ -24,6 +24,7 @@ from wijkregie.core.access import system_viewer
 from wijkregie.partners.models import ApiToken
 from wijkregie.reports import open311, services
 from wijkregie.reports.models import (
+    Category,
     Channel,
     ContactMode,
     LocationKind,
@@ -681,7 +682,7 @@ def test_an_unknown_request_id_is_a_404(world, client, path):
 
 
 def test_a_contact_request_is_not_published(world, client):
-    contact = submit(world, category=services.Category.objects.get(slug="contact")).report
+    contact = submit(world, category=Category.objects.get(slug="contact")).report
 
     assert client.get(f"{BASE}/requests/{contact.pk}.json").status_code == 404
     assert json_of(client.get(f"{BASE}/requests.json")) == []
@@ -794,7 +795,7 @@ def test_the_georeport_client_reads_the_endpoints(live_server):
     report = services.report_submit(
         actor=system_viewer(),
         building=building,
-        category=services.Category.objects.get(slug="vandalism"),
+        category=Category.objects.get(slug="vandalism"),
         description="Lift vernield",
     ).report
 
@@ -1236,7 +1237,7 @@ def test_updates_refuse_a_wrong_api_key_and_bad_dates(world, client):
 
 
 def test_updates_of_a_contact_request_are_not_published(world, client):
-    submit(world, category=services.Category.objects.get(slug="contact"))
+    submit(world, category=Category.objects.get(slug="contact"))
 
     assert json_of(client.get(f"{BASE}/servicerequestupdates.json")) == []
 

@@ -133,7 +133,9 @@ class ApplicationErrorMiddleware:
 OUTAGE_RETRY_AFTER_SECONDS = 30
 # Paths whose errors have their own format and handling (Open311's <errors> list): the
 # outage handling here lets their exceptions through, to be answered by their own code.
-OUTAGE_HANDLED_ELSEWHERE = ("/open311/",)
+# Paths with an error contract of their own (Open311's error list, in English by
+# default): they answer outages and bad input themselves, and these middlewares let them.
+OWN_ERROR_CONTRACT = ("/open311/",)
 
 
 def is_database_outage(exception) -> bool:
@@ -166,10 +168,10 @@ def database_outage_response(request, exception) -> HttpResponse | None:
     """503 with Retry-After for a request the database failed, logged as one line.
 
     The API gets a problem+json body, pages our own "temporarily unavailable" page. None
-    for paths that answer outages themselves (OUTAGE_HANDLED_ELSEWHERE).
+    for paths that answer outages themselves (OWN_ERROR_CONTRACT).
     """
     path = getattr(request, "path", "")
-    if not is_database_outage(exception) or path.startswith(OUTAGE_HANDLED_ELSEWHERE):
+    if not is_database_outage(exception) or path.startswith(OWN_ERROR_CONTRACT):
         return None
     retry_after = str(OUTAGE_RETRY_AFTER_SECONDS)
     if path.startswith(API_PREFIX) and not path.startswith(PAGES_UNDER_API):
@@ -268,46 +270,31 @@ def _parsed_form(request):
         return None
 
 
-def _open311_error(request, status: int, description: str) -> HttpResponse:
-    """Open311's own error list, as XML or (for a .json path) JSON."""
-    if request.path.rstrip("/").endswith(".json"):
-        body = json.dumps([{"code": status, "description": description}], ensure_ascii=False)
-        return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
-    from xml.sax.saxutils import escape
-
-    body = (
-        '<?xml version="1.0" encoding="utf-8"?>\n<errors><error>'
-        f"<code>{status}</code><description>{escape(description)}</description>"
-        "</error></errors>"
-    )
-    return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
-
-
 class RejectNulBytesMiddleware:
     """A NUL byte in the path, query string, a form field or a JSON body is a clear 400.
 
     PostgreSQL cannot store NUL in text, so such input would otherwise end in a 500 far
     down. No page or field of ours has a use for it. The answer is in the format of the
-    path: problem+json under the API, Open311's error list under /open311/, a page
-    elsewhere; the refusal is one log line (without the input itself).
+    path: problem+json under the API, a page elsewhere (Open311 refuses it in its own
+    error list, OWN_ERROR_CONTRACT); the refusal is one log line (without the input itself).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith(OWN_ERROR_CONTRACT):
+            return self.get_response(request)
         where = _has_nul(request)
         if not where:
             return self.get_response(request)
         path = request.path
-        # Before LocaleMiddleware: the browser's language; Open311 speaks English.
-        language = "en" if path.startswith("/open311/") else get_language_from_request(request)
+        # Before LocaleMiddleware: the browser's language.
+        language = get_language_from_request(request)
         with translation.override(language):
             message = _("The request contains a NUL character (a zero byte), which is not allowed.")
             if path.startswith(API_PREFIX) and not path.startswith(PAGES_UNDER_API):
                 response = problem_response(400, message)
-            elif path.startswith("/open311/"):
-                response = _open311_error(request, 400, message)
             else:
                 response = _render_page("400.html", 400, {"message": message})
         fields = request_fields(request, 400)
