@@ -13,7 +13,7 @@ def _contracts() -> list[dict]:
 
 
 def test_each_forbidden_contract_names_exactly_the_modules_it_forbids():
-    forbidden = [c for c in _contracts() if c["type"] == "forbidden"]
+    forbidden = [c for c in _contracts() if c["name"].startswith("Other apps never import")]
     assert len(forbidden) == 4
     for contract in forbidden:
         named = re.search(r"the (\w+) app's interfaces \(([^)]*)\)", contract["name"])
@@ -21,6 +21,16 @@ def test_each_forbidden_contract_names_exactly_the_modules_it_forbids():
         app, listed = named.group(1), [n.strip() for n in named.group(2).split(",")]
         assert contract["forbidden_modules"] == [f"wijkregie.{app}.{n}" for n in listed]
         assert f"wijkregie.{app}" not in contract["source_modules"]
+
+
+def test_the_only_other_forbidden_contract_keeps_apps_off_the_job_task():
+    others = [
+        c
+        for c in _contracts()
+        if c["type"] == "forbidden" and not c["name"].startswith("Other apps never import")
+    ]
+    assert [c["forbidden_modules"] for c in others] == [["wijkregie.core.tasks"]]
+    assert "core.jobs" in others[0]["name"]
 
 
 def test_the_layers_inside_each_app_put_tasks_below_services():

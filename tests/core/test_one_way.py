@@ -156,7 +156,9 @@ def test_the_modules_that_read_the_reporters_identity_are_the_ones_the_docstring
         "reports/notifications.py",
         "reports/passphrases.py",
         "reports/selectors.py",
-        "reports/services.py",
+        "reports/services/retention.py",
+        "reports/services/thread.py",
+        "reports/services/triage.py",
     ]
     doc = _sources()["reports/selectors.py"].split('"""')[1]
     for name in ("passphrases", "notifications", "services", "reporter_identity_get"):
@@ -168,6 +170,6 @@ def test_nothing_unused_comes_back():
         assert _files_matching(rf"def {name}\(") == []
     # Intake marks the reporter's messages read when it opens the report page.
     assert _files_matching(r"report_messages_mark_read_by_intake\(") == [
-        "reports/services.py",
+        "reports/services/thread.py",
         "reports/views.py",
     ]

@@ -22,7 +22,7 @@ from tests.places.factories import BuildingFactory, UnitFactory
 from tests.reports.factories import submit
 from wijkregie.core.access import system_viewer
 from wijkregie.partners.models import ApiToken
-from wijkregie.reports import open311, services
+from wijkregie.reports import services
 from wijkregie.reports.models import (
     Category,
     Channel,
@@ -33,6 +33,8 @@ from wijkregie.reports.models import (
     ReportIdempotencyKey,
     ReportStatusChange,
 )
+from wijkregie.reports.open311 import render as open311_render
+from wijkregie.reports.open311 import views as open311_views
 from wijkregie.reports.workflows import ReportStatus
 
 BASE = "/open311/v2"
@@ -96,9 +98,9 @@ def _clean_cache():
 
 @pytest.fixture(autouse=True)
 def _database_up():
-    open311._database_down_until = 0.0
+    open311_views._database_down_until = 0.0
     yield
-    open311._database_down_until = 0.0
+    open311_views._database_down_until = 0.0
 
 
 def place(building, lat="52.115938", long="5.113022"):
@@ -726,7 +728,7 @@ def test_the_request_list_filters(world, client):
 
 
 def test_the_request_list_is_capped(world, client, monkeypatch):
-    monkeypatch.setattr(open311, "MAX_RESULTS", 2)
+    monkeypatch.setattr(open311_views, "MAX_RESULTS", 2)
     for _ in range(3):
         submit(world)
 
@@ -769,7 +771,7 @@ def test_a_put_is_refused_in_the_error_format(world, client):
 
 
 def test_xml_text_is_escaped_and_cleaned():
-    body = open311.to_xml("errors", [{"code": 400, "description": "<b>&\x00\x07 é"}])
+    body = open311_render.to_xml("errors", [{"code": 400, "description": "<b>&\x00\x07 é"}])
 
     assert b"<description>&lt;b&gt;&amp; \xc3\xa9</description>" in body
     ET.fromstring(body)
@@ -985,7 +987,7 @@ def test_an_exact_repeat_from_another_app_is_a_request_of_its_own(world, client,
 def test_an_exact_repeat_after_the_window_is_a_new_request(world, client, api_key):
     first = create(client, world, api_key)
     ReportIdempotencyKey.objects.update(
-        created_at=timezone.now() - open311.REPEAT_WINDOW - timedelta(seconds=1)
+        created_at=timezone.now() - open311_views.REPEAT_WINDOW - timedelta(seconds=1)
     )
 
     second = create(client, world, api_key)
@@ -1068,7 +1070,7 @@ def test_a_database_outage_is_a_503_with_retry_after_at_once(world, client, monk
         calls.append(1)
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(open311, "_published", unreachable)
+    monkeypatch.setattr(open311_views.selectors, "open311_published_reports", unreachable)
 
     first = client.get(f"{BASE}/requests.xml")
     second = client.get(f"{BASE}/requests/1.json")
@@ -1086,7 +1088,7 @@ def test_an_unexpected_error_is_a_500_in_the_error_format(world, client, monkeyp
     def broken():
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(open311, "_published", broken)
+    monkeypatch.setattr(open311_views.selectors, "open311_published_reports", broken)
 
     response = client.get(f"{BASE}/requests.json")
 

@@ -157,7 +157,7 @@ def test_public_status_never_contains_internal_notes(world):
     found = services.report_passphrase_check(
         tracking_code=result.tracking_code, passphrase=result.passphrase
     )
-    status = selectors.report_public_view(report=found)
+    status = selectors.report_public_view(report=selectors.reporter_report_get(reporter=found))
     assert status.status == "in_triage"
     assert [h.text for h in status.history] == [
         "We hebben uw melding ontvangen. We kijken er snel naar.",

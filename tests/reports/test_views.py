@@ -5,7 +5,7 @@ from django.urls import reverse
 import pytest
 from PIL import Image
 
-from tests.reports.factories import pseudonym_label, submit
+from tests.reports.factories import pseudonym_label, reporter_of, submit
 from wijkregie.core.models import AuditEntry
 from wijkregie.reports import services
 from wijkregie.reports.models import Channel, Report, ReportMessage, ReportStatusChange
@@ -78,12 +78,15 @@ def test_detail_shows_pseudonym_only_to_intake_without_identity_permission(world
 
 
 def test_opening_the_report_marks_the_reporters_messages_read(world, login):
-    report = submit(world).report
+    result = submit(world)
+    report = result.report
     intake = world.viewer("intake")
     question = services.report_message_to_reporter(
         actor=intake, report_id=report.pk, body="Welke verdieping?"
     )
-    answer = services.report_message_from_reporter(report=report, body="De derde.")
+    answer = services.report_message_from_reporter(
+        actor=reporter_of(result), report=report, body="De derde."
+    )
     question.refresh_from_db()
     intake_read_before = question.read_by_intake_at
     assert answer.read_by_intake_at is None
@@ -99,8 +102,11 @@ def test_opening_the_report_marks_the_reporters_messages_read(world, login):
 
 
 def test_another_organisation_opening_the_report_marks_nothing_read(world, login):
-    report = submit(world).report
-    answer = services.report_message_from_reporter(report=report, body="De derde.")
+    result = submit(world)
+    report = result.report
+    answer = services.report_message_from_reporter(
+        actor=reporter_of(result), report=report, body="De derde."
+    )
 
     response = login(world.users["other_intake"]).get(reverse("reports:detail", args=[report.pk]))
 

@@ -305,12 +305,10 @@ def object_grant_revoke(*, actor: Viewer, grant_id, now: datetime | None = None)
 
     from wijkregie.core.audit import AuditContext, audit_record
     from wijkregie.core.exceptions import NotFound, PermissionDenied
+    from wijkregie.core.ids import as_id
     from wijkregie.core.models import ObjectGrant
 
-    try:
-        grant_id = int(grant_id)
-    except (TypeError, ValueError):
-        raise NotFound(_("Not found.")) from None
+    grant_id = as_id(grant_id)
     now = now or timezone.now()
     with transaction.atomic():
         grant = (

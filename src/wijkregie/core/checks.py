@@ -41,7 +41,7 @@ def production_needs_its_own_secret_key(app_configs=None, **kwargs):
         key = ""
     if not key:
         problem = "DJANGO_SECRET_KEY is not set while DEBUG is false."
-    elif key == getattr(settings, "WIJKREGIE_DEVELOPMENT_SECRET_KEY", None):
+    elif key == settings.WIJKREGIE_DEVELOPMENT_SECRET_KEY:
         problem = "DJANGO_SECRET_KEY is the development key from the code while DEBUG is false."
     else:  # a short or simple key is Django's own security.W009 in `check --deploy`
         return []

@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from wijkregie.reports import open311
+from wijkregie.reports.open311 import views as open311
 
 app_name = "open311"
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -479,7 +479,76 @@ def _public_view(report: Report, language: str) -> PublicReportStatus:
     )
 
 
+# --- Open311's read side -------------------------------------------------------------------
+
+
+def open311_published_reports() -> QuerySet[Report]:
+    """Reports as Open311 publishes them to anyone: no contact requests, and only the
+    fields that identify nobody (status, times, category, the building's street, city
+    and point, the receiving organisation). Public: no viewer."""
+    return (
+        Report.objects.exclude(category__is_contact_request=True)
+        .select_related("category", "building", "receiving_organisation")
+        .only(
+            "id",
+            "status",
+            "created_at",
+            "updated_at",
+            "closed_at",
+            "due_at",
+            "category__slug",
+            "category__name",
+            "category__is_urgent",
+            "building__street",
+            "building__city",
+            "building__latitude",
+            "building__longitude",
+            "receiving_organisation__name",
+        )
+    )
+
+
+def open311_published_status_changes(
+    *, start: datetime, end: datetime, submitted_by_user_id: int | None = None
+) -> QuerySet[ReportStatusChange]:
+    """Status changes of the published reports between `start` and `end`, oldest first,
+    each with `ordinal` (its place in the report's history) and, with
+    `submitted_by_user_id`, `own` (the report was submitted by that API user)."""
+    ordinal = (
+        ReportStatusChange.objects.filter(report_id=OuterRef("report_id"), id__lte=OuterRef("id"))
+        .order_by()
+        .values("report_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    changes = (
+        ReportStatusChange.objects.filter(
+            report__in=open311_published_reports().values("pk"),
+            created_at__gte=start,
+            created_at__lte=end,
+        )
+        .annotate(ordinal=Subquery(ordinal))
+        .only(
+            "id",
+            "report_id",
+            "to_status",
+            "resident_text",
+            "resident_text_is_default",
+            "created_at",
+        )
+        .order_by("created_at", "id")
+    )
+    if submitted_by_user_id is not None:
+        submitted = ReportStatusChange.objects.filter(
+            report_id=OuterRef("report_id"), from_status="", actor_id=submitted_by_user_id
+        )
+        changes = changes.annotate(own=Exists(submitted))
+    return changes
+
+
 __all__ = [
+    "open311_published_reports",
+    "open311_published_status_changes",
     "PublicMessage",
     "PublicReportStatus",
     "PublicStatusEntry",

@@ -1,37 +1,18 @@
-"""Open311 GeoReport v2 (BRIEF 30): reporting apps send and read reports in XML or JSON.
+"""The Open311 GeoReport v2 methods and mySociety's updates extension (views)."""
 
-The specification: https://wiki.open311.org/GeoReport_v2 (discovery, services, service
-definition, POST requests, tokens, GET requests), plus mySociety's
-`servicerequestupdates` extension (what FixMyStreet polls for progress). Formats are
-chosen by the path's extension; every error under /open311/v2/ — 400, 403, 404, 405,
-409, 500, 503 — uses the specification's shape (`<errors><error><code/><description/>`
-or `[{"code", "description"}]`), in English unless the client asks for Dutch.
-
-The read side publishes nothing that could identify a reporter or the unit: no
-description, no unit or floor, no contact data, the building's street, city and point
-at most, status open/closed and the resident-facing status texts (docs/open311.md).
-"""
-
-import hashlib
-import json
 import logging
-import math
 import re
 import time
-import xml.etree.ElementTree as ET
 from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.http import HttpResponse, JsonResponse
-from django.http.multipartparser import MultiPartParserError
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -39,10 +20,7 @@ from wijkregie.core.access import Viewer
 from wijkregie.core.exceptions import ApplicationError
 from wijkregie.core.logging import log_event
 from wijkregie.partners.selectors import api_token_for_key
-from wijkregie.places.addresses import find_address
-from wijkregie.places.geo import buildings_near
-from wijkregie.places.models import Building, CommonArea, CommonAreaKind, Unit
-from wijkregie.places.selectors import units_at_address
+from wijkregie.places.models import CommonArea, CommonAreaKind
 from wijkregie.reports import selectors, services, throttling
 from wijkregie.reports.models import (
     Category,
@@ -50,107 +28,27 @@ from wijkregie.reports.models import (
     ContactMode,
     LocationKind,
     Report,
-    ReportStatusChange,
+)
+from wijkregie.reports.open311.parse import (
+    _attributes_of,
+    _building_from,
+    _datetime,
+    _fingerprint,
+    _int,
+    _params,
+    _point,
+    _validation_errors,
+)
+from wijkregie.reports.open311.render import (
+    FORMATS,
+    Open311Error,
+    _published_time,
+    error_response,
+    respond,
 )
 from wijkregie.reports.workflows import CLOSED_STATUSES, ReportStatus, default_resident_text
 
 logger = logging.getLogger(__name__)
-
-XML_CONTENT_TYPE = "text/xml; charset=utf-8"
-JSON_CONTENT_TYPE = "application/json; charset=utf-8"
-FORMATS = ("xml", "json")
-
-# A list inside an element becomes these children (the specification's XML shapes).
-XML_LIST_ITEMS = {
-    "services": "service",
-    "endpoints": "endpoint",
-    "formats": "format",
-    "attributes": "attribute",
-    "values": "value",
-    "service_requests": "request",
-    "service_requests_updates": "request_update",
-    "errors": "error",
-}
-
-# Characters XML 1.0 cannot carry at all; text from intake could hold them.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _xml_text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return _XML_INVALID.sub("", str(value))
-
-
-def _fill(element: ET.Element, value) -> None:
-    if isinstance(value, list | tuple):
-        item_tag = XML_LIST_ITEMS[element.tag]
-        for item in value:
-            _fill(ET.SubElement(element, item_tag), item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _fill(ET.SubElement(element, key), item)
-    else:
-        element.text = _xml_text(value)
-
-
-def to_xml(root: str, data) -> bytes:
-    """`data` (dicts, lists, scalars) as the specification's XML; ElementTree escapes."""
-    element = ET.Element(root)
-    _fill(element, data)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(element, encoding="utf-8")
-
-
-def _json_safe(value):
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-def respond(fmt: str, root: str, data, *, status: int = 200) -> HttpResponse:
-    """The answer in `fmt`: XML under `root`, or JSON as the bare list/object."""
-    if fmt == "json":
-        return JsonResponse(
-            _json_safe(data),
-            safe=False,
-            status=status,
-            content_type=JSON_CONTENT_TYPE,
-            json_dumps_params={"ensure_ascii": False},
-        )
-    return HttpResponse(to_xml(root, data), status=status, content_type=XML_CONTENT_TYPE)
-
-
-class Open311Error(Exception):
-    """An answer in the specification's error format."""
-
-    def __init__(self, status: int, description, *, code: int | None = None):
-        super().__init__(str(description))
-        self.status = status
-        self.code = code if code is not None else status
-        self.description = str(description)
-
-
-def error_response(fmt: str, errors: list[Open311Error]) -> HttpResponse:
-    data = [{"code": e.code, "description": e.description} for e in errors]
-    return respond(fmt if fmt in FORMATS else "xml", "errors", data, status=errors[0].status)
-
-
-def w3c_datetime(value) -> str | None:
-    """A datetime in the w3 subset of ISO 8601 the specification asks for, with offset."""
-    if value is None:
-        return None
-    return timezone.localtime(value).isoformat(timespec="seconds")
-
-
-def _published_time(value) -> str | None:
-    """Times on the read side: the real time, to the second. (Rounding down, as this
-    endpoint once did, made a change within the hour invisible to a client that syncs
-    from its last `updated_datetime`.)"""
-    return w3c_datetime(value)
 
 
 # --- The six methods --------------------------------------------------------------------
@@ -169,7 +67,6 @@ REPEAT_WINDOW = timedelta(minutes=10)
 # Seconds a client waits after a 503 (database unreachable); meanwhile this process
 # answers 503 at once instead of waiting for the connection pool again.
 RETRY_AFTER = 5
-_ATTRIBUTE_RE = re.compile(r"^attribute\[([A-Za-z0-9_]{1,40})\](\[\])?$")
 
 
 def _language(request) -> str:
@@ -416,236 +313,6 @@ def service_definition(request, code, *, fmt):
 # --- POST a service request ---------------------------------------------------------
 
 
-def _json_value(value):
-    if isinstance(value, list):
-        return [("" if v is None else str(v)) for v in value]
-    return "" if value is None else str(value)
-
-
-def _read_params(request) -> dict:
-    content_type = request.content_type or ""
-    try:
-        if content_type == "application/json":
-            body = json.loads(request.body or b"{}")
-            if not isinstance(body, dict):
-                raise ValueError
-            params = {}
-            for key, value in body.items():
-                if key == "attribute" and isinstance(value, dict):
-                    params.update({f"attribute[{k}]": _json_value(v) for k, v in value.items()})
-                else:
-                    params[key] = _json_value(value)
-            return params
-        if content_type in ("", "application/x-www-form-urlencoded", "multipart/form-data"):
-            # A repeated parameter (attribute[x][]=a&attribute[x][]=b) keeps every value.
-            return {
-                key: values if key.endswith("[]") else values[-1]
-                for key, values in request.POST.lists()
-            }
-    except (ValueError, UnicodeDecodeError, SuspiciousOperation, MultiPartParserError):
-        raise Open311Error(400, _("The request body could not be read.")) from None
-    raise Open311Error(
-        400, _("Send the parameters form-encoded (application/x-www-form-urlencoded).")
-    )
-
-
-def _params(request) -> dict:
-    """The POST parameters, each a string (a list for `name[]`): form-encoded as the
-    specification says; a JSON object is accepted too. Anything else, a body that does
-    not parse, or a NUL character anywhere, is a 400."""
-    params = _read_params(request)
-    for key, value in params.items():
-        values = value if isinstance(value, list) else [value]
-        if "\x00" in key or any("\x00" in v for v in values):
-            raise Open311Error(
-                400,
-                _("%(name)s contains a NUL character.") % {"name": key.replace("\x00", "")[:60]},
-            )
-    return params
-
-
-def _fingerprint(params: dict) -> str:
-    """A digest of the request's body: the same parameters give the same digest, in any
-    order and in either encoding. The api_key is left out (keys are per API key anyway)."""
-    canonical = sorted(
-        (k, v if isinstance(v, list) else [v]) for k, v in params.items() if k != "api_key"
-    )
-    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode()).hexdigest()
-
-
-def _building_from(params: dict, attributes: dict) -> tuple[Building, Unit | None]:
-    code = attributes.get("building_code", "").strip() or params.get("address_id", "").strip()
-    if code:
-        building = Building.objects.filter(
-            Q(public_code=code[:20]) | Q(bag_pand_id=code[:16])
-        ).first()
-        if building is None:
-            raise Open311Error(
-                400, _("No building has this code. Check attribute[building_code] or address_id.")
-            )
-        return building, None
-    address = params.get("address_string", "").strip()
-    if address:
-        found = find_address(address)
-        if found:
-            postcode, number, letter, addition = found
-            unit = (
-                units_at_address(
-                    postcode=postcode,
-                    house_number=number,
-                    house_letter=letter,
-                    house_number_addition=addition,
-                )
-                .select_related("building")
-                .first()
-            )
-            if unit is not None:
-                return unit.building, unit
-        raise Open311Error(
-            400,
-            _(
-                "address_string does not name an address we know. Send the postcode and "
-                "house number, e.g. Horizonlaan 12, 3521 HZ Rivierstad."
-            ),
-        )
-    point = _point(params)
-    if point is not None:
-        return _building_at(*point), None
-    raise Open311Error(
-        400,
-        _(
-            "A location is required: lat and long, attribute[building_code], address_id "
-            "or address_string."
-        ),
-    )
-
-
-def _coordinate(params: dict, name: str, limit: float) -> float | None:
-    value = params.get(name, "")
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        number = float(value.strip())
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or abs(number) > limit:
-        raise Open311Error(
-            400,
-            _("%(name)s must be a number of degrees from -%(limit)s to %(limit)s (WGS84).")
-            % {"name": name, "limit": int(limit)},
-        )
-    return number
-
-
-def _point(params: dict) -> tuple[float, float] | None:
-    """The request's (lat, long), checked; None when neither is sent."""
-    lat = _coordinate(params, "lat", 90)
-    long = _coordinate(params, "long", 180)
-    if (lat is None) != (long is None):
-        raise Open311Error(400, _("Send lat and long together."))
-    return None if lat is None else (lat, long)
-
-
-def _building_at(lat: float, long: float) -> Building:
-    """The nearest building within the radius; else an error naming the nearest ones
-    (looked for up to 25 km away)."""
-    radius = settings.WIJKREGIE_OPEN311_POINT_RADIUS_M
-    near = buildings_near(lat, long, within_m=radius, limit=1)
-    if near:
-        return near[0].building
-    farther = []
-    for within in (1_000, 5_000, 25_000):
-        farther = buildings_near(lat, long, within_m=within, limit=3)
-        if farther:
-            break
-    if not farther:
-        raise Open311Error(
-            400,
-            _(
-                "No building we know lies within %(radius)s metres of this lat/long, nor "
-                "within 25 km. Check the coordinates (WGS84 degrees), or send "
-                "address_string or attribute[building_code]."
-            )
-            % {"radius": radius},
-        )
-    names = "; ".join(
-        f"{n.building.name}, {n.building.street}, {n.building.city} ({round(n.distance_m)} m)"
-        for n in farther
-    )
-    raise Open311Error(
-        400,
-        _(
-            "No building we know lies within %(radius)s metres of this lat/long. The "
-            "nearest: %(buildings)s. Send a point on the building, or address_string or "
-            "attribute[building_code]."
-        )
-        % {"radius": radius, "buildings": names},
-    )
-
-
-def _int(value: str, name: str) -> int | None:
-    if value in ("", None):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise Open311Error(400, _("%(name)s must be a whole number.") % {"name": name}) from None
-
-
-def _datetime(value: str, name: str):
-    """A W3C date and time; without a time zone (an HTML datetime-local field's
-    `2026-12-02T14:27`) it is local time where the buildings are (TIME_ZONE)."""
-    if not value:
-        return None
-    try:
-        parsed = parse_datetime(value.strip())
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise Open311Error(
-            400,
-            _("%(name)s must be a W3C date and time, e.g. %(example)s or %(local)s.")
-            % {"name": name, "example": "2026-03-01T21:30:00+01:00", "local": "2026-03-01T21:30"},
-        )
-    if parsed.tzinfo is None:
-        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
-    return parsed
-
-
-def _validation_errors(exc: ValidationError) -> list[Open311Error]:
-    errors = []
-    for field, messages in exc.message_dict.items():
-        for message in messages:
-            errors.append(Open311Error(400, f"{field}: {message}"))
-    return errors or [Open311Error(400, _("The request is not valid."))]
-
-
-def _attributes_of(params: dict) -> dict[str, str]:
-    """attribute[code] and attribute[code][] (how apps send list attributes) as one
-    value per code. Every attribute here takes one value: a list must hold one (or
-    repeat it)."""
-    attributes = {}
-    for name, value in params.items():
-        match = _ATTRIBUTE_RE.match(name)
-        if match:
-            values = value if isinstance(value, list) else [value]
-            distinct = list(dict.fromkeys(v.strip() for v in values if v.strip()))
-            if len(distinct) > 1:
-                raise Open311Error(
-                    400,
-                    _("attribute[%(code)s] takes one value; %(count)s were sent.")
-                    % {"code": match.group(1), "count": len(distinct)},
-                )
-            attributes[match.group(1)] = distinct[0] if distinct else ""
-        elif name.startswith("attribute["):
-            raise Open311Error(
-                400, _("Malformed attribute parameter: %(name)s.") % {"name": name[:60]}
-            )
-        elif isinstance(value, list) and not name.endswith("[]"):
-            raise Open311Error(400, _("%(name)s takes one value.") % {"name": name[:60]})
-    return attributes
-
-
 def _idempotency(request, token, params: dict) -> dict:
     """The report service's idempotency arguments. With an Idempotency-Key header: that
     key (per API key), and a reuse with another body is a 409. Without one: the body
@@ -779,7 +446,10 @@ def token_lookup(request, token, *, fmt):
         report_id = signing.loads(token, salt=TOKEN_SALT)
     except signing.BadSignature:
         report_id = None
-    if not isinstance(report_id, int) or not _published().filter(pk=report_id).exists():
+    if (
+        not isinstance(report_id, int)
+        or not selectors.open311_published_reports().filter(pk=report_id).exists()
+    ):
         raise Open311Error(404, _("Unknown token."))
     return respond(
         fmt, "service_requests", [{"service_request_id": str(report_id), "token": token}]
@@ -787,30 +457,6 @@ def token_lookup(request, token, *, fmt):
 
 
 # --- GET service requests -------------------------------------------------------------
-
-
-def _published():
-    """Reports on the read side: no contact requests, and only the non-identifying fields."""
-    return (
-        Report.objects.exclude(category__is_contact_request=True)
-        .select_related("category", "building", "receiving_organisation")
-        .only(
-            "id",
-            "status",
-            "created_at",
-            "updated_at",
-            "closed_at",
-            "due_at",
-            "category__slug",
-            "category__name",
-            "category__is_urgent",
-            "building__street",
-            "building__city",
-            "building__latitude",
-            "building__longitude",
-            "receiving_organisation__name",
-        )
-    )
 
 
 def _record(report: Report) -> dict:
@@ -863,7 +509,7 @@ def _date_range(params) -> tuple:
 
 def request_list(request, *, fmt):
     params = request.GET
-    reports = _published()
+    reports = selectors.open311_published_reports()
     ids = _csv(params.get("service_request_id", ""))
     if ids:
         # The specification: service_request_id overrides all other parameters.
@@ -890,7 +536,9 @@ def request_list(request, *, fmt):
 @open311_view
 def request_detail(request, request_id, *, fmt):
     valid = request_id.isdigit() and len(request_id) < 19
-    found = _published().filter(pk=int(request_id)).first() if valid else None
+    found = (
+        selectors.open311_published_reports().filter(pk=int(request_id)).first() if valid else None
+    )
     if found is None:
         raise Open311Error(404, _("Unknown service_request_id."))
     return respond(fmt, "service_requests", [_record(found)])
@@ -929,33 +577,9 @@ def request_updates(request, *, fmt):
         if token is None:
             raise Open311Error(403, _("Invalid api_key."))
     start, end = _date_range(request.GET)
-    ordinal = (
-        ReportStatusChange.objects.filter(report_id=OuterRef("report_id"), id__lte=OuterRef("id"))
-        .order_by()
-        .values("report_id")
-        .annotate(n=Count("id"))
-        .values("n")
+    changes = selectors.open311_published_status_changes(
+        start=start, end=end, submitted_by_user_id=token.user_id if token else None
     )
-    changes = (
-        ReportStatusChange.objects.filter(
-            report__in=_published().values("pk"), created_at__gte=start, created_at__lte=end
-        )
-        .annotate(ordinal=Subquery(ordinal))
-        .only(
-            "id",
-            "report_id",
-            "to_status",
-            "resident_text",
-            "resident_text_is_default",
-            "created_at",
-        )
-        .order_by("created_at", "id")
-    )
-    if token is not None:
-        submitted = ReportStatusChange.objects.filter(
-            report_id=OuterRef("report_id"), from_status="", actor_id=token.user_id
-        )
-        changes = changes.annotate(own=Exists(submitted))
     rows = []
     for change in changes[:MAX_RESULTS]:
         own = getattr(change, "own", False) and not change.resident_text_is_default
