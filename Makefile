@@ -53,7 +53,7 @@ run: demo
 	@echo "Wijkregie on http://$(HOST):$(PORT)/ (demo logins: see README.md)"
 	@trap 'kill 0' EXIT INT TERM; \
 	$(MANAGE) db_worker --interval 1 & \
-	while true; do $(MANAGE) reports_maintenance >/dev/null; sleep 3600; done & \
+	while true; do $(MANAGE) reports_maintenance --skip-retention >/dev/null; $(MANAGE) retention_purge >/dev/null; sleep 3600; done & \
 	$(BIN)/uvicorn wijkregie.asgi:application --app-dir src --host $(HOST) --port $(PORT)
 
 test: install

@@ -386,3 +386,12 @@ WIJKREGIE_FOLLOW_UP_SESSION_SECONDS = 30 * 60
 WIJKREGIE_FOLLOW_UP_LINK_DAYS = env.int("WIJKREGIE_FOLLOW_UP_LINK_DAYS", default=30)
 # Open311 discovery: whom reporting apps contact (default: DEFAULT_FROM_EMAIL).
 WIJKREGIE_OPEN311_CONTACT = env("WIJKREGIE_OPEN311_CONTACT", default="")
+# Retention (core.retention, docs/privacy.md): `manage.py retention_purge` erases or deletes
+# personal data this many days after its end: a reporter's contact details after the
+# report closed, a resident's details after their last tenancy ended, an import's
+# uploaded file after the import finished.
+WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS = env.int(
+    "WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS", default=365
+)
+WIJKREGIE_RESIDENT_RETENTION_DAYS = env.int("WIJKREGIE_RESIDENT_RETENTION_DAYS", default=2 * 365)
+WIJKREGIE_IMPORT_FILE_RETENTION_DAYS = env.int("WIJKREGIE_IMPORT_FILE_RETENTION_DAYS", default=30)
