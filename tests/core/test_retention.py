@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import models
+from django.utils import translation
 
 import pytest
 from PIL import Image
@@ -151,13 +152,18 @@ def test_every_app_registers_its_categories():
     assert held == {"residents.resident"}
 
 
-def test_the_retention_texts_follow_the_settings(settings):
+def test_the_retention_texts_follow_the_settings_and_the_language(settings):
     settings.WIJKREGIE_RESIDENT_RETENTION_DAYS = 400
     settings.WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS = 90
-    texts = {c.key: str(c.retention) for c in retention.categories()}
+    with translation.override("en"):
+        texts = {c.key: str(c.retention) for c in retention.categories()}
     assert texts["residents.resident"] == "400 days after moving out"
     assert texts["reports.reporter_contact"] == "90 days after the report was closed"
     assert texts["core.import_files"] == "30 days after the import finished"
+    with translation.override("nl"):
+        assert str(retention.category("residents.resident").retention) == (
+            "400 dagen na de verhuizing"
+        )
 
 
 @pytest.mark.django_db
