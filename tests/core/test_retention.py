@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 
 import pytest
 from PIL import Image
@@ -22,7 +22,6 @@ from wijkregie.partners.models import Organisation
 from wijkregie.reports.models import Category, ContactMode, Report, ReporterIdentity, ReportPhoto
 from wijkregie.reports.services import report_submit
 from wijkregie.residents.models import ContactMoment, Resident
-
 
 # What a purge or an erasure must leave nowhere (unusual, so no other row holds them).
 NAME = "Zwaantje Plantinga-Oosterwold"
@@ -226,10 +225,10 @@ def test_a_purge_keeps_what_is_within_its_retention(media):
 @pytest.mark.django_db
 def test_a_resident_is_purged_the_set_number_of_days_after_moving_out(settings, media):
     settings.WIJKREGIE_RESIDENT_RETENTION_DAYS = 100
-    planted = plant(moved_out=date.today() - timedelta(days=99))
+    planted = plant(moved_out=timezone.localdate() - timedelta(days=99))
     assert retention.retention_purge().counts["residents.resident"] == 0
     Resident.objects.get(pk=planted.resident.pk).occupancies.update(
-        end_date=date.today() - timedelta(days=101)
+        end_date=timezone.localdate() - timedelta(days=101)
     )
     assert retention.retention_purge().counts["residents.resident"] == 1
     assert not Resident.objects.filter(pk=planted.resident.pk).exists()

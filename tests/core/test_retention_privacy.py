@@ -2,7 +2,6 @@
 
 import io
 import json
-from datetime import date
 
 from django.urls import reverse
 

@@ -37,6 +37,8 @@ THEME_TOKENS = {
     "text_font": ("--basis-text-font-family-default", "'Noto Sans', sans-serif"),
 }
 _PROPERTY = re.compile(r"(--[\w-]+)\s*:\s*([^;}]+)")
+_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|rgba?\([\d\s.,%]+\)|[a-zA-Z]+")
+_FONTS = re.compile(r"[\w\s,'\"-]+")
 _VAR = re.compile(r"var\(\s*(--[\w-]+)\s*(?:,\s*([^)]*))?\)")
 
 
@@ -67,7 +69,8 @@ def theme_values(theme_file: str | None = None) -> dict[str, str]:
     for key, (token, default) in THEME_TOKENS.items():
         value = _resolve(token, properties) or default
         # Only plain colours and font lists go into the style sheet.
-        values[key] = value if re.fullmatch(r"[#\w\s,'\"().%-]+", value) else default
+        pattern = _FONTS if key.endswith("_font") else _COLOUR
+        values[key] = value if pattern.fullmatch(value) else default
     return values
 
 

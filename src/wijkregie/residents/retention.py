@@ -82,7 +82,7 @@ def _moved_out_before(cutoff_day):
 
 
 def purge_moved_out(now: datetime) -> int:
-    cutoff_day = (now - timedelta(days=retention_days())).date()
+    cutoff_day = timezone.localdate(now - timedelta(days=retention_days()))
     deleted = 0
     while True:
         with transaction.atomic():
