@@ -2,6 +2,7 @@
 
 import io
 import json
+from datetime import date
 
 from django.urls import reverse
 
@@ -220,6 +221,15 @@ def test_the_pages_find_show_export_and_erase(case, login):
     html = page.content.decode()
     assert page.status_code == 200
     assert '<td class="utrecht-table__cell">730 dagen na de verhuizing</td>' in html
+    assert html.count('<td class="utrecht-table__cell">Mogelijk</td>') == 3
+    assert "Nu niet: er geldt een bewaarplicht" not in html
+    case.resident.occupancies.update(end_date=None)
+    held = client.get(subject_url).content.decode()
+    assert held.count('<td class="utrecht-table__cell">Mogelijk</td>') == 2
+    assert (
+        held.count('<td class="utrecht-table__cell">Nu niet: er geldt een bewaarplicht</td>') == 1
+    )
+    case.resident.occupancies.update(end_date=date(2020, 3, 31))
 
     json_url = reverse(
         "core:privacy_export",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from wijkregie.core import privacy
+from wijkregie.core import privacy, retention
 from wijkregie.core.exceptions import ApplicationError
 from wijkregie.core.pdf import render_pdf
 
@@ -23,12 +23,14 @@ class SearchForm(forms.Form):
     q = forms.CharField(
         label=gettext_lazy("Name, e-mail address, phone number or relation number"),
         max_length=200,
-        required=False,
         strip=True,
     )
 
 
 class ErasureForm(forms.Form):
+    # Checked on the server with a clear message; no browser bubble, no red empty field.
+    use_required_attribute = False
+
     reason = forms.CharField(
         label=gettext_lazy("Reason for the erasure"),
         help_text=gettext_lazy(
@@ -153,18 +155,21 @@ def _subject_page(request, subject_type, subject_id, form=None, status=200):
     plan = privacy.data_subject_erasure_plan(
         viewer=request.viewer, subject_type=subject_type, subject_id=subject_id
     )
-    from wijkregie.core import retention
-
+    held = {item.key for item, _why in plan.held}
+    erasable = {item.key for item in plan.erasable}
+    rows = []
+    for item in retention.categories():
+        if item.key in held:
+            erasure = _("Not now: a retention duty applies")
+        elif item.key in erasable:
+            erasure = _("Possible")
+        else:
+            erasure = _("With other data, or by the retention job")
+        rows.append({"label": item.label, "retention": item.retention, "erasure": erasure})
     return render(
         request,
         "core/privacy/subject.html",
-        {
-            "subject": subject,
-            "categories": retention.categories(),
-            "plan": plan,
-            "held_keys": {item.key for item, _why in plan.held},
-            "form": form or ErasureForm(),
-        },
+        {"subject": subject, "categories": rows, "plan": plan, "form": form or ErasureForm()},
         status=status,
     )
 
