@@ -124,7 +124,7 @@ def _who_read(audit_objects: dict[str, set[str]]) -> list[dict]:
             rows.append(
                 {
                     "seq": entry.seq,
-                    "occurred_at": entry.occurred_at.isoformat(),
+                    "occurred_at": retention.stamp(entry.occurred_at),
                     "actor": entry.actor_label,
                     "organisation": entry.organisation_label,
                     "action": entry.action,
@@ -185,7 +185,7 @@ def data_subject_export(
             organisation_id=subject.organisation_id,
             context=_context(subject, f"data subject export ({output[:20]})"),
         )
-    export = SubjectExport(subject=subject, generated_at=timezone.now().isoformat())
+    export = SubjectExport(subject=subject, generated_at=retention.stamp(timezone.now()))
     audit_objects: dict[str, set[str]] = {subject.type: {str(subject.id)}}
     for item in retention.categories():
         if item.export is None:

@@ -90,6 +90,11 @@ class SubjectSource:
     get: Callable[[frozenset[int], int], DataSubject | None]
 
 
+def stamp(value: datetime | None) -> str | None:
+    """A moment in an export: ISO 8601 in the site's time zone (with its offset)."""
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
 _categories: dict[str, PersonalDataCategory] = {}
 _sources: dict[str, SubjectSource] = {}
 

@@ -48,7 +48,7 @@ def export_reporter_contact(subject: retention.DataSubject) -> retention.Subject
     for m in ReportMessage.objects.filter(report_id__in=list(reports)).order_by("created_at", "pk"):
         messages.setdefault(m.report_id, []).append(
             {
-                "sent_at": m.created_at.isoformat(),
+                "sent_at": retention.stamp(m.created_at),
                 "direction": m.get_direction_display(),
                 "message": m.body,
             }
@@ -67,11 +67,11 @@ def export_reporter_contact(subject: retention.DataSubject) -> retention.Subject
             {
                 "type": "report",
                 "tracking_code": report.tracking_code,
-                "submitted_at": report.created_at.isoformat(),
+                "submitted_at": retention.stamp(report.created_at),
                 "category": report.category.name_in(None),
                 "building": report.building.name,
                 "status": report.get_status_display(),
-                "closed_at": report.closed_at.isoformat() if report.closed_at else None,
+                "closed_at": retention.stamp(report.closed_at),
                 "description": report.description,
                 "name": identity.name,
                 "email": identity.email,
@@ -79,9 +79,7 @@ def export_reporter_contact(subject: retention.DataSubject) -> retention.Subject
                 "ip_address": identity.ip_address or "",
                 "language": identity.language,
                 "consent_to_forward": identity.consent_to_forward,
-                "contact_erased_at": identity.contact_erased_at.isoformat()
-                if identity.contact_erased_at
-                else None,
+                "contact_erased_at": retention.stamp(identity.contact_erased_at),
                 "messages": messages.get(report.pk, []),
                 "photos": photos.get(report.pk, 0),
             }

@@ -127,7 +127,7 @@ def export_resident(subject: retention.DataSubject) -> retention.SubjectData:
                 "consent_newsletter_email": resident.consent_newsletter_email,
                 "consent_chat": resident.consent_chat,
                 "consent_share_with_partners": resident.consent_share_with_partners,
-                "recorded_at": resident.created_at.isoformat(),
+                "recorded_at": retention.stamp(resident.created_at),
                 "occupancies": [
                     _occupancy_record(o) for o in occupancies.order_by("start_date", "pk")
                 ],
@@ -165,7 +165,7 @@ def export_contact_history(subject: retention.DataSubject) -> retention.SubjectD
     records = [
         {
             "type": "contact_moment",
-            "occurred_at": m.occurred_at.isoformat(),
+            "occurred_at": retention.stamp(m.occurred_at),
             "channel": m.get_channel_display(),
             "organisation": m.organisation.name,
             "recorded_by": (
