@@ -110,3 +110,11 @@ def test_the_theme_colours_come_from_the_installed_theme(tmp_path):
     assert values["accent"] == "#123456"
     assert values["text"] == "#1a1a1a"  # not a colour: the default
     assert values["heading_font"] == "'Noto Serif', serif"
+
+
+def test_rendering_leaves_pillow_refusing_truncated_images(templates):
+    from PIL import ImageFile
+
+    render_pdf("test_pdf/letter.html", {"name": "Ann"}, title="Letter", language="nl")
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False  # reports/photos.py relies on it

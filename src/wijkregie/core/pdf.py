@@ -11,6 +11,7 @@ and fetches nothing from the network: only the font files and `data:` URLs are r
 """
 
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -121,6 +122,7 @@ def _allowed_roots() -> list[Path]:
 
 
 def _fetcher():
+    _weasyprint()
     from weasyprint.urls import URLFetcher
 
     class LocalFetcher(URLFetcher):
@@ -140,6 +142,28 @@ def _fetcher():
     return LocalFetcher()
 
 
+_import_lock = threading.Lock()
+
+
+def _weasyprint():
+    """Import WeasyPrint without its side effect on Pillow.
+
+    `weasyprint.images` sets `PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True` for the whole
+    process on import; the photo checks of reports (reports/photos.py) rely on Pillow
+    refusing truncated files, so the flag is put back at once.
+    """
+    with _import_lock:
+        from PIL import ImageFile
+
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        try:
+            import weasyprint
+            from weasyprint.text.fonts import FontConfiguration
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return weasyprint.CSS, weasyprint.HTML, FontConfiguration
+
+
 def render_pdf(
     template_name: str,
     context: dict | None = None,
@@ -154,8 +178,7 @@ def render_pdf(
     `title` is the document title (metadata and `<title>`), `language` the BCP 47 code
     of the text (default: the active language; the template is rendered in it).
     """
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
+    CSS, HTML, FontConfiguration = _weasyprint()
 
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     with translation.override(language):
