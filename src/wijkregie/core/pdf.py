@@ -1,4 +1,4 @@
-"""Rendering a Django template to PDF in the house style (WeasyPrint; docs/adr/0007-pdf-with-weasyprint.md).
+"""Rendering a Django template to PDF in the house style (WeasyPrint, docs/adr/0007).
 
 One place for minutes, letters, dossiers and data-subject exports:
 
