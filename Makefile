@@ -57,7 +57,7 @@ run: demo
 	while true; do $(MANAGE) task_worker --queue-name '*' --interval 1; \
 	  printf '{"level": "error", "logger": "make run", "event": "task_worker_exited", "result": %d}\n' $$?; \
 	  sleep 2; done & \
-	while true; do $(MANAGE) reports_maintenance >/dev/null; $(MANAGE) jobs_resume >/dev/null; sleep 3600; done & \
+	while true; do $(MANAGE) reports_maintenance --skip-retention >/dev/null; $(MANAGE) retention_purge >/dev/null; $(MANAGE) jobs_resume >/dev/null; sleep 3600; done & \
 	$(BIN)/uvicorn wijkregie.asgi:application --app-dir src --host $(HOST) --port $(PORT) \
 	  --log-config src/wijkregie/core/uvicorn-logging.json
 

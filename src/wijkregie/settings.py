@@ -415,13 +415,17 @@ WIJKREGIE_TRUSTED_PROXY_COUNT = env.int("WIJKREGIE_TRUSTED_PROXY_COUNT", default
 # link in e-mails to reporters who left an address works this many days.
 WIJKREGIE_FOLLOW_UP_SESSION_SECONDS = 30 * 60
 WIJKREGIE_FOLLOW_UP_LINK_DAYS = env.int("WIJKREGIE_FOLLOW_UP_LINK_DAYS", default=30)
-# Days after a report closes that the reporter's contact details (name, e-mail, phone)
-# are erased (by the reports_maintenance command).
-WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS = env.int(
-    "WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS", default=365
-)
 # Open311 discovery: whom reporting apps contact (default: DEFAULT_FROM_EMAIL).
 WIJKREGIE_OPEN311_CONTACT = env("WIJKREGIE_OPEN311_CONTACT", default="")
 # Open311: a request's lat/long resolves to the nearest building whose point lies at most
 # this many metres away (docs/open311.md); farther away is an error naming the nearest.
 WIJKREGIE_OPEN311_POINT_RADIUS_M = env.int("WIJKREGIE_OPEN311_POINT_RADIUS_M", default=100)
+# Retention (core.retention, docs/privacy.md): `manage.py retention_purge` erases or deletes
+# personal data this many days after its end: a reporter's contact details after the
+# report closed, a resident's details after their last tenancy ended, an import's
+# uploaded file after the import finished.
+WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS = env.int(
+    "WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS", default=365
+)
+WIJKREGIE_RESIDENT_RETENTION_DAYS = env.int("WIJKREGIE_RESIDENT_RETENTION_DAYS", default=2 * 365)
+WIJKREGIE_IMPORT_FILE_RETENTION_DAYS = env.int("WIJKREGIE_IMPORT_FILE_RETENTION_DAYS", default=30)

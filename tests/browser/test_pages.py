@@ -57,6 +57,7 @@ REACHABLE = {
         "api-docs",
         "core:audit_list",
         "core:home",
+        "core:privacy",
         "partners:directory",
     },
     "beheerder": {

@@ -62,7 +62,11 @@ ROLE_PERMISSIONS = {
         "residents.view_resident",
         "residents.view_resident_contact",
     },
-    "privacy-officer": {"core.view_auditentry", "partners.view_directory"},
+    "privacy-officer": {
+        "core.view_auditentry",
+        "core.handle_data_subject_requests",
+        "partners.view_directory",
+    },
     "beheerder": {
         "partners.manage_partners",
         "partners.view_directory",

@@ -18,3 +18,10 @@ class CoreConfig(AppConfig):
             log_second_factor_failed, dispatch_uid="wijkregie.core.log_second_factor_failed"
         )
         register(_("Audit trail"), "core:audit_list", "core.view_auditentry", 90)
+        register(
+            _("Data subject requests"), "core:privacy", "core.handle_data_subject_requests", 91
+        )
+
+        from wijkregie.core.retention import register_kernel_categories
+
+        register_kernel_categories()

@@ -226,3 +226,41 @@ class ObjectGrant(BaseModel):
         """The object the role is on, or None when it is gone."""
         model = self.content_type.model_class()
         return model._default_manager.filter(pk=self.object_id).first() if model else None
+
+
+class DataSubjectRequest(BaseModel):
+    """A data subject's request handled by a privacy officer: an export (AVG art. 15) or
+    an erasure (art. 17), with the reason given and what was erased or kept.
+
+    Holds no personal data of the subject beyond their id: after an erasure the id points
+    at nothing. The reason is free text; the page asks not to repeat the person's name.
+    """
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", _("access (export)")
+        ERASURE = "erasure", _("erasure")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    subject_type = models.CharField(_("data subject type"), max_length=100)
+    subject_id = models.BigIntegerField(_("data subject id"))
+    organisation_id = models.BigIntegerField(_("organisation id"))
+    actor_id = models.BigIntegerField(_("handled by (id)"), null=True, blank=True)
+    actor_label = models.CharField(_("handled by"), max_length=200, blank=True)
+    reason = models.TextField(_("reason"), max_length=2000, blank=True)
+    # {category key: number of records erased} and {category key: why it was kept}
+    erased = models.JSONField(_("erased"), default=dict, blank=True)
+    held = models.JSONField(_("kept (legal hold)"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("data subject request")
+        verbose_name_plural = _("data subject requests")
+        permissions = [
+            ("handle_data_subject_requests", "Can handle data subject requests (export, erasure)")
+        ]
+        indexes = [
+            models.Index(fields=["organisation_id", "-created_at"], name="dsr_org_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.subject_type}:{self.subject_id}"

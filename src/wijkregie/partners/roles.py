@@ -45,7 +45,14 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
         "Woonfraude-onderzoeker",
         ("places.view_building", "residents.view_resident", "residents.view_resident_contact"),
     ),
-    "privacy-officer": ("Privacy officer", ("core.view_auditentry", "partners.view_directory")),
+    "privacy-officer": (
+        "Privacy officer",
+        (
+            "core.view_auditentry",
+            "core.handle_data_subject_requests",
+            "partners.view_directory",
+        ),
+    ),
     "beheerder": (
         "Functioneel beheerder",
         (

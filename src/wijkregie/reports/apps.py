@@ -12,3 +12,7 @@ class ReportsConfig(AppConfig):
 
         register(_("Reports"), "reports:queue", "reports.receive_reports", 30)
         register(_("Log an observation"), "reports:observation", "places.view_building", 31)
+
+        from wijkregie.reports import retention
+
+        retention.register()

@@ -20,3 +20,7 @@ class ResidentsConfig(AppConfig):
         )
         register(_("Residents"), "residents:index", "residents.view_resident", order=30)
         register(_("Import residents"), "residents:import", "residents.import_residents", order=31)
+
+        from wijkregie.residents import retention
+
+        retention.register()

@@ -1,0 +1,76 @@
+"""The privacy officer's pages in Chromium: axe-core, the production CSP, the keyboard,
+and the exports downloaded from the real server."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import axe_violations, log_in
+
+SHOTS = os.environ.get("WIJKREGIE_SCREENSHOTS")  # a folder: save screenshots there
+
+
+def _check(page, name: str) -> None:
+    assert axe_violations(page) == [], name
+    assert page.csp_violations == [], name
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        width = page.viewport_size["width"]
+        page.screenshot(path=f"{SHOTS}/{name}-{width}.png", full_page=True)
+
+
+def _subject_page(page, base_url) -> str:
+    page.goto(f"{base_url}/privacy/")
+    _check(page, "privacy-index")
+    page.fill("input[name=q]", "an")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _check(page, "privacy-search")
+    with page.expect_navigation():
+        page.locator("main a.utrecht-link[href*='/privacy/residents.resident/']").first.click()
+    _check(page, "privacy-subject")
+    return page.url
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_privacy_pages_have_no_violations(browser, base_url, width):
+    context = browser.new_context(locale="nl-NL", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda msg: (
+            page.csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
+        ),
+    )
+    log_in(page, base_url, "privacy")
+    _subject_page(page, base_url)
+    context.close()
+
+
+def test_the_officer_downloads_the_exports_and_uses_the_form_by_keyboard(page, base_url):
+    log_in(page, base_url, "privacy")
+    subject_url = _subject_page(page, base_url)
+
+    with page.expect_download() as pdf:
+        page.get_by_role("link", name="Downloaden als pdf (voor de persoon)").click()
+    assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF-1.7")
+    with page.expect_download() as data:
+        page.get_by_role("link", name="Downloaden als JSON").click()
+    export = json.loads(Path(data.value.path()).read_text())
+    assert export["subject"]["id"] == int(subject_url.rstrip("/").rsplit("/", 1)[1])
+
+    # The erasure form by keyboard only: focus the reason, Tab through, submit with Enter.
+    page.locator("textarea[name=reason]").focus()
+    page.keyboard.type("kort")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "confirm"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.type") == "submit"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == subject_url
+    assert page.locator(".utrecht-form-field-error-message").count() == 2
+    _check(page, "privacy-subject-errors")
