@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from wijkregie.core.api import EmailOrBlankField
 from wijkregie.core.models import ImportJob
 from wijkregie.partners.selectors import viewer_for_request
 from wijkregie.residents import selectors, services
@@ -40,7 +41,7 @@ class ResidentListOutputSerializer(serializers.Serializer):
     family_name = serializers.CharField(required=False)
     preferred_language = serializers.CharField(required=False, help_text="ISO 639-1 language code.")
     units = ResidentUnitOutputSerializer(many=True, required=False, help_text="Current units.")
-    email = serializers.EmailField(required=False)
+    email = EmailOrBlankField(required=False)
     phone = serializers.CharField(required=False)
 
 
