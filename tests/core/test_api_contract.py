@@ -15,9 +15,9 @@ from django.test import override_settings
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, settings
 
 from wijkregie.core.access import system_viewer
 from wijkregie.demo.partners import build_partners
@@ -30,7 +30,7 @@ from wijkregie.partners.models import Organisation
 CONFIG = schemathesis.Config.from_dict(
     {
         "seed": 20261202,
-        "generation": {"max-examples": 15, "deterministic": True, "database": "none"},
+        "generation": {"max-examples": 10, "deterministic": True, "database": "none"},
         "phases": {"stateful": {"enabled": False}},
         # Schema-valid input that the workflow refuses (a transition not allowed from the
         # report's status, an organisation id that does not exist) is a documented 400.

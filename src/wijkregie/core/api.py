@@ -16,6 +16,17 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# The largest primary key (bigint): a larger id in a filter would overflow the database.
+MAX_ID = 2**63 - 1
+
+
+class IdField(serializers.IntegerField):
+    """The id of an object in the input: 1 to MAX_ID, so a huge number is a 400."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
 
 
 class Pagination(PageNumberPagination):
@@ -140,8 +151,14 @@ def exception_handler(exc, context):
         return None
     # Refusals (401, 403, 404, 429) are logged once, by core.middleware.RequestLogMiddleware.
     if isinstance(exc, drf_exceptions.ValidationError):
-        errors = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
-        body = _problem(response.status_code, _("The request contains invalid data."), errors=errors)
+        errors = (
+            response.data
+            if isinstance(response.data, dict)
+            else {"non_field_errors": response.data}
+        )
+        body = _problem(
+            response.status_code, _("The request contains invalid data."), errors=errors
+        )
     else:
         detail = response.data.get("detail") if isinstance(response.data, dict) else response.data
         body = _problem(response.status_code, str(detail or ""), detail=str(detail or ""))

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, mixins, permissions, serializers, status
 from rest_framework.response import Response
 
-from wijkregie.core.api import EmailOrBlankField, Pagination
+from wijkregie.core.api import MAX_ID, EmailOrBlankField, Pagination
 from wijkregie.core.permissions import IsVerifiedProfessional
 from wijkregie.partners import selectors, services
 from wijkregie.partners.models import MandateLevel, Membership, Organisation, OrganisationKind
@@ -133,7 +133,7 @@ class WritesNeedManagePartners(permissions.BasePermission):
 
 
 class MembershipFilter(filters.FilterSet):
-    organisation = filters.NumberFilter(field_name="organisation_id")
+    organisation = filters.NumberFilter(field_name="organisation_id", min_value=1, max_value=MAX_ID)
 
     class Meta:
         model = Membership

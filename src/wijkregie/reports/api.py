@@ -13,7 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from wijkregie.core.api import Pagination
+from wijkregie.core.api import IdField, Pagination
 from wijkregie.partners.selectors import viewer_for_request
 from wijkregie.reports import selectors, services
 from wijkregie.reports.models import Channel, ContactMode, Lateness, LocationKind, MessageDirection
@@ -153,9 +153,9 @@ class ForwardOutputSerializer(serializers.Serializer):
 class ReportFilterSerializer(serializers.Serializer):
     """Filters of the queue; an empty value is no filter."""
 
-    building = serializers.IntegerField(required=False, min_value=1)
-    category = serializers.IntegerField(required=False, min_value=1)
-    organisation = serializers.IntegerField(required=False, min_value=1)
+    building = IdField(required=False)
+    category = IdField(required=False)
+    organisation = IdField(required=False)
     status = serializers.ChoiceField(choices=ReportStatus.choices, required=False, allow_blank=True)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True)
     lateness = serializers.ChoiceField(choices=Lateness.choices, required=False, allow_blank=True)
@@ -176,13 +176,13 @@ class StatusChangeInputSerializer(serializers.Serializer):
 
 
 class ForwardInputSerializer(serializers.Serializer):
-    to_organisation = serializers.IntegerField(min_value=1)
+    to_organisation = IdField()
     internal_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     resident_text = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
 class CategoryChangeInputSerializer(serializers.Serializer):
-    category = serializers.IntegerField(min_value=1)
+    category = IdField()
     internal_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
