@@ -4,7 +4,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions as drf_exceptions
@@ -84,11 +83,12 @@ PROBLEM_SCHEMA = {
     "required": ["type", "title", "status"],
 }
 
+# Descriptions in the schema, in English like the rest of it (help texts, docstrings).
 PROBLEM_RESPONSES = {
-    400: gettext_lazy("Invalid input: `errors` has the messages per field."),
-    401: gettext_lazy("No valid organisation token or session."),
-    403: gettext_lazy("Not allowed: the token's or person's roles do not permit this."),
-    404: gettext_lazy("Not found, or not for the caller to see; or a page past the last."),
+    400: "Invalid input: `errors` has the messages per field.",
+    401: "No valid organisation token or session.",
+    403: "Not allowed: the roles of the token or person do not permit this.",
+    404: "Not found, or not for the caller to see; or a page past the last one.",
 }
 
 
@@ -113,7 +113,7 @@ def problem_responses(result, generator, request, public):
                 operation["responses"].setdefault(
                     str(status),
                     {
-                        "description": str(PROBLEM_RESPONSES[status]),
+                        "description": PROBLEM_RESPONSES[status],
                         "content": {PROBLEM_MEDIA_TYPE: {"schema": ref}},
                     },
                 )
