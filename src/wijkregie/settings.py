@@ -295,6 +295,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The problem+json answers (400/401/403/404) of every operation: core/api.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "wijkregie.core.api.problem_responses",
+    ],
     # Several models have a `kind`, `status` or `channel`: name each enum after its choices
     # (drf_spectacular.W001; `check --deploy` fails on it). An app adding such a field adds
     # its entry here.

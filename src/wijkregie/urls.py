@@ -1,10 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 
 from drf_spectacular.views import SpectacularAPIView
 
 from wijkregie.core import views as core_views
+from wijkregie.core.api import ApiNotFound
 
 urlpatterns = [
     path("health/", core_views.health, name="health"),
@@ -18,6 +19,8 @@ urlpatterns = [
     path("api/v1/places/", include("wijkregie.places.api_urls")),
     path("api/v1/residents/", include("wijkregie.residents.api_urls")),
     path("api/v1/reports/", include("wijkregie.reports.api_urls")),
+    # Any other path under /api/: a 404 problem (application/problem+json), not the page.
+    re_path(r"^api/", ApiNotFound.as_view(), name="api-not-found"),
     path("partners/", include("wijkregie.partners.urls")),
     path("places/", include("wijkregie.places.urls")),
     path("residents/", include("wijkregie.residents.urls")),

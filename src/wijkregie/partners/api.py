@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, mixins, permissions, serializers, status
 from rest_framework.response import Response
 
-from wijkregie.core.api import Pagination
+from wijkregie.core.api import MAX_ID, EmailOrBlankField, Pagination
 from wijkregie.core.permissions import IsVerifiedProfessional
 from wijkregie.partners import selectors, services
 from wijkregie.partners.models import MandateLevel, Membership, Organisation, OrganisationKind
@@ -29,7 +29,7 @@ class OrganisationOutputSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     kind = serializers.ChoiceField(choices=OrganisationKind.choices)
     contact_route = serializers.CharField()
-    email = serializers.EmailField()
+    email = EmailOrBlankField()
     phone = serializers.CharField()
     is_active = serializers.BooleanField()
 
@@ -39,7 +39,7 @@ class OrganisationInputSerializer(serializers.Serializer):
     slug = serializers.SlugField(max_length=60)
     kind = serializers.ChoiceField(choices=OrganisationKind.choices)
     contact_route = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = EmailOrBlankField(required=False)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
 
 
@@ -74,7 +74,7 @@ class MembershipOutputSerializer(serializers.Serializer):
     mandate_level = serializers.ChoiceField(choices=MandateLevel.choices)
     may_decide_on = serializers.CharField()
     work_phone = serializers.CharField()
-    work_email = serializers.EmailField()
+    work_email = EmailOrBlankField()
     is_active = serializers.BooleanField()
 
 
@@ -86,7 +86,7 @@ class _MembershipFieldsSerializer(serializers.Serializer):
     mandate_level = serializers.ChoiceField(choices=MandateLevel.choices, required=False)
     may_decide_on = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     work_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    work_email = serializers.EmailField(required=False, allow_blank=True)
+    work_email = EmailOrBlankField(required=False)
 
 
 class MembershipCreateSerializer(_MembershipFieldsSerializer):
@@ -133,7 +133,7 @@ class WritesNeedManagePartners(permissions.BasePermission):
 
 
 class MembershipFilter(filters.FilterSet):
-    organisation = filters.NumberFilter(field_name="organisation_id")
+    organisation = filters.NumberFilter(field_name="organisation_id", min_value=1, max_value=MAX_ID)
 
     class Meta:
         model = Membership

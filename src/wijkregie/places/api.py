@@ -109,7 +109,7 @@ class BuildingListApi(generics.ListAPIView):
     filter_backends: list = []
 
     class FilterSerializer(serializers.Serializer):
-        q = serializers.CharField(required=False, max_length=100)
+        q = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
     @extend_schema(parameters=[FilterSerializer])
     def get(self, request, *args, **kwargs):

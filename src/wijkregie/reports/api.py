@@ -8,12 +8,12 @@ No serializer here has a field of the reporter's identity except
 
 from django.utils.translation import get_language
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from wijkregie.core.api import Pagination
+from wijkregie.core.api import IdField, Pagination
 from wijkregie.partners.selectors import viewer_for_request
 from wijkregie.reports import selectors, services
 from wijkregie.reports.location import location_label
@@ -151,12 +151,14 @@ class ForwardOutputSerializer(serializers.Serializer):
 
 
 class ReportFilterSerializer(serializers.Serializer):
-    building = serializers.IntegerField(required=False, min_value=1)
-    category = serializers.IntegerField(required=False, min_value=1)
-    organisation = serializers.IntegerField(required=False, min_value=1)
-    status = serializers.ChoiceField(choices=ReportStatus.choices, required=False)
-    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
-    lateness = serializers.ChoiceField(choices=Lateness.choices, required=False)
+    """Filters of the queue; an empty value is no filter."""
+
+    building = IdField(required=False)
+    category = IdField(required=False)
+    organisation = IdField(required=False)
+    status = serializers.ChoiceField(choices=ReportStatus.choices, required=False, allow_blank=True)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True)
+    lateness = serializers.ChoiceField(choices=Lateness.choices, required=False, allow_blank=True)
 
 
 class StatusChangeInputSerializer(serializers.Serializer):
@@ -174,13 +176,13 @@ class StatusChangeInputSerializer(serializers.Serializer):
 
 
 class ForwardInputSerializer(serializers.Serializer):
-    to_organisation = serializers.IntegerField(min_value=1)
+    to_organisation = IdField()
     internal_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     resident_text = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
 class CategoryChangeInputSerializer(serializers.Serializer):
-    category = serializers.IntegerField(min_value=1)
+    category = IdField()
     internal_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
@@ -206,13 +208,10 @@ class CategoryListApi(APIView):
 class ReportListApi(APIView):
     """The intake queue: reports the viewer's organisations receive, newest first."""
 
+    pagination_class = Pagination  # documented as the page object it answers with
+
     @extend_schema(
-        parameters=[
-            ReportFilterSerializer,
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int),
-        ],
-        responses=ReportListOutputSerializer(many=True),
+        parameters=[ReportFilterSerializer], responses=ReportListOutputSerializer(many=True)
     )
     def get(self, request):
         filters = ReportFilterSerializer(data=request.query_params)
@@ -220,7 +219,7 @@ class ReportListApi(APIView):
         qs = selectors.report_list(
             viewer=viewer_for_request(request), filters=filters.validated_data
         )
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(ReportListOutputSerializer(page, many=True).data)
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from wijkregie.core.api import EmailOrBlankField, IdField
 from wijkregie.core.models import Job
 from wijkregie.partners.selectors import viewer_for_request
 from wijkregie.residents import selectors, services
@@ -40,7 +41,7 @@ class ResidentListOutputSerializer(serializers.Serializer):
     family_name = serializers.CharField(required=False)
     preferred_language = serializers.CharField(required=False, help_text="ISO 639-1 language code.")
     units = ResidentUnitOutputSerializer(many=True, required=False, help_text="Current units.")
-    email = serializers.EmailField(required=False)
+    email = EmailOrBlankField(required=False)
     phone = serializers.CharField(required=False)
 
 
@@ -105,7 +106,7 @@ class ResidentImportJobOutputSerializer(serializers.Serializer):
 
 class ResidentListApi(APIView):
     class FilterSerializer(serializers.Serializer):
-        building = serializers.IntegerField(required=False, min_value=1)
+        building = IdField(required=False)
         search = serializers.CharField(required=False, allow_blank=True, max_length=100)
         page = serializers.IntegerField(required=False, min_value=1, default=1)
         page_size = serializers.IntegerField(
@@ -166,7 +167,7 @@ class ResidentContactMomentListApi(APIView):
         channel = serializers.ChoiceField(choices=ContactChannel.choices)
         summary = serializers.CharField(max_length=SUMMARY_MAX_LENGTH)
         occurred_at = serializers.DateTimeField(required=False)
-        organisation = serializers.IntegerField(
+        organisation = IdField(
             required=False, help_text="For which of your organisations; needed if several."
         )
 
@@ -219,7 +220,7 @@ class ResidentImportStartApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     class ResidentImportInputSerializer(serializers.Serializer):
-        organisation = serializers.IntegerField(help_text="The landlord to import for.")
+        organisation = IdField(help_text="The landlord to import for.")
         file = serializers.FileField(allow_empty_file=True, help_text="The CSV file.")
         language = serializers.ChoiceField(
             choices=[("nl", "nl"), ("en", "en")],
