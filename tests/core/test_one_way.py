@@ -155,13 +155,14 @@ def test_the_modules_that_read_the_reporters_identity_are_the_ones_the_docstring
     assert readers == [
         "reports/notifications.py",
         "reports/passphrases.py",
+        "reports/retention.py",
         "reports/selectors.py",
         "reports/services/retention.py",
         "reports/services/thread.py",
         "reports/services/triage.py",
     ]
     doc = _sources()["reports/selectors.py"].split('"""')[1]
-    for name in ("passphrases", "notifications", "services", "reporter_identity_get"):
+    for name in ("passphrases", "notifications", "services", "retention", "reporter_identity_get"):
         assert f"`{name}`" in doc
 
 

@@ -17,10 +17,11 @@ from tests.places.factories import BuildingFactory, UnitFactory
 from tests.residents.factories import make_contact_moment, make_occupancy, make_resident
 from wijkregie.core import retention
 from wijkregie.core.access import ANONYMOUS, system_viewer
-from wijkregie.core.models import ImportJob
+from wijkregie.core.models import Job
 from wijkregie.partners.models import Organisation
 from wijkregie.reports.models import Category, ContactMode, Report, ReporterIdentity, ReportPhoto
-from wijkregie.reports.services import report_submit
+from wijkregie.reports.photos import sanitise_photo
+from wijkregie.reports.services import ReporterDetails, report_submit
 from wijkregie.residents.models import ContactMoment, Resident
 
 # What a purge or an erasure must leave nowhere (unusual, so no other row holds them).
@@ -43,7 +44,7 @@ class Planted:
     resident: Resident
     report: Report
     photo_files: list[str]
-    job: ImportJob
+    job: Job
 
 
 def plant(*, landlord=None, moved_out: date | None = date(2020, 3, 31), closed_days_ago=None):
@@ -64,16 +65,16 @@ def plant(*, landlord=None, moved_out: date | None = date(2020, 3, 31), closed_d
         category=Category.objects.get(slug="litter"),
         description="Afval bij de ingang.",
         contact_mode=ContactMode.SHIELDED,
-        reporter={"name": NAME, "email": EMAIL, "phone": PHONE, "ip": "198.51.100.9"},
-        photos=[png()],
+        reporter=ReporterDetails(name=NAME, email=EMAIL, phone=PHONE, ip="198.51.100.9"),
+        photos=[sanitise_photo(png())],
     )
     report = result.report
     if closed_days_ago is not None:
         closed = datetime.now(UTC) - timedelta(days=closed_days_ago)
         Report.objects.filter(pk=report.pk).update(status="closed", closed_at=closed)
-    job = ImportJob.objects.create(
-        kind=ImportJob.Kind.RESIDENTS,
-        status=ImportJob.Status.SUCCEEDED,
+    job = Job.objects.create(
+        kind="residents",
+        status=Job.Status.SUCCEEDED,
         created_by=_any_user(),
         organisation_id=landlord.pk,
         file_name="bewoners.csv",
@@ -175,8 +176,8 @@ def test_a_purge_leaves_nothing_behind_in_any_table_or_file(
     assert before == sorted(
         [
             f"media:{planted.photo_files[0]}",
-            "core.ImportJob.content",
-            "core.ImportJob.errors",
+            "core.Job.content",
+            "core.Job.errors",
             "reports.ReporterIdentity.email",
             "reports.ReporterIdentity.name",
             "reports.ReporterIdentity.phone",
@@ -206,7 +207,7 @@ def test_a_purge_leaves_nothing_behind_in_any_table_or_file(
 @pytest.mark.django_db
 def test_a_purge_keeps_what_is_within_its_retention(media):
     planted = plant(moved_out=None, closed_days_ago=30)
-    ImportJob.objects.filter(pk=planted.job.pk).update(finished_at=datetime.now(UTC))
+    Job.objects.filter(pk=planted.job.pk).update(finished_at=datetime.now(UTC))
 
     result = retention.retention_purge()
 

@@ -159,7 +159,7 @@ def test_erasure_of_a_moved_out_resident_leaves_nothing_behind(case, media):
         "officer",
     )
     # The import file is not the resident's record: the import-file retention empties it.
-    assert traces() == ["core.ImportJob.content", "core.ImportJob.errors"]
+    assert traces() == ["core.Job.content", "core.Job.errors"]
     entry = AuditEntry.objects.filter(action="erase", object_type=RESIDENT).first()
     assert entry.context_label == "Verzoek per brief van 3 december; geen bewaarplicht."
     assert entry.fields == sorted(done.erased)

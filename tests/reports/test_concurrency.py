@@ -5,8 +5,10 @@ on one Wi-Fi) must never be refused for a reason of ours: no numbering hot spot,
 retry loop that can run out.
 """
 
+import importlib
 import threading
 
+from django.apps import apps as django_apps
 from django.db import connection, connections
 
 import pytest
@@ -21,8 +23,16 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.fixture
+def seeded(transactional_db):
+    """A transactional test starts from a flushed database: the categories again."""
+    importlib.import_module("wijkregie.reports.migrations.0002_seed_categories").seed(
+        django_apps, None
+    )
+
+
 @pytest.mark.django_db(transaction=True)
-def test_parallel_reports_to_one_building_are_all_stored(world):
+def test_parallel_reports_to_one_building_are_all_stored(seeded, world):
     barrier = threading.Barrier(CLIENTS)
     outcomes: list = [None] * CLIENTS
 

@@ -17,6 +17,7 @@ from wijkregie.core import retention
 from wijkregie.core.access import Viewer
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.core.ids import as_id
 from wijkregie.core.models import AuditEntry, DataSubjectRequest
 
 PERMISSION = "core.handle_data_subject_requests"
@@ -47,11 +48,7 @@ def _source(subject_type: str) -> retention.SubjectSource:
 def _subject(viewer: Viewer, subject_type: str, subject_id) -> retention.DataSubject:
     organisations = _organisations(viewer)
     source = _source(subject_type)
-    try:
-        subject_id = int(subject_id)
-    except (TypeError, ValueError):
-        raise NotFound(_("Not found.")) from None
-    subject = source.get(organisations, subject_id)
+    subject = source.get(organisations, as_id(subject_id))
     if subject is None:
         raise NotFound(_("Not found."))
     return subject

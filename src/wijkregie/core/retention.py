@@ -165,11 +165,11 @@ def purge_import_files(now: datetime) -> int:
 
     from django.conf import settings
 
-    from wijkregie.core.models import ImportJob
+    from wijkregie.core.models import Job
 
     cutoff = now - timedelta(days=settings.WIJKREGIE_IMPORT_FILE_RETENTION_DAYS)
     return (
-        ImportJob.objects.filter(finished_at__lte=cutoff)
+        Job.objects.filter(finished_at__lte=cutoff)
         .exclude(content=b"", errors=[])
         .update(content=b"", errors=[], updated_at=now)
     )

@@ -7,7 +7,8 @@ view; the only other reads here are which organisation holds the identity (for t
 pseudonym, never shown) and, for the reporter's own status page, whether an e-mail
 address is on file. Outside this module `ReporterIdentity` is read by `passphrases` (the
 passphrase hash), `notifications` (the address a mail goes to) and `services` (writes,
-forwarding and the retention job); none of them shows it to anyone.
+forwarding and the retention job) and `retention` (the privacy officer's data-subject
+export and erasure, audited); none of them shows it to anyone else.
 """
 
 from dataclasses import dataclass, field
