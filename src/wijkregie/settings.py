@@ -141,6 +141,12 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("WIJKREGIE_CACHE_PREFIX", default="wijkregie"),
+            # A Redis that is down or unreachable must fail fast: the resident pages then
+            # degrade (reports/throttling.py) instead of hanging on a socket.
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("WIJKREGIE_CACHE_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("WIJKREGIE_CACHE_TIMEOUT", default=0.5),
+            },
         }
     }
 else:
