@@ -21,6 +21,7 @@ guessed in an outage.
 """
 
 import logging
+import math
 import secrets
 import time
 from datetime import timedelta
@@ -165,12 +166,12 @@ def _code_wait(code: str, now: float) -> int:
         return 0
     elapsed = now - last
     if elapsed < wait:
-        return int(wait - elapsed) + 1
+        return math.ceil(wait - elapsed)
     period = int(elapsed // wait)
     slot = _slot_key(code, failures, period)
     if cache_call("followup-slot", "add", slot, 1, timeout=wait + 60, default=True):
         return 0
-    return wait - int(elapsed % wait)
+    return math.ceil(wait - elapsed % wait)
 
 
 def _failures(key: str) -> int:
