@@ -1,7 +1,6 @@
 """The public form under faults: a crash between storing a report and keeping its receipt,
 a form token that no longer verifies, and a cache (Redis) that is down."""
 
-import json
 import re
 
 from django.core.cache import cache
@@ -152,18 +151,6 @@ def test_a_form_signed_with_an_old_secret_key_is_refused_visibly_with_the_text_k
     assert Report.objects.count() == 1
 
 
-def test_an_old_secret_key_in_the_fallbacks_still_verifies_the_form(world, client, settings):
-    old = settings.SECRET_KEY
-    token = open_form(client, world)
-    settings.SECRET_KEY = "a-new-secret-key-after-a-rotation-0123456789abcdefghijklmnop"
-    settings.SECRET_KEY_FALLBACKS = [old]
-
-    response = client.post(report_url(world), report_data(world, token))
-
-    assert response.status_code == 302
-    assert Report.objects.count() == 1
-
-
 def test_a_follow_up_answer_with_an_unverifiable_token_is_refused_visibly(
     world, client, caplog
 ):
@@ -193,4 +180,3 @@ def test_a_filled_honeypot_is_logged_and_still_gets_the_neutral_answer(world, cl
     assert response.status_code == 200
     assert "We hebben uw bericht ontvangen." in html(response)
     assert len(events(caplog, "public_form_trapped")) == 1
-    assert json.dumps({"reason": ""})  # nothing else is told to the bot

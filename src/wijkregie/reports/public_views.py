@@ -726,7 +726,9 @@ def follow_up_link(request, token):
             status=404,
         )
     _remember(request, found)
-    return redirect("reports_public:follow_up_report")
+    response = redirect("reports_public:follow_up_report")
+    throttling.device_remember(response, throttling.device_read(request), found.tracking_code)
+    return response
 
 
 @resident_page
