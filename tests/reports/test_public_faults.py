@@ -151,9 +151,7 @@ def test_a_form_signed_with_an_old_secret_key_is_refused_visibly_with_the_text_k
     assert Report.objects.count() == 1
 
 
-def test_a_follow_up_answer_with_an_unverifiable_token_is_refused_visibly(
-    world, client, caplog
-):
+def test_a_follow_up_answer_with_an_unverifiable_token_is_refused_visibly(world, client, caplog):
     from tests.reports.factories import submit
 
     result = submit(world, contact_mode=ContactMode.ANONYMOUS, reporter={})

@@ -99,9 +99,7 @@ def test_the_owner_on_their_own_device_is_never_slowed_by_someone_elses_failures
 ):
     token = open_form(client, world)
     sent = client.post(report_url(world), report_data(world, token), REMOTE_ADDR="198.51.100.7")
-    passphrase = re.search(r'id="passphrase">([^<]+)<', html(client.get(sent["Location"]))).group(
-        1
-    )
+    passphrase = re.search(r'id="passphrase">([^<]+)<', html(client.get(sent["Location"]))).group(1)
     code = Report.objects.get().tracking_code
     for _ in range(passphrases.MAX_FAILURES):  # a guesser behind the owner's own address
         assert attempt(Client(), code, WRONG, "198.51.100.7").status_code == 400
