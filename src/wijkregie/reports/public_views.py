@@ -646,7 +646,7 @@ def _receipt_renew(request, key: str):
         lost = bool(cached and cached.get("passphrase_lost"))
     except throttling.CacheUnavailable:
         lost = _renewable(report)
-    if not lost:
+    if not lost or not throttling.renewal_claim(key):
         return redirect(
             reverse("reports_public:receipt", kwargs={"token": throttling.receipt_token(key)})
         )

@@ -304,6 +304,16 @@ def passphrase_shown(idempotency_key: str) -> None:
     cache_call("pending-passphrase", "delete", _pending_key(idempotency_key))
 
 
+def renewal_claim(idempotency_key: str) -> bool:
+    """Whether this request may renew the receipt's passphrase: the first of concurrent
+    clicks wins (so the page and the database agree on one new passphrase); True when
+    the cache failed."""
+    key = f"wr:renew-pp:{cache_digest('renew-passphrase', idempotency_key)}"
+    return bool(
+        cache_call("renew-passphrase", "add", key, 1, timeout=RECEIPT_TIMEOUT, default=True)
+    )
+
+
 def _sent_key(idempotency_key: str) -> str:
     return f"wr:sent:{cache_digest('sent', idempotency_key)}"
 
