@@ -326,11 +326,11 @@ def _stored_report(key: str) -> Report | None:
 
 def _receipt_of(report: Report, *, passphrase: str = "", lost: bool = False) -> dict:
     """What the confirmation page shows, from the stored report itself."""
-    identity = (
+    email = (
         ReporterIdentity.objects.filter(report_id=report.pk)
-        .values_list("email", "passphrase_hash")
+        .values_list("email", flat=True)
         .first()
-    ) or ("", "")
+    )
     return {
         "tracking_code": report.tracking_code,
         "passphrase": passphrase,
@@ -338,7 +338,7 @@ def _receipt_of(report: Report, *, passphrase: str = "", lost: bool = False) -> 
         "urgent": report.category.is_urgent,
         "contact_mode": report.contact_mode,
         "building": report.building.public_code,
-        "email": bool(identity[0]),
+        "email": bool(email),
         "is_contact": report.category.is_contact_request,
     }
 
