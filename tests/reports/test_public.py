@@ -669,7 +669,9 @@ def test_the_idempotency_key_is_made_by_the_server_and_signed(world, client):
 
     response = client.post(report_url(world), report_data(world, forged))
 
-    assert response.status_code == 200  # the neutral answer: nothing stored
+    assert response.status_code == 400  # refused, and said so: nothing stored
+    assert "We konden dit formulier niet aannemen" in html(response)
+    assert form_token(response) != forged
     assert Report.objects.count() == 0
 
 
@@ -693,13 +695,14 @@ def test_a_filled_honeypot_gets_a_neutral_answer_and_nothing_is_stored(world, cl
     assert (Report.objects.count(), ReporterIdentity.objects.count()) == (0, 0)
 
 
-def test_a_form_without_token_gets_the_neutral_answer(world, client):
+def test_a_form_without_token_is_refused_and_given_back(world, client):
     data = report_data(world, "")
 
     response = client.post(report_url(world), data)
 
-    assert response.status_code == 200
-    assert "We hebben uw bericht ontvangen." in html(response)
+    assert response.status_code == 400
+    assert "We konden dit formulier niet aannemen" in html(response)
+    assert "Er staan zakken afval bij de lift." in html(response)
     assert Report.objects.count() == 0
 
 

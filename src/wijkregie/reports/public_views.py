@@ -9,7 +9,9 @@ this app (docs/reports.md); they never write a model themselves.
 """
 
 import dataclasses
+import logging
 import time
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -18,7 +20,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -29,6 +31,7 @@ from wijkregie.core.access import ResidentPrincipal, Viewer
 from wijkregie.core.exceptions import ApplicationError, NotFound
 from wijkregie.core.forms import add_service_errors
 from wijkregie.core.http import client_ip
+from wijkregie.core.logging import log_event
 from wijkregie.places.addresses import split_addition
 from wijkregie.places.models import Building, CommonArea
 from wijkregie.places.selectors import building_get_by_public_code, units_at_address
@@ -39,7 +42,11 @@ from wijkregie.reports.models import (
     ContactMode,
     LocationKind,
     Report,
+    ReporterIdentity,
+    ReportIdempotencyKey,
+    normalise_code,
 )
+from wijkregie.reports.passphrases import passphrase_matches, report_passphrase_renew
 from wijkregie.reports.public_forms import (
     AddressForm,
     ContactRequestForm,
@@ -295,15 +302,96 @@ def building(request, code):
     )
 
 
+def _web_key(key: str) -> str:
+    return f"web:{key}"
+
+
+def _stored_report(key: str) -> Report | None:
+    """The report a web form with this idempotency key stored, from the database."""
+    row = (
+        ReportIdempotencyKey.objects.filter(key=_web_key(key))
+        .select_related("report__category", "report__building")
+        .first()
+    )
+    return row.report if row is not None else None
+
+
+def _receipt_of(report: Report, *, passphrase: str = "", lost: bool = False) -> dict:
+    """What the confirmation page shows, from the stored report itself."""
+    email = (
+        ReporterIdentity.objects.filter(report_id=report.pk).values_list("email", flat=True).first()
+    )
+    return {
+        "tracking_code": report.tracking_code,
+        "passphrase": passphrase,
+        "passphrase_lost": lost,
+        "urgent": report.category.is_urgent,
+        "contact_mode": report.contact_mode,
+        "building": report.building.public_code,
+        "email": bool(email),
+        "is_contact": report.category.is_contact_request,
+    }
+
+
+def _replayed_receipt(key: str, report: Report, passphrase: str) -> dict:
+    """The receipt for a retry of a stored submission: the first answer's receipt if the
+    cache still has it; else one built from the database. Its passphrase is the pending
+    one if that is still known and fits (never shown yet), else it is lost: the page then
+    offers a new one (a crash between storing the report and caching its receipt)."""
+    try:
+        cached = throttling.receipt_peek(key)
+    except throttling.CacheUnavailable:
+        cached = None
+    if cached is not None:
+        return cached
+    encoded = (
+        ReporterIdentity.objects.filter(report_id=report.pk)
+        .values_list("passphrase_hash", flat=True)
+        .first()
+        or ""
+    )
+    if passphrase and passphrase_matches(passphrase, encoded):
+        return _receipt_of(report, passphrase=passphrase)
+    log_event(
+        "report_receipt_rebuilt",
+        level=logging.WARNING,
+        object="report",
+        result="passphrase_lost",
+        origin="web",
+        report_id=report.pk,
+    )
+    return _receipt_of(report, lost=_renewable(report))
+
+
+def _renewable(report: Report) -> bool:
+    return report.created_at >= timezone.now() - timedelta(seconds=throttling.RECEIPT_TIMEOUT)
+
+
+def _receipt_answer(request, key: str, receipt: dict, *, replace: bool = False):
+    """Redirect to the receipt kept in the cache; without a cache, show it at once (a
+    reload then sends the form again, which answers with the stored report)."""
+    token = throttling.receipt_token(key)
+    if throttling.receipt_store(key, receipt, replace=replace):
+        throttling.mark_sent(key)
+        return redirect(reverse("reports_public:receipt", kwargs={"token": token}))
+    if receipt.get("passphrase"):
+        throttling.passphrase_shown(key)
+    return _receipt_page(request, receipt, token)
+
+
 def _submit(request, *, form, place: Building, category: Category, check, location: dict):
-    """Store the report through report_submit: a redirect to the receipt, the rate-limit
-    page, or None when the service refused the input (the errors are on the form)."""
+    """Store the report through report_submit: the receipt (a redirect to it), the
+    rate-limit page, or None when the service refused the input (errors on the form)."""
     key = check.idempotency_key
     ip = client_ip(request)
     per_ip, per_building = throttling.report_rates()
-    if not throttling.already_sent(key) and (
-        throttling.rate_exceeded(per_ip, ip)
-        or throttling.rate_exceeded(per_building, str(place.pk))
+    if (
+        not throttling.already_sent(key)
+        and (
+            throttling.rate_exceeded(per_ip, ip)
+            or throttling.rate_exceeded(per_building, str(place.pk))
+        )
+        and _stored_report(key) is None  # a retry of a stored report is never refused
     ):
         return _too_many(request)
     data = form.cleaned_data
@@ -326,7 +414,7 @@ def _submit(request, *, form, place: Building, category: Category, check, locati
             description=data["description"],
             contact_mode=data["contact_mode"],
             reporter=reporter,
-            idempotency_key=f"web:{key}",
+            idempotency_key=_web_key(key),
             photos=data.get("photos") or [],
             language=translation.get_language(),
             **location,
@@ -340,33 +428,41 @@ def _submit(request, *, form, place: Building, category: Category, check, locati
     if result.created:
         throttling.rate_hit(per_ip, ip)
         throttling.rate_hit(per_building, str(place.pk))
-        throttling.receipt_store(
-            key,
-            {
-                "tracking_code": result.tracking_code,
-                "passphrase": result.passphrase or "",
-                "urgent": category.is_urgent,
-                "contact_mode": data["contact_mode"],
-                "building": place.public_code,
-                "email": bool(data.get("email")),
-                "is_contact": category.is_contact_request,
-            },
-        )
-        throttling.mark_sent(key)
-    url = reverse("reports_public:receipt", kwargs={"token": throttling.receipt_token(key)})
-    return redirect(url)
+        receipt = _receipt_of(result.report, passphrase=result.passphrase or "")
+    else:
+        receipt = _replayed_receipt(key, result.report, passphrase)
+    return _receipt_answer(request, key, receipt)
 
 
 def _guard(request, form_class, **form_kwargs):
     """Bind a public form and judge it by the bot trap. Returns (form, check, early answer)."""
     check = throttling.check_form(request.POST)
     if check.verdict is Verdict.BOT:
+        log_event("public_form_trapped", object=request.path, result=200, origin="web")
         return None, check, _neutral_answer(request)
     token = request.POST.get(throttling.FORM_TOKEN_FIELD, "")
-    if check.verdict is Verdict.EXPIRED:
+    if check.verdict in (Verdict.EXPIRED, Verdict.REFUSED):
         token = throttling.new_form_token()
     form = form_class(request.POST, request.FILES, form_token=token, **form_kwargs)
-    if check.verdict is Verdict.EXPIRED:
+    if check.verdict is Verdict.REFUSED:
+        log_event(
+            "public_form_refused",
+            level=logging.WARNING,
+            object=request.path,
+            result=400,
+            origin="web",
+            reason=check.reason,
+            request_id=getattr(request, "request_id", ""),
+        )
+        form.is_valid()
+        form.add_error(
+            None,
+            _(
+                "We could not accept this form, so nothing has been sent yet. Your answers "
+                "are still here: check them and press the button again."
+            ),
+        )
+    elif check.verdict is Verdict.EXPIRED:
         form.is_valid()
         form.add_error(
             None, _("This form was open for a long time. Please check it and send it again.")
@@ -485,25 +581,72 @@ def contact(request, code):
     return _page(request, "contact.html", {"form": form, "building": place}, status=400)
 
 
-@resident_page
-@require_http_methods(["GET"])
-def receipt(request, token):
-    """The tracking code, the passphrase (shown once) and what happens next."""
-    key = throttling.receipt_token_read(token)
-    data = throttling.receipt_take(key) if key else None
-    if data is None:
-        return _problem(
-            request,
-            title=_("This page has expired"),
-            text=_(
-                "For your safety this page can only be opened for a short time. "
-                "Your report has been received if you saw the confirmation before."
-            ),
-            status=404,
-        )
+def _expired(request):
+    return _problem(
+        request,
+        title=_("This page has expired"),
+        text=_(
+            "For your safety this page can only be opened for a short time. "
+            "Your report has been received if you saw the confirmation before."
+        ),
+        status=404,
+    )
+
+
+def _receipt_page(request, data: dict, token: str, *, status: int = 200):
     # No language links here: switching would reload the page, and the passphrase is
     # shown only once. The page is in the language the form was filled in.
-    return _page(request, "receipt.html", {"receipt": data, "hide_languages": True})
+    response = _page(
+        request,
+        "receipt.html",
+        {"receipt": data, "hide_languages": True, "token": token},
+        status=status,
+    )
+    throttling.device_remember(response, throttling.device_read(request), data["tracking_code"])
+    return response
+
+
+@resident_page
+@require_http_methods(["GET", "POST"])
+def receipt(request, token):
+    """The tracking code, the passphrase (shown once) and what happens next.
+
+    POST: a new passphrase, for a receipt whose passphrase was never shown."""
+    key = throttling.receipt_token_read(token)
+    if not key:
+        return _expired(request)
+    if request.method == "POST":
+        return _receipt_renew(request, key)
+    data = throttling.receipt_take(key)
+    if data is None:
+        # Not in the cache (it failed, or lost the receipt): what the database knows.
+        report = _stored_report(key)
+        if report is None:
+            return _expired(request)
+        data = _receipt_of(report)
+    return _receipt_page(request, data, token)
+
+
+def _receipt_renew(request, key: str):
+    """A new passphrase when the receipt says the first was lost (or the cache cannot
+    say, while the report is younger than the receipt); shown once, like the first."""
+    report = _stored_report(key)
+    if report is None:
+        return _expired(request)
+    try:
+        cached = throttling.receipt_peek(key)
+        lost = bool(cached and cached.get("passphrase_lost"))
+    except throttling.CacheUnavailable:
+        lost = _renewable(report)
+    if not lost or not throttling.renewal_claim(key):
+        return redirect(
+            reverse("reports_public:receipt", kwargs={"token": throttling.receipt_token(key)})
+        )
+    try:
+        passphrase = report_passphrase_renew(report=report)
+    except ApplicationError:
+        return _expired(request)
+    return _receipt_answer(request, key, _receipt_of(report, passphrase=passphrase), replace=True)
 
 
 # --- Following a report up ----------------------------------------------------------------
@@ -537,25 +680,34 @@ def follow_up(request):
     """Tracking code + passphrase → the report's status page (for 30 minutes)."""
     form = FollowUpForm(request.POST or None)
     status = 200
+    retry_after = None
     if request.method == "POST" and form.is_valid():
+        device = throttling.device_read(request)
+        code = form.cleaned_data["tracking_code"]
         try:
             reporter = services.report_passphrase_check(
-                tracking_code=form.cleaned_data["tracking_code"],
+                tracking_code=code,
                 passphrase=form.cleaned_data["passphrase"],
                 ip=client_ip(request),
+                device_id=device.id if device.knows(normalise_code(code)) else "",
             )
         except services.FollowUpThrottled as exc:
             form.add_error(None, exc.message)
-            status = 429
+            status, retry_after = 429, exc.retry_after
         except services.FollowUpRefused as exc:
             form.add_error(None, exc.message)
             status = 400
         else:
             _remember(request, reporter)
-            return redirect("reports_public:follow_up_report")
+            response = redirect("reports_public:follow_up_report")
+            throttling.device_remember(response, device, normalise_code(code))
+            return response
     elif request.method == "POST":
         status = 400
-    return _page(request, "follow_up.html", {"form": form}, status=status)
+    response = _page(request, "follow_up.html", {"form": form}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @resident_page
@@ -572,7 +724,10 @@ def follow_up_link(request, token):
             status=404,
         )
     _remember(request, reporter)
-    return redirect("reports_public:follow_up_report")
+    response = redirect("reports_public:follow_up_report")
+    tracking_code = selectors.reporter_report_get(reporter=reporter).tracking_code
+    throttling.device_remember(response, throttling.device_read(request), tracking_code)
+    return response
 
 
 @resident_page
