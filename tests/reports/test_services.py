@@ -526,7 +526,7 @@ def test_passphrase_check_slows_down_the_address_after_five_failures(world):
     owner = services.report_passphrase_check(  # the owner elsewhere is not locked out
         tracking_code=result.tracking_code, passphrase=result.passphrase, ip="198.51.100.1"
     )
-    assert owner.pk == result.report.pk
+    assert (owner.subject_type, owner.subject_id) == ("reports.report", result.report.pk)
     other = submit(world)
     with pytest.raises(FollowUpThrottled):  # the address is blocked too
         services.report_passphrase_check(

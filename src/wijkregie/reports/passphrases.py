@@ -278,6 +278,18 @@ def reporter_principal_resume(sealed) -> ResidentPrincipal | None:
     return _issuer.unseal(sealed, max_age=settings.WIJKREGIE_FOLLOW_UP_SESSION_SECONDS)
 
 
+def report_passphrase_fits(*, report_id: int, passphrase: str) -> bool:
+    """Whether `passphrase` is the report's (no counting: only for the receipt of the very
+    submission that chose it, never for a resident's follow-up try)."""
+    encoded = (
+        ReporterIdentity.objects.filter(report_id=report_id)
+        .values_list("passphrase_hash", flat=True)
+        .first()
+        or ""
+    )
+    return passphrase_matches(passphrase, encoded)
+
+
 # --- A new passphrase when the first was never seen ---------------------------------------
 
 

@@ -42,11 +42,10 @@ from wijkregie.reports.models import (
     ContactMode,
     LocationKind,
     Report,
-    ReporterIdentity,
     ReportIdempotencyKey,
     normalise_code,
 )
-from wijkregie.reports.passphrases import passphrase_matches, report_passphrase_renew
+from wijkregie.reports.passphrases import report_passphrase_fits, report_passphrase_renew
 from wijkregie.reports.public_forms import (
     AddressForm,
     ContactRequestForm,
@@ -318,9 +317,7 @@ def _stored_report(key: str) -> Report | None:
 
 def _receipt_of(report: Report, *, passphrase: str = "", lost: bool = False) -> dict:
     """What the confirmation page shows, from the stored report itself."""
-    email = (
-        ReporterIdentity.objects.filter(report_id=report.pk).values_list("email", flat=True).first()
-    )
+    email = selectors.reporter_email_on_file(report_id=report.pk)
     return {
         "tracking_code": report.tracking_code,
         "passphrase": passphrase,
@@ -344,13 +341,7 @@ def _replayed_receipt(key: str, report: Report, passphrase: str) -> dict:
         cached = None
     if cached is not None:
         return cached
-    encoded = (
-        ReporterIdentity.objects.filter(report_id=report.pk)
-        .values_list("passphrase_hash", flat=True)
-        .first()
-        or ""
-    )
-    if passphrase and passphrase_matches(passphrase, encoded):
+    if passphrase and report_passphrase_fits(report_id=report.pk, passphrase=passphrase):
         return _receipt_of(report, passphrase=passphrase)
     log_event(
         "report_receipt_rebuilt",

@@ -480,6 +480,16 @@ def _public_view(report: Report, language: str) -> PublicReportStatus:
     )
 
 
+def reporter_email_on_file(*, report_id: int) -> bool:
+    """Whether the reporter left an e-mail address (the receipt says updates will come);
+    never the address itself."""
+    return (
+        ReporterIdentity.objects.filter(report_id=report_id, contact_erased_at__isnull=True)
+        .exclude(email="")
+        .exists()
+    )
+
+
 # --- Open311's read side -------------------------------------------------------------------
 
 
