@@ -9,6 +9,7 @@
 """
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -17,8 +18,8 @@ from django.utils.translation import gettext_lazy
 
 from wijkregie.core import retention
 from wijkregie.core.access import Viewer
-from wijkregie.core.audit import AuditContext, audit_record
-from wijkregie.reports import events, services
+from wijkregie.core.audit import AuditContext
+from wijkregie.reports import services
 from wijkregie.reports.models import Report, ReporterIdentity, ReportMessage, ReportPhoto
 
 IDENTITY_OBJECT = services.IDENTITY_OBJECT
@@ -103,27 +104,14 @@ def erase_reporter_contact(subject: retention.DataSubject, actor: Viewer, reason
     )
     if not rows:
         return 0
-    ids = [pk for pk, _ in rows]
-    ReporterIdentity.objects.filter(pk__in=ids).update(
-        name="",
-        email="",
-        phone="",
-        ip_address=None,
-        reporter_key="",
-        contact_erased_at=now,
-        updated_at=now,
-    )
-    audit_record(
-        viewer=actor,
-        action="erase",
-        object_type=IDENTITY_OBJECT,
-        object_ids=ids,
-        fields=ReporterIdentity.IDENTITY_FIELDS,
-        organisation_id=subject.organisation_id,
-        context=AuditContext(type="core.datasubjectrequest", label=reason[:200]),
-    )
-    events.contact_erased_events(report_ids=[rid for _, rid in rows], at=now)
-    return len(ids)
+    with transaction.atomic():
+        return services.reporter_contacts_erase(
+            actor=actor,
+            rows=rows,
+            now=now,
+            organisation_id=subject.organisation_id,
+            context=AuditContext(type="core.datasubjectrequest", label=reason[:200]),
+        )
 
 
 def _contact_retention() -> str:

@@ -34,6 +34,7 @@ from wijkregie.reports.services.retention import (  # noqa: F401
     report_lateness_refresh,
     report_retention_purge,
     reporter_contact_erase_due,
+    reporter_contacts_erase,
 )
 from wijkregie.reports.services.routing import (  # noqa: F401
     report_route,

@@ -7,8 +7,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from wijkregie.core.access import system_viewer
-from wijkregie.core.audit import audit_record
+from wijkregie.core.access import Viewer, system_viewer
+from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.reports import events
 from wijkregie.reports.models import (
     Category,
@@ -62,25 +62,43 @@ def reporter_contact_erase_due(now: datetime | None = None) -> int:
             )
             if not rows:
                 return erased
-            ids = [pk for pk, _ in rows]
-            ReporterIdentity.objects.filter(pk__in=ids).update(
-                name="",
-                email="",
-                phone="",
-                ip_address=None,
-                reporter_key="",
-                contact_erased_at=now,
-                updated_at=now,
+            erased += reporter_contacts_erase(
+                actor=system_viewer("reports.retention"), rows=rows, now=now
             )
-            audit_record(
-                viewer=system_viewer("reports.retention"),
-                action="erase",
-                object_type=IDENTITY_OBJECT,
-                object_ids=ids,
-                fields=ReporterIdentity.IDENTITY_FIELDS,
-            )
-            events.contact_erased_events(report_ids=[rid for _, rid in rows], at=now)
-            erased += len(ids)
+
+
+def reporter_contacts_erase(
+    *,
+    actor: Viewer,
+    rows: list[tuple[int, int]],
+    now: datetime,
+    organisation_id: int | None = None,
+    context: AuditContext | None = None,
+) -> int:
+    """Erase the contact data of these (identity id, report id) rows: name, e-mail, phone,
+    address and reporter key (the passphrase hash and the pseudonym seed stay). One audit
+    entry lists them; each report's timeline says so. Inside the caller's transaction."""
+    ids = [pk for pk, _ in rows]
+    ReporterIdentity.objects.filter(pk__in=ids).update(
+        name="",
+        email="",
+        phone="",
+        ip_address=None,
+        reporter_key="",
+        contact_erased_at=now,
+        updated_at=now,
+    )
+    audit_record(
+        viewer=actor,
+        action="erase",
+        object_type=IDENTITY_OBJECT,
+        object_ids=ids,
+        fields=ReporterIdentity.IDENTITY_FIELDS,
+        organisation_id=organisation_id,
+        context=context,
+    )
+    events.contact_erased_events(report_ids=[rid for _, rid in rows], at=now)
+    return len(ids)
 
 
 def report_retention_purge(*, now: datetime | None = None) -> int:
