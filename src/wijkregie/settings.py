@@ -164,7 +164,7 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("WIJKREGIE_CACHE_PREFIX", default="wijkregie"),
             # A Redis that is down or unreachable must fail fast: the resident pages then
-            # degrade (reports/throttling.py) and /health/ says so, instead of hanging on a socket.
+            # degrade (core/cache.py) and /health/ says so, instead of hanging on a socket.
             "OPTIONS": {
                 "socket_connect_timeout": env.float("WIJKREGIE_CACHE_TIMEOUT", default=0.5),
                 "socket_timeout": env.float("WIJKREGIE_CACHE_TIMEOUT", default=0.5),

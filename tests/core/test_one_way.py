@@ -174,3 +174,35 @@ def test_nothing_unused_comes_back():
         "reports/services/thread.py",
         "reports/views.py",
     ]
+
+
+def test_a_web_report_is_stored_through_the_one_web_intake_function():
+    # public/intake.py alone calls the report service for the resident form, hands it the
+    # passphrase and counts the report against the limits; the views only answer.
+    submitters = _files_matching(r"services\.report_submit\(")
+    assert [name for name in submitters if name.startswith("reports/")] == [
+        "reports/open311/views.py",
+        "reports/public/intake.py",
+    ]
+    assert _files_matching(r"pending_passphrase\(") == [
+        "reports/public/intake.py",
+        "reports/public/receipts.py",
+    ]
+    assert _files_matching(r"report_rates\(\)") == [
+        "reports/public/intake.py",
+        "reports/public/limits.py",
+    ]
+    assert _files_matching(r"receipt_(store|take|peek)\(") == [
+        "reports/public/intake.py",
+        "reports/public/receipts.py",
+    ]
+
+
+def test_idempotency_is_the_databases_only():
+    # No cache flag that says "sent already" beside the database's idempotency key.
+    assert _files_matching(r"def (already_sent|mark_sent)\(|wr:sent:") == []
+    assert _files_matching(r"ReportIdempotencyKey\.objects") == [
+        "reports/selectors.py",
+        "reports/services/submission.py",
+        "reports/services/thread.py",
+    ]

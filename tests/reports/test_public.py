@@ -12,7 +12,6 @@ from PIL import Image
 
 from tests.places.factories import UnitFactory
 from wijkregie.core.http import client_ip
-from wijkregie.reports import throttling
 from wijkregie.reports.models import (
     Channel,
     ContactMode,
@@ -23,9 +22,10 @@ from wijkregie.reports.models import (
     ReportPhoto,
 )
 from wijkregie.reports.passphrases import passphrase_matches
+from wijkregie.reports.public import receipts, trap
 
 MB = 1024 * 1024
-TRAP = throttling.HONEYPOT_FIELD
+TRAP = trap.HONEYPOT_FIELD
 
 
 @pytest.fixture(autouse=True)
@@ -631,7 +631,7 @@ def test_a_double_click_or_reload_creates_one_report_and_shows_the_passphrase_on
     assert (first.status_code, second.status_code, third.status_code) == (302, 302, 302)
     # The receipt links carry a signed, time-stamped token: compare what they point at.
     keys = {
-        throttling.receipt_token_read(r["Location"].rstrip("/").rsplit("/", 1)[1])
+        receipts.receipt_token_read(r["Location"].rstrip("/").rsplit("/", 1)[1])
         for r in (first, second, third)
     }
     assert len(keys) == 1 and None not in keys
@@ -723,7 +723,7 @@ def test_a_form_sent_faster_than_a_person_can_is_asked_again(world, client, sett
 
 
 def test_a_form_open_too_long_gets_a_fresh_token(world, client, settings):
-    old = throttling.form_token_for_key("old-key", rendered_at=1_000_000)
+    old = trap.form_token_for_key("old-key", rendered_at=1_000_000)
 
     response = client.post(report_url(world), report_data(world, old))
 

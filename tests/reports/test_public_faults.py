@@ -15,9 +15,9 @@ from tests.reports.test_public import (
     report_url,
     unescape,
 )
-from wijkregie.reports import throttling
 from wijkregie.reports.models import ContactMode, Report, ReporterIdentity
 from wijkregie.reports.passphrases import passphrase_matches
+from wijkregie.reports.public import receipts, trap
 
 FOLLOW = "/melden/volgen/"
 
@@ -41,7 +41,7 @@ def crash_before_the_receipt_is_kept(client, world, monkeypatch, data):
         raise RuntimeError("the server died here")
 
     with monkeypatch.context() as patch:
-        patch.setattr(throttling, "receipt_store", killed)
+        patch.setattr(receipts, "receipt_store", killed)
         with pytest.raises(RuntimeError):
             client.post(report_url(world), data)
     assert Report.objects.count() == 1
@@ -172,7 +172,7 @@ def test_a_filled_honeypot_is_logged_and_still_gets_the_neutral_answer(world, cl
     token = open_form(client, world)
 
     response = client.post(
-        report_url(world), report_data(world, token, **{throttling.HONEYPOT_FIELD: "x"})
+        report_url(world), report_data(world, token, **{trap.HONEYPOT_FIELD: "x"})
     )
 
     assert response.status_code == 200

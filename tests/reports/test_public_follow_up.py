@@ -11,7 +11,7 @@ import pytest
 from tests.reports.factories import submit
 from tests.reports.test_public import html, jpeg_with_gps, unescape
 from wijkregie.core.access import ANONYMOUS
-from wijkregie.reports import services, throttling
+from wijkregie.reports import services
 from wijkregie.reports.models import (
     ContactMode,
     MessageDirection,
@@ -20,7 +20,9 @@ from wijkregie.reports.models import (
     ReportMessage,
     ReportPhoto,
 )
-from wijkregie.reports.public_views import FOLLOW_SESSION_KEY
+from wijkregie.reports.passphrases import follow_up_link_token
+from wijkregie.reports.public.follow_up import FOLLOW_SESSION_KEY
+from wijkregie.reports.public.trap import HONEYPOT_FIELD
 from wijkregie.reports.workflows import ReportStatus
 
 FOLLOW = "/melden/volgen/"
@@ -251,7 +253,7 @@ def test_the_bot_trap_guards_the_follow_up_forms(world, client, anonymous):
             "action": "message",
             "form_token": token_for(page, "message"),
             "message-body": "spam",
-            throttling.HONEYPOT_FIELD: "http://spam.example",
+            HONEYPOT_FIELD: "http://spam.example",
         },
     )
 
@@ -277,6 +279,42 @@ def test_photos_can_be_added_later_without_metadata(world, client, anonymous):
     assert response.status_code == 302
     photo = ReportPhoto.objects.get(report=anonymous.report)
     assert b"MarkerCamCo" not in photo.file.read()
+
+
+def test_a_retry_adds_nothing_again_even_when_the_cache_forgot(world, client, anonymous):
+    # The database keeps each action's key: a retry after a lost answer (here with the
+    # cache emptied between the two posts) neither sends the message nor adds the photos
+    # a second time, and ends on the same page.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    sign_in(client, anonymous)
+    page = html(client.get(PAGE))
+    message = {
+        "action": "message",
+        "form_token": token_for(page, "message"),
+        "message-body": "Ook 's nachts.",
+    }
+    photos_token = token_for(page, "photos")
+
+    def photos():
+        return {
+            "action": "photos",
+            "form_token": photos_token,
+            "photos-photos": [
+                SimpleUploadedFile("a.jpg", jpeg_with_gps(), "image/jpeg"),
+                SimpleUploadedFile("b.jpg", jpeg_with_gps(), "image/jpeg"),
+            ],
+        }
+
+    answers = [client.post(PAGE, message).status_code, client.post(PAGE, photos()).status_code]
+    cache.clear()
+    answers += [client.post(PAGE, message).status_code, client.post(PAGE, photos()).status_code]
+
+    assert answers == [302, 302, 302, 302]
+    assert list(
+        ReportMessage.objects.filter(report=anonymous.report).values_list("body", flat=True)
+    ) == ["Ook 's nachts."]
+    assert ReportPhoto.objects.filter(report=anonymous.report).count() == 2
 
 
 def test_a_renamed_executable_added_later_is_refused(world, client, anonymous):
@@ -342,7 +380,7 @@ def test_closing_forgets_the_report_on_this_device(world, client, anonymous):
 
 def test_the_signed_link_in_an_email_opens_a_shielded_report(world, client):
     result = submit(world)
-    token = throttling.follow_up_link_token(result.report.pk)
+    token = follow_up_link_token(result.report.pk)
 
     response = client.get(f"/melden/volgen/link/{token}/")
 
@@ -351,7 +389,7 @@ def test_the_signed_link_in_an_email_opens_a_shielded_report(world, client):
 
 
 def test_an_anonymous_report_cannot_be_opened_by_a_link(world, client, anonymous):
-    token = throttling.follow_up_link_token(anonymous.report.pk)
+    token = follow_up_link_token(anonymous.report.pk)
 
     response = client.get(f"/melden/volgen/link/{token}/")
 
@@ -361,7 +399,7 @@ def test_an_anonymous_report_cannot_be_opened_by_a_link(world, client, anonymous
 
 def test_a_forged_or_expired_link_is_refused(world, client, settings):
     result = submit(world)
-    token = throttling.follow_up_link_token(result.report.pk)
+    token = follow_up_link_token(result.report.pk)
     settings.WIJKREGIE_FOLLOW_UP_LINK_DAYS = -1
 
     expired = client.get(f"/melden/volgen/link/{token}/")

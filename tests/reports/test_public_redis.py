@@ -144,7 +144,7 @@ def test_with_redis_down_a_report_is_stored_and_its_receipt_shown(world, client,
     assert f'id="tracking-code">{report.tracking_code}<' in page
     passphrase = re.search(r'id="passphrase">([^<]+)<', page).group(1)
     assert passphrase_matches(passphrase, ReporterIdentity.objects.get().passphrase_hash)
-    warnings = events(caplog, "public_cache_unavailable")
+    warnings = events(caplog, "cache_unavailable")
     assert warnings and {w.levelname for w in warnings} == {"WARNING"}
     assert {"rate-read", "receipt-store"} <= {w.action for w in warnings}
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import redis
 
-from wijkregie.reports.throttling import Rate, rate_count, rate_exceeded, rate_hit
+from wijkregie.reports.public.limits import Rate, rate_count, rate_exceeded, rate_hit
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/2")
 

@@ -17,7 +17,7 @@ from wijkregie.core.access import (
     system_viewer,
 )
 from wijkregie.core.exceptions import NotFound
-from wijkregie.reports import services, throttling
+from wijkregie.reports import services
 from wijkregie.reports.models import (
     ContactMode,
     ReporterIdentity,
@@ -25,6 +25,7 @@ from wijkregie.reports.models import (
     ReportMessage,
     ReportPhoto,
 )
+from wijkregie.reports.passphrases import follow_up_link_token
 from wijkregie.reports.photos import sanitise_photo
 from wijkregie.reports.selectors import reporter_report_get
 
@@ -125,12 +126,10 @@ def test_the_follow_up_link_proves_a_reporter_who_left_an_address_only(world):
     shielded = submit(world).report
     anonymous = submit(world, contact_mode=ContactMode.ANONYMOUS, reporter=None).report
 
-    reporter = services.report_follow_up_link_check(
-        token=throttling.follow_up_link_token(shielded.pk)
-    )
+    reporter = services.report_follow_up_link_check(token=follow_up_link_token(shielded.pk))
 
     assert (reporter.is_for(shielded), reporter.proof) == (True, "link")
     with pytest.raises(services.FollowUpRefused):
-        services.report_follow_up_link_check(token=throttling.follow_up_link_token(anonymous.pk))
+        services.report_follow_up_link_check(token=follow_up_link_token(anonymous.pk))
     with pytest.raises(services.FollowUpRefused):
         services.report_follow_up_link_check(token="not-a-token")

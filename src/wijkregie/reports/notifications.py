@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from wijkregie.core.logging import log_event
 from wijkregie.core.mail import mail_send
 from wijkregie.partners.models import Membership, Organisation
-from wijkregie.reports import throttling
 from wijkregie.reports.models import (
     MessageDirection,
     Report,
@@ -23,6 +22,7 @@ from wijkregie.reports.models import (
     ReportMessage,
     ReportStatusChange,
 )
+from wijkregie.reports.passphrases import follow_up_link_token
 from wijkregie.reports.workflows import ReportStatus, default_resident_text
 
 
@@ -32,11 +32,11 @@ def _site_url(path: str) -> str:
 
 def follow_up_url(report_id: int | None = None) -> str:
     """Where the reporter reads their report: a signed link that opens it for a while
-    (throttling.follow_up_link_token; only ever sent to the reporter's own address), else
+    (passphrases.follow_up_link_token; only ever sent to the reporter's own address), else
     the page that asks for tracking code and passphrase."""
     try:
         if report_id is not None:
-            token = throttling.follow_up_link_token(report_id)
+            token = follow_up_link_token(report_id)
             return _site_url(reverse("reports_public:follow_up_link", args=[token]))
         return _site_url(reverse("reports_public:follow_up"))
     except NoReverseMatch:

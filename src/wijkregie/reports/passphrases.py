@@ -17,10 +17,10 @@ Failed tries slow the guesser, not the owner (docs/public-reporting.md, "Follow-
   waits an exponentially growing time since the last failure (BACKOFF_BASE_SECONDS,
   doubling, at most BACKOFF_MAX_SECONDS), and one try per waiting time is let through;
 - a device that proved this code before (it showed the receipt, or passed the check; the
-  signed device cookie of throttling.py) skips both, unless it failed MAX_FAILURES times
+  signed device cookie of public/device.py) skips both, unless it failed MAX_FAILURES times
   itself: the owner on their own phone is never locked out by somebody else's failures.
 
-All counters live in the cache under keyed HMACs (throttling.cache_digest); when the cache
+All counters live in the cache under keyed HMACs (core/cache.py: cache_digest); when the cache
 fails the check fails open (a warning is logged): with ~60 bits a passphrase cannot be
 guessed in an outage.
 """
@@ -33,12 +33,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
+from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wijkregie.core.access import ResidentPrincipal, principal_issuer, system_viewer
 from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.cache import CacheUnavailable, cache_call, cache_digest
 from wijkregie.core.exceptions import ApplicationError, NotFound
 from wijkregie.core.logging import log_event
 from wijkregie.reports.models import (
@@ -47,13 +49,6 @@ from wijkregie.reports.models import (
     Report,
     ReporterIdentity,
     normalise_code,
-)
-from wijkregie.reports.throttling import (
-    RECEIPT_TIMEOUT,
-    CacheUnavailable,
-    cache_call,
-    cache_digest,
-    follow_up_link_read,
 )
 
 PASSPHRASE_LENGTH = 12
@@ -65,6 +60,9 @@ BACKOFF_BASE_SECONDS = 1
 BACKOFF_MAX_SECONDS = 15 * 60
 CODE_MEMORY_SECONDS = 24 * 3600  # a code's failures are forgotten a day after the last one
 IDENTITY_OBJECT = "reports.reporteridentity"
+# How long a receipt is kept (public/receipts.py), and so how long after submitting a
+# passphrase that was never shown may be renewed (report_passphrase_renew).
+RECEIPT_SECONDS = 3600
 
 
 class PassphraseHasher(PBKDF2PasswordHasher):
@@ -223,7 +221,7 @@ def report_passphrase_check(
     learns nothing), and FollowUpThrottled (with `retry_after`) when the try must wait:
     the address failed MAX_FAILURES times in FAILURE_WINDOW_SECONDS, or the code is in its
     backoff. `device_id` is given only for a device that proved this code before
-    (throttling.Device.knows): it waits for neither, unless it failed MAX_FAILURES times.
+    (public/device.py: Device.knows): it waits for neither, unless it failed MAX_FAILURES times.
     A try that must wait is not checked at all, so waiting tries teach a guesser nothing.
     """
     code = normalise_code(tracking_code)
@@ -255,6 +253,28 @@ def report_passphrase_check(
             _("This combination of tracking code and passphrase is not known. Check both.")
         )
     return _issuer.issue(report.pk, proof="passphrase")
+
+
+# --- The signed follow-up link in e-mails to reporters who left an address -------------
+
+FOLLOW_LINK_SALT = "wijkregie.reports.follow-up-link"
+
+
+def follow_up_link_token(report_id: int) -> str:
+    """A token for `reports_public:follow_up_link`: opens the report's follow-up page
+    without the passphrase for WIJKREGIE_FOLLOW_UP_LINK_DAYS (e-mails to shielded and
+    open reporters; anonymous reports never get one)."""
+    return signing.dumps({"r": report_id}, salt=FOLLOW_LINK_SALT, compress=False)
+
+
+def follow_up_link_read(token: str) -> int | None:
+    max_age = settings.WIJKREGIE_FOLLOW_UP_LINK_DAYS * 24 * 3600
+    try:
+        data = signing.loads(token or "", salt=FOLLOW_LINK_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    value = data.get("r") if isinstance(data, dict) else None
+    return value if isinstance(value, int) else None
 
 
 def report_follow_up_link_check(*, token: str) -> ResidentPrincipal:
@@ -296,11 +316,11 @@ def report_passphrase_fits(*, report_id: int, passphrase: str) -> bool:
 def report_passphrase_renew(*, report: Report, now=None) -> str:
     """Give the reporter a new passphrase (the old one stops working); returns it.
 
-    Only for the receipt of a report whose passphrase was never shown (public_views):
+    Only for the receipt of a report whose passphrase was never shown (public/intake.py):
     the caller proves that with the receipt of this very submission. Refused once the
-    report is older than the receipt (throttling.RECEIPT_TIMEOUT)."""
+    report is older than the receipt (RECEIPT_SECONDS)."""
     now = now or timezone.now()
-    if report.created_at < now - timedelta(seconds=RECEIPT_TIMEOUT):
+    if report.created_at < now - timedelta(seconds=RECEIPT_SECONDS):
         raise ApplicationError(_("This page has expired"))
     passphrase = passphrase_generate()
     with transaction.atomic():

@@ -34,6 +34,7 @@ from wijkregie.reports.models import (
     ReporterIdentity,
     ReportEvent,
     ReportEventType,
+    ReportIdempotencyKey,
     ReportMessage,
     ReportPhoto,
     ReportStatusChange,
@@ -478,6 +479,17 @@ def _public_view(report: Report, language: str) -> PublicReportStatus:
         has_email=has_email,
         contact_mode=report.contact_mode,
     )
+
+
+def report_for_idempotency_key(*, key: str) -> Report | None:
+    """The report that a submission with this (namespaced) idempotency key stored, for the
+    submitter's own receipt; None when no submission used the key."""
+    row = (
+        ReportIdempotencyKey.objects.filter(key=key)
+        .select_related("report__category", "report__building")
+        .first()
+    )
+    return row.report if row is not None else None
 
 
 def reporter_email_on_file(*, report_id: int) -> bool:

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from wijkregie.reports.models import (
     MessageDirection,
     Report,
     ReporterIdentity,
+    ReportIdempotencyKey,
     ReportMessage,
     ReportPhoto,
 )
@@ -89,15 +90,37 @@ def _require_reporter(actor: ResidentPrincipal, report: Report) -> None:
         raise NotFound(_("Not found."))
 
 
+def _first_time(idempotency_key: str, report: Report) -> bool:
+    """Record a reporter's action key in the current transaction: False when an action
+    with this key was stored before (a double-click or a retry), so the caller does
+    nothing again. The database's unique key decides, also between concurrent requests."""
+    if not idempotency_key:
+        return True
+    try:
+        with transaction.atomic():
+            ReportIdempotencyKey.objects.create(key=idempotency_key, report=report)
+    except IntegrityError:
+        return False
+    return True
+
+
 def report_message_from_reporter(
-    *, actor: ResidentPrincipal, report: Report, body: str, now: datetime | None = None
-) -> ReportMessage:
+    *,
+    actor: ResidentPrincipal,
+    report: Report,
+    body: str,
+    idempotency_key: str = "",
+    now: datetime | None = None,
+) -> ReportMessage | None:
     """The reporter's answer or extra information; `actor` proved the report
-    (`report_passphrase_check`)."""
+    (`report_passphrase_check`). A second call with the same `idempotency_key` stores
+    nothing and returns None."""
     _require_reporter(actor, report)
     now = now or timezone.now()
     body = _text(body, field="body", max_length=MESSAGE_MAX_LENGTH, required=True)
     with transaction.atomic():
+        if not _first_time(idempotency_key, report):
+            return None
         message = ReportMessage.objects.create(
             report=report,
             direction=MessageDirection.FROM_REPORTER,
@@ -133,10 +156,12 @@ def report_photo_add(
     actor: ResidentPrincipal,
     report: Report,
     photo: SanitisedPhoto,
+    idempotency_key: str = "",
     now: datetime | None = None,
-) -> ReportPhoto:
+) -> ReportPhoto | None:
     """The reporter adds one photo; `actor` proved the report. Only a `SanitisedPhoto`
-    (photos.py did the stripping) is taken."""
+    (photos.py did the stripping) is taken. A second call with the same
+    `idempotency_key` stores nothing and returns None."""
     _require_reporter(actor, report)
     now = now or timezone.now()
     photo = _photo_checked(photo)
@@ -144,6 +169,8 @@ def report_photo_add(
         locked = Report.objects.select_for_update().filter(pk=report.pk).first()
         if locked is None:
             raise NotFound(_("Not found."))
+        if not _first_time(idempotency_key, locked):
+            return None
         if ReportPhoto.objects.filter(report_id=report.pk).count() >= MAX_PHOTOS_PER_REPORT:
             raise ValidationError(
                 {

@@ -32,8 +32,8 @@ from wijkregie.reports.photos import (
     sanitise_photo,
     too_big_message,
 )
+from wijkregie.reports.public.trap import FORM_TOKEN_FIELD, HONEYPOT_FIELD
 from wijkregie.reports.services import ReporterDetails
-from wijkregie.reports.throttling import FORM_TOKEN_FIELD, HONEYPOT_FIELD
 
 ADDITION_RE = re.compile(r"^[A-Za-z]?(?:[-\s]?[A-Za-z0-9]{1,4})?$")
 
@@ -137,7 +137,7 @@ class PhotosField(forms.FileField):
 
 
 class TrapMixin(forms.Form):
-    """The honeypot and the signed form token (throttling.py reads both)."""
+    """The honeypot and the signed form token (public/trap.py reads both)."""
 
     def __init__(self, *args, form_token: str = "", **kwargs):
         super().__init__(*args, **kwargs)
