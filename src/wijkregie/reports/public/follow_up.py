@@ -191,11 +191,8 @@ def _follow_up_action(
                 if email
                 else _("Your e-mail address has been removed.")
             )
-    except ValidationError as exc:
+    except (ValidationError, ApplicationError) as exc:
         add_service_errors(form, exc, fields={"unit": "house_number"})
-        return None
-    except ApplicationError as exc:
-        form.add_error(None, exc.message)
         return None
     messages.success(request, done)
     return redirect("reports_public:follow_up_report")

@@ -129,11 +129,8 @@ def _submit(request, *, form, place: Building, category: Category, check, locati
         )
     except intake.LimitReached:
         return too_many(request)
-    except ValidationError as exc:
+    except (ValidationError, ApplicationError) as exc:
         add_service_errors(form, exc, fields={"unit": "house_number"})
-        return None
-    except ApplicationError as exc:
-        form.add_error(None, exc.message)
         return None
     return _receipt_answer(request, receipt)
 
