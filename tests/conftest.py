@@ -7,6 +7,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
+from wijkregie.core.cache import ProcessMemo
 from wijkregie.partners.models import Membership, Organisation, Role
 
 
@@ -38,7 +39,9 @@ def _fresh_cache(settings):
         }
     }
     cache.clear()
+    ProcessMemo.forget_all()  # kept reference data of an earlier test's rolled-back rows
     yield
+    ProcessMemo.forget_all()
     # Never FLUSHDB a Redis that a test switched to: parallel workers share it.
     if isinstance(caches["default"], LocMemCache):
         cache.clear()

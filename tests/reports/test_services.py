@@ -619,8 +619,20 @@ def test_report_submit_is_one_transaction_of_a_handful_of_statements(
         for q in ctx.captured_queries
         if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
     ]
-    # idempotency lookup, routing, audit chain head (the pseudonym needs no query)
-    assert sql.count("SELECT") == 3
-    # report, status row, identity, audit entry, idempotency key
-    assert sql.count("INSERT") == 5
-    assert sql.count("UPDATE") == 1  # the audit chain head
+    tables = [
+        (q["sql"].split()[0], q["sql"].split('"')[1])
+        for q in ctx.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    # No lookups: categories and routing rules are kept per process (the first submission
+    # loaded them), the key is simply inserted, the pseudonym needs no query.
+    assert tables == [
+        ("INSERT", "reports_report"),
+        ("INSERT", "reports_reportidempotencykey"),
+        ("INSERT", "reports_reportstatuschange"),
+        ("INSERT", "reports_reporteridentity"),
+        ("SELECT", "core_auditchainhead"),
+        ("INSERT", "core_auditentry"),
+        ("UPDATE", "core_auditchainhead"),
+    ]
+    assert sql == [kind for kind, _table in tables]

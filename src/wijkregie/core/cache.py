@@ -16,8 +16,10 @@ state in it:
 """
 
 import logging
+import secrets
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils.crypto import salted_hmac
 
 from redis.exceptions import RedisError
@@ -57,3 +59,85 @@ def cache_call(operation: str, method: str, *args, default=None, strict=False, *
         if strict:
             raise CacheUnavailable(operation) from exc
         return default
+
+
+# --- Reference data kept in each process -----------------------------------------------
+
+
+class ProcessMemo:
+    """Reference data that every request reads and that rarely changes (categories,
+    routing rules, API keys), kept in each web process and reloaded when any process
+    changed it: correct across processes, one shared-cache read per request.
+
+    The shared cache holds a generation (a random token) per memo; `changed()` gives it
+    a new one when the transaction that changed the data commits, and forgets this
+    process's copy at once. `get(key, load)` answers from this process's copy while the
+    generation it was loaded under is still the shared one, else calls `load()` (the
+    database) and keeps the result. Without a cache nothing is kept: every call loads.
+
+        CATEGORIES = ProcessMemo("reports.categories")
+        CATEGORIES.get("active", lambda: list(Category.objects.filter(active=True)))
+        post_save.connect(CATEGORIES.on_model_change, sender=Category)
+
+    Kept values are shared between requests: treat them as read-only. `max_keys` bounds
+    the copy (it starts afresh when full).
+    """
+
+    _all: list["ProcessMemo"] = []
+
+    def __init__(self, name: str, *, max_keys: int = 10_000):
+        self.name = name
+        self.max_keys = max_keys
+        self._generation: str | None = None
+        self._values: dict = {}
+        ProcessMemo._all.append(self)
+
+    @property
+    def _key(self) -> str:
+        return f"wr:memo:{self.name}"
+
+    def _shared_generation(self) -> str | None:
+        generation = cache_call("memo-read", "get", self._key)
+        if generation is None:
+            cache_call("memo-store", "add", self._key, secrets.token_hex(8), timeout=None)
+            generation = cache_call("memo-read", "get", self._key)
+        return generation
+
+    def get(self, key, load):
+        generation = self._shared_generation()
+        if generation is None:  # no cache: nothing can be kept correctly
+            return load()
+        if generation != self._generation:
+            self._values = {}
+            self._generation = generation
+        if key in self._values:
+            return self._values[key]
+        value = load()
+        if len(self._values) >= self.max_keys:
+            self._values = {}
+        self._values[key] = value
+        return value
+
+    def changed(self) -> None:
+        """The data behind this memo changed: forget this process's copy now, and every
+        process's when the current transaction commits (at once outside one)."""
+        self.forget()
+        transaction.on_commit(self._bump)
+
+    def _bump(self) -> None:
+        self.forget()
+        cache_call("memo-store", "set", self._key, secrets.token_hex(8), timeout=None)
+
+    def forget(self) -> None:
+        self._values = {}
+        self._generation = None
+
+    def on_model_change(self, sender=None, **kwargs) -> None:
+        """A receiver for post_save / post_delete of the models behind this memo."""
+        self.changed()
+
+    @classmethod
+    def forget_all(cls) -> None:
+        """Forget every process copy (a test's rolled-back data must not outlive it)."""
+        for memo in cls._all:
+            memo.forget()

@@ -37,5 +37,6 @@ def build_open311_app() -> dict:
             actor=system_viewer(), organisation=organisation, name=APP_NAME
         )
     if (token.prefix, token.key_hash) != (prefix, ApiToken.hash_key(key)):
-        ApiToken.objects.filter(pk=token.pk).update(prefix=prefix, key_hash=ApiToken.hash_key(key))
+        token.prefix, token.key_hash = prefix, ApiToken.hash_key(key)
+        token.save(update_fields=["prefix", "key_hash"])
     return {"key": key, "organisation": organisation.name, "name": APP_NAME}

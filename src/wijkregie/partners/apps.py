@@ -18,6 +18,21 @@ class PartnersConfig(AppConfig):
             sender=self,
             dispatch_uid="wijkregie.partners.create_default_roles",
         )
+        # The kept API tokens are forgotten in every process when a token, an organisation
+        # or a user changes (partners.selectors.api_token_for_key).
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from wijkregie.partners.models import ApiToken, Organisation
+        from wijkregie.partners.selectors import API_TOKENS
+
+        for model in (ApiToken, Organisation, get_user_model()):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    API_TOKENS.on_model_change,
+                    sender=model,
+                    dispatch_uid=f"{API_TOKENS.name}.{model.__name__}.{signal}",
+                )
         register(_("Partner directory"), "partners:directory", "partners.view_directory", 50)
         register(_("Organisations"), "partners:organisation_list", "partners.manage_partners", 60)
         register(_("Roles"), "partners:role_list", "partners.manage_partners", 61)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Grant, Viewer
+from wijkregie.core.cache import ProcessMemo
 from wijkregie.core.exceptions import NotFound, PermissionDenied
 from wijkregie.partners.models import (
     ApiToken,
@@ -334,6 +335,12 @@ def api_token_get(*, viewer: Viewer, id: int) -> ApiToken:
         raise NotFound(_("Not found.")) from exc
 
 
+# Every API and Open311 request checks its key: the active token per prefix is kept per
+# process (core.cache.ProcessMemo), forgotten in every process when a token, its
+# organisation or its user changes (apps.py). Read-only.
+API_TOKENS = ProcessMemo("partners.api-tokens")
+
+
 def api_token_for_key(key: str) -> ApiToken | None:
     """The active token behind a plain key (`wr_<prefix>_<secret>`), or None.
 
@@ -344,10 +351,13 @@ def api_token_for_key(key: str) -> ApiToken | None:
     parts = key.split("_")
     if len(parts) < 3 or parts[0] != "wr":
         return None
-    token = (
-        ApiToken.objects.select_related("user", "organisation")
-        .filter(prefix=parts[1], revoked_at__isnull=True)
-        .first()
+    token = API_TOKENS.get(
+        parts[1],
+        lambda: (
+            ApiToken.objects.select_related("user", "organisation")
+            .filter(prefix=parts[1], revoked_at__isnull=True)
+            .first()
+        ),
     )
     if (
         token is None

@@ -16,3 +16,16 @@ class ReportsConfig(AppConfig):
         from wijkregie.reports import retention
 
         retention.register()
+
+        # The kept categories and routing rules are forgotten in every process on a change.
+        from django.db.models.signals import post_delete, post_save
+
+        from wijkregie.reports.models import Category, RoutingRule
+        from wijkregie.reports.selectors import CATEGORIES
+        from wijkregie.reports.services.routing import ROUTING
+
+        for memo, model in ((CATEGORIES, Category), (ROUTING, RoutingRule)):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    memo.on_model_change, sender=model, dispatch_uid=f"{memo.name}.{signal}"
+                )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from wijkregie.core.access import ResidentPrincipal, Viewer
 from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.cache import ProcessMemo
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id, parse_id
 from wijkregie.partners.models import Organisation
@@ -350,21 +351,39 @@ def reporter_identity_get(*, viewer: Viewer, report_id) -> ReporterView:
 # --- Categories ------------------------------------------------------------------------------
 
 
+# Every report form, Open311 request and queue reads the categories: kept per process
+# (core.cache.ProcessMemo; apps.py forgets them when a category changes). Read-only.
+CATEGORIES = ProcessMemo("reports.categories")
+
+
+def _categories() -> list[Category]:
+    return CATEGORIES.get("all", lambda: list(Category.objects.order_by("order", "slug")))
+
+
 def category_list(*, include_inactive: bool = False) -> list[Category]:
-    qs = Category.objects.all() if include_inactive else Category.objects.filter(active=True)
-    return list(qs.order_by("order", "slug"))
+    return [c for c in _categories() if include_inactive or c.active]
 
 
 def category_get(*, slug: str | None = None, id=None) -> Category:
     """An active category by slug or id; `NotFound` otherwise."""
     if slug is None and id is None:
         raise NotFound(_("Not found."))
-    qs = Category.objects.filter(active=True)
-    qs = qs.filter(slug=slug) if slug is not None else qs.filter(pk=as_id(id))
-    category = qs.first()
-    if category is None:
-        raise NotFound(_("Not found."))
-    return category
+    pk = as_id(id) if slug is None else None
+    for category in _categories():
+        if category.active and (category.slug == slug if slug is not None else category.pk == pk):
+            return category
+    raise NotFound(_("Not found."))
+
+
+def category_chain(category: Category) -> list[Category]:
+    """The category and its parents, nearest first (from the kept categories)."""
+    by_id = {c.pk: c for c in _categories()}
+    chain, seen = [category], {category.pk}
+    while chain[-1].parent_id and chain[-1].parent_id not in seen:
+        parent = by_id.get(chain[-1].parent_id) or chain[-1].parent
+        chain.append(parent)
+        seen.add(parent.pk)
+    return chain
 
 
 # --- The resident's view -----------------------------------------------------------------

@@ -82,7 +82,8 @@ def _moved_out_before(cutoff_day):
 
 
 def purge_moved_out(now: datetime) -> int:
-    cutoff_day = timezone.localdate(now - timedelta(days=retention_days()))
+    # Calendar days in the local time zone (a DST change between must not shift the day).
+    cutoff_day = timezone.localdate(now) - timedelta(days=retention_days())
     deleted = 0
     while True:
         with transaction.atomic():

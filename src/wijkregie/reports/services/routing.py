@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Viewer
+from wijkregie.core.cache import ProcessMemo
 from wijkregie.core.exceptions import PermissionDenied
 from wijkregie.partners.models import Organisation
 from wijkregie.places.models import Building
@@ -13,6 +14,11 @@ from wijkregie.reports.models import (
     Category,
     RoutingRule,
 )
+from wijkregie.reports.selectors import category_chain
+
+# The rules that may apply to a building (its own and its neighbourhood's), kept per
+# process and per building (core.cache.ProcessMemo; apps.py forgets them on a change).
+ROUTING = ProcessMemo("reports.routing")
 
 # --- Routing -----------------------------------------------------------------------------
 
@@ -23,21 +29,13 @@ def report_route(*, category: Category, building: Building) -> int:
     A rule for the building wins over one for its neighbourhood; then the category's
     default organisation; each for the category and then its parents; finally the owner.
     """
-    chain = [category]
-    seen = {category.pk}
-    while chain[-1].parent_id and chain[-1].parent_id not in seen:
-        parent = chain[-1].parent
-        chain.append(parent)
-        seen.add(parent.pk)
+    chain = category_chain(category)
     depth = {c.pk: i for i, c in enumerate(chain)}
-    place = Q(building_id=building.pk)
-    if building.neighbourhood_id:
-        place |= Q(neighbourhood_id=building.neighbourhood_id)
-    candidates = list(
-        RoutingRule.objects.filter(place, category_id__in=list(depth)).values_list(
-            "building_id", "category_id", "organisation_id"
-        )
-    )
+    candidates = [
+        row
+        for row in ROUTING.get((building.pk, building.neighbourhood_id), lambda: _rules(building))
+        if row[1] in depth
+    ]
     if candidates:
         candidates.sort(key=lambda row: (row[0] is None, depth[row[1]]))
         return candidates[0][2]
@@ -45,6 +43,17 @@ def report_route(*, category: Category, building: Building) -> int:
         if c.default_organisation_id:
             return c.default_organisation_id
     return building.owner_id
+
+
+def _rules(building: Building) -> list[tuple[int | None, int, int]]:
+    place = Q(building_id=building.pk)
+    if building.neighbourhood_id:
+        place |= Q(neighbourhood_id=building.neighbourhood_id)
+    return list(
+        RoutingRule.objects.filter(place).values_list(
+            "building_id", "category_id", "organisation_id"
+        )
+    )
 
 
 # --- Configuration -------------------------------------------------------------------------

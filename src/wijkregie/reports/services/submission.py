@@ -32,6 +32,7 @@ from wijkregie.reports.models import (
     ReporterIdentity,
     ReportIdempotencyKey,
     ReportStatusChange,
+    new_tracking_code,
 )
 from wijkregie.reports.passphrases import (
     MIN_PASSPHRASE_LENGTH,
@@ -109,12 +110,8 @@ def _report_create(
 ) -> SubmitResult:
     now = now or timezone.now()
     key = (idempotency_key or "").strip() or None
-    if key is not None:
-        if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-            raise ValidationError({"idempotency_key": _("The idempotency key is too long.")})
-        replay = _replay(key, idempotency_fingerprint, idempotency_window)
-        if replay is not None:
-            return replay
+    if key is not None and len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise ValidationError({"idempotency_key": _("The idempotency key is too long.")})
 
     description = _text(
         description, field="description", max_length=description_max_length, required=True
@@ -149,107 +146,130 @@ def _report_create(
         identity, passphrase = _identity_build(
             reporter=reporter or ReporterDetails(), contact_mode=contact_mode, language=language
         )
-
-    identity_audit = None
-    try:
-        with transaction.atomic():
-            receiving_id = report_route(category=category, building=building)
-            seed = (
-                reporter_seed(building_id=building.pk, reporter_key=identity.reporter_key)
-                if identity is not None
-                else ""
-            )
-            report = Report(
-                category=category,
-                building=building,
-                location_kind=location_kind,
-                unit=unit,
-                floor=floor,
-                entrance=entrance,
-                common_area=common_area,
-                occurred_at=occurred_at,
-                occurred_when=occurred_when,
-                description=description,
-                channel=channel,
-                contact_mode=contact_mode,
-                receiving_organisation_id=receiving_id,
-                status=ReportStatus.RECEIVED,
-                lateness=Lateness.ON_TIME,
-                reporter_seed=seed,
-                created_by_membership_id=created_by_membership_id,
-                created_at=now,
-                updated_at=now,
-            )
-            _set_due(report, category)
-            report.full_clean(
-                exclude=[
-                    "category",
-                    "building",
-                    "unit",
-                    "common_area",
-                    "receiving_organisation",
-                    "created_by_membership",
-                    "tracking_code",
-                ],
-                validate_unique=False,
-                validate_constraints=False,
-            )
-            report.save(force_insert=True)
-            ReportStatusChange.objects.create(
-                report=report,
-                from_status="",
-                to_status=ReportStatus.RECEIVED,
-                resident_text=default_resident_text(ReportStatus.RECEIVED),
-                resident_text_is_default=True,
-                actor_id=actor.user_id,
-                actor_label=("" if actor.is_anonymous else actor.label)[:200],
-                organisation_id=receiving_id,
-                created_at=now,
-            )
-            if identity is not None:
-                identity.report = report
-                identity.visible_to_organisation_id = receiving_id
-                identity.created_at = identity.updated_at = now
-                identity.save(force_insert=True)
-                filled = [
-                    f
-                    for f in (*ReporterIdentity.IDENTITY_FIELDS, "passphrase_hash")
-                    if getattr(identity, f)
-                ]
-                identity_audit = (identity.pk, filled)
-            if key is not None:
-                ReportIdempotencyKey.objects.create(
-                    key=key, report=report, fingerprint=idempotency_fingerprint
-                )
-            for photo in photos:
-                _photo_store(
+    report = Report(
+        category=category,
+        building=building,
+        location_kind=location_kind,
+        unit=unit,
+        floor=floor,
+        entrance=entrance,
+        common_area=common_area,
+        occurred_at=occurred_at,
+        occurred_when=occurred_when,
+        description=description,
+        channel=channel,
+        contact_mode=contact_mode,
+        status=ReportStatus.RECEIVED,
+        lateness=Lateness.ON_TIME,
+        created_by_membership_id=created_by_membership_id,
+        created_at=now,
+        updated_at=now,
+    )
+    _set_due(report, category)
+    report.full_clean(
+        exclude=[
+            "category",
+            "building",
+            "unit",
+            "common_area",
+            "receiving_organisation",
+            "created_by_membership",
+            "tracking_code",
+            "reporter_seed",
+        ],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    # The idempotency key is inserted right after the report, before anything else is
+    # written: a retry finds it taken (IntegrityError), the transaction rolls back, and
+    # the first report is the answer (_replay). No lookup beforehand: a first submission,
+    # by far the most common case, pays nothing for its key. A key older than
+    # `idempotency_window` is let go (_replay deletes it) and the submission is stored.
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                _report_insert(
+                    actor=actor,
                     report=report,
-                    photo=photo,
+                    identity=identity,
+                    key=key,
+                    fingerprint=idempotency_fingerprint,
+                    photos=photos,
                     uploaded_by_reporter=with_identity,
-                    at=now,
+                    now=now,
                 )
-            if category.is_urgent:
-                tasks.report_urgent_notify_intake.enqueue(report_id=report.pk)
-            if identity_audit is not None:
-                # Last statement before COMMIT: the audit chain's row lock, which
-                # serialises all audited writes, is held for as short a time as possible.
-                audit_record(
-                    viewer=actor,
-                    action="create",
-                    object_type=IDENTITY_OBJECT,
-                    object_ids=[identity_audit[0]],
-                    fields=identity_audit[1],
-                    context=AuditContext(
-                        type="reports.report", id=str(report.pk), label=f"report {report.pk}"
-                    ),
-                )
-    except IntegrityError:
-        # Two submissions with one key raced: the other one won; answer with it.
-        replay = _replay(key, idempotency_fingerprint) if key is not None else None
-        if replay is None:
-            raise
-        return replay
-    return SubmitResult(report, report.tracking_code, passphrase, True)
+        except IntegrityError:
+            report.pk, report.tracking_code = None, new_tracking_code()
+            replay = _replay(key, idempotency_fingerprint, idempotency_window) if key else None
+            if replay is not None:
+                return replay
+            if key is None or attempt:
+                raise
+            continue
+        return SubmitResult(report, report.tracking_code, passphrase, True)
+    raise AssertionError("not reached")
+
+
+def _report_insert(
+    *,
+    actor: Viewer,
+    report: Report,
+    identity: ReporterIdentity | None,
+    key: str | None,
+    fingerprint: str,
+    photos: Sequence[SanitisedPhoto],
+    uploaded_by_reporter: bool,
+    now: datetime,
+) -> None:
+    """The writes of one submission, inside the caller's transaction: the report, its
+    key, its first status, the reporter's identity, the photos, the e-mail task, and
+    the audit entry of the identity."""
+    receiving_id = report_route(category=report.category, building=report.building)
+    report.receiving_organisation_id = receiving_id
+    report.reporter_seed = (
+        reporter_seed(building_id=report.building_id, reporter_key=identity.reporter_key)
+        if identity is not None
+        else ""
+    )
+    report.save(force_insert=True)
+    if key is not None:
+        ReportIdempotencyKey.objects.create(key=key, report=report, fingerprint=fingerprint)
+    ReportStatusChange.objects.create(
+        report=report,
+        from_status="",
+        to_status=ReportStatus.RECEIVED,
+        resident_text=default_resident_text(ReportStatus.RECEIVED),
+        resident_text_is_default=True,
+        actor_id=actor.user_id,
+        actor_label=("" if actor.is_anonymous else actor.label)[:200],
+        organisation_id=receiving_id,
+        created_at=now,
+    )
+    if identity is not None:
+        identity.pk = None
+        identity.report = report
+        identity.visible_to_organisation_id = receiving_id
+        identity.created_at = identity.updated_at = now
+        identity.save(force_insert=True)
+    for photo in photos:
+        _photo_store(report=report, photo=photo, uploaded_by_reporter=uploaded_by_reporter, at=now)
+    if report.category.is_urgent:
+        tasks.report_urgent_notify_intake.enqueue(report_id=report.pk)
+    if identity is not None:
+        audit_record(
+            viewer=actor,
+            action="create",
+            object_type=IDENTITY_OBJECT,
+            object_ids=[identity.pk],
+            fields=[
+                f
+                for f in (*ReporterIdentity.IDENTITY_FIELDS, "passphrase_hash")
+                if getattr(identity, f)
+            ],
+            context=AuditContext(
+                type="reports.report", id=str(report.pk), label=f"report {report.pk}"
+            ),
+        )
 
 
 def _replay(

@@ -1,0 +1,46 @@
+"""Categories, routing rules and API keys are kept per process (core.cache.ProcessMemo):
+a change is seen by the next request, without restarting anything."""
+
+from django.utils import timezone
+
+from tests.reports.test_open311 import make_token
+from wijkregie.partners.selectors import api_token_for_key
+from wijkregie.reports import selectors
+from wijkregie.reports.models import Category, RoutingRule
+from wijkregie.reports.services import report_route
+
+
+def test_a_deactivated_category_is_gone_from_the_forms_at_once(world):
+    assert "litter" in [c.slug for c in selectors.category_list()]
+
+    category = Category.objects.get(slug="litter")
+    category.active = False
+    category.save()
+
+    assert "litter" not in [c.slug for c in selectors.category_list()]
+    assert "litter" in [c.slug for c in selectors.category_list(include_inactive=True)]
+
+
+def test_a_new_routing_rule_routes_the_next_report(world):
+    assert report_route(category=world.category, building=world.building) == world.owner.pk
+
+    RoutingRule.objects.create(
+        category=world.category, building=world.building, organisation=world.police
+    )
+
+    assert report_route(category=world.category, building=world.building) == world.police.pk
+
+
+def test_a_revoked_key_or_a_deactivated_organisation_is_refused_at_once(world):
+    token, key = make_token(world.owner)
+    other_token, other_key = make_token(world.police, name="Politie-app")
+    assert api_token_for_key(key).pk == token.pk
+    assert api_token_for_key(other_key).pk == other_token.pk
+
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    world.police.is_active = False
+    world.police.save(update_fields=["is_active"])
+
+    assert api_token_for_key(key) is None
+    assert api_token_for_key(other_key) is None
