@@ -1,6 +1,7 @@
-"""Report intake through the public API against a bare endpoint, same server.
+"""Report intake, through Open311 and through the resident's web form, against a bare
+endpoint in the same server.
 
-Intake is the Open311 GeoReport v2 POST a reporting app sends
+Open311 intake is the GeoReport v2 POST a reporting app sends
 (/open311/v2/requests.json, form-encoded, with the organisation's api_key and an
 Idempotency-Key header): validation, routing, the report and its first status, the
 reporter's shielded identity (half the requests leave an e-mail address, half are
@@ -12,6 +13,16 @@ The bare endpoint (bench.bareapp) validates a form of the same shape with a DRF
 serializer and inserts one row. Both run in one uvicorn (2 workers, DEBUG off, the
 production middleware, Redis cache) started by the harness, in the same run, one after
 the other at each concurrency level. The ratio is intake requests/s over bare requests/s.
+
+Web intake is the resident's report form (POST /melden/<code>/melding/): the signed form
+token of a form rendered ten seconds earlier (minted here with the server's key, as the
+form page would), the CSRF cookie and field, half anonymous and half with an e-mail
+address, and one request in WEB_PHOTO_EVERY with a photo (multipart, a 640×480 JPEG that
+the server re-encodes without its metadata). The answer is the redirect to the receipt.
+
+Each level runs SLICES slices of bare, Open311 and web in turn; the ratio is over the
+merged slices, and the spread is the lowest and highest ratio of one slice to the bare
+slice just before it.
 """
 
 import itertools
@@ -27,13 +38,9 @@ INTAKE_PATH = "/open311/v2/requests.json"
 BARE_PATH = "/bench/bare/reports.json"
 LEVELS = (8, 32)
 BURST_CLIENTS = 32  # residents of one building reporting at the same moment
-SLICES = 2  # bare, intake, bare, intake at each level
-# The product's settings first (the figures that count); then what-ifs the settings
-# already allow, to show where the cost goes.
-VARIANTS = [
-    ("product settings (CONN_MAX_AGE=60)", {}),
-    ("DJANGO_CONN_MAX_AGE=0", {"DJANGO_CONN_MAX_AGE": "0"}),
-]
+SLICES = 3  # bare, Open311, web; three times at each level
+WEB_PHOTO_EVERY = 5
+ENDPOINTS = ("bare", "intake", "web")
 HEADERS = {
     "Content-Type": "application/x-www-form-urlencoded",
     "Accept": "application/json",
@@ -121,6 +128,93 @@ def request_makers(port: int, *, seed: int, api_key: str, building_codes: list[s
     return intake, bare
 
 
+def _photo() -> bytes:
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (640, 480), (90, 120, 150))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _multipart(fields: dict, files: dict, boundary: str) -> bytes:
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
+    for name, (filename, content, content_type) in files.items():
+        parts.append(
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+            ).encode()
+            + content
+            + b"\r\n"
+        )
+    return b"".join(parts) + f"--{boundary}--\r\n".encode()
+
+
+def web_request_maker(port: int, *, seed: int, building_codes: list[str]):
+    """The resident's report form, as a browser sends it after rendering the page."""
+    from django.conf import settings
+
+    from wijkregie.reports.public.trap import (
+        FORM_TOKEN_FIELD,
+        HONEYPOT_FIELD,
+        form_token_for_key,
+    )
+
+    host = f"127.0.0.1:{port}"
+    services = _service_codes()
+    rng = random.Random(seed)
+    draws = [
+        (rng.choice(building_codes), rng.choice(services), rng.choice(DESCRIPTIONS))
+        for _ in range(4096)
+    ]
+    photo = _photo()
+    csrf = secrets.token_hex(16)  # an unmasked 32-character secret, as the cookie holds
+    run_id = secrets.token_hex(4)
+    sequence = itertools.count()
+
+    def web(n: int) -> bytes:
+        n = next(sequence)
+        code, service, text = draws[n % len(draws)]
+        fields = {
+            "csrfmiddlewaretoken": csrf,
+            FORM_TOKEN_FIELD: form_token_for_key(
+                f"bench-{run_id}-{n}", rendered_at=int(time.time()) - 10
+            ),
+            HONEYPOT_FIELD: "",
+            "category": service,
+            "location_kind": "not_applicable",
+            "description": text,
+            "contact_mode": "shielded" if n % 2 else "anonymous",
+        }
+        if n % 2:
+            fields.update({"name": "Bench", "email": f"bewoner-{run_id}-{n}@example.nl"})
+        path = f"/melden/{code}/melding/"
+        headers = {
+            "Cookie": f"{settings.CSRF_COOKIE_NAME}={csrf}",
+            "Referer": f"https://{host}{path}",
+            "X-Forwarded-Proto": "https",
+            "Accept": "text/html",
+        }
+        if n % WEB_PHOTO_EVERY == 0:
+            boundary = f"bench{run_id}{n}"
+            body = _multipart(fields, {"photos": ("foto.jpg", photo, "image/jpeg")}, boundary)
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        else:
+            body = urlencode(fields).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return build_request("POST", path, host, body, headers)
+
+    return web
+
+
 def probe(make, port) -> tuple[int, bytes]:
     """One request, to fail fast with the server's answer when something is off."""
     import socket
@@ -152,26 +246,32 @@ def intake_available() -> str | None:
     return None
 
 
-def _compare(port, database_url, level, bare, intake, seconds, scale, log) -> dict:
-    """Bare and intake at one concurrency, in SLICES alternating slices each, so that a
-    change in the machine's load during the run hits both alike."""
-    runs = {"bare": None, "intake": None}
-    watch = {"bare": [], "intake": []}
+OK_STATUSES = {"bare": {200, 201}, "intake": {200, 201}, "web": {302}}
+
+
+def _compare(port, database_url, level, makers, seconds, scale, log) -> dict:
+    """Bare, Open311 and web intake at one concurrency, in SLICES rounds of one slice
+    each, so that a change in the machine's load during the run hits all alike."""
+    runs = dict.fromkeys(ENDPOINTS)
+    watch = {name: [] for name in ENDPOINTS}
+    slice_rps = {name: [] for name in ENDPOINTS}
     for _slice in range(SLICES):
-        for name, make in (("bare", bare), ("intake", intake)):
+        for name in ENDPOINTS:
             with ConnectionWatcher(database_url) as watcher:
                 load = run_load(
                     host="127.0.0.1",
                     port=port,
-                    make_request=make,
+                    make_request=makers[name],
                     concurrency=level,
                     seconds=seconds / SLICES,
                     warmup=scale.load_warmup_seconds / SLICES,
+                    ok_statuses=OK_STATUSES[name],
                 )
             runs[name] = load if runs[name] is None else runs[name].merge(load)
+            slice_rps[name].append(load.rps)
             watch[name].append(watcher.summary)
     row = {}
-    for name in ("bare", "intake"):
+    for name in ENDPOINTS:
         w = watch[name]
         waiting: dict = {}
         for entry in w:
@@ -192,7 +292,15 @@ def _compare(port, database_url, level, bare, intake, seconds, scale, log) -> di
             f"(max {r['lock_waiters_max']})"
         )
     bare_rps = row["bare"]["rps"]
-    row["ratio"] = round(row["intake"]["rps"] / bare_rps, 3) if bare_rps else None
+    for name in ("intake", "web"):
+        row[f"{name}_ratio"] = round(row[name]["rps"] / bare_rps, 3) if bare_rps else None
+        ratios = [
+            round(rps / bare, 3)
+            for rps, bare in zip(slice_rps[name], slice_rps["bare"], strict=True)
+            if bare
+        ]
+        row[f"{name}_ratio_spread"] = [min(ratios), max(ratios)] if ratios else None
+    row["ratio"] = row["intake_ratio"]
     return row
 
 
@@ -217,38 +325,30 @@ def run(world, scale, database_url: str, *, deadline=None, log=print) -> dict:
         "status": "ok",
         "target_ratio": 0.7,
         "server_db_role_connection_limit": APP_ROLE_CONNECTION_LIMIT,
-        "variants": {},
     }
-    for n, (variant, env) in enumerate(VARIANTS):
-        if n and deadline is not None and time.monotonic() > deadline:
-            result["variants"][variant] = {"skipped": "the run's time budget is used up"}
-            log(f"  -- {variant}: skipped (time budget)")
-            continue
-        seconds = scale.load_seconds
-        log(f"  -- {variant}")
-        server = Server(app_url(database_url), env=env)
-        result["server_command"] = "uvicorn " + " ".join(server.command[1:])
-        with server:
-            intake, bare = request_makers(
-                server.port, seed=world.seed + 3, api_key=api_key, building_codes=codes
+    seconds = scale.load_seconds
+    server = Server(app_url(database_url))
+    result["server_command"] = "uvicorn " + " ".join(server.command[1:])
+    with server:
+        intake, bare = request_makers(
+            server.port, seed=world.seed + 3, api_key=api_key, building_codes=codes
+        )
+        web = web_request_maker(server.port, seed=world.seed + 4, building_codes=codes)
+        makers = {"bare": bare, "intake": intake, "web": web}
+        for name in ENDPOINTS:
+            status, body = probe(makers[name], server.port)
+            if status not in OK_STATUSES[name]:
+                return {
+                    "status": "error",
+                    "reason": f"{name} probe answered {status}: {body[:400]!r}",
+                }
+        levels = {}
+        for level in LEVELS:
+            levels[str(level)] = _compare(
+                server.port, database_url, level, makers, seconds, scale, log
             )
-            for name, make in (("intake", intake), ("bare", bare)):
-                status, body = probe(make, server.port)
-                if status not in (200, 201):
-                    return {
-                        "status": "error",
-                        "reason": f"{name} probe answered {status}: {body[:400]!r}",
-                    }
-            levels = {}
-            for level in LEVELS:
-                levels[str(level)] = _compare(
-                    server.port, database_url, level, bare, intake, seconds, scale, log
-                )
-            if n == 0:
-                result["one_building_burst"] = _burst(server.port, world, api_key, codes[0], log)
-        result["variants"][variant] = {"env": env, "levels": levels}
-    # The product's own settings are the headline figures.
-    result["levels"] = result["variants"][VARIANTS[0][0]]["levels"]
+        result["one_building_burst"] = _burst(server.port, world, api_key, codes[0], log)
+    result["levels"] = levels
     result["per_request_sql"] = statements_per_intake(intake_sample_form(api_key, codes[0]))
     return result
 
@@ -292,12 +392,17 @@ def intake_sample_form(api_key: str, building_code: str) -> dict:
 
 
 def statements_per_intake(form: dict) -> dict:
-    """One intake request in-process with its SQL captured: statements and transactions."""
+    """One intake request in-process with its SQL captured (after a first one: the steady
+    state of a running server): statements and transactions."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client()
+    warm = {**form, "email": "warm-" + form.get("email", "up@example.nl")}
+    client.post(  # the first request of a process loads the kept reference data
+        INTAKE_PATH, warm, secure=True, headers={"Idempotency-Key": secrets.token_hex(8)}
+    )
     with CaptureQueriesContext(connection) as ctx:
         response = client.post(
             INTAKE_PATH,
