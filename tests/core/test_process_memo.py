@@ -102,3 +102,36 @@ def test_a_full_copy_starts_afresh(processes):
         assert memo._values == {"c": "C"}
     finally:
         ProcessMemo._all.remove(memo)
+
+
+def test_in_a_request_the_generations_are_read_once_together(processes, monkeypatch):
+    from django.core.signals import request_finished, request_started
+
+    first, _second = processes
+    other = ProcessMemo("test.other")
+    backend = type(caches["default"])
+    reads = []
+    for method in ("get", "get_many"):
+        original = getattr(backend, method)
+
+        def counted(self, *args, _original=original, _method=method, **kwargs):
+            reads.append(_method)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(backend, method, counted)
+    try:
+        request_started.send(sender=None)
+        first.get("a", lambda: 1)
+        other.get("b", lambda: 2)
+        first.get("c", lambda: 3)
+        in_request = list(reads)
+        request_finished.send(sender=None)
+        reads.clear()
+        first.get("a", lambda: 1)  # a task or command: its own read each time
+        first.get("a", lambda: 1)
+    finally:
+        ProcessMemo._all.remove(other)
+
+    # get_many once; then get for each memo whose generation was not set yet (add + get)
+    assert in_request[0] == "get_many" and in_request.count("get_many") == 1
+    assert reads == ["get", "get"]

@@ -44,3 +44,15 @@ def test_a_revoked_key_or_a_deactivated_organisation_is_refused_at_once(world):
 
     assert api_token_for_key(key) is None
     assert api_token_for_key(other_key) is None
+
+
+def test_a_changed_building_is_seen_by_the_next_lookup(world):
+    from wijkregie.places.selectors import building_get_by_public_code
+
+    code = world.building.public_code
+    assert building_get_by_public_code(code).name == "De Toren"
+
+    world.building.name = "De Nieuwe Toren"
+    world.building.save()
+
+    assert building_get_by_public_code(code).name == "De Nieuwe Toren"

@@ -17,8 +17,10 @@ state in it:
 
 import logging
 import secrets
+import threading
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.utils.crypto import salted_hmac
 
@@ -75,6 +77,10 @@ class ProcessMemo:
     generation it was loaded under is still the shared one, else calls `load()` (the
     database) and keeps the result. Without a cache nothing is kept: every call loads.
 
+    In a request the generations of all memos are read once, together, at the first
+    `get` (what was committed before the request started is seen); outside a request
+    (tasks, commands) every `get` reads its generation.
+
         CATEGORIES = ProcessMemo("reports.categories")
         CATEGORIES.get("active", lambda: list(Category.objects.filter(active=True)))
         post_save.connect(CATEGORIES.on_model_change, sender=Category)
@@ -97,10 +103,20 @@ class ProcessMemo:
         return f"wr:memo:{self.name}"
 
     def _shared_generation(self) -> str | None:
-        generation = cache_call("memo-read", "get", self._key)
+        seen = getattr(_request, "generations", None)
+        if seen is None:
+            generation = cache_call("memo-read", "get", self._key)
+        else:
+            if self.name not in seen:
+                names = {memo._key: memo.name for memo in ProcessMemo._all}
+                found = cache_call("memo-read", "get_many", list(names)) or {}
+                seen.update({name: found.get(key) for key, name in names.items()})
+            generation = seen[self.name]
         if generation is None:
             cache_call("memo-store", "add", self._key, secrets.token_hex(8), timeout=None)
             generation = cache_call("memo-read", "get", self._key)
+            if seen is not None:
+                seen[self.name] = generation
         return generation
 
     def get(self, key, load):
@@ -141,3 +157,19 @@ class ProcessMemo:
         """Forget every process copy (a test's rolled-back data must not outlive it)."""
         for memo in cls._all:
             memo.forget()
+
+
+# The generations read in the current request (None outside a request).
+_request = threading.local()
+
+
+def _request_begins(**kwargs) -> None:
+    _request.generations = {}
+
+
+def _request_ends(**kwargs) -> None:
+    _request.generations = None
+
+
+request_started.connect(_request_begins, dispatch_uid="wijkregie.core.cache.request_started")
+request_finished.connect(_request_ends, dispatch_uid="wijkregie.core.cache.request_finished")

@@ -16,4 +16,18 @@ class PlacesConfig(AppConfig):
         jobs.register(
             UNITS_JOB_KIND, label=_("units"), run="wijkregie.places.unit_import.units_job"
         )
+        # Buildings kept by public code are forgotten in every process on a change.
+        from django.db.models.signals import post_delete, post_save
+
+        from wijkregie.partners.models import Organisation
+        from wijkregie.places.models import Building
+        from wijkregie.places.selectors import BUILDINGS_BY_CODE
+
+        for model in (Building, Organisation):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    BUILDINGS_BY_CODE.on_model_change,
+                    sender=model,
+                    dispatch_uid=f"{BUILDINGS_BY_CODE.name}.{model.__name__}.{signal}",
+                )
         register(_("Buildings"), "places:building_list", "places.view_building", order=20)

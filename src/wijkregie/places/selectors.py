@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Viewer
+from wijkregie.core.cache import ProcessMemo
 from wijkregie.core.exceptions import NotFound, PermissionDenied
 from wijkregie.core.ids import as_id
 from wijkregie.core.models import Job
@@ -97,14 +98,24 @@ def can_change_building(
     return viewer.has_perm(permission, obj=building)
 
 
+# Every resident page and Open311 request looks a building up by its public code: kept
+# per process (core.cache.ProcessMemo), forgotten in every process when a building or
+# an organisation changes (apps.py). Read-only.
+BUILDINGS_BY_CODE = ProcessMemo("places.buildings-by-code")
+
+
 def building_get_by_public_code(code: str) -> Building:
     """The building behind a public report link or QR code (no viewer: residents use it).
 
     Only the code is checked; callers show residents nothing beyond the building's name
     and address.
     """
+    code = str(code or "")[:20]
     building = (
-        Building.objects.select_related("owner").filter(public_code=str(code)[:20]).first()
+        BUILDINGS_BY_CODE.get(
+            code,
+            lambda: Building.objects.select_related("owner").filter(public_code=code).first(),
+        )
         if code
         else None
     )

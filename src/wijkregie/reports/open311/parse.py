@@ -8,16 +8,16 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation, ValidationError
-from django.db.models import Q
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from wijkregie.core.exceptions import NotFound
 from wijkregie.places.addresses import find_address
 from wijkregie.places.geo import buildings_near
 from wijkregie.places.models import Building, Unit
-from wijkregie.places.selectors import units_at_address
+from wijkregie.places.selectors import building_get_by_public_code, units_at_address
 from wijkregie.reports.open311.render import Open311Error
 
 _ATTRIBUTE_RE = re.compile(r"^attribute\[([A-Za-z0-9_]{1,40})\](\[\])?$")
@@ -86,9 +86,17 @@ def _fingerprint(params: dict) -> str:
 def _building_from(params: dict, attributes: dict) -> tuple[Building, Unit | None]:
     code = attributes.get("building_code", "").strip() or params.get("address_id", "").strip()
     if code:
-        building = Building.objects.filter(
-            Q(public_code=code[:20]) | Q(bag_pand_id=code[:16])
-        ).first()
+        # The public code (unique), else the BAG pand id: two index lookups, never an OR
+        # that the planner may answer by walking the primary key.
+        try:
+            building = building_get_by_public_code(code)
+        except NotFound:
+            building = None
+        building = building or (
+            Building.objects.filter(bag_pand_id=code[:16]).order_by("pk").first()
+            if code.isdigit()
+            else None
+        )
         if building is None:
             raise Open311Error(
                 400, _("No building has this code. Check attribute[building_code] or address_id.")
