@@ -154,6 +154,24 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         out.append(
             ("report intake", intake.get("reason", intake.get("status")), "", "not measured")
         )
+
+    reads = results.get("audited_reads", {})
+    if reads.get("status") == "ok":
+        for level, row in reads["levels"].items():
+            a, u = row["audited"], row["unaudited"]
+            spread = row.get("ratio_spread") or [row["ratio"], row["ratio"]]
+            out.append(
+                (
+                    f"audited reads (residents API), {level} clients",
+                    f"{a['rps']} req/s (p50 {a['p50_ms']} ms, p99 {a['p99_ms']} ms) vs "
+                    f"{u['rps']} req/s without the audit write = {row['ratio']}× "
+                    f"(slices {spread[0]}–{spread[1]}×)",
+                    f"≥ {reads['target_ratio']}×",
+                    _verdict(row["ratio"] is not None and row["ratio"] >= reads["target_ratio"]),
+                )
+            )
+    elif reads:
+        out.append(("audited reads", reads.get("reason", reads.get("status")), "", "not measured"))
     return out
 
 

@@ -9,7 +9,8 @@ wijkregie_bench on the local PostgreSQL) and migrate it with bench.settings; col
 static files (DEBUG is off); generate places, partners and residents (bench.generate);
 measure the unit import (bench.unit_import) and the building page (bench.building_page);
 generate the reports; measure the intake queue (bench.queue) and report intake under
-load against the bare endpoint (bench.intake). Each step's result or the reason it could
+load against the bare endpoint (bench.intake); the professional's audited reads against the
+same reads without the audit write (bench.reads). Each step's result or the reason it could
 not be measured goes to bench/results/latest.json (written after every step) and the
 table printed at the end; bench/results/latest.md holds the same as Markdown for
 docs/performance.md.
@@ -36,7 +37,7 @@ from bench.common import (
     server_env,
 )
 
-STEPS = ("import", "page", "queue", "intake")
+STEPS = ("import", "page", "queue", "intake", "reads")
 WORLD_FILE = RESULTS_DIR / "world.json"
 
 
@@ -150,7 +151,7 @@ def main(argv=None) -> int:
     import django
 
     django.setup()
-    from bench import building_page, generate, intake, queue, unit_import
+    from bench import building_page, generate, intake, queue, reads, unit_import
 
     if args.reuse:
         world = _world_load(scale, args.seed)
@@ -206,6 +207,9 @@ def main(argv=None) -> int:
                     deadline=deadline,
                     log=log,
                 )
+
+    if "reads" in only:
+        step(results, "audited_reads", reads.run, world, scale, url, log=log)
 
     results["meta"]["load_average_end"] = os.getloadavg()
     results["meta"]["total_seconds"] = round(time.perf_counter() - started, 1)
