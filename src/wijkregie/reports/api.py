@@ -190,6 +190,17 @@ class MessageInputSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=5000)
 
 
+class ContactLinkInputSerializer(serializers.Serializer):
+    resident = IdField(help_text="The resident who sent the request to get in touch.")
+
+
+class ContactLinkOutputSerializer(serializers.Serializer):
+    contact_moment_id = serializers.IntegerField(source="pk")
+    resident = serializers.IntegerField(source="resident_id")
+    channel = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+
+
 # --- Views -------------------------------------------------------------------------------------
 
 
@@ -303,6 +314,26 @@ class ReportMessageListApi(APIView):
             actor=viewer_for_request(request), report_id=pk, body=data.validated_data["body"]
         )
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class ReportContactLinkApi(APIView):
+    """Add a request to get in touch to the contact history of the resident who sent it
+    (once; intake of the receiving organisation that may see the resident)."""
+
+    @extend_schema(
+        request=ContactLinkInputSerializer,
+        responses={201: ContactLinkOutputSerializer},
+        operation_id="reports_contact_link",
+    )
+    def post(self, request, pk):
+        data = ContactLinkInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        moment = services.report_contact_link(
+            actor=viewer_for_request(request),
+            report_id=pk,
+            resident_id=data.validated_data["resident"],
+        )
+        return Response(ContactLinkOutputSerializer(moment).data, status=status.HTTP_201_CREATED)
 
 
 class ReporterIdentityApi(APIView):

@@ -13,5 +13,6 @@ urlpatterns = [
     path("<int:pk>/category/", api.ReportCategoryChangeApi.as_view(), name="report_category"),
     path("<int:pk>/timeline/", api.ReportTimelineApi.as_view(), name="report_timeline"),
     path("<int:pk>/messages/", api.ReportMessageListApi.as_view(), name="report_messages"),
+    path("<int:pk>/contact-link/", api.ReportContactLinkApi.as_view(), name="report_contact_link"),
     path("<int:pk>/reporter/", api.ReporterIdentityApi.as_view(), name="reporter_identity"),
 ]

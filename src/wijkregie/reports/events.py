@@ -126,3 +126,16 @@ def contact_erased_events(*, report_ids: list[int], at) -> None:
             for rid in report_ids
         ]
     )
+
+
+def contact_linked_event(
+    *, report: Report, actor: Viewer, organisation_id, at, resident_id: int
+) -> ReportEvent:
+    return _write(
+        report=report,
+        type=ReportEventType.CONTACT_LINKED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"resident_id": resident_id},
+    )

@@ -154,6 +154,12 @@ class MessageForm(forms.Form):
     )
 
 
+class ContactLinkForm(forms.Form):
+    """Which resident a request to get in touch came from (one of the residents found)."""
+
+    resident = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
 class ObservationBuildingForm(forms.Form):
     building = forms.TypedChoiceField(label=_("Building"), coerce=int)
 

@@ -458,6 +458,7 @@ class ReportEventType(models.TextChoices):
     PHOTO_ADDED = "photo_added", _("Photo added")
     CONTACT_UPDATED = "contact_updated", _("Reporter's contact details changed")
     CONTACT_ERASED = "contact_erased", _("Reporter's contact details erased")
+    CONTACT_LINKED = "contact_linked", _("Added to a resident's contact history")
 
 
 class ReportEvent(TimelineEvent):

@@ -48,6 +48,11 @@ from wijkregie.reports.workflows import (
     ReportStatus,
     default_resident_text,
 )
+from wijkregie.residents.selectors import (
+    contact_moment_resident_id,
+    resident_buildings,
+    resident_list,
+)
 
 IDENTITY_OBJECT = "reports.reporteridentity"
 QUEUE_FILTERS = ("building", "category", "status", "channel", "lateness", "organisation")
@@ -613,3 +618,45 @@ __all__ = [
     "reporter_pseudonym",
     "reporter_report_get",
 ]
+
+
+# --- A request to get in touch and the resident it came from -------------------------------
+
+CONTACT_SOURCE = "reports.report"  # the source of the contact moment (reports.services.contact)
+CONTACT_CANDIDATES = 10
+
+
+@dataclass
+class ContactLink:
+    """What the report page shows of a request to get in touch: the resident it is in the
+    contact history of, or the residents found by intake's search (with only the fields
+    the viewer may see; the search itself is an audited read of residents)."""
+
+    resident_id: int | None = None
+    query: str = ""
+    candidates: list = field(default_factory=list)
+    searched: bool = False
+
+
+def report_contact_link_get(
+    *, viewer: Viewer, report: Report, query: str = ""
+) -> ContactLink | None:
+    """None when the report is no request to get in touch, or when the viewer may not
+    look for residents of its building."""
+    if not report.category.is_contact_request:
+        return None
+    if not resident_buildings(viewer=viewer).filter(pk=report.building_id).exists():
+        return None
+    link = ContactLink(
+        resident_id=contact_moment_resident_id(source_type=CONTACT_SOURCE, source_id=report.pk),
+        query=query.strip(),
+    )
+    if link.resident_id is None and link.query:
+        link.searched = True
+        link.candidates = resident_list(
+            viewer=viewer,
+            building_id=report.building_id,
+            search=link.query,
+            page_size=CONTACT_CANDIDATES,
+        ).items
+    return link

@@ -13,5 +13,6 @@ urlpatterns = [
     path("<int:pk>/forward/", views.forward, name="forward"),
     path("<int:pk>/category/", views.category_change, name="category"),
     path("<int:pk>/message/", views.message, name="message"),
+    path("<int:pk>/contact/", views.contact_link, name="contact_link"),
     path("<int:pk>/photos/<int:photo_id>/", views.photo, name="photo"),
 ]

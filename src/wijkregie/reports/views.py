@@ -28,6 +28,7 @@ from wijkregie.places.selectors import (
 from wijkregie.reports import selectors, services
 from wijkregie.reports.forms import (
     CategoryChangeForm,
+    ContactLinkForm,
     ForwardForm,
     MessageForm,
     ObservationBuildingForm,
@@ -122,6 +123,10 @@ def _detail_context(request, report, **forms) -> dict:
         else None,
         "message_form": MessageForm(),
         "default_texts": {s: default_resident_text(s) for s in allowed},
+        "contact": selectors.report_contact_link_get(
+            viewer=viewer, report=report, query=request.GET.get("resident_search", "")[:100]
+        ),
+        "contact_form": ContactLinkForm(),
     }
     context.update({k: v for k, v in forms.items() if v is not None})
     return context
@@ -332,4 +337,20 @@ def observation(request):
         "reports/intake/observation.html",
         {"form": form, "building": building},
         status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@intake_required
+@require_POST
+def contact_link(request, pk):
+    """Add a request to get in touch to the contact history of the resident it came from."""
+    return _post_action(
+        request,
+        pk,
+        form_name="contact_form",
+        build_form=lambda report, data: ContactLinkForm(data),
+        act=lambda report, d: services.report_contact_link(
+            actor=request.viewer, report_id=report.pk, resident_id=d["resident"]
+        ),
+        done=_("The request is now in the resident's contact history."),
     )

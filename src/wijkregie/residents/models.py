@@ -165,7 +165,13 @@ class ContactChannel(models.TextChoices):
 
 
 class ContactMoment(BaseModel):
-    """Any contact with a resident: the contact history (BRIEF 9)."""
+    """Any contact with a resident: the contact history (BRIEF 9).
+
+    `source_type`/`source_id` name what the contact came from when it was recorded from
+    another record (a resident's "get in touch" request in reports, later a letter or a
+    visit): at most one contact moment per resident per source, so recording it twice
+    is refused instead of doubled.
+    """
 
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="contact_moments")
     unit = models.ForeignKey(Unit, on_delete=models.SET_NULL, null=True, blank=True)
@@ -176,13 +182,27 @@ class ContactMoment(BaseModel):
     )
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     summary = models.TextField(_("summary"), max_length=4000)
+    source_type = models.CharField(_("source"), max_length=100, blank=True, default="")
+    source_id = models.CharField(_("source id"), max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-occurred_at"]
         verbose_name = _("contact moment")
         verbose_name_plural = _("contact history")
         indexes = [
-            models.Index(fields=["resident", "-occurred_at"], name="contact_moment_resident_idx")
+            models.Index(fields=["resident", "-occurred_at"], name="contact_moment_resident_idx"),
+            models.Index(
+                fields=["source_type", "source_id"],
+                name="contact_moment_source_idx",
+                condition=~Q(source_type=""),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident", "source_type", "source_id"],
+                condition=~Q(source_type=""),
+                name="contact_moment_once_per_source",
+            )
         ]
 
     def __str__(self):

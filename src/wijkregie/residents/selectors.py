@@ -408,3 +408,15 @@ def import_job_get(*, viewer: Viewer, id) -> Job:
     if job is None:
         raise NotFound(_("Import not found."))
     return job
+
+
+def contact_moment_resident_id(*, source_type: str, source_id) -> int | None:
+    """The resident whose contact history holds the contact recorded from this source (a
+    record of another app), or None. Tells only the id: the resident's page applies the
+    viewer's need-to-know."""
+    return (
+        ContactMoment.objects.filter(source_type=source_type, source_id=str(source_id))
+        .order_by("pk")
+        .values_list("resident_id", flat=True)
+        .first()
+    )

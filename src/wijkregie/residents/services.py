@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -217,6 +217,10 @@ def occupancy_end(*, actor: Viewer, occupancy_id: int, end_date: date) -> Occupa
 # --- Contact history ----------------------------------------------------------------------
 
 
+def _already_recorded() -> ApplicationError:
+    return ApplicationError(_("This contact is already in the resident's contact history."))
+
+
 def contact_moment_record(
     *,
     actor: Viewer,
@@ -225,11 +229,23 @@ def contact_moment_record(
     summary: str,
     occurred_at: datetime | None = None,
     organisation_id: int | None = None,
+    source: tuple[str, str] | None = None,
 ) -> ContactMoment:
     """Record a contact with a resident the actor may see, for one of the organisations
-    through which the actor sees the resident (the only one, if there is one)."""
+    through which the actor sees the resident (the only one, if there is one).
+
+    `source` is (type, id) of the record the contact came from; recording the same source
+    for the same resident again raises ApplicationError and writes nothing."""
+    source_type, source_id = (source[0], str(source[1])) if source else ("", "")
     with transaction.atomic():
         resident, access = resident_access(viewer=actor, resident_id=resident_id)
+        if (
+            source_type
+            and ContactMoment.objects.filter(
+                resident=resident, source_type=source_type, source_id=source_id
+            ).exists()
+        ):
+            raise _already_recorded()
         allowed = set(access.organisation_ids)
         if actor.is_superuser:
             allowed = {organisation_id or resident.landlord_id}
@@ -261,9 +277,15 @@ def contact_moment_record(
             by_membership=membership,
             organisation_id=organisation_id,
             summary=summary.strip(),
+            source_type=source_type,
+            source_id=source_id,
         )
-        moment.full_clean()
-        moment.save(force_insert=True)
+        moment.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                moment.save(force_insert=True)
+        except IntegrityError:  # the same source recorded by someone else a moment ago
+            raise _already_recorded() from None
         audit_record(
             viewer=actor,
             action="update",

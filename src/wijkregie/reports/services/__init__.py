@@ -30,6 +30,9 @@ from wijkregie.reports.services.common import (  # noqa: F401
     add_working_days,
     reporter_key_for,
 )
+from wijkregie.reports.services.contact import (  # noqa: F401
+    report_contact_link,
+)
 from wijkregie.reports.services.retention import (  # noqa: F401
     report_lateness_refresh,
     report_retention_purge,
