@@ -75,7 +75,7 @@ def test_a_request_is_linked_once_to_this_or_another_resident(contact_world):
         with pytest.raises(ApplicationError) as exc:
             _link(w, resident=resident)
         assert str(exc.value.message) == (
-            "Dit verzoek staat al in de contactgeschiedenis van een bewoner."
+            "Dit verzoek staat al in de contacthistorie van een bewoner."
         )
     assert ContactMoment.objects.count() == 1
     assert ReportEvent.objects.filter(report=w.request).count() == 1
@@ -89,7 +89,7 @@ def test_only_requests_to_get_in_touch_can_be_linked(contact_world):
             actor=w.viewer("intake"), report_id=report.pk, resident_id=w.tenant.pk
         )
     assert str(exc.value.message) == (
-        "Alleen een verzoek om contact kan aan de contactgeschiedenis van een bewoner "
+        "Alleen een verzoek om contact kan aan de contacthistorie van een bewoner "
         "worden toegevoegd."
     )
     assert ContactMoment.objects.count() == 0
@@ -170,7 +170,7 @@ def test_report_page_refusal_is_shown_in_words_and_changes_nothing(contact_world
         reverse("reports:contact_link", args=[w.request.pk]), {"resident": w.neighbour.pk}
     )
     assert response.status_code == 400
-    assert "Dit verzoek staat al in de contactgeschiedenis van een bewoner." in (
+    assert "Dit verzoek staat al in de contacthistorie van een bewoner." in (
         response.content.decode()
     )
     bad = client.post(reverse("reports:contact_link", args=[w.request.pk]), {"resident": "abc"})

@@ -19,6 +19,7 @@ from wijkregie.partners.selectors import viewer_for
 from wijkregie.places.models import Building, CommonArea, CommonAreaKind, Unit
 from wijkregie.reports import services
 from wijkregie.reports.models import Category, Channel, ContactMode, LocationKind, Report
+from wijkregie.residents.models import Resident
 
 SEED = 3
 COUNT = 40
@@ -147,7 +148,42 @@ def build_reports() -> dict:
             _triage(rng, result, at, now, n)
 
     created += _observations(horizon, categories, now)
+    created += _contact_request_linked(horizon, categories.get("contact"), now)
     return {"reports": len(reports), "created": created}
+
+
+def _contact_request_linked(horizon: Building, category, now) -> int:
+    """A tenant of De Horizon asks to be called; the neighbourhood manager has found her
+    and added the request to her contact history."""
+    tenant = (
+        Resident.objects.filter(occupancies__unit__building=horizon, occupancies__end_date=None)
+        .exclude(email="")
+        .order_by("pk")
+        .first()
+    )
+    if category is None or tenant is None:
+        return 0
+    result = services.report_submit(
+        actor=ANONYMOUS,
+        building=horizon,
+        category=category,
+        description="Kunt u mij bellen? Ik wil iets vertellen over wat er 's avonds in de "
+        "fietsenstalling gebeurt, maar liever niet op papier.",
+        location_kind=LocationKind.NOT_APPLICABLE,
+        contact_mode=ContactMode.SHIELDED,
+        reporter=services.ReporterDetails(
+            name=f"{tenant.given_name} {tenant.family_name}", email=tenant.email, language="nl"
+        ),
+        channel=Channel.WEB,
+        idempotency_key="demo-horizon-contact-request",
+        now=now - timedelta(days=2),
+    )
+    intake = _intake_for(result.report)
+    if result.created and intake.user_id is not None:
+        services.report_contact_link(
+            actor=intake, report_id=result.report.pk, resident_id=tenant.pk
+        )
+    return int(result.created)
 
 
 def _where(rng: random.Random, slug: str, units: list, areas: list) -> dict:
