@@ -160,7 +160,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "wijkregie.core.cache_backend.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("WIJKREGIE_CACHE_PREFIX", default="wijkregie"),
             # A Redis that is down or unreachable must fail fast: the resident pages then

@@ -14,7 +14,7 @@ def redis_cache(url: str) -> dict:
     """The production cache settings (socket timeouts included) on our own Redis."""
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "wijkregie.core.cache_backend.RedisCache",
             "LOCATION": url,
             "KEY_PREFIX": "wijkregie-health-test",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

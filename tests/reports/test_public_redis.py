@@ -30,7 +30,7 @@ PAGE = "/melden/volgen/melding/"
 def redis_cache_settings(url: str, prefix: str) -> dict:
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "wijkregie.core.cache_backend.RedisCache",
             "LOCATION": url,
             "KEY_PREFIX": prefix,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

@@ -25,7 +25,7 @@ def redis_cache(settings):
     prefix = f"wijkregie-test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "wijkregie.core.cache_backend.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
         }

@@ -56,3 +56,21 @@ def test_a_changed_building_is_seen_by_the_next_lookup(world):
     world.building.save()
 
     assert building_get_by_public_code(code).name == "De Nieuwe Toren"
+
+
+def test_common_areas_are_kept_and_a_change_is_seen_by_the_next_lookup(
+    world, django_assert_num_queries
+):
+    from wijkregie.places.models import CommonArea, CommonAreaKind
+    from wijkregie.places.selectors import building_common_areas
+
+    assert [a.name for a in building_common_areas(world.building.pk)] == ["Lift A"]
+    with django_assert_num_queries(0):
+        assert [a.name for a in building_common_areas(world.building.pk)] == ["Lift A"]
+
+    shed = CommonArea.objects.create(
+        building=world.building, kind=CommonAreaKind.BICYCLE_SHED, name="Stalling", entrance="A"
+    )
+    assert [a.name for a in building_common_areas(world.building.pk)] == ["Stalling", "Lift A"]
+    shed.delete()
+    assert [a.name for a in building_common_areas(world.building.pk)] == ["Lift A"]

@@ -20,8 +20,8 @@ class PlacesConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from wijkregie.partners.models import Organisation
-        from wijkregie.places.models import Building
-        from wijkregie.places.selectors import BUILDINGS_BY_CODE
+        from wijkregie.places.models import Building, CommonArea
+        from wijkregie.places.selectors import BUILDINGS_BY_CODE, COMMON_AREAS
 
         for model in (Building, Organisation):
             for signal in (post_save, post_delete):
@@ -30,4 +30,10 @@ class PlacesConfig(AppConfig):
                     sender=model,
                     dispatch_uid=f"{BUILDINGS_BY_CODE.name}.{model.__name__}.{signal}",
                 )
+        for signal in (post_save, post_delete):
+            signal.connect(
+                COMMON_AREAS.on_model_change,
+                sender=CommonArea,
+                dispatch_uid=f"{COMMON_AREAS.name}.{signal}",
+            )
         register(_("Buildings"), "places:building_list", "places.view_building", order=20)

@@ -156,6 +156,25 @@ def unit_get(*, viewer: Viewer, id, building_id=None) -> Unit:
     return unit
 
 
+# The common areas of each building (no personal data), kept per process for the resident
+# pages and Open311 that read them on every report; forgotten on a change (apps.py).
+COMMON_AREAS = ProcessMemo("places.common-areas")
+
+
+def building_common_areas(building_id: int) -> list[CommonArea]:
+    """The building's common areas in the order the report form lists them (entrance,
+    kind, floor, name). No viewer: they tell no more than the building's poster. Read-only."""
+    building_id = int(building_id)
+    return COMMON_AREAS.get(
+        building_id,
+        lambda: list(
+            CommonArea.objects.filter(building_id=building_id).order_by(
+                "entrance", "kind", "floor", "name", "pk"
+            )
+        ),
+    )
+
+
 def common_area_list(*, viewer: Viewer, building_id) -> QuerySet[CommonArea]:
     building = building_get(viewer=viewer, id=building_id)
     return CommonArea.objects.filter(building=building).order_by("entrance", "kind", "name", "pk")

@@ -22,7 +22,8 @@ from wijkregie.core.access import Viewer
 from wijkregie.core.exceptions import ApplicationError
 from wijkregie.core.logging import log_event
 from wijkregie.partners.selectors import api_token_for_key
-from wijkregie.places.models import CommonArea, CommonAreaKind
+from wijkregie.places.models import CommonAreaKind
+from wijkregie.places.selectors import building_common_areas
 from wijkregie.reports import selectors, services
 from wijkregie.reports.models import (
     Category,
@@ -375,10 +376,13 @@ def request_create(request, *, fmt):
         kind = attributes["common_area"]
         if kind not in CommonAreaKind.values:
             raise Open311Error(400, _("attribute[common_area] is not one of the listed values."))
-        areas = CommonArea.objects.filter(building=building, kind=kind)
-        if attributes.get("entrance"):
-            areas = areas.filter(entrance__iexact=attributes["entrance"])
-        common_area = areas.order_by("entrance", "name").first()
+        entrance = attributes.get("entrance", "").lower()
+        areas = [
+            a
+            for a in building_common_areas(building.pk)
+            if a.kind == kind and (not entrance or a.entrance.lower() == entrance)
+        ]
+        common_area = min(areas, key=lambda a: (a.entrance, a.name, a.pk), default=None)
     reporter = services.ReporterDetails(
         name=" ".join(
             p for p in (params.get("first_name", ""), params.get("last_name", "")) if p

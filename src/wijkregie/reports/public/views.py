@@ -17,7 +17,7 @@ from wijkregie.core.forms import add_service_errors
 from wijkregie.core.http import client_ip
 from wijkregie.places.addresses import split_addition
 from wijkregie.places.models import Building, CommonArea
-from wijkregie.places.selectors import units_at_address
+from wijkregie.places.selectors import building_common_areas, units_at_address
 from wijkregie.reports import selectors
 from wijkregie.reports.models import MAX_PHOTOS_PER_REPORT, Category, LocationKind
 from wijkregie.reports.public import device, intake, limits, receipts, trap
@@ -86,9 +86,7 @@ def start(request):
 
 
 def _areas(building: Building) -> list[CommonArea]:
-    return list(
-        CommonArea.objects.filter(building=building).order_by("entrance", "kind", "floor", "name")
-    )
+    return building_common_areas(building.pk)
 
 
 @resident_page
