@@ -18,7 +18,14 @@ from wijkregie.partners.models import Organisation
 from wijkregie.partners.selectors import viewer_for
 from wijkregie.places.models import Building, CommonArea, CommonAreaKind, Unit
 from wijkregie.reports import services
-from wijkregie.reports.models import Category, Channel, ContactMode, LocationKind, Report
+from wijkregie.reports.models import (
+    Category,
+    Channel,
+    ContactMode,
+    LocationKind,
+    Report,
+    StandardText,
+)
 from wijkregie.residents.models import Resident
 
 SEED = 3
@@ -148,6 +155,7 @@ def build_reports() -> dict:
             _triage(rng, result, at, now, n)
 
     created += _observations(horizon, categories, now)
+    _standard_texts(organisations.get("de-vaart"))
     created += _contact_request_linked(horizon, categories.get("contact"), now)
     return {"reports": len(reports), "created": created}
 
@@ -337,3 +345,46 @@ def _observations(horizon: Building, categories: dict, now) -> int:
             continue
         created += 1
     return created
+
+
+STANDARD_TEXTS = {
+    "Wanneer gebeurt het?": {
+        "nl": "Dank voor uw melding. Op welke dagen en tijden gebeurt dit meestal?",
+        "en": "Thank you for your report. On which days and at what times does this usually "
+        "happen?",
+        "tr": "Bildiriminiz için teşekkür ederiz. Bu genellikle hangi günlerde ve saatlerde "
+        "oluyor?",
+        "ar": "شكرًا على بلاغك. في أي أيام وأوقات يحدث هذا عادةً؟",
+        "pl": "Dziękujemy za zgłoszenie. W jakie dni i o jakich godzinach zwykle to się dzieje?",
+        "uk": "Дякуємо за ваше повідомлення. У які дні та о котрій годині це зазвичай "
+        "відбувається?",
+    },
+    "Graag een foto": {
+        "nl": "Kunt u, als het veilig kan, een foto toevoegen met uw meldingscode? Zet er geen "
+        "mensen op.",
+        "en": "If it is safe to do so, could you add a photo with your tracking code? Please "
+        "leave people out of it.",
+        "tr": "Güvenliyse, takip kodunuzla bir fotoğraf ekleyebilir misiniz? Lütfen fotoğrafta "
+        "insan olmasın.",
+        "ar": "إذا كان ذلك آمنًا، هل يمكنك إضافة صورة باستخدام رمز المتابعة الخاص بك؟ "
+        "من فضلك لا تصوّر أشخاصًا.",
+        "pl": "Jeśli to bezpieczne, czy może Pan/Pani dodać zdjęcie za pomocą kodu zgłoszenia? "
+        "Proszę nie fotografować ludzi.",
+        "uk": "Якщо це безпечно, чи могли б ви додати фото за своїм кодом повідомлення? "
+        "Будь ласка, не фотографуйте людей.",
+    },
+}
+
+
+def _standard_texts(corporation) -> None:
+    """De Vaart's library: a question and a request for a photo in the six languages."""
+    if corporation is None:
+        return
+    existing = set(
+        StandardText.objects.filter(organisation=corporation).values_list("title", flat=True)
+    )
+    for title, body in STANDARD_TEXTS.items():
+        if title not in existing:
+            services.standard_text_create(
+                actor=system_viewer("demo"), organisation_id=corporation.pk, title=title, body=body
+            )

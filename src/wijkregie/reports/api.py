@@ -7,6 +7,7 @@ No serializer here has a field of the reporter's identity except
 """
 
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -344,3 +345,85 @@ class ReporterIdentityApi(APIView):
     def get(self, request, pk):
         view = selectors.reporter_identity_get(viewer=viewer_for_request(request), report_id=pk)
         return Response(ReporterOutputSerializer(view).data)
+
+
+# --- Standard texts ------------------------------------------------------------------------
+
+
+class StandardTextOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    organisation = serializers.IntegerField(source="organisation_id")
+    title = serializers.CharField()
+    body = serializers.DictField(
+        child=serializers.CharField(), help_text="The text per language code (nl required)."
+    )
+    active = serializers.BooleanField()
+
+
+class StandardTextInputSerializer(serializers.Serializer):
+    organisation = IdField(required=False, help_text="Needed when you do intake for several.")
+    title = serializers.CharField(max_length=120)
+    body = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=2000))
+    active = serializers.BooleanField(required=False, default=True)
+
+
+class StandardTextListApi(APIView):
+    """The standard texts of the organisations the caller does intake for."""
+
+    @extend_schema(
+        responses=StandardTextOutputSerializer(many=True), operation_id="standard_texts_list"
+    )
+    def get(self, request):
+        texts = selectors.standard_text_list(
+            viewer=viewer_for_request(request), include_inactive=True
+        )
+        return Response(StandardTextOutputSerializer(texts, many=True).data)
+
+    @extend_schema(
+        request=StandardTextInputSerializer,
+        responses={201: StandardTextOutputSerializer},
+        operation_id="standard_texts_create",
+    )
+    def post(self, request):
+        viewer = viewer_for_request(request)
+        data = StandardTextInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        organisation_id = data.validated_data.get("organisation")
+        if organisation_id is None:
+            own = selectors.standard_text_organisations(viewer=viewer)
+            organisation_id = own[0].pk if len(own) == 1 else None
+        if organisation_id is None:
+            raise serializers.ValidationError(
+                {"organisation": [_("Say which organisation the text is for.")]}
+            )
+        text = services.standard_text_create(
+            actor=viewer,
+            organisation_id=organisation_id,
+            title=data.validated_data["title"],
+            body=data.validated_data["body"],
+        )
+        return Response(StandardTextOutputSerializer(text).data, status=status.HTTP_201_CREATED)
+
+
+class StandardTextDetailApi(APIView):
+    @extend_schema(responses=StandardTextOutputSerializer, operation_id="standard_texts_get")
+    def get(self, request, pk):
+        text = selectors.standard_text_get(viewer=viewer_for_request(request), id=pk)
+        return Response(StandardTextOutputSerializer(text).data)
+
+    @extend_schema(
+        request=StandardTextInputSerializer,
+        responses=StandardTextOutputSerializer,
+        operation_id="standard_texts_update",
+    )
+    def put(self, request, pk):
+        data = StandardTextInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        text = services.standard_text_update(
+            actor=viewer_for_request(request),
+            text_id=pk,
+            title=data.validated_data["title"],
+            body=data.validated_data["body"],
+            active=data.validated_data["active"],
+        )
+        return Response(StandardTextOutputSerializer(text).data)

@@ -7,6 +7,10 @@ app_name = "reports_api"
 urlpatterns = [
     path("", api.ReportListApi.as_view(), name="report_list"),
     path("categories/", api.CategoryListApi.as_view(), name="category_list"),
+    path("standard-texts/", api.StandardTextListApi.as_view(), name="standard_text_list"),
+    path(
+        "standard-texts/<int:pk>/", api.StandardTextDetailApi.as_view(), name="standard_text_detail"
+    ),
     path("<int:pk>/", api.ReportDetailApi.as_view(), name="report_detail"),
     path("<int:pk>/status/", api.ReportStatusChangeApi.as_view(), name="report_status"),
     path("<int:pk>/forward/", api.ReportForwardApi.as_view(), name="report_forward"),

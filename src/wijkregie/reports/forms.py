@@ -1,6 +1,7 @@
 """Forms of the intake pages. They parse input; the services decide (docs/reports.md)."""
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from wijkregie.reports.models import (
@@ -11,6 +12,8 @@ from wijkregie.reports.models import (
     Lateness,
     LocationKind,
 )
+from wijkregie.reports.services.common import RESIDENT_TEXT_MAX_LENGTH
+from wijkregie.reports.services.texts import TITLE_MAX_LENGTH
 from wijkregie.reports.workflows import ReportStatus, default_resident_text
 
 
@@ -206,3 +209,71 @@ class ObservationForm(forms.Form):
         self.fields["unit"].choices = _blank(_("None")) + [(u.pk, str(u)) for u in units]
         self.fields["common_area"].choices = _blank(_("None")) + [(a.pk, a.name) for a in areas]
         self.fields["entrance"].choices = _blank(_("None")) + [(e, e) for e in entrances]
+
+
+# --- Standard texts ----------------------------------------------------------------------
+
+RTL_LANGUAGES = {"ar"}
+
+
+def _language_codes() -> list[tuple[str, str]]:
+    return list(settings.WIJKREGIE_RESIDENT_LANGUAGES)
+
+
+class StandardTextForm(forms.Form):
+    """A text with a version per resident language; each textarea is marked with its
+    language (and direction), so a screen reader and the browser's spelling check know it."""
+
+    organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=TITLE_MAX_LENGTH,
+        help_text=_("For you and your colleagues; the reporter never sees it."),
+    )
+    active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+
+    def __init__(self, *args, organisations=(), editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(o.pk, o.name) for o in organisations]
+        if len(self.fields["organisation"].choices) == 1 or editing:
+            self.fields["organisation"].widget = forms.HiddenInput()
+        if not editing:
+            del self.fields["active"]
+        for code, name in _language_codes():
+            attrs = {"rows": 3, "lang": code, "dir": "rtl" if code in RTL_LANGUAGES else "ltr"}
+            self.fields[f"body_{code}"] = forms.CharField(
+                label=name,
+                required=code == "nl",
+                max_length=RESIDENT_TEXT_MAX_LENGTH,
+                widget=forms.Textarea(attrs=attrs),
+                help_text=_("Required.") if code == "nl" else None,
+            )
+
+    def body(self) -> dict:
+        return {
+            code: self.cleaned_data.get(f"body_{code}", "")
+            for code, _name in _language_codes()
+            if self.cleaned_data.get(f"body_{code}")
+        }
+
+    @staticmethod
+    def initial_for(text) -> dict:
+        return {
+            "organisation": text.organisation_id,
+            "title": text.title,
+            "active": text.active,
+            **{f"body_{code}": value for code, value in text.body.items()},
+        }
+
+
+class StandardTextChoiceForm(forms.Form):
+    """Which standard text to put into the message (the reporter's language, else Dutch)."""
+
+    standard_text = forms.TypedChoiceField(label=_("Standard text"), coerce=int)
+
+    def __init__(self, *args, texts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["standard_text"].choices = [
+            (text.pk, text.title if own else f"{text.title} ({_('Dutch only')})")
+            for text, _body, _language, own in texts
+        ]

@@ -524,3 +524,45 @@ class ReportIdempotencyKey(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class StandardTextQuerySet(VisibleToQuerySet):
+    default_permission = "reports.receive_reports"
+
+    def need_to_know(self, viewer, permission, **resolved):
+        return Q(organisation_id__in=viewer.organisations_with(permission))
+
+
+class StandardText(BaseModel):
+    """A question or answer intake sends reporters often, kept by an organisation with a
+    version per resident language ({"nl": …, "tr": …}); the Dutch version is required.
+    The report page offers it in the reporter's language."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    title = models.CharField(_("title"), max_length=120)
+    body = models.JSONField(_("text per language"), default=dict)
+    active = models.BooleanField(_("in use"), default=True)
+
+    objects = StandardTextQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("standard text")
+        verbose_name_plural = _("standard texts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "title"], name="standard_text_title_unique"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def text_in(self, language: str) -> tuple[str, str]:
+        """(text, language): the version in `language`, else the Dutch one."""
+        code = (language or "nl").split("-")[0]
+        if self.body.get(code):
+            return self.body[code], code
+        return self.body.get("nl", ""), "nl"

@@ -39,6 +39,7 @@ from wijkregie.reports.models import (
     ReportMessage,
     ReportPhoto,
     ReportStatusChange,
+    StandardText,
 )
 from wijkregie.reports.predicates import RECEIVE_REPORTS, VIEW_REPORTER_IDENTITY
 from wijkregie.reports.pseudonyms import pseudonym_code
@@ -660,3 +661,49 @@ def report_contact_link_get(
             page_size=CONTACT_CANDIDATES,
         ).items
     return link
+
+
+# --- Standard texts (no personal data: not audited) ---------------------------------------
+
+
+def standard_text_list(*, viewer: Viewer, include_inactive: bool = False) -> QuerySet[StandardText]:
+    """The texts of the organisations the viewer does intake for."""
+    texts = StandardText.objects.visible_to(viewer).select_related("organisation")
+    if not include_inactive:
+        texts = texts.filter(active=True)
+    return texts.order_by("organisation__name", "title", "pk")
+
+
+def standard_text_organisations(*, viewer: Viewer) -> list[Organisation]:
+    """The organisations whose library the viewer keeps (those it does intake for)."""
+    return list(
+        Organisation.objects.filter(pk__in=viewer.organisations_with(RECEIVE_REPORTS)).order_by(
+            "name"
+        )
+    )
+
+
+def standard_text_get(*, viewer: Viewer, id) -> StandardText:
+    text = StandardText.objects.visible_to(viewer).filter(pk=parse_id(id) or 0).first()
+    if text is None:
+        raise NotFound(_("Not found."))
+    return text
+
+
+def standard_texts_for_report(*, viewer: Viewer, report: Report) -> list:
+    """The receiving organisation's texts in use, each with the version in the reporter's
+    language (or Dutch): [(text, body, language, in_reporters_language)]."""
+    language = (
+        ReporterIdentity.objects.filter(report_id=report.pk)
+        .values_list("language", flat=True)
+        .first()
+        or "nl"
+    )
+    texts = standard_text_list(viewer=viewer).filter(
+        organisation_id=report.receiving_organisation_id
+    )
+    out = []
+    for text in texts:
+        body, used = text.text_in(language)
+        out.append((text, body, used, used == language.split("-")[0]))
+    return out

@@ -6,6 +6,7 @@ selectors (`report_get` answers 404 for missing and forbidden alike).
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -34,9 +35,12 @@ from wijkregie.reports.forms import (
     ObservationBuildingForm,
     ObservationForm,
     QueueFilterForm,
+    StandardTextChoiceForm,
+    StandardTextForm,
     StatusChangeForm,
 )
 from wijkregie.reports.location import location_label, report_drawing
+from wijkregie.reports.models import MESSAGE_MAX_LENGTH
 from wijkregie.reports.predicates import RECEIVE_REPORTS
 from wijkregie.reports.workflows import default_resident_text
 
@@ -94,6 +98,11 @@ def queue(request):
 # --- One report ----------------------------------------------------------------------------
 
 
+def _text_choice_form(viewer, report):
+    texts = selectors.standard_texts_for_report(viewer=viewer, report=report)
+    return StandardTextChoiceForm(texts=texts) if texts else None
+
+
 def _detail_context(request, report, **forms) -> dict:
     viewer = request.viewer
     allowed = selectors.report_allowed_transitions(report=report)
@@ -122,6 +131,7 @@ def _detail_context(request, report, **forms) -> dict:
         if not report.is_closed
         else None,
         "message_form": MessageForm(),
+        "text_choice_form": _text_choice_form(viewer, report),
         "default_texts": {s: default_resident_text(s) for s in allowed},
         "contact": selectors.report_contact_link_get(
             viewer=viewer, report=report, query=request.GET.get("resident_search", "")[:100]
@@ -233,6 +243,8 @@ def category_change(request, pk):
 @intake_required
 @require_POST
 def message(request, pk):
+    if "insert_text" in request.POST:
+        return _standard_text_insert(request, pk)
     return _post_action(
         request,
         pk,
@@ -353,4 +365,94 @@ def contact_link(request, pk):
             actor=request.viewer, report_id=report.pk, resident_id=d["resident"]
         ),
         done=_("The request is now in the resident's contact history."),
+    )
+
+
+# --- Standard texts ------------------------------------------------------------------------
+
+
+def _standard_text_insert(request, pk):
+    """Put the chosen standard text (in the reporter's language, else Dutch) into the
+    message box after what was typed there; nothing is sent yet."""
+    report = selectors.report_get(viewer=request.viewer, id=pk)
+    texts = selectors.standard_texts_for_report(viewer=request.viewer, report=report)
+    choice = StandardTextChoiceForm(request.POST, texts=texts)
+    typed = str(request.POST.get("body", ""))[:MESSAGE_MAX_LENGTH]
+    body = typed
+    if choice.is_valid():
+        chosen = next(t for t in texts if t[0].pk == choice.cleaned_data["standard_text"])[1]
+        body = f"{typed.rstrip()}\n\n{chosen}" if typed.strip() else chosen
+    return render(
+        request,
+        "reports/intake/detail.html",
+        _detail_context(
+            request,
+            report,
+            message_form=MessageForm(initial={"body": body[:MESSAGE_MAX_LENGTH]}),
+            text_choice_form=choice,
+        ),
+        status=200 if choice.is_valid() else 400,
+    )
+
+
+@intake_required
+@require_http_methods(["GET", "POST"])
+def standard_texts(request):
+    """The library: every text of the organisations the viewer does intake for, and a new one."""
+    organisations = selectors.standard_text_organisations(viewer=request.viewer)
+    form = StandardTextForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.standard_text_create(
+                actor=request.viewer,
+                organisation_id=form.cleaned_data["organisation"],
+                title=form.cleaned_data["title"],
+                body=form.body(),
+            )
+        except (ApplicationError, ValidationError) as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The standard text has been added."))
+            return redirect("reports:standard_texts")
+    return render(
+        request,
+        "reports/intake/standard_texts.html",
+        {
+            "texts": selectors.standard_text_list(viewer=request.viewer, include_inactive=True),
+            "form": form,
+            "languages": settings.WIJKREGIE_RESIDENT_LANGUAGES,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@intake_required
+@require_http_methods(["GET", "POST"])
+def standard_text_edit(request, pk):
+    text = selectors.standard_text_get(viewer=request.viewer, id=pk)
+    form = StandardTextForm(
+        request.POST or None,
+        initial=StandardTextForm.initial_for(text),
+        organisations=[text.organisation],
+        editing=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.standard_text_update(
+                actor=request.viewer,
+                text_id=text.pk,
+                title=form.cleaned_data["title"],
+                body=form.body(),
+                active=form.cleaned_data["active"],
+            )
+        except (ApplicationError, ValidationError) as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The standard text has been changed."))
+            return redirect("reports:standard_texts")
+    return render(
+        request,
+        "reports/intake/standard_text_edit.html",
+        {"text": text, "form": form},
+        status=400 if form.is_bound else 200,
     )

@@ -47,6 +47,10 @@ from wijkregie.reports.services.submission import (  # noqa: F401
     report_log_observation,
     report_submit,
 )
+from wijkregie.reports.services.texts import (  # noqa: F401
+    standard_text_create,
+    standard_text_update,
+)
 from wijkregie.reports.services.thread import (  # noqa: F401
     report_message_from_reporter,
     report_message_to_reporter,
