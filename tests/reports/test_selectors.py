@@ -76,7 +76,7 @@ def test_identity_visible_only_to_current_intake_and_each_view_audited(world):
         "198.51.100.7",
     )
     assert second == first
-    entries = list(AuditEntry.objects.filter(action="view").order_by("seq"))
+    entries = list(AuditEntry.objects.filter(action="view").order_by("id"))
     assert len(entries) == 2
     assert entries[0].object_type == "reports.reporteridentity"
     assert entries[0].object_ids == [str(identity.pk)]

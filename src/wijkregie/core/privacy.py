@@ -107,7 +107,7 @@ def _who_read(audit_objects: dict[str, set[str]]) -> list[dict]:
     for object_type, ids in sorted(audit_objects.items()):
         if not ids:
             continue
-        entries = AuditEntry.objects.filter(object_type=object_type).order_by("seq")
+        entries = AuditEntry.objects.filter(object_type=object_type).order_by("id")
         if connection.features.supports_json_field_contains:
             from django.db.models import Q
 
@@ -120,7 +120,7 @@ def _who_read(audit_objects: dict[str, set[str]]) -> list[dict]:
                 continue
             rows.append(
                 {
-                    "seq": entry.seq,
+                    "seq": entry.pk,
                     "occurred_at": retention.stamp(entry.occurred_at),
                     "actor": entry.actor_label,
                     "organisation": entry.organisation_label,

@@ -79,7 +79,7 @@ def audit_entry_list(*, viewer: Viewer, filters: AuditFilters | None = None) -> 
     """
     organisations = _audit_organisations(viewer)
     filters = filters or AuditFilters()
-    qs = AuditEntry.objects.order_by("-seq")
+    qs = AuditEntry.objects.order_by("-id")
     if organisations is not None:
         qs = qs.filter(organisation_id__in=organisations)
     if filters.actor:
@@ -115,7 +115,7 @@ def _record_read(viewer: Viewer, *, action: str, entries, filters: AuditFilters)
         viewer=viewer,
         action=action,
         object_type=AUDIT_OBJECT_TYPE,
-        object_ids=[e.seq for e in entries],
+        object_ids=[e.pk for e in entries],
         fields=AUDIT_FIELDS_SHOWN,
         organisation_id=min(organisations) if organisations else None,
         context=AuditContext(
@@ -140,13 +140,13 @@ def audit_entry_page(
     filters = filters or AuditFilters()
     qs = audit_entry_list(viewer=viewer, filters=filters)
     if after is not None:
-        rows = list(qs.filter(seq__gt=after).order_by("seq")[: page_size + 1])
+        rows = list(qs.filter(id__gt=after).order_by("id")[: page_size + 1])
         has_newer = len(rows) > page_size
         entries = list(reversed(rows[:page_size]))
         has_older = True
     else:
         if before is not None:
-            qs = qs.filter(seq__lt=before)
+            qs = qs.filter(id__lt=before)
         rows = list(qs[: page_size + 1])
         has_older = len(rows) > page_size
         entries = rows[:page_size]
@@ -154,8 +154,8 @@ def audit_entry_page(
     _record_read(viewer, action=AuditAction.LIST, entries=entries, filters=filters)
     return AuditPage(
         entries=entries,
-        newer_than=entries[0].seq if entries and has_newer else None,
-        older_than=entries[-1].seq if entries and has_older else None,
+        newer_than=entries[0].pk if entries and has_newer else None,
+        older_than=entries[-1].pk if entries and has_older else None,
     )
 
 
