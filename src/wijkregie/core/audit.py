@@ -97,6 +97,73 @@ def audit_record(
     given). `data_owner`: whose data it was; its label may be left out when the viewer is a
     member of it (then the grant names it, no query).
     """
+    entry = _entry(
+        viewer=viewer,
+        action=action,
+        object_type=object_type,
+        object_ids=object_ids,
+        fields=fields,
+        organisation_id=organisation_id,
+        context=context,
+        data_owner=data_owner,
+    )
+    entry.save(force_insert=True)
+    _log(viewer, entry)
+    return entry
+
+
+def audit_record_by_owner(
+    *,
+    viewer: Viewer,
+    action: str,
+    object_type: str,
+    objects: Iterable[tuple[object, DataOwner]],
+    fields: Iterable[str] = (),
+    organisation_id: int | None = None,
+    context: AuditContext | None = None,
+    default_owner: DataOwner | None = None,
+) -> list[AuditEntry]:
+    """As `audit_record` for objects of several data owners (a list of residents of two
+    landlords): one entry per owner with that owner's object ids, all in one INSERT.
+    No objects: one entry for `default_owner` (a list that showed nothing)."""
+    by_owner: dict[DataOwner, list] = {}
+    for object_id, owner in objects:
+        by_owner.setdefault(owner, []).append(object_id)
+    if not by_owner:
+        by_owner[default_owner or DataOwner()] = []
+    entries = [
+        _entry(
+            viewer=viewer,
+            action=action,
+            object_type=object_type,
+            object_ids=ids,
+            fields=fields,
+            organisation_id=organisation_id,
+            context=context,
+            data_owner=owner,
+        )
+        for owner, ids in sorted(by_owner.items(), key=lambda item: item[0].id or 0)
+    ]
+    if len(entries) == 1:
+        entries[0].save(force_insert=True)
+    else:
+        AuditEntry.objects.bulk_create(entries)
+    for entry in entries:
+        _log(viewer, entry)
+    return entries
+
+
+def _entry(
+    *,
+    viewer: Viewer,
+    action: str,
+    object_type: str,
+    object_ids: Iterable,
+    fields: Iterable[str],
+    organisation_id: int | None,
+    context: AuditContext | None,
+    data_owner: DataOwner | None,
+) -> AuditEntry:
     # Numeric ids in numeric order (2 before 10); the order is fixed, so the hash is too.
     ids = sorted({str(i) for i in object_ids}, key=lambda i: (len(i), i))
     grant = viewer.grant_for(organisation_id) if organisation_id else viewer.primary_grant
@@ -125,18 +192,20 @@ def audit_record(
         request_id=viewer.request_id,
     )
     entry.hash = entry_hash(entry)
-    entry.save(force_insert=True)
+    return entry
+
+
+def _log(viewer: Viewer, entry: AuditEntry) -> None:
     log_event(
         "audit",
         actor=viewer.label,
         organisation=entry.organisation_label,
-        action=action,
-        object=f"{object_type}:{','.join(ids[:20])}",
+        action=entry.action,
+        object=f"{entry.object_type}:{','.join(entry.object_ids[:20])}",
         result="recorded",
         origin=viewer.origin,
         seq=entry.pk,
     )
-    return entry
 
 
 # --- Sealing ------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Reads of the audit trail: for privacy officers, and themselves audited (BRIEF 27).
 
-A privacy officer (`core.view_auditentry`) sees the entries recorded for the
-organisations in which they hold that permission; the platform itself
+A privacy officer (`core.view_auditentry`) sees the entries of the organisations in which
+they hold that permission: those where the actor acted for one of them, and those about
+their data (`data_owner_id`: the police reading the landlord's residents); the platform itself
 (`system_viewer()`) sees all (docs/adr/0003-audit-trail-access-and-protection.md).
 """
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Viewer
-from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.audit import AuditContext, DataOwner, audit_record
 from wijkregie.core.exceptions import PermissionDenied
 from wijkregie.core.models import AuditAction, AuditEntry
 
@@ -28,6 +29,7 @@ AUDIT_FIELDS_SHOWN = (
     "actor_label",
     "context_label",
     "context_type",
+    "data_owner_label",
     "fields",
     "object_ids",
     "object_type",
@@ -81,11 +83,14 @@ def audit_entry_list(*, viewer: Viewer, filters: AuditFilters | None = None) -> 
     filters = filters or AuditFilters()
     qs = AuditEntry.objects.order_by("-id")
     if organisations is not None:
-        qs = qs.filter(organisation_id__in=organisations)
+        # Who acted for the officer's organisation, and who read or changed its data.
+        qs = qs.filter(Q(organisation_id__in=organisations) | Q(data_owner_id__in=organisations))
     if filters.actor:
         qs = qs.filter(actor_label__iexact=filters.actor)
     if filters.organisation_id is not None:
-        qs = qs.filter(organisation_id=filters.organisation_id)
+        qs = qs.filter(
+            Q(organisation_id=filters.organisation_id) | Q(data_owner_id=filters.organisation_id)
+        )
     if filters.object_type:
         qs = qs.filter(object_type=filters.object_type)
     if filters.action:
@@ -111,13 +116,16 @@ class AuditPage:
 
 def _record_read(viewer: Viewer, *, action: str, entries, filters: AuditFilters) -> None:
     organisations = viewer.organisations_with(AUDIT_PERMISSION)
+    organisation_id = min(organisations) if organisations else None
     audit_record(
         viewer=viewer,
         action=action,
         object_type=AUDIT_OBJECT_TYPE,
         object_ids=[e.pk for e in entries],
         fields=AUDIT_FIELDS_SHOWN,
-        organisation_id=min(organisations) if organisations else None,
+        organisation_id=organisation_id,
+        # The trail is the privacy officer's organisation's own record.
+        data_owner=DataOwner(organisation_id),
         context=AuditContext(
             type="core.auditsearch", label=(filters.describe() or "no filters")[:200]
         ),

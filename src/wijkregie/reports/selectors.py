@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from wijkregie.core.access import ResidentPrincipal, Viewer
-from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.audit import AuditContext, DataOwner, audit_record
 from wijkregie.core.cache import ProcessMemo
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id, parse_id
@@ -333,6 +333,7 @@ def reporter_identity_get(*, viewer: Viewer, report_id) -> ReporterView:
         object_ids=[identity.pk],
         fields=shown or ["contact_erased_at"],
         organisation_id=report.receiving_organisation_id,
+        data_owner=DataOwner(identity.visible_to_organisation_id),
         context=_context(report),
     )
     return ReporterView(
