@@ -431,5 +431,48 @@ def test_fields_are_shown_by_their_names_whatever_they_are(officer_client, organ
 
     assert [row["field_labels"] for row in response.context["rows"]] == [
         ["x"],
-        ["memberships", "naam", "no_such_field"],
+        ["lidmaatschappen", "naam", "no_such_field"],
     ]
+
+
+@pytest.mark.parametrize(
+    "language, object_type, fields, kind, labels",
+    [
+        (
+            "nl",
+            "residents.resident",
+            ["contact_history", "occupancies", "relation_number", "family_name"],
+            "bewoner",
+            "achternaam, bewoningen, contacthistorie, relatienummer",
+        ),
+        (
+            "en",
+            "residents.resident",
+            ["contact_history", "occupancies", "relation_number", "family_name"],
+            "resident",
+            "contact history, family name, occupancies, relation number",
+        ),
+        ("nl", "residents.resident", ["*"], "bewoner", "alle velden"),
+        ("en", "partners.membership", ["organisation", "user"], "membership",
+         "organisation, user"),
+        ("nl", "partners.membership", ["organisation", "user"], "lidmaatschap",
+         "gebruiker, organisatie"),
+        ("nl", "reports.reporteridentity", ["passphrase_hash"], "identiteit van de melder",
+         "wachtwoordzin (als hash)"),
+        ("nl", "core.auditsealhead", [], "kop van de auditzegels", ""),
+    ],
+)  # fmt: skip
+def test_the_page_and_the_export_name_data_and_fields_in_words(
+    officer_client, organisation, language, object_type, fields, kind, labels
+):
+    record(viewer_of(organisation), object_type=object_type, fields=fields)
+    officer_client.cookies["wijkregie_language"] = language
+
+    page = officer_client.get("/audit/", HTTP_ACCEPT_LANGUAGE=language)
+    export = officer_client.get("/audit/export/?format=csv", HTTP_ACCEPT_LANGUAGE=language)
+
+    [row] = page.context["rows"]
+    assert (row["object_type_label"], ", ".join(row["field_labels"])) == (kind, labels)
+    assert f'<td class="utrecht-table__cell">{labels or "—"}</td>' in page.content.decode()
+    *_reading_the_page, line = list(csv.DictReader(io.StringIO(export.content.decode())))
+    assert (line["object_type_label"], line["fields"]) == (kind, labels)

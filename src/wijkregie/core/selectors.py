@@ -15,6 +15,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wijkregie.core.access import Viewer
 from wijkregie.core.audit import AuditContext, DataOwner, audit_record
@@ -200,15 +201,35 @@ def object_type_label(object_type: str) -> str:
     return str(model._meta.verbose_name) if model else object_type
 
 
+ALL_FIELDS = gettext_lazy("all fields")
+
+
+def field_label(model, name: str) -> str:
+    """One recorded field name as people read it, in the active language: the model's own
+    label for a name that is no field (`AUDIT_FIELD_LABELS`), the field's verbose name,
+    the related model's name for a relation without one; the name itself otherwise."""
+    if name == "*":
+        return str(ALL_FIELDS)
+    if model is None:
+        return name
+    extra = getattr(model, "AUDIT_FIELD_LABELS", {})
+    if name in extra:
+        return str(extra[name])
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    if field.auto_created and not field.concrete:  # a reverse relation ("occupancies")
+        return str(field.related_model._meta.verbose_name_plural)
+    label = str(field.verbose_name)
+    if field.is_relation and label == field.name.replace("_", " "):  # no label of its own
+        meta = field.related_model._meta
+        return str(meta.verbose_name_plural if field.many_to_many else meta.verbose_name)
+    return label
+
+
 def field_labels(object_type: str, names) -> list[str]:
-    """The fields' names as people read them ("family name" for `family_name`)."""
+    """The fields' names as people read them ("family name" for `family_name`), in
+    alphabetical order."""
     model = _model(object_type)
-    labels = []
-    for name in names:
-        try:
-            field = model._meta.get_field(name) if model else None
-        except FieldDoesNotExist:
-            field = None
-        # A reverse relation ("occupancies") has no verbose name: keep the name itself.
-        labels.append(str(getattr(field, "verbose_name", name)))
-    return labels
+    return sorted((field_label(model, name) for name in names), key=str.lower)

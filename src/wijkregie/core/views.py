@@ -69,6 +69,7 @@ def _entry_rows(entries):
                 "entry": e,
                 "object_type_label": object_type_label(e.object_type),
                 "field_labels": field_labels(e.object_type, e.fields),
+                "context_type_label": object_type_label(e.context_type),
                 "object_ids_inline": len(e.object_ids) <= OBJECT_IDS_SHOWN_INLINE,
             }
         )
