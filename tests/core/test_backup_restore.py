@@ -27,7 +27,7 @@ from tests.residents.factories import (
     make_unit,
     viewer,
 )
-from wijkregie.core.audit import AuditContext, audit_record, audit_seal
+from wijkregie.core.audit import AuditContext, audit_record, audit_seal_all
 
 ROOT = Path(__file__).resolve().parents[2]
 OUR_APPS = ("core", "partners", "places", "residents", "reports")
@@ -98,7 +98,7 @@ def build_data():
             fields=["family_name"],
             context=AuditContext(type="places.building", id=str(building.pk), label=building.name),
         )
-    audit_seal(batch_size=3)  # two seals, the second linked to the first
+    audit_seal_all(batch_size=3)  # two seals, the second linked to the first
 
 
 @pytest.mark.django_db(transaction=True)
