@@ -121,8 +121,8 @@ DATABASES = {
 }
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.sqlite3":
-    # IMMEDIATE takes the write lock at BEGIN: the audit chain head is then read and
-    # extended by one transaction at a time, as select_for_update does on PostgreSQL.
+    # IMMEDIATE takes the write lock at BEGIN: a transaction that reads and then writes
+    # (the audit sealer's head, a counter) never meets a "database is locked" upgrade.
     _db.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 else:
     # Reused connections: without them an insert costs ~4x more here (ARCHITECTURE.md).
