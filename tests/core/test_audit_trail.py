@@ -10,7 +10,13 @@ from django.utils import timezone, translation
 import pytest
 
 from wijkregie.core.access import Grant, Viewer, system_viewer
-from wijkregie.core.audit import AuditContext, audit_record, entry_hash
+from wijkregie.core.audit import (
+    AuditContext,
+    DataOwner,
+    audit_record,
+    audit_record_by_owner,
+    entry_hash,
+)
 from wijkregie.core.models import AuditEntry
 from wijkregie.core.selectors import AUDIT_FIELDS_SHOWN
 from wijkregie.partners.selectors import viewer_for
@@ -72,6 +78,33 @@ def test_a_record_is_one_insert_with_the_hash_of_its_content(organisation):
     assert (first.seal_id, second.seal_id) == (None, None)
     assert first.object_ids == ["1", "3"]
     assert first.organisation_label == "Woonstichting De Vaart"
+
+
+@pytest.mark.django_db
+def test_objects_of_several_owners_are_one_entry_per_owner_in_one_insert(
+    organisation, other_organisation
+):
+    ours = DataOwner(organisation.pk, organisation.name)
+    theirs = DataOwner(other_organisation.pk, other_organisation.name)
+
+    with CaptureQueriesContext(connection) as queries:
+        entries = audit_record_by_owner(
+            viewer=viewer_of(organisation),
+            action="list",
+            object_type="residents.resident",
+            objects=[(3, theirs), (1, ours), (2, theirs)],
+            fields=["family_name"],
+        )
+
+    assert [q["sql"].split()[:3] for q in queries] == [["INSERT", "INTO", '"core_auditentry"']]
+    by_owner = sorted((e.data_owner_id, e.data_owner_label, e.object_ids) for e in entries)
+    assert by_owner == sorted(
+        [
+            (organisation.pk, "Woonstichting De Vaart", ["1"]),
+            (other_organisation.pk, other_organisation.name, ["2", "3"]),
+        ]
+    )
+    assert all(e.hash == entry_hash(AuditEntry.objects.get(pk=e.pk)) for e in entries)
 
 
 @pytest.mark.django_db
