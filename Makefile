@@ -47,8 +47,8 @@ migrate: install
 demo: migrate
 	$(MANAGE) demo
 
-# The web server, a background-task worker and the hourly maintenance side by side;
-# Ctrl-C stops them all. Every line they log is JSON, secrets redacted (access log
+# The web server, a background-task worker, the audit sealer and the hourly maintenance
+# side by side; Ctrl-C stops them all. Every line they log is JSON, secrets redacted (access log
 # included: core/uvicorn-logging.json). The worker survives database outages itself (task_worker) and
 # is started again should it ever exit.
 run: demo
@@ -57,7 +57,10 @@ run: demo
 	while true; do $(MANAGE) task_worker --queue-name '*' --interval 1; \
 	  printf '{"level": "error", "logger": "make run", "event": "task_worker_exited", "result": %d}\n' $$?; \
 	  sleep 2; done & \
-	while true; do $(MANAGE) reports_maintenance --skip-retention >/dev/null; $(MANAGE) retention_purge >/dev/null; $(MANAGE) jobs_resume >/dev/null; sleep 3600; done & \
+	while true; do $(MANAGE) audit_seal --loop --interval 5; \
+	  printf '{"level": "error", "logger": "make run", "event": "audit_sealer_exited", "result": %d}\n' $$?; \
+	  sleep 2; done & \
+	while true; do $(MANAGE) audit_seal >/dev/null; $(MANAGE) reports_maintenance --skip-retention >/dev/null; $(MANAGE) retention_purge >/dev/null; $(MANAGE) jobs_resume >/dev/null; sleep 3600; done & \
 	$(BIN)/uvicorn wijkregie.asgi:application --app-dir src --host $(HOST) --port $(PORT) \
 	  --log-config src/wijkregie/core/uvicorn-logging.json
 

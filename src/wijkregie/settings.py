@@ -121,8 +121,8 @@ DATABASES = {
 }
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.sqlite3":
-    # IMMEDIATE takes the write lock at BEGIN: the audit chain head is then read and
-    # extended by one transaction at a time, as select_for_update does on PostgreSQL.
+    # IMMEDIATE takes the write lock at BEGIN: a transaction that reads and then writes
+    # (the audit sealer's head, a counter) never meets a "database is locked" upgrade.
     _db.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 else:
     # Reused connections: without them an insert costs ~4x more here (ARCHITECTURE.md).
@@ -388,6 +388,11 @@ WIJKREGIE_THEME_CLASS = env("WIJKREGIE_THEME_CLASS", default="voorbeeld-theme")
 WIJKREGIE_THEME_STYLESHEET = env("WIJKREGIE_THEME_STYLESHEET", default="")
 # The most audit entries one export holds (newest first); narrow the filters for more.
 WIJKREGIE_AUDIT_EXPORT_MAX_ROWS = env.int("WIJKREGIE_AUDIT_EXPORT_MAX_ROWS", default=10_000)
+# The sealer (`manage.py audit_seal --loop`) signs each seal with HMAC-SHA256 under this
+# key when set (keep it out of the database's reach); /health/ says "lagging" once an
+# unsealed audit entry is older than AUDIT_SEAL_MAX_LAG_SECONDS (docs/adr/0009).
+AUDIT_SEAL_KEY = env("AUDIT_SEAL_KEY", default="")
+AUDIT_SEAL_MAX_LAG_SECONDS = env.int("AUDIT_SEAL_MAX_LAG_SECONDS", default=60)
 
 # --- Resident pages: report form, follow-up, Open311 (reports/public_*, open311) -------
 # Residents read the public pages in the languages spoken in the buildings (BRIEF 32);

@@ -27,7 +27,7 @@ from tests.residents.factories import (
     make_unit,
     viewer,
 )
-from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.audit import AuditContext, audit_record, audit_seal_all
 
 ROOT = Path(__file__).resolve().parents[2]
 OUR_APPS = ("core", "partners", "places", "residents", "reports")
@@ -98,6 +98,7 @@ def build_data():
             fields=["family_name"],
             context=AuditContext(type="places.building", id=str(building.pk), label=building.name),
         )
+    audit_seal_all(batch_size=3)  # two seals, the second linked to the first
 
 
 @pytest.mark.django_db(transaction=True)
@@ -144,7 +145,7 @@ def test_a_dump_restored_into_a_fresh_database_holds_the_same_rows(tmp_path):
     assert original["core_auditentry"][0] == 5
     assert restored == original
     assert verified.returncode == 0, verified.stderr
-    assert verified.stdout == "chain intact: 5 entries\n"
+    assert verified.stdout == "trail intact: 5 sealed entries in 2 seal(s), 0 unsealed\n"
 
 
 def _connect_kwargs() -> dict:

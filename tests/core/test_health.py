@@ -27,7 +27,13 @@ def test_health_reports_a_working_database_and_cache(client):
     response = client.get("/health/")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+        "audit": "ok",
+        "audit_oldest_unsealed_seconds": 0,
+    }
 
 
 @pytest.mark.django_db
@@ -37,7 +43,13 @@ def test_health_reports_a_working_redis(client, settings, own_redis):
     response = client.get("/health/")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+        "audit": "ok",
+        "audit_oldest_unsealed_seconds": 0,
+    }
 
 
 @pytest.mark.django_db
@@ -53,6 +65,8 @@ def test_health_says_503_and_names_redis_when_redis_is_down(client, settings, ow
         "status": "unavailable",
         "database": "ok",
         "cache": "unavailable",
+        "audit": "ok",
+        "audit_oldest_unsealed_seconds": 0,
         "unavailable": ["cache"],
     }
     [line] = log_lines("dependency_unavailable")

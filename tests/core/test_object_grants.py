@@ -115,7 +115,7 @@ def test_a_revoked_grant_no_longer_holds_and_stays_on_record(world):
     assert made.revoked_at is not None and made.revoked_by_label == "beheer"
     assert list(
         AuditEntry.objects.filter(object_type="core.objectgrant")
-        .order_by("seq")
+        .order_by("id")
         .values_list("action", "fields")
     ) == [
         ("create", ["organisation_id", "role", "user", "valid_from", "valid_until"]),

@@ -59,7 +59,7 @@ def outsider(make_professional, org):
 def membership_audit():
     return list(
         AuditEntry.objects.filter(object_type="partners.membership")
-        .order_by("seq")
+        .order_by("id")
         .values_list("action", "object_ids", "fields")
     )
 

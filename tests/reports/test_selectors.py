@@ -76,13 +76,29 @@ def test_identity_visible_only_to_current_intake_and_each_view_audited(world):
         "198.51.100.7",
     )
     assert second == first
-    entries = list(AuditEntry.objects.filter(action="view").order_by("seq"))
+    entries = list(AuditEntry.objects.filter(action="view").order_by("id"))
     assert len(entries) == 2
     assert entries[0].object_type == "reports.reporteridentity"
     assert entries[0].object_ids == [str(identity.pk)]
     assert entries[0].fields == ["email", "ip_address", "name", "phone"]
     assert entries[0].organisation_id == world.owner.pk
     assert entries[0].context_type == "reports.report"
+
+
+def test_an_anonymous_reports_reporter_is_shown_without_an_identity_viewed_entry(world):
+    report = submit(world, contact_mode=ContactMode.ANONYMOUS, reporter=None).report
+    before = AuditEntry.objects.count()
+
+    view = selectors.reporter_identity_get(viewer=world.viewer("intake"), report_id=report.pk)
+
+    assert (view.visible, view.name, view.email, view.phone, view.ip_address) == (
+        True,
+        "",
+        "",
+        "",
+        "",
+    )
+    assert AuditEntry.objects.count() == before  # nothing of the reporter was read
 
 
 def test_identity_hidden_from_intake_without_identity_permission(world):

@@ -257,7 +257,7 @@ def object_grant_add(
     from django.utils import timezone
     from django.utils.translation import gettext as _
 
-    from wijkregie.core.audit import AuditContext, audit_record
+    from wijkregie.core.audit import AuditContext, DataOwner, audit_record
     from wijkregie.core.exceptions import PermissionDenied
     from wijkregie.core.models import ObjectGrant
 
@@ -290,6 +290,7 @@ def object_grant_add(
             object_ids=[grant.pk],
             fields=["user", "role", "organisation_id", "valid_from", "valid_until"],
             organisation_id=organisation_id,
+            data_owner=DataOwner(organisation_id),
             context=AuditContext(type=_model_label(obj), id=str(obj.pk), label=str(obj)[:200]),
         )
     return grant
@@ -303,7 +304,7 @@ def object_grant_revoke(*, actor: Viewer, grant_id, now: datetime | None = None)
     from django.utils import timezone
     from django.utils.translation import gettext as _
 
-    from wijkregie.core.audit import AuditContext, audit_record
+    from wijkregie.core.audit import AuditContext, DataOwner, audit_record
     from wijkregie.core.exceptions import NotFound, PermissionDenied
     from wijkregie.core.ids import as_id
     from wijkregie.core.models import ObjectGrant
@@ -333,6 +334,7 @@ def object_grant_revoke(*, actor: Viewer, grant_id, now: datetime | None = None)
             object_ids=[grant.pk],
             fields=["revoked_at"],
             organisation_id=grant.organisation_id,
+            data_owner=DataOwner(grant.organisation_id),
             context=AuditContext(type=_model_label(obj), id=str(obj.pk), label=str(obj)[:200]),
         )
     return grant

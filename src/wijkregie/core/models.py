@@ -32,22 +32,34 @@ class AuditEntryQuerySet(models.QuerySet):
     def delete(self):
         raise TypeError("The audit trail is append-only.")
 
+    def seal_with(self, seal: "AuditSeal") -> int:
+        """Set the seal of these (unsealed) entries: the one change the trail allows, and
+        the one the PostgreSQL trigger lets through. Returns how many were sealed."""
+        return super(AuditEntryQuerySet, self.filter(seal__isnull=True)).update(seal=seal)
+
 
 class AuditEntry(models.Model):
     """One view or change of personal data (BRIEF 27).
 
-    Append-only and hash-chained: `hash` covers this entry's fields and the previous
-    entry's hash, so a changed, deleted or reordered entry breaks the chain that
-    `manage.py audit_verify` walks. Actor and organisation are stored as ids and labels,
-    not foreign keys: the trail outlives the accounts it mentions.
+    Append-only; written with one plain INSERT inside the caller's transaction. `hash`
+    covers this entry's content; the sealer (`core.audit.audit_seal`) later binds the
+    entry's id and hash into an `AuditSeal`, a Merkle root over a batch of entries, and the
+    seals into a chain, so that a changed, deleted, inserted or reordered sealed entry is
+    found by `manage.py audit_verify` (docs/adr/0009-audit-sealed-asynchronously.md).
+    Actor and organisations are stored as ids and labels, not foreign keys: the trail
+    outlives the accounts and organisations it mentions.
     """
 
-    seq = models.BigIntegerField(_("sequence"), unique=True, editable=False)
+    id = models.BigAutoField(_("number"), primary_key=True)
     occurred_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
     actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
     actor_label = models.CharField(_("actor"), max_length=200, blank=True)
     organisation_id = models.BigIntegerField(_("organisation id"), null=True, blank=True)
     organisation_label = models.CharField(_("organisation"), max_length=200, blank=True)
+    # Whose personal data it was: the landlord of the residents, the organisation holding
+    # the report. Its privacy officer sees the entry, whoever the actor was.
+    data_owner_id = models.BigIntegerField(_("data owner id"), null=True, blank=True)
+    data_owner_label = models.CharField(_("data owner"), max_length=200, blank=True)
     action = models.CharField(_("action"), max_length=16, choices=AuditAction.choices)
     object_type = models.CharField(_("object type"), max_length=100)
     object_ids = models.JSONField(_("object ids"), default=list)
@@ -57,24 +69,39 @@ class AuditEntry(models.Model):
     context_label = models.CharField(_("on behalf of"), max_length=200, blank=True)
     origin = models.CharField(_("origin"), max_length=16, default="web")
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, editable=False)
+    seal = models.ForeignKey(
+        "AuditSeal",
+        verbose_name=_("seal"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="entries",
+        db_index=False,  # the (seal, id) index below serves it
+    )
 
     objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-seq"]
+        ordering = ["-id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit trail")
         indexes = [
-            models.Index(fields=["object_type", "-seq"], name="audit_object_type_idx"),
-            models.Index(fields=["actor_id", "-seq"], name="audit_actor_idx"),
-            models.Index(fields=["organisation_id", "-seq"], name="audit_org_idx"),
+            models.Index(fields=["object_type", "-id"], name="audit_object_type_idx"),
+            models.Index(fields=["actor_id", "-id"], name="audit_actor_idx"),
+            models.Index(fields=["organisation_id", "-id"], name="audit_org_idx"),
+            models.Index(fields=["data_owner_id", "-id"], name="audit_data_owner_idx"),
             models.Index(fields=["context_type", "context_id"], name="audit_context_idx"),
+            models.Index(fields=["seal", "id"], name="audit_seal_idx"),
+            # What the sealer and /health/ look for: small, whatever the trail's size.
+            models.Index(
+                fields=["id"], condition=models.Q(seal__isnull=True), name="audit_unsealed_idx"
+            ),
         ]
 
     def __str__(self):
-        return f"#{self.seq} {self.actor_label} {self.action} {self.object_type}"
+        return f"#{self.pk} {self.actor_label} {self.action} {self.object_type}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -85,14 +112,42 @@ class AuditEntry(models.Model):
         raise TypeError("The audit trail is append-only.")
 
 
-class AuditChainHead(models.Model):
-    """The single row that serialises appends to the audit chain (locked per append)."""
+class AuditSeal(models.Model):
+    """A batch of audit entries sealed together: the Merkle root over their ids and hashes
+    (RFC 6962), linked to the previous seal's hash and optionally signed (HMAC with
+    `AUDIT_SEAL_KEY`). Append-only like the entries (docs/adr/0009)."""
 
-    last_seq = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="0" * 64)
+    prev_hash = models.CharField(_("previous seal"), max_length=64)
+    root = models.CharField(_("root"), max_length=64)
+    entry_count = models.PositiveIntegerField(_("number of entries"))
+    first_entry_id = models.BigIntegerField(_("first entry"))
+    last_entry_id = models.BigIntegerField(_("last entry"))
+    entry_ids = models.JSONField(_("entries"), default=list)
+    sealed_at = models.DateTimeField(_("sealed at"))
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+    signature = models.CharField(_("signature"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("audit seal")
+        verbose_name_plural = _("audit seals")
 
     def __str__(self):
-        return f"audit chain head at {self.last_seq}"
+        return f"seal {self.pk} of {self.entry_count} entries"
+
+
+class AuditSealHead(models.Model):
+    """The last seal's id and hash: the one row the sealer locks (never a request)."""
+
+    last_seal_id = models.BigIntegerField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("audit seal head")
+        verbose_name_plural = _("audit seal heads")
+
+    def __str__(self):
+        return f"audit seal head at seal {self.last_seal_id}"
 
 
 class Job(BaseModel):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from wijkregie.core import retention
 from wijkregie.core.access import Viewer
-from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.audit import AuditContext, DataOwner, audit_record, audit_record_by_owner
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from wijkregie.core.ids import as_id
 from wijkregie.core.models import AuditEntry, DataSubjectRequest
@@ -74,11 +74,11 @@ def data_subject_search(
     if len(query) < SEARCH_MIN_LENGTH:
         return []
     found = _source(subject_type).search(organisations, query)[:SEARCH_LIMIT]
-    audit_record(
+    audit_record_by_owner(
         viewer=viewer,
         action="list",
         object_type=subject_type,
-        object_ids=[s.id for s in found],
+        objects=[(s.id, DataOwner(s.organisation_id)) for s in found],
         fields=["given_name", "family_name"],
         organisation_id=found[0].organisation_id if found else None,
         context=AuditContext(type="core.datasubjectrequest", label="search"),
@@ -96,6 +96,7 @@ def data_subject_get(*, viewer: Viewer, subject_type: str, subject_id) -> retent
         object_ids=[subject.id],
         fields=["given_name", "family_name"],
         organisation_id=subject.organisation_id,
+        data_owner=DataOwner(subject.organisation_id),
         context=_context(subject, "request"),
     )
     return subject
@@ -107,7 +108,7 @@ def _who_read(audit_objects: dict[str, set[str]]) -> list[dict]:
     for object_type, ids in sorted(audit_objects.items()):
         if not ids:
             continue
-        entries = AuditEntry.objects.filter(object_type=object_type).order_by("seq")
+        entries = AuditEntry.objects.filter(object_type=object_type).order_by("id")
         if connection.features.supports_json_field_contains:
             from django.db.models import Q
 
@@ -120,7 +121,7 @@ def _who_read(audit_objects: dict[str, set[str]]) -> list[dict]:
                 continue
             rows.append(
                 {
-                    "seq": entry.seq,
+                    "seq": entry.pk,
                     "occurred_at": retention.stamp(entry.occurred_at),
                     "actor": entry.actor_label,
                     "organisation": entry.organisation_label,
@@ -180,6 +181,7 @@ def data_subject_export(
             object_ids=[subject.id],
             fields=["*"],
             organisation_id=subject.organisation_id,
+            data_owner=DataOwner(subject.organisation_id),
             context=_context(subject, f"data subject export ({output[:20]})"),
         )
     export = SubjectExport(subject=subject, generated_at=retention.stamp(timezone.now()))
@@ -278,6 +280,7 @@ def data_subject_erase(
             object_ids=[subject.id],
             fields=sorted(erased),
             organisation_id=subject.organisation_id,
+            data_owner=DataOwner(subject.organisation_id),
             context=AuditContext(
                 type="core.datasubjectrequest", id=str(request.pk), label=reason[:200]
             ),

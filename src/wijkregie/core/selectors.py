@@ -1,7 +1,8 @@
 """Reads of the audit trail: for privacy officers, and themselves audited (BRIEF 27).
 
-A privacy officer (`core.view_auditentry`) sees the entries recorded for the
-organisations in which they hold that permission; the platform itself
+A privacy officer (`core.view_auditentry`) sees the entries of the organisations in which
+they hold that permission: those where the actor acted for one of them, and those about
+their data (`data_owner_id`: the police reading the landlord's residents); the platform itself
 (`system_viewer()`) sees all (docs/adr/0003-audit-trail-access-and-protection.md).
 """
 
@@ -14,9 +15,10 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wijkregie.core.access import Viewer
-from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.audit import AuditContext, DataOwner, audit_record
 from wijkregie.core.exceptions import PermissionDenied
 from wijkregie.core.models import AuditAction, AuditEntry
 
@@ -28,6 +30,7 @@ AUDIT_FIELDS_SHOWN = (
     "actor_label",
     "context_label",
     "context_type",
+    "data_owner_label",
     "fields",
     "object_ids",
     "object_type",
@@ -79,13 +82,16 @@ def audit_entry_list(*, viewer: Viewer, filters: AuditFilters | None = None) -> 
     """
     organisations = _audit_organisations(viewer)
     filters = filters or AuditFilters()
-    qs = AuditEntry.objects.order_by("-seq")
+    qs = AuditEntry.objects.order_by("-id")
     if organisations is not None:
-        qs = qs.filter(organisation_id__in=organisations)
+        # Who acted for the officer's organisation, and who read or changed its data.
+        qs = qs.filter(Q(organisation_id__in=organisations) | Q(data_owner_id__in=organisations))
     if filters.actor:
         qs = qs.filter(actor_label__iexact=filters.actor)
     if filters.organisation_id is not None:
-        qs = qs.filter(organisation_id=filters.organisation_id)
+        qs = qs.filter(
+            Q(organisation_id=filters.organisation_id) | Q(data_owner_id=filters.organisation_id)
+        )
     if filters.object_type:
         qs = qs.filter(object_type=filters.object_type)
     if filters.action:
@@ -111,13 +117,16 @@ class AuditPage:
 
 def _record_read(viewer: Viewer, *, action: str, entries, filters: AuditFilters) -> None:
     organisations = viewer.organisations_with(AUDIT_PERMISSION)
+    organisation_id = min(organisations) if organisations else None
     audit_record(
         viewer=viewer,
         action=action,
         object_type=AUDIT_OBJECT_TYPE,
-        object_ids=[e.seq for e in entries],
+        object_ids=[e.pk for e in entries],
         fields=AUDIT_FIELDS_SHOWN,
-        organisation_id=min(organisations) if organisations else None,
+        organisation_id=organisation_id,
+        # The trail is the privacy officer's organisation's own record.
+        data_owner=DataOwner(organisation_id),
         context=AuditContext(
             type="core.auditsearch", label=(filters.describe() or "no filters")[:200]
         ),
@@ -140,13 +149,13 @@ def audit_entry_page(
     filters = filters or AuditFilters()
     qs = audit_entry_list(viewer=viewer, filters=filters)
     if after is not None:
-        rows = list(qs.filter(seq__gt=after).order_by("seq")[: page_size + 1])
+        rows = list(qs.filter(id__gt=after).order_by("id")[: page_size + 1])
         has_newer = len(rows) > page_size
         entries = list(reversed(rows[:page_size]))
         has_older = True
     else:
         if before is not None:
-            qs = qs.filter(seq__lt=before)
+            qs = qs.filter(id__lt=before)
         rows = list(qs[: page_size + 1])
         has_older = len(rows) > page_size
         entries = rows[:page_size]
@@ -154,8 +163,8 @@ def audit_entry_page(
     _record_read(viewer, action=AuditAction.LIST, entries=entries, filters=filters)
     return AuditPage(
         entries=entries,
-        newer_than=entries[0].seq if entries and has_newer else None,
-        older_than=entries[-1].seq if entries and has_older else None,
+        newer_than=entries[0].pk if entries and has_newer else None,
+        older_than=entries[-1].pk if entries and has_older else None,
     )
 
 
@@ -192,15 +201,35 @@ def object_type_label(object_type: str) -> str:
     return str(model._meta.verbose_name) if model else object_type
 
 
+ALL_FIELDS = gettext_lazy("all fields")
+
+
+def field_label(model, name: str) -> str:
+    """One recorded field name as people read it, in the active language: the model's own
+    label for a name that is no field (`AUDIT_FIELD_LABELS`), the field's verbose name,
+    the related model's name for a relation without one; the name itself otherwise."""
+    if name == "*":
+        return str(ALL_FIELDS)
+    if model is None:
+        return name
+    extra = getattr(model, "AUDIT_FIELD_LABELS", {})
+    if name in extra:
+        return str(extra[name])
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    if field.auto_created and not field.concrete:  # a reverse relation ("occupancies")
+        return str(field.related_model._meta.verbose_name_plural)
+    label = str(field.verbose_name)
+    if field.is_relation and label == field.name.replace("_", " "):  # no label of its own
+        meta = field.related_model._meta
+        return str(meta.verbose_name_plural if field.many_to_many else meta.verbose_name)
+    return label
+
+
 def field_labels(object_type: str, names) -> list[str]:
-    """The fields' names as people read them ("family name" for `family_name`)."""
+    """The fields' names as people read them ("family name" for `family_name`), in
+    alphabetical order."""
     model = _model(object_type)
-    labels = []
-    for name in names:
-        try:
-            field = model._meta.get_field(name) if model else None
-        except FieldDoesNotExist:
-            field = None
-        # A reverse relation ("occupancies") has no verbose name: keep the name itself.
-        labels.append(str(getattr(field, "verbose_name", name)))
-    return labels
+    return sorted((field_label(model, name) for name in names), key=str.lower)

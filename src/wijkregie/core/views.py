@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from wijkregie.core.apidocs import api_documentation
+from wijkregie.core.audit import audit_seal_lag
 from wijkregie.core.forms import AuditFilterForm
 from wijkregie.core.ids import parse_id
 from wijkregie.core.logging import log_event
@@ -68,6 +69,7 @@ def _entry_rows(entries):
                 "entry": e,
                 "object_type_label": object_type_label(e.object_type),
                 "field_labels": field_labels(e.object_type, e.fields),
+                "context_type_label": object_type_label(e.context_type),
                 "object_ids_inline": len(e.object_ids) <= OBJECT_IDS_SHOWN_INLINE,
             }
         )
@@ -106,15 +108,20 @@ def audit_list(request):
 
 
 CSV_COLUMNS = (
-    "seq",
+    "id",
     "occurred_at",
     "actor_id",
     "actor_label",
     "organisation_id",
     "organisation_label",
+    "data_owner_id",
+    "data_owner_label",
     "action",
+    "action_label",
     "object_type",
+    "object_type_label",
     "object_ids",
+    "field_names",
     "fields",
     "context_type",
     "context_id",
@@ -122,6 +129,7 @@ CSV_COLUMNS = (
     "origin",
     "request_id",
     "hash",
+    "seal_id",
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -135,7 +143,20 @@ def _csv_cell(value) -> str:
 
 
 def _entry_dict(e) -> dict:
-    data = {name: getattr(e, name) for name in CSV_COLUMNS}
+    """One entry for the export: the stored codes, and beside them the action, the kind of
+    data and the fields in words (in the reader's language)."""
+    data = {}
+    for name in CSV_COLUMNS:
+        if name == "action_label":
+            data[name] = e.get_action_display()
+        elif name == "object_type_label":
+            data[name] = object_type_label(e.object_type)
+        elif name == "field_names":
+            data[name] = e.fields
+        elif name == "fields":
+            data[name] = ", ".join(field_labels(e.object_type, e.fields))
+        else:
+            data[name] = getattr(e, name)
     data["occurred_at"] = e.occurred_at.isoformat()
     return data
 
@@ -223,6 +244,31 @@ def _cache_answers() -> bool:
 HEALTH_DEPENDENCIES = {"database": _database_answers, "cache": _cache_answers}
 
 
+def _audit_sealing(body: dict) -> None:
+    """The audit check: how old the oldest unsealed entry is (one query on a partial
+    index). Past AUDIT_SEAL_MAX_LAG_SECONDS the check fails and the status is "degraded",
+    still with 200: requests are served and audited, only their sealing waits, and a 503
+    would take every web process out of the load balancer (docs/adr/0009)."""
+    try:
+        lag = audit_seal_lag()
+    except Exception as error:  # a health check never answers with a traceback
+        log_event(
+            "dependency_unavailable",
+            level=logging.WARNING,
+            object="audit",
+            result="unknown",
+            origin="web",
+            error=f"{type(error).__name__}: {error}"[:300],
+        )
+        body["audit"] = "unknown"
+        return
+    body["audit"] = "lagging" if lag.lagging else "ok"
+    body["audit_oldest_unsealed_seconds"] = lag.seconds
+    if lag.lagging and body["status"] == "ok":
+        body["status"] = "degraded"
+        body["failing"] = ["audit"]
+
+
 @require_GET
 def health(request):
     """Readiness for the load balancer: PostgreSQL and the cache (Redis), each with its state.
@@ -248,6 +294,8 @@ def health(request):
         body[name] = "ok" if ok else "unavailable"
         if not ok:
             down.append(name)
+    if "database" not in down:
+        _audit_sealing(body)
     if not down:
         return JsonResponse(body)
     body["status"] = "unavailable"

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Viewer
-from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.audit import AuditContext, DataOwner, audit_record
 from wijkregie.core.changes import UNCHANGED, apply_changes
 from wijkregie.core.exceptions import ApplicationError, PermissionDenied
 from wijkregie.core.logging import log_event
@@ -110,6 +110,7 @@ def _membership_audit(actor: Viewer, membership: Membership, action: str, fields
             id=str(membership.organisation_id),
             label=membership.organisation.name,
         ),
+        data_owner=DataOwner(membership.organisation_id, membership.organisation.name),
     )
 
 
@@ -224,6 +225,8 @@ def professional_create(
         object_type=USER_AUDIT_TYPE,
         object_ids=[user.pk],
         fields=[f for f in ("username", "email", "first_name", "last_name") if getattr(user, f)],
+        # A person of no organisation yet: no data owner until their first membership.
+        data_owner=None,
     )
     return user
 

@@ -373,6 +373,8 @@ class ReporterIdentity(BaseModel):
 
     # The fields that are personal data, in the order pages show them.
     IDENTITY_FIELDS = ("name", "email", "phone", "ip_address")
+    # Names the audit trail records that are no field's own verbose name.
+    AUDIT_FIELD_LABELS = {"passphrase_hash": _("passphrase (as a hash)")}
 
     class Meta:
         verbose_name = _("reporter identity")

@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wijkregie.core.access import ResidentPrincipal, principal_issuer, system_viewer
-from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.audit import AuditContext, DataOwner, audit_record
 from wijkregie.core.cache import CacheUnavailable, cache_call, cache_digest
 from wijkregie.core.exceptions import ApplicationError, NotFound
 from wijkregie.core.logging import log_event
@@ -336,6 +336,7 @@ def report_passphrase_renew(*, report: Report, now=None) -> str:
             object_type=IDENTITY_OBJECT,
             object_ids=[identity.pk],
             fields=["passphrase_hash"],
+            data_owner=DataOwner(identity.visible_to_organisation_id),
             context=AuditContext(
                 type="reports.report", id=str(report.pk), label=f"report {report.pk}"
             ),

@@ -100,7 +100,7 @@ def erase_reporter_contact(subject: retention.DataSubject, actor: Viewer, reason
     rows = list(
         _identities(subject)
         .filter(Q(contact_erased_at__isnull=True) | ~Q(name="") | ~Q(email="") | ~Q(phone=""))
-        .values_list("pk", "report_id")
+        .values_list("pk", "report_id", "visible_to_organisation_id")
     )
     if not rows:
         return 0

@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from wijkregie.core.access import ResidentPrincipal, Viewer
-from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.audit import AuditContext, DataOwner, audit_record
 from wijkregie.core.cache import ProcessMemo
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id, parse_id
@@ -332,15 +332,17 @@ def reporter_identity_get(*, viewer: Viewer, report_id) -> ReporterView:
     if identity.visible_to_organisation_id != report.receiving_organisation_id:
         return ReporterView(pseudonym=pseudonym, hidden_reason="not_forwarded")
     shown = [f for f in ReporterIdentity.IDENTITY_FIELDS if getattr(identity, f)]
-    audit_record(
-        viewer=viewer,
-        action="view",
-        object_type=IDENTITY_OBJECT,
-        object_ids=[identity.pk],
-        fields=shown or ["contact_erased_at"],
-        organisation_id=report.receiving_organisation_id,
-        context=_context(report),
-    )
+    if shown:  # an anonymous report, or one whose contact was erased, shows nobody
+        audit_record(
+            viewer=viewer,
+            action="view",
+            object_type=IDENTITY_OBJECT,
+            object_ids=[identity.pk],
+            fields=shown,
+            organisation_id=report.receiving_organisation_id,
+            data_owner=DataOwner(identity.visible_to_organisation_id),
+            context=_context(report),
+        )
     return ReporterView(
         pseudonym=pseudonym,
         visible=True,

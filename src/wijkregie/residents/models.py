@@ -58,6 +58,12 @@ class ResidentQuerySet(VisibleToQuerySet):
 
 
 class Resident(BaseModel):
+    # Names the audit trail records that are no field of this model (docs/adr/0009).
+    AUDIT_FIELD_LABELS = {
+        "relation_number": _("relation number"),
+        "contact_history": _("contact history"),
+    }
+
     landlord = models.ForeignKey(
         Organisation,
         verbose_name=_("landlord"),

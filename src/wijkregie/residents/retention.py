@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from wijkregie.core import retention
 from wijkregie.core.access import Viewer, system_viewer
-from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.audit import AuditContext, DataOwner, audit_record, audit_record_by_owner
 from wijkregie.residents.models import ContactMoment, Occupancy, Resident
 
 OBJECT_TYPE = "residents.resident"
@@ -87,15 +87,20 @@ def purge_moved_out(now: datetime) -> int:
     deleted = 0
     while True:
         with transaction.atomic():
-            ids = list(_moved_out_before(cutoff_day).values_list("pk", flat=True)[:BATCH])
-            if not ids:
+            rows = list(
+                _moved_out_before(cutoff_day).values_list("pk", "landlord_id", "landlord__name")[
+                    :BATCH
+                ]
+            )
+            if not rows:
                 return deleted
+            ids = [pk for pk, _, _ in rows]
             Resident.objects.filter(pk__in=ids).delete()
-            audit_record(
+            audit_record_by_owner(  # one entry per landlord, one INSERT
                 viewer=system_viewer("residents.retention"),
                 action="delete",
                 object_type=OBJECT_TYPE,
-                object_ids=ids,
+                objects=[(pk, DataOwner(owner, name)) for pk, owner, name in rows],
                 fields=["*"],
             )
             deleted += len(ids)
@@ -193,6 +198,7 @@ def erase_contact_history(subject: retention.DataSubject, actor: Viewer, reason:
             object_ids=[subject.id],
             fields=["contact_history"],
             organisation_id=subject.organisation_id,
+            data_owner=DataOwner(subject.organisation_id),
             context=AuditContext(type="core.datasubjectrequest", label=reason[:200]),
         )
     return len(ids)

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Viewer
-from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.audit import AuditContext, DataOwner, audit_record, audit_record_by_owner
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id, parse_id
 from wijkregie.core.models import Job
@@ -230,7 +230,7 @@ def resident_list(
     residents = Resident.objects.visible_to(viewer, resolved=visibility)
     building = None
     if building_id is not None:
-        building = Building.objects.filter(pk=building_id).only("pk", "name").first()
+        building = Building.objects.filter(pk=building_id).only("pk", "name", "owner_id").first()
         residents = residents.filter(
             Exists(
                 current_occupancies(visibility.today).filter(
@@ -246,9 +246,9 @@ def resident_list(
     page = min(max(1, page), num_pages)
     offset = (page - 1) * page_size
     rows = list(
-        _with_current_occupancies(residents, visibility.today).order_by(
-            "family_name", "given_name", "pk"
-        )[offset : offset + page_size]
+        _with_current_occupancies(residents, visibility.today)
+        .select_related("landlord")
+        .order_by("family_name", "given_name", "pk")[offset : offset + page_size]
     )
     items = []
     for resident in rows:
@@ -264,13 +264,17 @@ def resident_list(
         context = AuditContext(
             type="places.building", id=str(building_id), label=building.name if building else ""
         )
-    audit_record(
+    # One entry per landlord whose residents were listed (one INSERT), so that each
+    # landlord's privacy officer sees who listed their residents.
+    owners = {r.pk: DataOwner(r.landlord_id, r.landlord.name) for r in rows}
+    audit_record_by_owner(
         viewer=viewer,
         action="list",
         object_type=OBJECT_TYPE,
-        object_ids=[item["id"] for item in items],
+        objects=[(item["id"], owners[item["id"]]) for item in items],
         fields=result.fields,
         context=context,
+        default_owner=DataOwner(building.owner_id) if building else None,
     )
     return result
 
@@ -282,7 +286,12 @@ def _visible_resident(
     if resident_id is None:
         raise not_found()
     visible = Resident.objects.visible_to(viewer, resolved=visibility)
-    resident = _with_current_occupancies(visible, visibility.today).filter(pk=resident_id).first()
+    resident = (
+        _with_current_occupancies(visible, visibility.today)
+        .select_related("landlord")
+        .filter(pk=resident_id)
+        .first()
+    )
     if resident is None:
         raise not_found()
     access = visibility.access_for(
@@ -340,6 +349,7 @@ def resident_get(*, viewer: Viewer, id, include_contact_history: bool = False) -
         object_ids=[resident.pk],
         fields=view.shown_fields,
         organisation_id=min(access.organisation_ids) if access.organisation_ids else None,
+        data_owner=DataOwner(resident.landlord_id, resident.landlord.name),
     )
     return view
 
@@ -357,6 +367,7 @@ def resident_contact_history(*, viewer: Viewer, resident_id) -> list[dict]:
         object_ids=[resident.pk],
         fields=[CONTACT_HISTORY],
         organisation_id=min(access.organisation_ids) if access.organisation_ids else None,
+        data_owner=DataOwner(resident.landlord_id, resident.landlord.name),
     )
     return history
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from wijkregie.core import jobs
 from wijkregie.core.access import Viewer, system_viewer
-from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.audit import AuditContext, DataOwner, audit_record
 from wijkregie.core.changes import apply_changes, refuse_unknown_fields
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from wijkregie.core.ids import parse_id
@@ -111,6 +111,7 @@ def resident_create(
                 f for f in RESIDENT_FIELDS if getattr(resident, f) not in ("", None)
             ),
             organisation_id=landlord_id,
+            data_owner=DataOwner(landlord_id),
         )
     return resident
 
@@ -141,6 +142,7 @@ def resident_update(*, actor: Viewer, resident_id: int, data: dict) -> Resident:
             object_ids=[resident.pk],
             fields=_audit_names(changed),
             organisation_id=resident.landlord_id,
+            data_owner=DataOwner(resident.landlord_id),
         )
     return resident
 
@@ -178,6 +180,7 @@ def occupancy_create(
             context=AuditContext(
                 type="places.building", id=str(unit.building_id), label=unit.building.name
             ),
+            data_owner=DataOwner(resident.landlord_id),
         )
     return occupancy
 
@@ -205,6 +208,7 @@ def occupancy_end(*, actor: Viewer, occupancy_id: int, end_date: date) -> Occupa
             object_ids=[occupancy.resident_id],
             fields=["occupancies"],
             organisation_id=occupancy.resident.landlord_id,
+            data_owner=DataOwner(occupancy.resident.landlord_id),
             context=AuditContext(
                 type="places.building",
                 id=str(occupancy.unit.building_id),
@@ -293,6 +297,7 @@ def contact_moment_record(
             object_ids=[resident.pk],
             fields=["contact_history"],
             organisation_id=organisation_id,
+            data_owner=DataOwner(resident.landlord_id),
         )
     return moment
 
@@ -576,6 +581,7 @@ def _write(
             object_ids=created_ids | updated_ids,
             fields=_audit_names(fields),
             organisation_id=organisation.pk,
+            data_owner=DataOwner(organisation.pk, organisation.name),
             context=AuditContext(type="core.job", id=str(job.pk), label=job.file_name),
         )
         run.succeed(total_rows=job.total_rows, created=len(created_ids), updated=len(updated_ids))

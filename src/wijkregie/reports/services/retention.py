@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wijkregie.core.access import Viewer, system_viewer
-from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.audit import AuditContext, DataOwner, audit_record_by_owner
 from wijkregie.reports import events
 from wijkregie.reports.models import (
     Category,
@@ -58,7 +58,7 @@ def reporter_contact_erase_due(now: datetime | None = None) -> int:
             rows = list(
                 ReporterIdentity.objects.filter(
                     contact_erased_at__isnull=True, report__closed_at__lte=cutoff
-                ).values_list("pk", "report_id")[:1000]
+                ).values_list("pk", "report_id", "visible_to_organisation_id")[:1000]
             )
             if not rows:
                 return erased
@@ -70,15 +70,16 @@ def reporter_contact_erase_due(now: datetime | None = None) -> int:
 def reporter_contacts_erase(
     *,
     actor: Viewer,
-    rows: list[tuple[int, int]],
+    rows: list[tuple[int, int, int | None]],
     now: datetime,
     organisation_id: int | None = None,
     context: AuditContext | None = None,
 ) -> int:
-    """Erase the contact data of these (identity id, report id) rows: name, e-mail, phone,
-    address and reporter key (the passphrase hash and the pseudonym seed stay). One audit
-    entry lists them; each report's timeline says so. Inside the caller's transaction."""
-    ids = [pk for pk, _ in rows]
+    """Erase the contact data of these (identity id, report id, holding organisation id)
+    rows: name, e-mail, phone, address and reporter key (the passphrase hash and the
+    pseudonym seed stay). One audit entry per holding organisation lists them (one INSERT);
+    each report's timeline says so. Inside the caller's transaction."""
+    ids = [pk for pk, _, _ in rows]
     ReporterIdentity.objects.filter(pk__in=ids).update(
         name="",
         email="",
@@ -88,16 +89,16 @@ def reporter_contacts_erase(
         contact_erased_at=now,
         updated_at=now,
     )
-    audit_record(
+    audit_record_by_owner(
         viewer=actor,
         action="erase",
         object_type=IDENTITY_OBJECT,
-        object_ids=ids,
+        objects=[(pk, DataOwner(owner)) for pk, _, owner in rows],
         fields=ReporterIdentity.IDENTITY_FIELDS,
         organisation_id=organisation_id,
         context=context,
     )
-    events.contact_erased_events(report_ids=[rid for _, rid in rows], at=now)
+    events.contact_erased_events(report_ids=[rid for _, rid, _ in rows], at=now)
     return len(ids)
 
 
@@ -110,22 +111,23 @@ def report_retention_purge(*, now: datetime | None = None) -> int:
         cutoff = now - timedelta(days=category.retention_days)
         while True:
             with transaction.atomic():
-                ids = list(
+                rows = list(
                     Report.objects.filter(category=category, closed_at__lte=cutoff).values_list(
-                        "pk", flat=True
+                        "pk", "receiving_organisation_id"
                     )[:500]
                 )
-                if not ids:
+                if not rows:
                     break
+                ids = [pk for pk, _ in rows]
                 files = list(
                     ReportPhoto.objects.filter(report_id__in=ids).values_list("file", flat=True)
                 )
                 Report.objects.filter(pk__in=ids).delete()
-                audit_record(
+                audit_record_by_owner(  # one entry per receiving organisation, one INSERT
                     viewer=system_viewer("reports.retention"),
                     action="delete",
                     object_type="reports.report",
-                    object_ids=ids,
+                    objects=[(pk, DataOwner(owner)) for pk, owner in rows],
                     fields=["*"],
                 )
                 transaction.on_commit(lambda names=files: _delete_files(names))

@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Viewer
-from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.audit import AuditContext, DataOwner, audit_record
 from wijkregie.core.exceptions import PermissionDenied
 from wijkregie.core.ids import as_id
 from wijkregie.partners.models import Membership
@@ -266,6 +266,7 @@ def _report_insert(
                 for f in (*ReporterIdentity.IDENTITY_FIELDS, "passphrase_hash")
                 if getattr(identity, f)
             ],
+            data_owner=DataOwner(receiving_id),
             context=AuditContext(
                 type="reports.report", id=str(report.pk), label=f"report {report.pk}"
             ),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wijkregie.core.access import ResidentPrincipal, Viewer
-from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.audit import AuditContext, DataOwner, audit_record
 from wijkregie.core.changes import apply_changes
 from wijkregie.core.exceptions import ApplicationError, NotFound
 from wijkregie.partners.models import Membership
@@ -251,6 +251,7 @@ def reporter_contact_update(
                 object_type=IDENTITY_OBJECT,
                 object_ids=[identity.pk],
                 fields=personal,
+                data_owner=DataOwner(identity.visible_to_organisation_id),
                 context=AuditContext(
                     type="reports.report", id=str(report.pk), label=f"report {report.pk}"
                 ),
