@@ -57,6 +57,7 @@ def test_every_queryset_with_a_visible_to_scope_is_a_visible_to_queryset():
         ("places/models.py", "BuildingQuerySet"),
         ("places/models.py", "UnitQuerySet"),
         ("reports/models.py", "ReportQuerySet"),
+        ("reports/models.py", "StandardTextQuerySet"),
         ("residents/models.py", "ResidentQuerySet"),
     }
     assert all(bases == ["VisibleToQuerySet"] for _, c, bases in scopes if c != "VisibleToQuerySet")
