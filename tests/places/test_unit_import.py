@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -625,3 +627,186 @@ def test_units_import_start_by_the_platform_records_it_without_an_invented_accou
 
     assert (job.status, job.created_by_id, job.created_by_label) == ("succeeded", None, "demo")
     assert Unit.objects.count() == 4
+
+
+# --- the BAG point: the building's point from its units' points ---------------------------
+
+POINT_HEADER = (*unit_import.COLUMNS, "x", "y")
+
+
+def point_rows(*points):
+    """Rows of De Horizon's units 1, 2, … with the given (x, y) or (lat, lon)."""
+    return [
+        (f"03440100000000{i:02d}", "3521HZ", i, "", "", 0, "A", *point)
+        for i, point in enumerate(points, start=1)
+    ]
+
+
+def building_point(building):
+    building.refresh_from_db()
+    return (building.latitude, building.longitude)
+
+
+def test_units_import_sets_the_building_point_from_an_rd_point(manager, building):
+    # The RD reference point (the tower of Amersfoort) is 52.15517 N, 5.38721 E.
+    content = units_csv(point_rows((155000, 463000)), header=POINT_HEADER)
+
+    result = run(manager, building, content)
+
+    assert (result.ok, result.created) == (True, 1)
+    assert result.point == (Decimal("52.155174"), Decimal("5.387206"))
+    assert building_point(building) == (Decimal("52.155174"), Decimal("5.387206"))
+
+
+def test_units_import_sets_the_building_point_to_the_centroid_of_its_units(manager, building):
+    # 10 m either side of De Horizon's point (RD 136220, 458670: 52.115938 N, 5.113022 E).
+    content = units_csv(
+        [
+            "136210;458660;0344010000000001;3521HZ;1;;;0;A",
+            "136230,0;458680,0;0344010000000002;3521HZ;2;;;0;A",
+            ";;0344010000000003;3521HZ;3;;;0;A",
+        ],
+        header=("rd_x", "rd_y", *unit_import.COLUMNS),
+        delimiter=";",
+    )
+
+    result = run(manager, building, content)
+
+    assert (result.ok, result.created, result.errors) == (True, 3, [])
+    assert building_point(building) == (Decimal("52.115938"), Decimal("5.113022"))
+
+
+def test_units_import_takes_lat_lon_and_checks_them_against_the_rd_point(manager, building):
+    header = (*POINT_HEADER, "lat", "lon")
+    agreeing = units_csv(
+        point_rows(
+            (136220, 458670, "52.11594", "5.11302"),  # the same point, 1.5 m apart
+            ("", "", "52.1160", "5.1131"),  # lat/lon only
+        ),
+        header=header,
+    )
+
+    result = run(manager, building, agreeing)
+
+    assert (result.ok, result.created, result.errors) == (True, 2, [])
+    assert building_point(building) == (Decimal("52.115969"), Decimal("5.113061"))
+
+
+def test_units_import_without_points_leaves_the_building_point_alone(manager, building):
+    building.latitude, building.longitude = Decimal("52.1"), Decimal("5.1")
+    building.save()
+
+    result = run(manager, building, units_csv(HORIZON_ROWS))
+
+    assert (result.ok, result.point) == (True, None)
+    assert building_point(building) == (Decimal("52.100000"), Decimal("5.100000"))
+
+
+def test_units_import_publishes_no_unit_point(manager, building):
+    run(manager, building, units_csv(point_rows((136210, 458660)), header=POINT_HEADER))
+
+    assert {f.name for f in Unit._meta.get_fields()} & {"x", "y", "lat", "lon", "latitude"} == set()
+
+
+BAD_POINTS = {
+    "x_without_y": (
+        ("x", "y"),
+        [(155000, "")],
+        [(2, "y", "Give both x and y, or neither.")],
+    ),
+    "lat_without_lon": (
+        ("lat", "lon"),
+        [("", "5.1")],
+        [(2, "lat", "Give both lat and lon, or neither.")],
+    ),
+    "not_a_number": (
+        ("x", "y"),
+        [("136 220", "4.5e5")],
+        [
+            (2, "x", "“136 220” is not an RD coordinate in metres such as 136220.5."),
+            (2, "y", "“4.5e5” is not an RD coordinate in metres such as 458670.5."),
+        ],
+    ),
+    "rd_outside_the_netherlands": (
+        ("x", "y"),
+        [("-10", "630000")],
+        [
+            (2, "x", "x -10 lies outside the Netherlands: it runs from 0 to 300000 metres here."),
+            (
+                2,
+                "y",
+                "y 630000 lies outside the Netherlands: it runs from 289000 to 629000 metres here.",
+            ),
+        ],
+    ),
+    "lat_lon_swapped": (
+        ("lat", "lon"),
+        [("5.11302", "52.11594")],
+        [
+            (
+                2,
+                "lat",
+                "lat 5.11302 lies outside the Netherlands: it runs from 50.7 to 53.7 degrees here.",
+            ),
+            (
+                2,
+                "lon",
+                "lon 52.11594 lies outside the Netherlands: it runs from 3.2 to 7.3 degrees here.",
+            ),
+        ],
+    ),
+    "lat_lon_not_a_number": (
+        ("lat", "lon"),
+        [("52°6'", "5.1")],
+        [(2, "lat", "“52°6'” is not a number of degrees such as 52.11594.")],
+    ),
+    "rd_and_lat_lon_disagree": (
+        ("x", "y", "lat", "lon"),
+        [(136220, 458670, "52.1165", "5.1130")],
+        [
+            (
+                2,
+                "lat",
+                "lat/lon lies 63 metres from the point x/y of this row; they must agree to "
+                "within 50 metres. Give one of them, or correct it.",
+            )
+        ],
+    ),
+    "a_unit_far_from_the_others": (
+        ("x", "y"),
+        [(136210, 458660), (136230, 458680), (137220, 458670)],  # the third 1 km east
+        [
+            (
+                4,
+                "x",
+                "This point lies 987 metres from the middle of the other units' points (at "
+                "most 500): is it a unit of this building?",
+            )
+        ],
+    ),
+    "only_one_column_of_a_pair": (
+        ("x",),
+        [(155000,)],
+        [(1, "", "The columns x and y go together: give both or neither.")],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_POINTS))
+def test_units_import_rejects_a_bad_point_and_imports_nothing(manager, building, case):
+    extra, points, expected = BAD_POINTS[case]
+    content = units_csv(point_rows(*points), header=(*unit_import.COLUMNS, *extra))
+
+    result = run(manager, building, content)
+
+    assert as_tuples(result.errors) == expected
+    assert (result.ok, result.point, Unit.objects.count()) == (False, None, 0)
+    assert building_point(building) == (None, None)
+
+
+def test_units_import_reports_a_bad_point_in_dutch(manager, building):
+    content = units_csv(point_rows((155000, "")), header=POINT_HEADER)
+
+    result = run(manager, building, content, language="nl")
+
+    assert as_tuples(result.errors) == [(2, "y", "Geef zowel x als y, of geen van beide.")]

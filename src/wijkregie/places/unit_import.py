@@ -9,12 +9,19 @@ The file
     BAG extract) are UTF-8 anyway.
   - A header row naming the columns, in any order, case-insensitive; other columns are
     ignored. Required: bag_id, postcode, house_number, floor, entrance; optional:
-    house_letter, house_number_addition. Separated by "," or ";" (what a Dutch Excel
-    writes) or a tab: the separator is the one that makes the header name the required
-    columns.
+    house_letter, house_number_addition, and the unit's point: x, y (RD, EPSG:28992, in
+    metres, as a BAG extract gives the verblijfsobject's point; also named rd_x, rd_y)
+    and/or lat, lon (WGS84 degrees). Separated by "," or ";" (what a Dutch Excel writes)
+    or a tab: the separator is the one that makes the header name the required columns.
   - bag_id: 16 digits, kept as text (leading zeros matter), may be empty. postcode as
     1234AB (a space is allowed). floor: 0 is the ground floor, -1 the first basement, up
     to the building's top storey. entrance: one of the building's entrances.
+  - The point, per row both coordinates or neither, "." or "," as the decimal sign: x
+    from 0 to 300000 and y from 289000 to 629000 (RD's range over the Netherlands); lat
+    from 50.7 to 53.7 and lon from 3.2 to 7.3. A row with both an RD point and lat/lon
+    must have them agree to within 50 metres, and every point must lie within 500
+    metres of the middle (the median) of the file's points: a unit of another building
+    would move this one's point.
 
 Row numbers in the report are those a spreadsheet shows: the header is row 1.
 
@@ -22,13 +29,19 @@ Nothing is half-imported: the rows are first checked (in chunks, reporting progr
 then checked against the database and written in one transaction with bulk statements.
 A re-import updates units matched by BAG id, else by address, instead of adding them
 again. An empty BAG id in the file never erases a known one.
+
+When the file gives points, a successful import sets the building's point
+(`Building.latitude`/`longitude`, what an Open311 lat/long resolves to) to their centroid.
+Only the building's point is stored: a unit's point is never kept nor published.
 """
 
 import csv
 import io
 import re
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
@@ -43,6 +56,7 @@ from wijkregie.core.access import Viewer
 from wijkregie.core.logging import log_event
 from wijkregie.places import selectors
 from wijkregie.places.addresses import parse_postcode
+from wijkregie.places.geo import as_coordinate, distance_m, rd_to_wgs84
 from wijkregie.places.models import MIN_FLOOR, Building, Unit
 
 REQUIRED_COLUMNS = ("bag_id", "postcode", "house_number", "floor", "entrance")
@@ -64,7 +78,23 @@ MAX_LENGTH = {
     "house_number_addition": 4,
     "floor": 3,
     "entrance": 10,
+    "x": 20,
+    "y": 20,
+    "lat": 20,
+    "lon": 20,
 }
+POINT_COLUMNS = ("x", "y", "lat", "lon")
+ALIASES = {"rd_x": "x", "rd_y": "y"}
+REPORT_COLUMNS = (*COLUMNS, *POINT_COLUMNS)  # the order of a row's errors
+# RD's range over the Netherlands (EPSG:28992), and the Netherlands in WGS84 degrees.
+POINT_BOUNDS = {
+    "x": (0.0, 300_000.0),
+    "y": (289_000.0, 629_000.0),
+    "lat": (50.7, 53.7),
+    "lon": (3.2, 7.3),
+}
+POINT_AGREE_M = 50  # an RD point and a lat/lon of one row at most this far apart
+POINT_SPREAD_M = 500  # every point at most this far from the median of the file's points
 DELIMITERS = (",", ";", "\t")
 CHUNK_ROWS = 2000  # rows checked between two progress updates
 JOB_KIND = selectors.UNITS_JOB_KIND  # registered in PlacesConfig.ready()
@@ -84,6 +114,7 @@ DIGITS_RE = re.compile(r"[0-9]+")
 FLOOR_RE = re.compile(r"-?[0-9]+")
 LETTER_RE = re.compile(r"[A-Z]")
 ADDITION_RE = re.compile(r"[A-Z0-9]{1,4}")
+NUMBER_RE = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
 
 Progress = Callable[[int, int], None]
 
@@ -103,6 +134,8 @@ class UnitRow(NamedTuple):
     house_number_addition: str
     floor: int
     entrance: str
+    latitude: float | None = None  # the unit's point, WGS84 (never stored)
+    longitude: float | None = None
 
     @property
     def address_key(self) -> tuple[str, int, str, str]:
@@ -121,6 +154,7 @@ class UnitImportResult:
     unchanged: int = 0
     errors: list[dict] = field(default_factory=list)  # {"row", "column", "message"}
     error_count: int = 0
+    point: tuple[Decimal, Decimal] | None = None  # the building's point, when set
 
     @property
     def ok(self) -> bool:
@@ -128,7 +162,7 @@ class UnitImportResult:
 
 
 def _new_report() -> jobs.JobErrors:
-    return jobs.JobErrors(COLUMNS)
+    return jobs.JobErrors(REPORT_COLUMNS)
 
 
 # --- Reading the file --------------------------------------------------------------------
@@ -176,7 +210,7 @@ def _header(text: str, report: jobs.JobErrors) -> Header | None:
         (d for d in DELIMITERS if set(REQUIRED_COLUMNS) <= set(parsed[d])),
         max(DELIMITERS, key=lambda d: len(parsed[d])),
     )
-    names = parsed[delimiter]
+    names = [ALIASES.get(name, name) for name in parsed[delimiter]]
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
         report.add(
@@ -189,7 +223,8 @@ def _header(text: str, report: jobs.JobErrors) -> Header | None:
             % {"missing": ", ".join(missing), "expected": ", ".join(COLUMNS)},
         )
         return None
-    duplicates = sorted({n for n in names if n in COLUMNS and names.count(n) > 1})
+    known = (*COLUMNS, *POINT_COLUMNS)
+    duplicates = sorted({n for n in names if n in known and names.count(n) > 1})
     if duplicates:
         report.add(
             1,
@@ -198,9 +233,112 @@ def _header(text: str, report: jobs.JobErrors) -> Header | None:
             % {"columns": ", ".join(duplicates)},
         )
         return None
+    for pair in (("x", "y"), ("lat", "lon")):
+        if (pair[0] in names) != (pair[1] in names):
+            report.add(
+                1,
+                "",
+                _("The columns %(first)s and %(second)s go together: give both or neither.")
+                % {"first": pair[0], "second": pair[1]},
+            )
+            return None
     return Header(
-        delimiter, {name: names.index(name) for name in COLUMNS if name in names}, len(names)
+        delimiter, {name: names.index(name) for name in known if name in names}, len(names)
     )
+
+
+def _coordinate(number: int, name: str, raw: str, add) -> float | None:
+    """One coordinate of a row's point, checked against the Netherlands; None if bad."""
+    if not NUMBER_RE.fullmatch(raw):
+        example = {"x": "136220.5", "y": "458670.5", "lat": "52.11594", "lon": "5.11302"}[name]
+        what = _("an RD coordinate in metres") if name in ("x", "y") else _("a number of degrees")
+        add(
+            number,
+            name,
+            _("“%(value)s” is not %(what)s such as %(example)s.")
+            % {"value": raw, "what": what, "example": example},
+        )
+        return None
+    value = float(raw.replace(",", "."))
+    low, high = POINT_BOUNDS[name]
+    if not low <= value <= high:
+        unit = _("metres") if name in ("x", "y") else _("degrees")
+        add(
+            number,
+            name,
+            _(
+                "%(name)s %(value)s lies outside the Netherlands: it runs from %(low)s to "
+                "%(high)s %(unit)s here."
+            )
+            % {"name": name, "value": raw, "low": f"{low:g}", "high": f"{high:g}", "unit": unit},
+        )
+        return None
+    return value
+
+
+def _row_point(number: int, values: dict, add) -> tuple[float, float] | None | bool:
+    """The row's point in WGS84 from x/y (RD) and/or lat/lon: None when the row gives
+    none, False when what it gives is wrong (reported)."""
+    points = []
+    for first, second in (("x", "y"), ("lat", "lon")):
+        a, b = values.get(first, ""), values.get(second, "")
+        if not a and not b:
+            continue
+        if not a or not b:
+            add(
+                number,
+                second if a else first,
+                _("Give both %(first)s and %(second)s, or neither.")
+                % {"first": first, "second": second},
+            )
+            return False
+        u, v = _coordinate(number, first, a, add), _coordinate(number, second, b, add)
+        if u is None or v is None:
+            return False
+        points.append(rd_to_wgs84(u, v) if first == "x" else (u, v))
+    if not points:
+        return None
+    if len(points) == 2:
+        apart = distance_m(*points[0], *points[1])
+        if apart > POINT_AGREE_M:
+            add(
+                number,
+                "lat",
+                _(
+                    "lat/lon lies %(distance)s metres from the point x/y of this row; they "
+                    "must agree to within %(limit)s metres. Give one of them, or correct it."
+                )
+                % {"distance": round(apart), "limit": POINT_AGREE_M},
+            )
+            return False
+    return points[0]
+
+
+def _check_spread(rows: list[UnitRow], column: str, report: jobs.JobErrors) -> bool:
+    """Every point near the median of the file's points (a unit of another building
+    would move this one's point)."""
+    points = [r for r in rows if r.latitude is not None]
+    if len(points) < 2:
+        return True
+    middle = (
+        statistics.median(r.latitude for r in points),
+        statistics.median(r.longitude for r in points),
+    )
+    ok = True
+    for r in points:
+        away = distance_m(r.latitude, r.longitude, *middle)
+        if away > POINT_SPREAD_M:
+            report.add(
+                r.row,
+                column,
+                _(
+                    "This point lies %(distance)s metres from the middle of the other units' "
+                    "points (at most %(limit)s): is it a unit of this building?"
+                )
+                % {"distance": round(away), "limit": POINT_SPREAD_M},
+            )
+            ok = False
+    return ok
 
 
 def _check_rows(
@@ -240,6 +378,7 @@ def _check_rows(
     entrance_set = set(entrances)
     entrances_text = ", ".join(entrances) or _("none")
     get = {name: header.positions.get(name) for name in COLUMNS}
+    point_get = {n: i for n, i in header.positions.items() if n in POINT_COLUMNS}
     seen_bag: dict[str, int] = {}
     seen_address: dict[tuple, int] = {}
     rows: list[UnitRow] = []
@@ -258,8 +397,9 @@ def _check_rows(
                 )
                 continue
             values = {name: (fields[i].strip() if i is not None else "") for name, i in get.items()}
+            point_values = {name: fields[i].strip() for name, i in point_get.items()}
             bad = False
-            for name, value in values.items():
+            for name, value in (*values.items(), *point_values.items()):
                 if len(value) > MAX_LENGTH[name]:
                     add(
                         number,
@@ -398,6 +538,10 @@ def _check_rows(
                 )
                 bad = True
 
+            point = _row_point(number, point_values, add) if point_get else None
+            if point is False:
+                bad = True
+
             if bag_id is not None and not bad:
                 if (first := seen_bag.get(bag_id)) is not None:
                     add(
@@ -422,10 +566,22 @@ def _check_rows(
                 continue
             seen_address[key] = number
             rows.append(
-                UnitRow(number, bag_id, postcode, house_number, letter, addition, floor, entrance)
+                UnitRow(
+                    number,
+                    bag_id,
+                    postcode,
+                    house_number,
+                    letter,
+                    addition,
+                    floor,
+                    entrance,
+                    *(point or (None, None)),
+                )
             )
         if progress:
             progress(min(start + CHUNK_ROWS, total), total)
+    if point_get:
+        _check_spread(rows, "x" if "x" in point_get else "lat", report)
     return rows, total
 
 
@@ -583,10 +739,23 @@ def _write(
     Unit.objects.bulk_create(to_create, batch_size=1000)
     if to_update:
         Unit.objects.bulk_update(to_update, UPDATE_FIELDS, batch_size=500)
+    result.point = _set_point(building, rows)
     result.created = len(to_create)
     result.updated = len(to_update)
     result.unchanged = len(rows) - result.created - result.updated
     return True
+
+
+def _set_point(building: Building, rows: list[UnitRow]) -> tuple[Decimal, Decimal] | None:
+    """The building's point: the centroid of the file's unit points (none: unchanged).
+    A save, so that the buildings kept per process are forgotten (places/apps.py)."""
+    points = [(r.latitude, r.longitude) for r in rows if r.latitude is not None]
+    if not points:
+        return None
+    building.latitude = as_coordinate(sum(p[0] for p in points) / len(points))
+    building.longitude = as_coordinate(sum(p[1] for p in points) / len(points))
+    building.save(update_fields=["latitude", "longitude", "updated_at"])
+    return building.latitude, building.longitude
 
 
 def _import(
@@ -627,6 +796,7 @@ def _import(
     result.error_count = report.count
     if not result.ok:
         result.created = result.updated = result.unchanged = 0
+        result.point = None
     return result
 
 
@@ -661,7 +831,7 @@ def units_job(run: jobs.JobRun) -> None:
     (`services.units_import_start`).
     """
     job = run.job
-    run.set_columns(COLUMNS)
+    run.set_columns(REPORT_COLUMNS)
     building = Building.objects.filter(pk=job.target_id).first()
     if building is None:
         run.errors.add(None, "", _("The building is gone."))
@@ -696,5 +866,6 @@ def _log(viewer: Viewer, building: Building | None, result: UnitImportResult, **
         created_count=result.created,
         updated_count=result.updated,
         error_count=result.error_count,
+        point_set=result.point is not None,
         **extra,
     )
