@@ -275,7 +275,9 @@ def test_units_import_rolls_back_everything_when_copy_meets_a_unit_added_meanwhi
     monkeypatch.setattr(
         unit_import,
         "_held_units",
-        lambda building, rows: [u for u in original_held(building, rows) if u[1] == building.pk],
+        lambda building, rows, **kwargs: [
+            u for u in original_held(building, rows, **kwargs) if u[1] == building.pk
+        ],
     )
     changed = [("0344010000000001", "3521HZ", 1, "", "", 2, "A"), *HORIZON_ROWS[1:]]
 
@@ -303,7 +305,7 @@ def test_units_import_job_with_copy_fails_whole_on_a_collision(
 ):
     elsewhere = BuildingFactory(owner=owner_org, postcode="3521HZ")
     UnitFactory(building=elsewhere, postcode="3521HZ", house_number=4)
-    monkeypatch.setattr(unit_import, "_held_units", lambda building, rows: [])
+    monkeypatch.setattr(unit_import, "_held_units", lambda building, rows, **kwargs: [])
 
     job = start(manager, building, units_csv(HORIZON_ROWS))
 
@@ -313,6 +315,31 @@ def test_units_import_job_with_copy_fails_whole_on_a_collision(
         "please upload the file again."
     ]
     assert Unit.objects.filter(building=building).count() == 0
+
+
+def test_units_import_finds_duplicates_across_chunks_and_reports_in_row_order(
+    monkeypatch, manager, building
+):
+    monkeypatch.setattr(unit_import, "CHUNK_ROWS", 2)
+    rows = [
+        ("0344010000000001", "3521HZ", 1, "", "", 0, "A"),
+        ("0344010000000002", "3521HZ", 2, "", "", 7, "Z"),  # floor and entrance
+        ("0344010000000003", "3521HZ", 1, "", "", 0, "A"),  # row 2's address
+        ("0344010000000001", "3521HZ", 4, "", "", 0, "A"),  # row 2's BAG id
+        ("x", "3521HZ", "", "", "", 0, "A"),  # BAG id and house number
+    ]
+
+    result = run(manager, building, units_csv(rows))
+
+    assert as_tuples(result.errors) == [
+        (3, "floor", "Floor 7 is outside this building: its floors run from -3 to 3."),
+        (3, "entrance", "“Z” is not one of this building's entrances (A, B)."),
+        (4, "house_number", "The address 3521HZ 1 also appears in row 2."),
+        (5, "bag_id", "BAG id 0344010000000001 also appears in row 2."),
+        (6, "bag_id", "“x” is not a BAG id: a BAG id has exactly 16 digits."),
+        (6, "house_number", "A house number is required."),
+    ]
+    assert Unit.objects.count() == 0
 
 
 # --- bad input: a per-row report and nothing imported ---------------------------------------
@@ -447,6 +474,13 @@ BAD_FILES = {
             (2, "entrance", "Too long: at most 10 characters, not 11."),
         ],
     ),
+    "a_huge_number": (
+        units_csv([("0344010000000001", "3521HZ", "9" * 5000, "", "", "1" * 5000, "A")]),
+        [
+            (2, "house_number", "Too long: at most 5 characters, not 5000."),
+            (2, "floor", "Too long: at most 3 characters, not 5000."),
+        ],
+    ),
     "bag_id_lost_its_leading_zero": (
         units_csv([("344010000000001", "3521HZ", 1, "", "", 0, "A")]),
         [
@@ -529,6 +563,25 @@ def test_units_import_rejects_a_bag_id_or_address_of_another_building(manager, b
         (4, "house_number", "The address 3521HZ 9 belongs to a unit of another building."),
     ]
     assert Unit.objects.filter(building=building).count() == 0
+
+
+def test_units_import_names_the_row_whose_bag_id_another_building_holds(
+    manager, building, owner_org
+):
+    # Only the BAG id is wrong: the write meets the unique constraint, and the rows are
+    # then checked against every building's BAG ids.
+    elsewhere = BuildingFactory(owner=owner_org, postcode="3521AA")
+    UnitFactory(building=elsewhere, bag_id="0344010000000003", postcode="3521AA", house_number=3)
+    run(manager, building, units_csv(HORIZON_ROWS[:1]))
+    changed = [("0344010000000001", "3521HZ", 1, "", "", 2, "A"), *HORIZON_ROWS[1:]]
+
+    result = run(manager, building, units_csv(changed))
+
+    assert as_tuples(result.errors) == [
+        (4, "bag_id", "BAG id 0344010000000003 belongs to a unit of another building.")
+    ]
+    assert (result.ok, result.created, result.updated) == (False, 0, 0)
+    assert unit_values(building) == [("0344010000000001", "3521HZ", 1, "", "", 0, "A")]
 
 
 def test_units_import_rejects_rows_that_would_merge_or_swap_units(manager, building):

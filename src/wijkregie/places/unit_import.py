@@ -25,9 +25,12 @@ The file
 
 Row numbers in the report are those a spreadsheet shows: the header is row 1.
 
-Nothing is half-imported: the rows are first checked (in chunks, reporting progress),
-then checked against the database and written in one transaction with bulk statements.
-A re-import updates units matched by BAG id, else by address, instead of adding them
+Nothing is half-imported: the rows are first checked (in chunks of CHUNK_ROWS, column by
+column, reporting progress per chunk), then checked against the database (one query) and
+written in one transaction: changed units with bulk UPDATEs, new ones with COPY on
+PostgreSQL (bulk INSERTs on SQLite). A BAG id held by another building's unit is found by
+the unique constraint during the write; the import then rolls back and checks again,
+looking the file's BAG ids up, so that the report names the rows. A re-import updates units matched by BAG id, else by address, instead of adding them
 again. An empty BAG id in the file never erases a known one.
 
 When the file gives points, a successful import sets the building's point
@@ -96,7 +99,7 @@ POINT_BOUNDS = {
 POINT_AGREE_M = 50  # an RD point and a lat/lon of one row at most this far apart
 POINT_SPREAD_M = 500  # every point at most this far from the median of the file's points
 DELIMITERS = (",", ";", "\t")
-CHUNK_ROWS = 2000  # rows checked between two progress updates
+CHUNK_ROWS = 10_000  # rows checked between two progress updates (each one a commit)
 JOB_KIND = selectors.UNITS_JOB_KIND  # registered in PlacesConfig.ready()
 UPDATE_FIELDS = [
     "bag_id",
@@ -348,13 +351,14 @@ def _check_rows(
     report: jobs.JobErrors,
     progress: Progress | None,
 ) -> tuple[list[UnitRow], int]:
-    """Every row checked on its own and against the other rows of the file."""
+    """Every row checked on its own and against the other rows of the file, a chunk of
+    rows at a time (progress is reported per chunk)."""
     records = []
     reader = csv.reader(io.StringIO(text.lstrip("\r\n"), newline=""), delimiter=header.delimiter)
     try:
         next(reader)
         for number, fields in enumerate(reader, start=2):
-            if any(f.strip() for f in fields):
+            if any(fields) and any(f.strip() for f in fields):
                 records.append((number, fields))
     except csv.Error as exc:
         report.add(
@@ -371,218 +375,270 @@ def _check_rows(
     if progress:
         progress(0, total)
 
-    width = max(header.positions.values()) + 1
-    header_width = header.width
-    top_floor = building.floors - 1
-    entrances = list(building.entrances or [])
-    entrance_set = set(entrances)
-    entrances_text = ", ".join(entrances) or _("none")
-    get = {name: header.positions.get(name) for name in COLUMNS}
-    point_get = {n: i for n, i in header.positions.items() if n in POINT_COLUMNS}
-    seen_bag: dict[str, int] = {}
-    seen_address: dict[tuple, int] = {}
+    checks = _Checks(header, building)
     rows: list[UnitRow] = []
-    add = report.add
-
     for start in range(0, total, CHUNK_ROWS):
-        for number, fields in records[start : start + CHUNK_ROWS]:
+        errors: list[tuple[int, int, str, str]] = []  # (row, column order, column, message)
+        rows.extend(checks.chunk(records[start : start + CHUNK_ROWS], errors))
+        errors.sort(key=lambda e: (e[0], e[1]))
+        for number, _order, column, message in errors:
+            report.add(number, column, message)
+        if progress:
+            progress(min(start + CHUNK_ROWS, total), total)
+    if checks.point_positions:
+        _check_spread(rows, "x" if "x" in checks.point_positions else "lat", report)
+    return rows, total
+
+
+class _Checks:
+    """The checks of `_check_rows`, column by column over a chunk of rows: a value that
+    repeats (postcodes, floors, entrances, letters) is checked once."""
+
+    def __init__(self, header: Header, building: Building):
+        self.width = max(header.positions.values()) + 1
+        self.header_width = header.width
+        self.positions = {name: header.positions.get(name) for name in COLUMNS}
+        self.point_positions = {n: i for n, i in header.positions.items() if n in POINT_COLUMNS}
+        self.order = {name: i for i, name in enumerate(REPORT_COLUMNS)}
+        self.order[""] = -1
+        self.top_floor = building.floors - 1
+        self.entrances = list(building.entrances or [])
+        self.entrance_set = set(self.entrances)
+        self.entrances_text = ", ".join(self.entrances) or _("none")
+        self.seen_bag: dict[str, int] = {}
+        self.seen_address: dict[tuple, int] = {}
+        # Distinct values checked once: value -> (parsed, message or None).
+        self.postcodes: dict[str, tuple[str, str | None]] = {}
+        self.letters: dict[str, tuple[str, str | None]] = {}
+        self.additions: dict[str, tuple[str, str | None]] = {}
+        self.floors: dict[str, tuple[int, str | None]] = {}
+        self.entrance_messages: dict[str, tuple[str, str | None]] = {}
+
+    def chunk(self, records: list[tuple[int, list[str]]], errors: list) -> list[UnitRow]:
+        order = self.order
+        bad: set[int] = set()  # positions in `checked` with an error
+
+        def add(k: int, column: str, message: str) -> None:
+            bad.add(k)
+            errors.append((numbers[k], order[column], column, message))
+
+        width, header_width = self.width, self.header_width
+        checked = [record for record in records if len(record[1]) == header_width]
+        for number, fields in records if len(checked) < len(records) else ():
+            if len(fields) == header_width:
+                continue
             if len(fields) < width or (
                 len(fields) > header_width and any(f.strip() for f in fields[header_width:])
             ):
-                add(
-                    number,
-                    "",
-                    _("This row has %(found)s fields; the header has %(expected)s.")
-                    % {"found": len(fields), "expected": header_width},
-                )
-                continue
-            values = {name: (fields[i].strip() if i is not None else "") for name, i in get.items()}
-            point_values = {name: fields[i].strip() for name, i in point_get.items()}
-            bad = False
-            for name, value in (*values.items(), *point_values.items()):
-                if len(value) > MAX_LENGTH[name]:
-                    add(
+                errors.append(
+                    (
                         number,
-                        name,
-                        ngettext(
-                            "Too long: at most %(max)s character, not %(length)s.",
-                            "Too long: at most %(max)s characters, not %(length)s.",
-                            MAX_LENGTH[name],
-                        )
-                        % {"max": MAX_LENGTH[name], "length": len(value)},
+                        -1,
+                        "",
+                        _("This row has %(found)s fields; the header has %(expected)s.")
+                        % {"found": len(fields), "expected": header_width},
                     )
-                    bad = True
-            if bad:
-                continue
-
-            bag_id = values["bag_id"] or None
-            if bag_id is not None and not BAG_ID_RE.fullmatch(bag_id):
-                bad = True
-                if DIGITS_RE.fullmatch(bag_id):
-                    add(
-                        number,
-                        "bag_id",
-                        _(
-                            "A BAG id has exactly 16 digits; “%(value)s” has %(count)s. Did a "
-                            "spreadsheet program remove leading zeros?"
-                        )
-                        % {"value": bag_id, "count": len(bag_id)},
-                    )
-                else:
-                    add(
-                        number,
-                        "bag_id",
-                        _("“%(value)s” is not a BAG id: a BAG id has exactly 16 digits.")
-                        % {"value": bag_id},
-                    )
-
-            postcode = parse_postcode(values["postcode"])
-            if not values["postcode"].strip():
-                add(number, "postcode", _("A postcode is required."))
-                bad = True
-            elif not postcode:
-                add(
-                    number,
-                    "postcode",
-                    _("“%(value)s” is not a Dutch postcode such as 3521AB.")
-                    % {"value": values["postcode"]},
                 )
-                bad = True
-
-            raw_number = values["house_number"]
-            house_number = 0
-            if not raw_number:
-                add(number, "house_number", _("A house number is required."))
-                bad = True
-            elif not DIGITS_RE.fullmatch(raw_number):
-                add(
-                    number,
-                    "house_number",
-                    _(
-                        "“%(value)s” is not a house number: use digits only, and put letters "
-                        "in house_letter or house_number_addition."
-                    )
-                    % {"value": raw_number},
-                )
-                bad = True
             else:
-                house_number = int(raw_number)
-                if not 1 <= house_number <= 99999:
-                    add(number, "house_number", _("A house number lies between 1 and 99999."))
-                    bad = True
+                checked.append((number, fields))
+        if len(checked) < len(records) and checked:
+            checked.sort(key=lambda record: record[0])  # the rows in the file's order
+        numbers = [number for number, _fields in checked]
+        n = len(checked)
+        empty = [""] * n
+        columns = {
+            name: [f[i].strip() for _number, f in checked] if i is not None else empty
+            for name, i in self.positions.items()
+        }
+        points = {
+            name: [f[i].strip() for _number, f in checked]
+            for name, i in self.point_positions.items()
+        }
 
-            letter = values["house_letter"].upper()
-            if letter and not LETTER_RE.fullmatch(letter):
+        # Too long: the row's other checks are left out (their messages would mislead).
+        for name, values in (*columns.items(), *points.items()):
+            limit = MAX_LENGTH[name]
+            for k in [k for k, v in enumerate(values) if len(v) > limit]:
                 add(
-                    number,
-                    "house_letter",
-                    _("“%(value)s” is not a house letter: use one letter from A to Z.")
-                    % {"value": values["house_letter"]},
+                    k,
+                    name,
+                    ngettext(
+                        "Too long: at most %(max)s character, not %(length)s.",
+                        "Too long: at most %(max)s characters, not %(length)s.",
+                        limit,
+                    )
+                    % {"max": limit, "length": len(values[k])},
                 )
-                bad = True
-            addition = values["house_number_addition"].upper()
-            if addition and not ADDITION_RE.fullmatch(addition):
-                add(
-                    number,
-                    "house_number_addition",
-                    _("“%(value)s” is not an addition: use letters and digits only.")
-                    % {"value": values["house_number_addition"]},
-                )
-                bad = True
+        too_long = set(bad)
 
-            raw_floor = values["floor"]
-            floor = 0
-            if not raw_floor:
-                add(number, "floor", _("A floor is required: 0 is the ground floor."))
-                bad = True
-            elif not FLOOR_RE.fullmatch(raw_floor):
+        bag_ids = columns["bag_id"]
+        for k in [
+            k
+            for k, v in enumerate(bag_ids)
+            if v and not (len(v) == 16 and v.isascii() and v.isdigit())
+        ]:
+            if k in too_long:
+                continue
+            value = bag_ids[k]
+            if value.isascii() and value.isdigit():
                 add(
-                    number,
-                    "floor",
+                    k,
+                    "bag_id",
                     _(
-                        "“%(value)s” is not a floor number: use 0 for the ground floor and "
-                        "-1 for the first basement."
+                        "A BAG id has exactly 16 digits; “%(value)s” has %(count)s. Did a "
+                        "spreadsheet program remove leading zeros?"
                     )
-                    % {"value": raw_floor},
+                    % {"value": value, "count": len(value)},
                 )
-                bad = True
             else:
-                floor = int(raw_floor)
-                if not MIN_FLOOR <= floor <= top_floor:
-                    add(
-                        number,
-                        "floor",
-                        _(
-                            "Floor %(floor)s is outside this building: its floors run from "
-                            "%(min)s to %(max)s."
-                        )
-                        % {"floor": floor, "min": MIN_FLOOR, "max": top_floor},
-                    )
-                    bad = True
-
-            entrance = values["entrance"]
-            if not entrance and entrances:
                 add(
-                    number,
-                    "entrance",
-                    _("An entrance is required: one of %(entrances)s.")
-                    % {"entrances": entrances_text},
+                    k,
+                    "bag_id",
+                    _("“%(value)s” is not a BAG id: a BAG id has exactly 16 digits.")
+                    % {"value": value},
                 )
-                bad = True
-            elif entrance and entrance not in entrance_set:
-                add(
-                    number,
-                    "entrance",
-                    _("“%(value)s” is not one of this building's entrances (%(entrances)s).")
-                    % {"value": entrance, "entrances": entrances_text},
-                )
-                bad = True
 
-            point = _row_point(number, point_values, add) if point_get else None
-            if point is False:
-                bad = True
+        postcodes = self._each(columns["postcode"], self.postcodes, self._postcode)
+        letters = self._each(columns["house_letter"], self.letters, self._letter)
+        additions = self._each(columns["house_number_addition"], self.additions, self._addition)
+        floors = self._each(columns["floor"], self.floors, self._floor)
+        entrances = columns["entrance"]
+        checked_entrances = self._each(entrances, self.entrance_messages, self._entrance)
+        for name, parsed, known in (
+            ("postcode", postcodes, self.postcodes),
+            ("house_letter", letters, self.letters),
+            ("house_number_addition", additions, self.additions),
+            ("floor", floors, self.floors),
+            ("entrance", checked_entrances, self.entrance_messages),
+        ):
+            if not any(message for _value, message in known.values()):
+                continue  # no value of this column is wrong (the usual case)
+            for k, (_value, message) in enumerate(parsed):
+                if message is not None and k not in too_long:
+                    add(k, name, message)
 
-            if bag_id is not None and not bad:
+        house_numbers = columns["house_number"]
+        parsed_numbers = [
+            int(v) if v.isascii() and v.isdigit() and 1 <= len(v) <= 5 else 0 for v in house_numbers
+        ]
+        for k in [k for k, v in enumerate(parsed_numbers) if not v]:
+            if k not in too_long:
+                add(k, "house_number", self._house_number(house_numbers[k]))
+
+        row_points: list = [None] * n
+        if points:
+            for k in range(n):
+                if k in too_long:
+                    continue
+                values = {name: points[name][k] for name in points}
+                point = _row_point(numbers[k], values, lambda _n, c, m, k=k: add(k, c, m))
+                row_points[k] = point
+
+        rows = []
+        seen_bag, seen_address = self.seen_bag, self.seen_address
+        for k in range(n):
+            if k in bad:
+                continue
+            number = numbers[k]
+            bag_id = bag_ids[k] or None
+            if bag_id is not None:
                 if (first := seen_bag.get(bag_id)) is not None:
                     add(
-                        number,
+                        k,
                         "bag_id",
                         _("BAG id %(bag_id)s also appears in row %(row)s.")
                         % {"bag_id": bag_id, "row": first},
                     )
-                    bad = True
-                else:
-                    seen_bag[bag_id] = number
-            if bad:
-                continue
-            key = (postcode, house_number, letter, addition)
+                    continue
+                seen_bag[bag_id] = number
+            key = (postcodes[k][0], parsed_numbers[k], letters[k][0], additions[k][0])
             if (first := seen_address.get(key)) is not None:
                 add(
-                    number,
+                    k,
                     "house_number",
                     _("The address %(address)s also appears in row %(row)s.")
                     % {"address": address_text(*key), "row": first},
                 )
                 continue
             seen_address[key] = number
+            point = row_points[k]
             rows.append(
-                UnitRow(
-                    number,
-                    bag_id,
-                    postcode,
-                    house_number,
-                    letter,
-                    addition,
-                    floor,
-                    entrance,
-                    *(point or (None, None)),
-                )
+                UnitRow(number, bag_id, *key, floors[k][0], entrances[k], *(point or (None, None)))
             )
-        if progress:
-            progress(min(start + CHUNK_ROWS, total), total)
-    if point_get:
-        _check_spread(rows, "x" if "x" in point_get else "lat", report)
-    return rows, total
+        return rows
+
+    @staticmethod
+    def _each(values: list[str], known: dict, check) -> list[tuple]:
+        """`check(value)` for each value, once per distinct value."""
+        for value in set(values) - known.keys():
+            known[value] = check(value)
+        return [known[v] for v in values]
+
+    @staticmethod
+    def _postcode(value: str) -> tuple[str, str | None]:
+        if not value:
+            return "", _("A postcode is required.")
+        postcode = parse_postcode(value)
+        if not postcode:
+            return "", _("“%(value)s” is not a Dutch postcode such as 3521AB.") % {"value": value}
+        return postcode, None
+
+    @staticmethod
+    def _letter(value: str) -> tuple[str, str | None]:
+        letter = value.upper()
+        if letter and not LETTER_RE.fullmatch(letter):
+            return "", _("“%(value)s” is not a house letter: use one letter from A to Z.") % {
+                "value": value
+            }
+        return letter, None
+
+    @staticmethod
+    def _addition(value: str) -> tuple[str, str | None]:
+        addition = value.upper()
+        if addition and not ADDITION_RE.fullmatch(addition):
+            return "", _("“%(value)s” is not an addition: use letters and digits only.") % {
+                "value": value
+            }
+        return addition, None
+
+    def _floor(self, value: str) -> tuple[int, str | None]:
+        if len(value) > MAX_LENGTH["floor"]:
+            return 0, None  # reported as too long
+        if not value:
+            return 0, _("A floor is required: 0 is the ground floor.")
+        if not FLOOR_RE.fullmatch(value):
+            return 0, _(
+                "“%(value)s” is not a floor number: use 0 for the ground floor and -1 for "
+                "the first basement."
+            ) % {"value": value}
+        floor = int(value)
+        if not MIN_FLOOR <= floor <= self.top_floor:
+            return 0, _(
+                "Floor %(floor)s is outside this building: its floors run from %(min)s to %(max)s."
+            ) % {"floor": floor, "min": MIN_FLOOR, "max": self.top_floor}
+        return floor, None
+
+    def _entrance(self, value: str) -> tuple[str, str | None]:
+        if not value and self.entrances:
+            return value, _("An entrance is required: one of %(entrances)s.") % {
+                "entrances": self.entrances_text
+            }
+        if value and value not in self.entrance_set:
+            return value, _(
+                "“%(value)s” is not one of this building's entrances (%(entrances)s)."
+            ) % {"value": value, "entrances": self.entrances_text}
+        return value, None
+
+    @staticmethod
+    def _house_number(value: str) -> str:
+        if not value:
+            return _("A house number is required.")
+        if not (value.isascii() and value.isdigit()):
+            return _(
+                "“%(value)s” is not a house number: use digits only, and put letters in "
+                "house_letter or house_number_addition."
+            ) % {"value": value}
+        return _("A house number lies between 1 and 99999.")
 
 
 # --- Checking against the database and writing ----------------------------------------------
@@ -607,25 +663,26 @@ _HELD = (
 )
 
 
-def _held_units(building: Building, rows: list[UnitRow]) -> list[tuple]:
-    """The building's units, and every unit elsewhere with a BAG id or a postcode of the
-    file (`_HELD` tuples): on PostgreSQL one query with arrays, elsewhere in chunks (SQLite
-    takes at most 999 parameters a statement)."""
-    bag_ids = sorted({r.bag_id for r in rows if r.bag_id})
+def _held_units(building: Building, rows: list[UnitRow], *, bag_ids: bool) -> list[tuple]:
+    """The building's units and every unit elsewhere at a postcode of the file and, with
+    `bag_ids`, with a BAG id of the file (`_HELD` tuples): on PostgreSQL one query,
+    elsewhere in chunks (SQLite takes at most 999 parameters a statement)."""
     postcodes = sorted({r.postcode for r in rows})
+    bags = sorted({r.bag_id for r in rows if r.bag_id}) if bag_ids else []
     if connection.vendor == "postgresql":
         columns = ", ".join(f'"{Unit._meta.get_field(n).column}"' for n in _HELD)
         with connection.cursor() as cursor:
             cursor.execute(
                 f'SELECT {columns} FROM "{Unit._meta.db_table}" '
-                "WHERE building_id = %s OR bag_id = ANY(%s) OR postcode = ANY(%s)",
-                [building.pk, bag_ids, postcodes],
+                "WHERE building_id = %s OR postcode = ANY(%s)"
+                + (" OR bag_id = ANY(string_to_array(%s, ','))" if bags else ""),
+                [building.pk, postcodes, *([",".join(bags)] if bags else [])],
             )
             return cursor.fetchall()
     held = {
         u[0]: u for u in Unit.objects.filter(building_id=building.pk).order_by().values_list(*_HELD)
     }
-    for chunk in _chunks(bag_ids):
+    for chunk in _chunks(bags):
         held.update(
             (u[0], u) for u in Unit.objects.filter(bag_id__in=chunk).order_by().values_list(*_HELD)
         )
@@ -689,76 +746,80 @@ def _copy_units(building: Building, rows: list[UnitRow], now) -> None:
         raise IntegrityError(str(exc)) from exc
 
 
-def _write(
-    building: Building, rows: list[UnitRow], report: jobs.JobErrors, result: UnitImportResult
-) -> bool:
-    """Match rows to units, check what only the database knows, then write (or not):
-    new units with COPY on PostgreSQL (`bulk_create` elsewhere), changed ones with
-    `bulk_update`.
-
-    Runs inside the import's transaction with the building row locked, so two imports
-    of one building cannot interleave.
-    """
-    held = _held_units(building, rows)
+def _match(
+    building: Building, rows: list[UnitRow], held: list[tuple], now
+) -> tuple[list[tuple[int, str, str]], list[UnitRow], list[Unit]]:
+    """Rows to units: the errors (row, column, message), the rows of new units and the
+    changed units."""
     mine = [u for u in held if u[1] == building.pk]
     by_bag = {u[2]: u for u in mine if u[2]}
     by_address = {u[3:7]: u for u in mine}
     elsewhere_bag = {u[2] for u in held if u[1] != building.pk and u[2]}
     elsewhere_address = {u[3:7] for u in held if u[1] != building.pk}
 
-    now = timezone.now()
+    errors: list[tuple[int, str, str]] = []
     matched: dict[int, int] = {}  # unit id -> row number
     to_create: list[UnitRow] = []
     to_update: list[Unit] = []
     for r in rows:
         key = r.address_key
         if r.bag_id and r.bag_id in elsewhere_bag:
-            report.add(
-                r.row,
-                "bag_id",
-                _("BAG id %(bag_id)s belongs to a unit of another building.")
-                % {"bag_id": r.bag_id},
+            errors.append(
+                (
+                    r.row,
+                    "bag_id",
+                    _("BAG id %(bag_id)s belongs to a unit of another building.")
+                    % {"bag_id": r.bag_id},
+                )
             )
             continue
         if key in elsewhere_address:
-            report.add(
-                r.row,
-                "house_number",
-                _("The address %(address)s belongs to a unit of another building.")
-                % {"address": address_text(*key)},
+            errors.append(
+                (
+                    r.row,
+                    "house_number",
+                    _("The address %(address)s belongs to a unit of another building.")
+                    % {"address": address_text(*key)},
+                )
             )
             continue
         unit = by_bag.get(r.bag_id) if r.bag_id else None
         holder = by_address.get(key)
         if unit is None and holder is not None:
             if r.bag_id and holder[2] and holder[2] != r.bag_id:
-                report.add(
-                    r.row,
-                    "bag_id",
-                    _(
-                        "The address %(address)s has BAG id %(known)s in this building, "
-                        "not %(bag_id)s."
+                errors.append(
+                    (
+                        r.row,
+                        "bag_id",
+                        _(
+                            "The address %(address)s has BAG id %(known)s in this building, "
+                            "not %(bag_id)s."
+                        )
+                        % {"address": address_text(*key), "known": holder[2], "bag_id": r.bag_id},
                     )
-                    % {"address": address_text(*key), "known": holder[2], "bag_id": r.bag_id},
                 )
                 continue
             unit = holder
         elif unit is not None and holder is not None and holder[0] != unit[0]:
-            report.add(
-                r.row,
-                "house_number",
-                _("The address %(address)s belongs to another unit of this building.")
-                % {"address": address_text(*key)},
+            errors.append(
+                (
+                    r.row,
+                    "house_number",
+                    _("The address %(address)s belongs to another unit of this building.")
+                    % {"address": address_text(*key)},
+                )
             )
             continue
         if unit is None:
             to_create.append(r)
             continue
         if (first := matched.get(unit[0])) is not None:
-            report.add(
-                r.row,
-                "",
-                _("This row describes the same unit as row %(row)s.") % {"row": first},
+            errors.append(
+                (
+                    r.row,
+                    "",
+                    _("This row describes the same unit as row %(row)s.") % {"row": first},
+                )
             )
             continue
         matched[unit[0]] = r.row
@@ -782,6 +843,38 @@ def _write(
                 to_update[-1].floor,
                 to_update[-1].entrance,
             ) = new
+    return errors, to_create, to_update
+
+
+def _write(
+    building: Building,
+    rows: list[UnitRow],
+    report: jobs.JobErrors,
+    result: UnitImportResult,
+    *,
+    thorough: bool = False,
+) -> bool:
+    """Match rows to units, check what only the database knows, then write (or not):
+    changed units with `bulk_update`, new ones with COPY on PostgreSQL (`bulk_create`
+    elsewhere).
+
+    Checking a BAG id against every other building's units would look up each row's BAG
+    id; the unique constraint checks the same during the write. So the BAG ids are looked
+    up only when `thorough` (the second attempt, after the write met the constraint) or
+    when the file has other errors (so that the report names every row).
+
+    Runs inside the import's transaction with the building row locked, so two imports
+    of one building cannot interleave.
+    """
+    now = timezone.now()
+    thorough = thorough or bool(report.count)  # a report already: nothing is written
+    held = _held_units(building, rows, bag_ids=thorough)
+    errors, to_create, to_update = _match(building, rows, held, now)
+    if errors and not thorough:
+        held = _held_units(building, rows, bag_ids=True)
+        errors, to_create, to_update = _match(building, rows, held, now)
+    for error in errors:
+        report.add(*error)
     if report.count:
         return False
     if to_update:
@@ -846,21 +939,30 @@ def _import(
     if header is not None:
         rows, result.total_rows = _check_rows(text, header, building, report, progress)
     if rows:
-        try:
-            with transaction.atomic():
-                Building.objects.select_for_update().filter(pk=building.pk).first()
-                if _write(building, rows, report, result) and on_success is not None:
-                    on_success(result)
-        except IntegrityError:
-            # A unit changed between the checks and the write (another import, an edit).
-            report.add(
-                None,
-                "",
-                _(
-                    "The units of this building changed during the import. Nothing was "
-                    "imported; please upload the file again."
-                ),
-            )
+        # A BAG id held elsewhere shows as the unique constraint failing (see `_write`):
+        # then once more, looking the BAG ids up, for the rows to name.
+        for thorough in (False, True):
+            try:
+                with transaction.atomic():
+                    Building.objects.select_for_update().filter(pk=building.pk).first()
+                    if (
+                        _write(building, rows, report, result, thorough=thorough)
+                        and on_success is not None
+                    ):
+                        on_success(result)
+                break
+            except IntegrityError:
+                if not thorough:
+                    continue
+                # A unit changed between the checks and the write (another import, an edit).
+                report.add(
+                    None,
+                    "",
+                    _(
+                        "The units of this building changed during the import. Nothing was "
+                        "imported; please upload the file again."
+                    ),
+                )
     result.errors = report.report()
     result.error_count = report.count
     if not result.ok:
