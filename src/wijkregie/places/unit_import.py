@@ -30,8 +30,9 @@ column, reporting progress per chunk), then checked against the database (one qu
 written in one transaction: changed units with bulk UPDATEs, new ones with COPY on
 PostgreSQL (bulk INSERTs on SQLite). A BAG id held by another building's unit is found by
 the unique constraint during the write; the import then rolls back and checks again,
-looking the file's BAG ids up, so that the report names the rows. A re-import updates units matched by BAG id, else by address, instead of adding them
-again. An empty BAG id in the file never erases a known one.
+looking the file's BAG ids up, so that the report names the rows. A re-import updates
+units matched by BAG id, else by address, instead of adding them again. An empty BAG id
+in the file never erases a known one.
 
 When the file gives points, a successful import sets the building's point
 (`Building.latitude`/`longitude`, what an Open311 lat/long resolves to) to their centroid.
