@@ -1,18 +1,13 @@
 """The CSV unit import (BAG extract or housing-ERP export): every row checked, then all or
 nothing.
 
-The file
-  - UTF-8, with or without a byte-order mark (what "CSV UTF-8" in a spreadsheet program
-    writes). Other encodings are refused with a message saying how to save the file:
-    Windows-1252 would decode *any* bytes, so accepting it would turn a file in the wrong
-    encoding into wrong addresses instead of a clear error. Plain-ASCII files (the usual
-    BAG extract) are UTF-8 anyway.
-  - A header row naming the columns, in any order, case-insensitive; other columns are
-    ignored. Required: bag_id, postcode, house_number, floor, entrance; optional:
-    house_letter, house_number_addition, and the unit's point: x, y (RD, EPSG:28992, in
-    metres, as a BAG extract gives the verblijfsobject's point; also named rd_x, rd_y)
-    and/or lat, lon (WGS84 degrees). Separated by "," or ";" (what a Dutch Excel writes)
-    or a tab: the separator is the one that makes the header name the required columns.
+The file is read as `places.csvfile` reads every import: UTF-8 (other encodings refused
+with a message saying how to save the file), a header row naming the columns in any
+order, "," ";" or a tab between them. Other columns are ignored.
+  - Required: bag_id, postcode, house_number, floor, entrance; optional: house_letter,
+    house_number_addition, and the unit's point: x, y (RD, EPSG:28992, in metres, as a
+    BAG extract gives the verblijfsobject's point; also named rd_x, rd_y) and/or lat,
+    lon (WGS84 degrees).
   - bag_id: 16 digits, kept as text (leading zeros matter), may be empty. postcode as
     1234AB (a space is allowed). floor: 0 is the ground floor, -1 the first basement, up
     to the building's top storey. entrance: one of the building's entrances.
@@ -39,8 +34,6 @@ When the file gives points, a successful import sets the building's point
 Only the building's point is stored: a unit's point is never kept nor published.
 """
 
-import csv
-import io
 import re
 import statistics
 from collections.abc import Callable
@@ -50,7 +43,6 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -58,7 +50,7 @@ from django.utils.translation import ngettext
 from wijkregie.core import jobs
 from wijkregie.core.access import Viewer
 from wijkregie.core.logging import log_event
-from wijkregie.places import selectors
+from wijkregie.places import csvfile, selectors
 from wijkregie.places.addresses import parse_postcode
 from wijkregie.places.geo import as_coordinate, distance_m, rd_to_wgs84
 from wijkregie.places.models import MIN_FLOOR, Building, Unit
@@ -99,7 +91,6 @@ POINT_BOUNDS = {
 }
 POINT_AGREE_M = 50  # an RD point and a lat/lon of one row at most this far apart
 POINT_SPREAD_M = 500  # every point at most this far from the median of the file's points
-DELIMITERS = (",", ";", "\t")
 CHUNK_ROWS = 10_000  # rows checked between two progress updates (each one a commit)
 JOB_KIND = selectors.UNITS_JOB_KIND  # registered in PlacesConfig.ready()
 UPDATE_FIELDS = [
@@ -124,9 +115,7 @@ Progress = Callable[[int, int], None]
 
 
 def too_large_message() -> str:
-    return _("The file is larger than the maximum of %(max)s.") % {
-        "max": filesizeformat(settings.WIJKREGIE_IMPORT_MAX_BYTES)
-    }
+    return csvfile.too_large_message(settings.WIJKREGIE_IMPORT_MAX_BYTES)
 
 
 class UnitRow(NamedTuple):
@@ -173,50 +162,18 @@ def _new_report() -> jobs.JobErrors:
 
 
 def _decode(content: bytes, report: jobs.JobErrors) -> str | None:
-    if not content.strip():
-        report.add(None, "", _("The file is empty."))
-        return None
-    if len(content) > settings.WIJKREGIE_IMPORT_MAX_BYTES:
-        report.add(None, "", too_large_message())
-        return None
-    message = _(
-        "The file is not encoded as UTF-8. Save it as “CSV UTF-8” in your spreadsheet "
-        "program and upload it again."
-    )
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in content[:4096]:
-        report.add(None, "", message)  # UTF-16, as some programs write "Unicode text"
-        return None
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        report.add(content[: exc.start].count(b"\n") + 1, "", message)
-        return None
+    text, problem = csvfile.decode(content, max_bytes=settings.WIJKREGIE_IMPORT_MAX_BYTES)
+    if problem:
+        report.add(*problem)
+    return text
 
 
-class Header(NamedTuple):
-    delimiter: str
-    positions: dict[str, int]  # column name -> index
-    width: int  # number of fields in the header
-
-
-def _first_line(text: str) -> str:
-    return text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
-
-
-def _header(text: str, report: jobs.JobErrors) -> Header | None:
+def _header(text: str, report: jobs.JobErrors) -> csvfile.Header | None:
     """The delimiter and the position of each known column, from the first line."""
-    first_line = _first_line(text)
-    parsed = {
-        d: [name.strip().lower() for name in next(csv.reader([first_line], delimiter=d), [])]
-        for d in DELIMITERS
-    }
-    delimiter = next(
-        (d for d in DELIMITERS if set(REQUIRED_COLUMNS) <= set(parsed[d])),
-        max(DELIMITERS, key=lambda d: len(parsed[d])),
+    header = csvfile.read_header(
+        text, columns=(*COLUMNS, *POINT_COLUMNS), required=REQUIRED_COLUMNS, aliases=ALIASES
     )
-    names = [ALIASES.get(name, name) for name in parsed[delimiter]]
-    missing = [c for c in REQUIRED_COLUMNS if c not in names]
-    if missing:
+    if header.missing:
         report.add(
             1,
             "",
@@ -224,21 +181,19 @@ def _header(text: str, report: jobs.JobErrors) -> Header | None:
                 "Missing columns: %(missing)s. The first row must name the columns "
                 "%(expected)s, separated by commas or semicolons."
             )
-            % {"missing": ", ".join(missing), "expected": ", ".join(COLUMNS)},
+            % {"missing": ", ".join(header.missing), "expected": ", ".join(COLUMNS)},
         )
         return None
-    known = (*COLUMNS, *POINT_COLUMNS)
-    duplicates = sorted({n for n in names if n in known and names.count(n) > 1})
-    if duplicates:
+    if header.duplicates:
         report.add(
             1,
             "",
             _("These columns appear more than once: %(columns)s.")
-            % {"columns": ", ".join(duplicates)},
+            % {"columns": ", ".join(header.duplicates)},
         )
         return None
     for pair in (("x", "y"), ("lat", "lon")):
-        if (pair[0] in names) != (pair[1] in names):
+        if (pair[0] in header.positions) != (pair[1] in header.positions):
             report.add(
                 1,
                 "",
@@ -246,9 +201,7 @@ def _header(text: str, report: jobs.JobErrors) -> Header | None:
                 % {"first": pair[0], "second": pair[1]},
             )
             return None
-    return Header(
-        delimiter, {name: names.index(name) for name in known if name in names}, len(names)
-    )
+    return header
 
 
 def _coordinate(number: int, name: str, raw: str, add) -> float | None:
@@ -347,27 +300,16 @@ def _check_spread(rows: list[UnitRow], column: str, report: jobs.JobErrors) -> b
 
 def _check_rows(
     text: str,
-    header: Header,
+    header: csvfile.Header,
     building: Building,
     report: jobs.JobErrors,
     progress: Progress | None,
 ) -> tuple[list[UnitRow], int]:
     """Every row checked on its own and against the other rows of the file, a chunk of
     rows at a time (progress is reported per chunk)."""
-    records = []
-    reader = csv.reader(io.StringIO(text.lstrip("\r\n"), newline=""), delimiter=header.delimiter)
-    try:
-        next(reader)
-        for number, fields in enumerate(reader, start=2):
-            if any(fields) and any(f.strip() for f in fields):
-                records.append((number, fields))
-    except csv.Error as exc:
-        report.add(
-            reader.line_num,
-            "",
-            _("The file cannot be read as CSV from this row on: %(detail)s")
-            % {"detail": str(exc)[:200]},
-        )
+    records, problem = csvfile.read_rows(text, header.delimiter)
+    if problem:
+        report.add(*problem)
         return [], len(records)
     total = len(records)
     if total == 0:
@@ -395,7 +337,7 @@ class _Checks:
     """The checks of `_check_rows`, column by column over a chunk of rows: a value that
     repeats (postcodes, floors, entrances, letters) is checked once."""
 
-    def __init__(self, header: Header, building: Building):
+    def __init__(self, header: csvfile.Header, building: Building):
         self.width = max(header.positions.values()) + 1
         self.header_width = header.width
         self.positions = {name: header.positions.get(name) for name in COLUMNS}
