@@ -102,6 +102,30 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
     elif queue:
         out.append(("intake queue", queue.get("reason", queue.get("status")), "", "not measured"))
 
+    detail = results.get("report_page", {})
+    if detail.get("status") == "ok":
+        out.append(
+            (
+                f"report page, {detail['plain']['reports'] + detail['long']['reports']} reports "
+                f"x {detail['rounds']} rounds",
+                f"p50 {detail['p50_ms']} ms, p95 {detail['p95_ms']} ms "
+                f"(CPU p50 {detail['cpu_p50_ms']} ms)",
+                "p95 < 150 ms",
+                _verdict(detail["p95_ms"] < 150),
+            )
+        )
+        out.append(
+            (
+                "  queries: plain / long history",
+                f"{detail['plain']['queries']} / {detail['long']['queries']} "
+                f"(DB {detail['plain']['db_ms_median']} / {detail['long']['db_ms_median']} ms)",
+                "same count",
+                _verdict(detail["query_count_constant"]),
+            )
+        )
+    elif detail:
+        out.append(("report page", detail.get("reason", detail.get("status")), "", "not measured"))
+
     intake = results.get("intake", {})
     if intake.get("status") == "ok":
         for level, row in intake["levels"].items():

@@ -8,9 +8,10 @@ Steps, in order: drop and create the bench database (BENCH_DATABASE_URL, default
 wijkregie_bench on the local PostgreSQL) and migrate it with bench.settings; collect the
 static files (DEBUG is off); generate places, partners and residents (bench.generate);
 measure the unit import (bench.unit_import) and the building page (bench.building_page);
-generate the reports; measure the intake queue (bench.queue) and report intake under
-load against the bare endpoint (bench.intake); the professional's audited reads against the
-same reads without the audit write (bench.reads). Each step's result or the reason it could
+generate the reports; measure the intake queue (bench.queue), the report page
+(bench.report_page) and report intake under load against the bare endpoint
+(bench.intake); the professional's audited reads against the same reads without the audit
+write (bench.reads). Each step's result or the reason it could
 not be measured goes to bench/results/latest.json (written after every step) and the
 table printed at the end; bench/results/latest.md holds the same as Markdown for
 docs/performance.md.
@@ -37,7 +38,7 @@ from bench.common import (
     server_env,
 )
 
-STEPS = ("import", "page", "queue", "intake", "reads")
+STEPS = ("import", "page", "queue", "report", "intake", "reads")
 WORLD_FILE = RESULTS_DIR / "world.json"
 
 
@@ -151,7 +152,7 @@ def main(argv=None) -> int:
     import django
 
     django.setup()
-    from bench import building_page, generate, intake, queue, reads, unit_import
+    from bench import building_page, generate, intake, queue, reads, report_page, unit_import
 
     if args.reuse:
         world = _world_load(scale, args.seed)
@@ -179,10 +180,10 @@ def main(argv=None) -> int:
             log=log,
         )
 
-    if {"queue", "intake"} & only:
+    if {"queue", "report", "intake"} & only:
         reports_ready = _reports_models_ready()
         if reports_ready is not None:
-            for name in ("queue", "intake"):
+            for name in ("queue", "report_page", "intake"):
                 results[name] = {"status": "not measurable", "reason": reports_ready}
         else:
             if not args.reuse or not _reports_present():
@@ -196,6 +197,8 @@ def main(argv=None) -> int:
                 )
             if "queue" in only:
                 step(results, "queue", queue.run, world, scale, log=log)
+            if "report" in only:
+                step(results, "report_page", report_page.run, world, scale, log=log)
             if "intake" in only:
                 step(
                     results,

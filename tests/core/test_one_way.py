@@ -206,3 +206,9 @@ def test_idempotency_is_the_databases_only():
         "reports/services/submission.py",
         "reports/services/thread.py",
     ]
+
+
+def test_uploaded_csv_files_are_read_in_one_place():
+    # Decoding an upload and finding its delimiter and header: places.csvfile.
+    assert _files_matching(r"\.decode\(\"utf-8-sig\"\)") == ["places/csvfile.py"]
+    assert _files_matching(r"csv\.reader\(") == ["places/csvfile.py"]

@@ -850,6 +850,27 @@ def test_lat_long_alone_makes_a_report_at_the_nearest_building(world, client, ap
     assert Report.objects.get().building == world.building
 
 
+def test_lat_long_resolves_to_the_building_whose_point_a_unit_import_set(world, client, api_key):
+    from wijkregie.places import unit_import
+
+    place(BuildingFactory(owner=world.owner), lat="52.116400")  # 51 m north of De Toren
+    rows = [  # RD 10 m either side of 136220, 458670: 52.115938 N, 5.113022 E
+        "0344010000009001,9999ZZ,1,,,0,A,136210,458660",
+        "0344010000009002,9999ZZ,2,,,1,A,136230,458680",
+    ]
+    content = ("\r\n".join([",".join((*unit_import.COLUMNS, "x", "y")), *rows]) + "\r\n").encode()
+    result = unit_import.units_import(
+        actor=system_viewer(), building_id=world.building.pk, content=content
+    )
+    assert (result.ok, result.point) == (True, (Decimal("52.115938"), Decimal("5.113022")))
+
+    point = {"attribute[building_code]": None, "lat": "52.116000", "long": "5.113022"}
+    response = create(client, world, api_key, **point)  # 7 m from De Toren's new point
+
+    assert response.status_code == 200
+    assert Report.objects.get().building == world.building
+
+
 def test_a_point_beyond_the_radius_is_a_400_naming_the_nearest_buildings(
     world, client, api_key, settings
 ):

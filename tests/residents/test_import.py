@@ -320,7 +320,12 @@ BAD_FILES = {
     "header_only": bad(csv_bytes(), (None, "", "The file contains no rows below the header.")),
     "not_utf8": bad(
         csv_bytes({"family_name": "Müller"}, encoding="latin-1"),
-        (2, "", "The file is not UTF-8 encoded (first problem on line 2). Save it as “CSV UTF-8”."),
+        (
+            2,
+            "",
+            "The file is not encoded as UTF-8. Save it as “CSV UTF-8” in your spreadsheet "
+            "program and upload it again.",
+        ),
     ),
     "nul_byte": bad(
         csv_bytes({"given_name": "A\x00B"}),

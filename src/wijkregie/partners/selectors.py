@@ -76,7 +76,10 @@ def viewer_for(
             Prefetch(
                 "roles",
                 queryset=Role.objects.order_by("name").prefetch_related(
-                    "permissions__content_type"
+                    # With their content types: one query fewer on every request.
+                    Prefetch(
+                        "permissions", queryset=Permission.objects.select_related("content_type")
+                    )
                 ),
             )
         )

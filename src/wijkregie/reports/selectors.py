@@ -145,6 +145,17 @@ def report_get(*, viewer: Viewer, id) -> Report:
     return report
 
 
+def _report_at_hand(viewer: Viewer, report_id, report: Report | None) -> Report:
+    """The report a selector reads about: `report` when the caller has it from
+    `report_get` (its access checked again, without a query: one page reads the report
+    once), else looked up by `report_id`."""
+    if report is None:
+        return report_get(viewer=viewer, id=report_id)
+    if not viewer.has_perm(RECEIVE_REPORTS, obj=report):
+        raise NotFound(_("Not found."))
+    return report
+
+
 def report_allowed_transitions(*, report: Report) -> list[str]:
     """The statuses `report_status_change` would accept now (forwarding excluded)."""
     allowed = []
@@ -188,9 +199,12 @@ class TimelineEntry:
     details: dict = field(default_factory=dict)
 
 
-def report_timeline(*, viewer: Viewer, report_id) -> list[TimelineEntry]:
-    """Status changes and other events, oldest first (three queries)."""
-    report = report_get(viewer=viewer, id=report_id)
+def report_timeline(
+    *, viewer: Viewer, report_id=None, report: Report | None = None
+) -> list[TimelineEntry]:
+    """Status changes and other events, oldest first (two queries, and one for the
+    report unless given)."""
+    report = _report_at_hand(viewer, report_id, report)
     statuses = ReportStatusChange.objects.filter(report=report).select_related(
         "organisation", "to_organisation"
     )
@@ -234,8 +248,10 @@ def report_timeline(*, viewer: Viewer, report_id) -> list[TimelineEntry]:
     return entries
 
 
-def report_messages(*, viewer: Viewer, report_id) -> list[ReportMessage]:
-    report = report_get(viewer=viewer, id=report_id)
+def report_messages(
+    *, viewer: Viewer, report_id=None, report: Report | None = None
+) -> list[ReportMessage]:
+    report = _report_at_hand(viewer, report_id, report)
     return list(
         ReportMessage.objects.filter(report=report).select_related(
             "author_membership__user", "organisation"
@@ -243,8 +259,10 @@ def report_messages(*, viewer: Viewer, report_id) -> list[ReportMessage]:
     )
 
 
-def report_photo_list(*, viewer: Viewer, report_id) -> list[ReportPhoto]:
-    report = report_get(viewer=viewer, id=report_id)
+def report_photo_list(
+    *, viewer: Viewer, report_id=None, report: Report | None = None
+) -> list[ReportPhoto]:
+    report = _report_at_hand(viewer, report_id, report)
     return list(ReportPhoto.objects.filter(report=report))
 
 
@@ -310,15 +328,18 @@ class ReporterView:
     hidden_reason: str = ""
 
 
-def reporter_identity_get(*, viewer: Viewer, report_id) -> ReporterView:
+def reporter_identity_get(
+    *, viewer: Viewer, report_id=None, report: Report | None = None
+) -> ReporterView:
     """The reporter as this viewer may know them: the identity or the pseudonym only.
 
     The identity is given only to intake with `reports.view_reporter_identity` in the
     organisation receiving the report now, and only while the identity is held for that
     organisation (forwarded without consent: not). Each view is one audit entry listing
-    the fields shown. `NotFound` if the viewer may not see the report at all.
+    the fields shown. `NotFound` if the viewer may not see the report at all. `report`:
+    as `report_get` gave it (else looked up by `report_id`).
     """
-    report = report_get(viewer=viewer, id=report_id)
+    report = _report_at_hand(viewer, report_id, report)
     identity = ReporterIdentity.objects.filter(report_id=report.pk).first()
     pseudonym = reporter_pseudonym(
         report,

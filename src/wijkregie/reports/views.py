@@ -111,10 +111,10 @@ def _detail_context(request, report, **forms) -> dict:
         "report": report,
         "location": location_label(report),
         "picture": report_drawing(plan=plan, report=report),
-        "photos": selectors.report_photo_list(viewer=viewer, report_id=report.pk),
-        "timeline": selectors.report_timeline(viewer=viewer, report_id=report.pk),
-        "messages_thread": selectors.report_messages(viewer=viewer, report_id=report.pk),
-        "reporter": selectors.reporter_identity_get(viewer=viewer, report_id=report.pk),
+        "photos": selectors.report_photo_list(viewer=viewer, report=report),
+        "timeline": selectors.report_timeline(viewer=viewer, report=report),
+        "messages_thread": selectors.report_messages(viewer=viewer, report=report),
+        "reporter": selectors.reporter_identity_get(viewer=viewer, report=report),
         "can_forward": selectors.report_can_forward(report=report),
         "status_form": StatusChangeForm(
             allowed=allowed, text_url=reverse("reports:resident_text", args=[report.pk])
@@ -148,7 +148,9 @@ def detail(request, pk):
     """The report page; opening it marks the reporter's messages in the thread read."""
     report = selectors.report_get(viewer=request.viewer, id=pk)
     context = _detail_context(request, report)
-    services.report_messages_mark_read_by_intake(actor=request.viewer, report_id=report.pk)
+    services.report_messages_mark_read_by_intake(
+        actor=request.viewer, report_id=report.pk, shown=context["messages_thread"]
+    )
     return render(request, "reports/intake/detail.html", context)
 
 

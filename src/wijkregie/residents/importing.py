@@ -7,8 +7,6 @@ never repeat names, e-mail addresses or phone numbers from the file (the report 
 with the job).
 """
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from wijkregie.places import csvfile
 from wijkregie.places.addresses import parse_postcode
 from wijkregie.residents.languages import is_language_code, normalise_language_code
 from wijkregie.residents.models import OccupancyKind, Resident
@@ -44,7 +43,6 @@ COLUMNS = (
     "consent_share_with_partners",
 )
 REQUIRED_COLUMNS = ("relation_number", "given_name", "family_name", "occupancy_kind", "start_date")
-DELIMITERS = (";", ",", "\t")
 CONSENT_COLUMNS = ("consent_newsletter_email", "consent_chat", "consent_share_with_partners")
 # What describes the person (the same on every row of one relation number).
 PERSON_COLUMNS = (
@@ -161,58 +159,22 @@ class ParsedFile:
 
 
 def read_file(content: bytes) -> ParsedFile:
-    """Decode, find the delimiter, check the header and split the rows."""
-    if not content.strip():
-        return ParsedFile([], [], [RowError(None, "", _("The file is empty."))])
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
-        return ParsedFile(
-            [],
-            [],
-            [
-                RowError(
-                    line,
-                    "",
-                    _(
-                        "The file is not UTF-8 encoded (first problem on line %(line)s). "
-                        "Save it as “CSV UTF-8”."
-                    )
-                    % {"line": line},
-                )
-            ],
-        )
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        return ParsedFile(
-            [], [], [RowError(line, "", _("The file contains a NUL character: it is not a CSV."))]
-        )
-    first_line = text.splitlines()[0] if text.splitlines() else ""
-    delimiter = max(DELIMITERS, key=lambda d: _known_columns(first_line, d))
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        return ParsedFile(
-            [],
-            [],
-            [RowError(None, "", _("The file is not a valid CSV file: %(error)s") % {"error": exc})],
-        )
-    header = [_normalise_column(c) for c in rows[0]]
-    errors = []
-    seen = set()
-    for name in header:
-        if name and name in seen:
-            errors.append(
-                RowError(
-                    1, name, _("Column “%(column)s” appears more than once.") % {"column": name}
-                )
-            )
-        seen.add(name)
-    for name in REQUIRED_COLUMNS:
-        if name not in seen:
-            errors.append(RowError(1, name, _missing_column_message(name)))
-    if "bag_id" not in seen and not {"postcode", "house_number"} <= seen:
+    """Decode, find the delimiter, check the header and split the rows
+    (`places.csvfile`, as every import reads its file)."""
+    text, problem = csvfile.decode(content)
+    if problem:
+        return ParsedFile([], [], [RowError(*problem)])
+    header = csvfile.read_header(text, columns=COLUMNS, required=REQUIRED_COLUMNS)
+    rows, problem = csvfile.read_rows(text, header.delimiter)
+    if problem:
+        return ParsedFile([], [], [RowError(*problem)])
+    errors = [
+        RowError(1, name, _("Column “%(column)s” appears more than once.") % {"column": name})
+        for name in header.duplicates
+    ]
+    errors += [RowError(1, name, _missing_column_message(name)) for name in header.missing]
+    named = set(header.positions)
+    if "bag_id" not in named and not {"postcode", "house_number"} <= named:
         errors.append(
             RowError(
                 1,
@@ -221,35 +183,21 @@ def read_file(content: bytes) -> ParsedFile:
             )
         )
     records = []
-    for index, values in enumerate(rows[1:], start=2):
-        if not any(v.strip() for v in values):
-            continue  # blank lines, e.g. at the end of the file
-        if len(values) != len(header):
+    for index, values in rows:
+        if len(values) != header.width:
             errors.append(
                 RowError(
                     index,
                     "",
                     _("This row has %(found)s fields; the header has %(expected)s.")
-                    % {"found": len(values), "expected": len(header)},
+                    % {"found": len(values), "expected": header.width},
                 )
             )
             continue
-        records.append((index, dict(zip(header, (v.strip() for v in values), strict=True))))
+        records.append((index, dict(zip(header.names, (v.strip() for v in values), strict=True))))
     if not records and not errors:
         errors.append(RowError(None, "", _("The file contains no rows below the header.")))
-    return ParsedFile(header, records, errors)
-
-
-def _normalise_column(name: str) -> str:
-    return name.strip().strip('"').strip().lower().replace(" ", "_").replace("-", "_")
-
-
-def _known_columns(line: str, delimiter: str) -> int:
-    try:
-        names = next(csv.reader([line], delimiter=delimiter))
-    except (csv.Error, StopIteration):
-        return 0
-    return len({_normalise_column(n) for n in names} & set(COLUMNS))
+    return ParsedFile(header.names, records, errors)
 
 
 def _missing_column_message(name: str) -> str:

@@ -13,6 +13,7 @@ from wijkregie.core.access import ResidentPrincipal, Viewer
 from wijkregie.core.audit import AuditContext, DataOwner, audit_record
 from wijkregie.core.changes import apply_changes
 from wijkregie.core.exceptions import ApplicationError, NotFound
+from wijkregie.core.ids import as_id
 from wijkregie.partners.models import Membership
 from wijkregie.reports import events, tasks
 from wijkregie.reports.models import (
@@ -140,15 +141,36 @@ def report_messages_mark_read_by_reporter(*, report: Report, now: datetime | Non
 
 
 def report_messages_mark_read_by_intake(
-    *, actor: Viewer, report_id: int, now: datetime | None = None
+    *, actor: Viewer, report_id: int, now: datetime | None = None, shown=None
 ) -> int:
+    """The reporter's unread messages marked read by intake; the number marked.
+
+    `shown`: the messages the page showed (`selectors.report_messages`): only those are
+    marked, and nothing is looked up or written when none of them is unread (the usual
+    report page).
+    """
+    unread = None
+    if shown is not None:
+        report_pk = as_id(report_id)
+        unread = [
+            m.pk
+            for m in shown
+            if m.report_id == report_pk
+            and m.direction == MessageDirection.FROM_REPORTER
+            and m.read_by_intake_at is None
+        ]
+        if not unread:
+            return 0
     with transaction.atomic():
         report = _report_for_intake(actor, report_id)
-        return ReportMessage.objects.filter(
+        messages = ReportMessage.objects.filter(
             report=report,
             direction=MessageDirection.FROM_REPORTER,
             read_by_intake_at__isnull=True,
-        ).update(read_by_intake_at=now or timezone.now())
+        )
+        if unread is not None:
+            messages = messages.filter(pk__in=unread)
+        return messages.update(read_by_intake_at=now or timezone.now())
 
 
 def report_photo_add(
