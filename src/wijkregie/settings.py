@@ -27,6 +27,11 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 # The demo mode allows the printed TOTP secrets of demo users and `manage.py demo`.
 # Production refuses both: see wijkregie.demo and the system check in core.checks.
 DEMO_MODE = env.bool("WIJKREGIE_DEMO_MODE", default=DEBUG)
+# With DEBUG on, users still get our 403/404/500 pages (core/error_pages.py); a developer
+# who wants Django's technical error pages sets this.
+WIJKREGIE_TECHNICAL_ERROR_PAGES = env.bool("WIJKREGIE_TECHNICAL_ERROR_PAGES", default=False)
+if DEBUG and not WIJKREGIE_TECHNICAL_ERROR_PAGES:
+    DEFAULT_EXCEPTION_REPORTER = "wijkregie.core.error_pages.ProductExceptionReporter"
 
 # The committed key signs nothing outside development: with DEBUG off there is no default,
 # and the system check wijkregie.E002 (core.checks) refuses this key, an empty one or a
@@ -70,6 +75,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: only while DEBUG is on (our 404 page for paths that match nothing).
+    "wijkregie.core.error_pages.ProductErrorPagesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the collected, hashed and compressed static files in production.
     "whitenoise.middleware.WhiteNoiseMiddleware",
