@@ -12,11 +12,17 @@ pytestmark = pytest.mark.browser
 
 
 def _open_a_report_in_triage(page, base_url) -> str:
-    page.goto(f"{base_url}/reports/?status=in_triage")
+    """A received report of De Vaart, taken into triage through the status form (each
+    test takes its own: the server's demo data is shared by the tests)."""
+    page.goto(f"{base_url}/reports/?status=received")
     link = page.locator("table a[href^='/reports/']").first
     href = link.get_attribute("href")
     link.click()
     page.wait_for_load_state()
+    page.select_option("select[name=to_status]", label="In behandeling")
+    page.locator("form[action$='/status/'] button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(href), page.url
     return href
 
 
@@ -44,5 +50,36 @@ def test_forwarding_keeps_a_read_only_view_for_the_sender(base_url, page):
     main = page.locator("main").inner_text()
     assert "Politie Rivierstad behandelt haar nu" in main
     assert page.locator("main form").count() == 0  # read-only
+    assert axe_violations(page) == []
+    assert page.csp_violations == []
+
+
+def test_the_status_form_chooses_nothing_and_keeps_what_was_typed(base_url, page):
+    log_in(page, base_url, "wijkbeheerder")
+    _open_a_report_in_triage(page, base_url)
+    select = page.locator("#status_to_status")
+    text = page.locator("#status_resident_text")
+    assert select.input_value() == ""
+    assert text.input_value() == ""
+
+    # An empty field takes the standard text of the chosen status by itself …
+    select.select_option(label="Afgewezen")
+    page.wait_for_selector("#resident-text-standard button")
+    standard_rejected = "We doen verder niets met uw melding. De reden staat hieronder."
+    assert text.input_value() == standard_rejected
+    # … and follows the choice while nobody has changed it.
+    select.select_option(label="Opgelost")
+    page.wait_for_selector("#resident-text-standard :text('Opgelost')")
+    standard_resolved = "We hebben uw melding afgehandeld. Bedankt dat u het liet weten."
+    assert text.input_value() == standard_resolved
+
+    # What someone typed stays, whatever status is chosen afterwards.
+    text.fill("De lift is vandaag gerepareerd.")
+    select.select_option(label="Afgewezen")
+    page.wait_for_selector("#resident-text-standard :text('Afgewezen')")
+    assert text.input_value() == "De lift is vandaag gerepareerd."
+    # The standard text is a button away.
+    page.locator("#resident-text-standard button").click()
+    assert text.input_value() == standard_rejected
     assert axe_violations(page) == []
     assert page.csp_violations == []

@@ -46,7 +46,13 @@ class QueueFilterForm(forms.Form):
 
 
 class StatusChangeForm(forms.Form):
-    to_status = forms.ChoiceField(label=_("New status"))
+    """No status is chosen beforehand (a default that closes the report is a trap) and
+    the text for the reporter starts empty; choosing a status offers its standard text
+    beside the field (`resident_text` view), never over what someone typed."""
+
+    to_status = forms.ChoiceField(
+        label=_("New status"), error_messages={"required": _("Choose the new status.")}
+    )
     resident_text = forms.CharField(
         label=_("Text for the reporter"),
         required=False,
@@ -73,21 +79,23 @@ class StatusChangeForm(forms.Form):
     )
 
     def __init__(self, *args, allowed: list[str] = (), text_url: str = "", **kwargs):
+        # The report page holds several forms with the same field names: ids apart.
+        kwargs.setdefault("auto_id", "status_%s")
         super().__init__(*args, **kwargs)
-        self.fields["to_status"].choices = [(s, ReportStatus(s).label) for s in allowed]
+        self.fields["to_status"].choices = _blank(_("Choose a status")) + [
+            (s, ReportStatus(s).label) for s in allowed
+        ]
         if text_url:
-            # htmx: choosing a status fetches its standard text for the reporter.
+            # htmx: choosing a status fetches its standard text, shown beside the field
+            # with a button to use it (static/wijkregie/js/app.js).
             self.fields["to_status"].widget.attrs.update(
                 {
                     "hx-get": text_url,
-                    "hx-target": "#resident-text-field",
+                    "hx-target": "#resident-text-standard",
                     "hx-trigger": "change",
                     "hx-swap": "innerHTML",
                 }
             )
-        if allowed and not self.is_bound:
-            self.initial.setdefault("to_status", allowed[0])
-            self.initial.setdefault("resident_text", default_resident_text(allowed[0]))
         if ReportStatus.REJECTED not in allowed:
             del self.fields["reason"]
 
@@ -95,8 +103,8 @@ class StatusChangeForm(forms.Form):
         cleaned = super().clean()
         status = cleaned.get("to_status")
         text = (cleaned.get("resident_text") or "").strip()
-        # Without JavaScript the prefilled text belongs to the first status in the list;
-        # if it was left unchanged for another status, use that status's own text.
+        # A standard text left in the field for another status than the one chosen
+        # (chosen again afterwards without JavaScript): the chosen status's own text.
         if status and text in {default_resident_text(s) for s in ReportStatus.values}:
             cleaned["resident_text"] = default_resident_text(status)
         return cleaned
@@ -122,6 +130,8 @@ class ForwardForm(forms.Form):
     )
 
     def __init__(self, *args, organisations=None, **kwargs):
+        # The report page holds several forms with the same field names: ids apart.
+        kwargs.setdefault("auto_id", "forward_%s")
         super().__init__(*args, **kwargs)
         self.fields["to_organisation"].queryset = organisations
         if not self.is_bound:
@@ -138,6 +148,8 @@ class CategoryChangeForm(forms.Form):
     )
 
     def __init__(self, *args, categories=(), **kwargs):
+        # The report page holds several forms with the same field names: ids apart.
+        kwargs.setdefault("auto_id", "category_%s")
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [(c.pk, c.name_in(None)) for c in categories]
 

@@ -37,7 +37,7 @@ from wijkregie.reports.forms import (
 )
 from wijkregie.reports.location import location_label, report_drawing
 from wijkregie.reports.predicates import RECEIVE_REPORTS
-from wijkregie.reports.workflows import default_resident_text
+from wijkregie.reports.workflows import ReportStatus, default_resident_text
 
 PAGE_SIZES = (10, 25, 50, 100)
 
@@ -267,17 +267,22 @@ def message(request, pk):
 @intake_required
 @require_GET
 def resident_text(request, pk):
-    """htmx: the standard resident text of the status chosen in the triage form."""
+    """htmx: the standard resident text of the status chosen in the triage form, offered
+    beside the text field (nothing for the empty choice)."""
     report = selectors.report_get(viewer=request.viewer, id=pk)
     allowed = selectors.report_allowed_transitions(report=report)
     status = request.GET.get("to_status", "")
-    if status not in allowed:
+    if status and status not in allowed:
         raise Http404
-    form = StatusChangeForm(
-        allowed=allowed,
-        initial={"to_status": status, "resident_text": default_resident_text(status)},
+    return render(
+        request,
+        "reports/intake/_resident_text.html",
+        {
+            "status_label": ReportStatus(status).label if status else "",
+            "text": default_resident_text(status) if status else "",
+            "field_id": StatusChangeForm(allowed=allowed)["resident_text"].auto_id,
+        },
     )
-    return render(request, "reports/intake/_resident_text.html", {"field": form["resident_text"]})
 
 
 @intake_required

@@ -3,3 +3,28 @@ document.addEventListener("DOMContentLoaded", () => {
   const summary = document.getElementById("form-errors");
   if (summary) summary.focus();
 });
+
+// A standard text offered beside a field: <button data-wr-fill="FIELD_ID" data-wr-text="…">.
+// The button puts the text in the field. With data-wr-fill-if-untouched the text goes in
+// by itself when it arrives, but only into a field that is empty or still holds the
+// standard text put there before: what someone typed is never overwritten.
+function wrFill(button) {
+  const field = document.getElementById(button.dataset.wrFill);
+  if (!field) return;
+  field.value = button.dataset.wrText;
+  field.dataset.wrStandard = button.dataset.wrText;
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-wr-fill]");
+  if (button) wrFill(button);
+});
+
+document.addEventListener("htmx:afterSwap", (event) => {
+  event.target.querySelectorAll("[data-wr-fill][data-wr-fill-if-untouched]").forEach((button) => {
+    const field = document.getElementById(button.dataset.wrFill);
+    if (!field) return;
+    const untouched = field.value.trim() === "" || field.value === field.dataset.wrStandard;
+    if (untouched) wrFill(button);
+  });
+});
