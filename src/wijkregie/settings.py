@@ -414,8 +414,10 @@ WIJKREGIE_PHOTO_MAX_PIXELS = env.int("WIJKREGIE_PHOTO_MAX_PIXELS", default=50_00
 WIJKREGIE_PHOTO_MAX_DIMENSION = env.int("WIJKREGIE_PHOTO_MAX_DIMENSION", default=4096)
 # Rates as "count/seconds": reports per client address and per building, address
 # look-ups per client address. (Failed passphrase tries: reports/passphrases.py.)
-WIJKREGIE_REPORT_RATE_PER_IP = env("WIJKREGIE_REPORT_RATE_PER_IP", default="10/3600")
-WIJKREGIE_REPORT_RATE_PER_BUILDING = env("WIJKREGIE_REPORT_RATE_PER_BUILDING", default="60/3600")
+# A high ceiling per address: a room of neighbours on one Wi-Fi shares one (limits.py).
+WIJKREGIE_REPORT_RATE_PER_IP = env("WIJKREGIE_REPORT_RATE_PER_IP", default="100/3600")
+WIJKREGIE_REPORT_RATE_PER_CATEGORY = env("WIJKREGIE_REPORT_RATE_PER_CATEGORY", default="20/3600")
+WIJKREGIE_REPORT_RATE_PER_BUILDING = env("WIJKREGIE_REPORT_RATE_PER_BUILDING", default="150/3600")
 WIJKREGIE_LOOKUP_RATE_PER_IP = env("WIJKREGIE_LOOKUP_RATE_PER_IP", default="30/600")
 # Bot trap: a public form sent sooner than this after rendering is asked again; one
 # older than the maximum age gets a fresh token (and a fresh idempotency key).
