@@ -57,7 +57,7 @@ class StatusChangeForm(forms.Form):
         label=_("Text for the reporter"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
         help_text=_(
             "The reporter reads this (and gets it by e-mail if they left an address). "
             "Plain language; no names of others. Empty: the standard text of the new status."
@@ -67,14 +67,14 @@ class StatusChangeForm(forms.Form):
         label=_("Reason for rejecting"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
         help_text=_("Required when you reject the report. The reporter reads it."),
     )
     internal_note = forms.CharField(
         label=_("Internal note"),
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
         help_text=_("Only for intake. The reporter never sees it."),
     )
 
@@ -116,13 +116,13 @@ class ForwardForm(forms.Form):
         label=_("Text for the reporter"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
     )
     internal_note = forms.CharField(
         label=_("Internal note"),
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
         help_text=_(
             "The receiving organisation reads the report and this note. The reporter's "
             "identity goes along only if the reporter agreed."
@@ -144,7 +144,7 @@ class CategoryChangeForm(forms.Form):
         label=_("Internal note"),
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
     )
 
     def __init__(self, *args, categories=(), **kwargs):
@@ -158,7 +158,7 @@ class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Question or message to the reporter"),
         max_length=MESSAGE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
         help_text=_(
             "The reporter reads it with their tracking code and passphrase, and gets an "
             "e-mail if they left an address."
@@ -197,7 +197,7 @@ class ObservationForm(forms.Form):
     description = forms.CharField(
         label=_("What did you see or hear?"),
         max_length=DESCRIPTION_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=forms.Textarea(attrs={"rows": 5, "dir": "auto"}),
         help_text=_("Facts only. Do not name residents unless it is needed for the report."),
     )
 

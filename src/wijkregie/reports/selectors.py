@@ -14,10 +14,11 @@ export and erasure, audited); none of them shows it to anyone else.
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import translation
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 
 from wijkregie.core.access import ResidentPrincipal, Viewer
@@ -410,6 +411,20 @@ class ReporterView:
     # forwarding), "none" (the report has no reporter).
     hidden_reason: str = ""
 
+    @property
+    def language_name(self) -> str:
+        """The reporter's language by name, in the viewer's language ("Turks")."""
+        if not self.language:
+            return ""
+        try:
+            return str(get_language_info(self.language)["name_translated"])
+        except KeyError:
+            return self.language
+
+    @property
+    def writes_other_language(self) -> bool:
+        return bool(self.language) and self.language != settings.LANGUAGE_CODE
+
 
 def reporter_identity_get(*, viewer: Viewer, report_id) -> ReporterView:
     """The reporter as this viewer may know them: the identity or the pseudonym only.
@@ -426,12 +441,15 @@ def reporter_identity_get(*, viewer: Viewer, report_id) -> ReporterView:
         viewer=viewer,
         holder_organisation_id=identity.visible_to_organisation_id if identity else None,
     )
+    # The language is not identity (IDENTITY_FIELDS): whoever writes to the reporter
+    # needs it, also without the identity.
+    language = identity.language if identity is not None else ""
     if not viewer.has_perm(VIEW_REPORTER_IDENTITY, obj=report):
-        return ReporterView(pseudonym=pseudonym, hidden_reason="not_allowed")
+        return ReporterView(pseudonym=pseudonym, language=language, hidden_reason="not_allowed")
     if identity is None:
         return ReporterView(pseudonym=pseudonym, hidden_reason="none")
     if identity.visible_to_organisation_id != report.receiving_organisation_id:
-        return ReporterView(pseudonym=pseudonym, hidden_reason="not_forwarded")
+        return ReporterView(pseudonym=pseudonym, language=language, hidden_reason="not_forwarded")
     shown = [f for f in ReporterIdentity.IDENTITY_FIELDS if getattr(identity, f)]
     audit_record(
         viewer=viewer,
