@@ -441,15 +441,17 @@ def reporter_identity_get(*, viewer: Viewer, report_id) -> ReporterView:
         viewer=viewer,
         holder_organisation_id=identity.visible_to_organisation_id if identity else None,
     )
-    # The language is not identity (IDENTITY_FIELDS): whoever writes to the reporter
-    # needs it, also without the identity.
+    # The language is not identity (IDENTITY_FIELDS): intake of the organisation holding
+    # the identity needs it to write to the reporter, also without the identity
+    # permission. An organisation the report was forwarded to without consent does not
+    # get it: with the pseudonym it could join that reporter's reports (BRIEF 2).
     language = identity.language if identity is not None else ""
     if not viewer.has_perm(VIEW_REPORTER_IDENTITY, obj=report):
         return ReporterView(pseudonym=pseudonym, language=language, hidden_reason="not_allowed")
     if identity is None:
         return ReporterView(pseudonym=pseudonym, hidden_reason="none")
     if identity.visible_to_organisation_id != report.receiving_organisation_id:
-        return ReporterView(pseudonym=pseudonym, language=language, hidden_reason="not_forwarded")
+        return ReporterView(pseudonym=pseudonym, hidden_reason="not_forwarded")
     shown = [f for f in ReporterIdentity.IDENTITY_FIELDS if getattr(identity, f)]
     audit_record(
         viewer=viewer,
