@@ -241,7 +241,9 @@ SOCIALACCOUNT_AUTO_SIGNUP = False
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
-LOCALE_PATHS: list = []  # each app keeps its own locale/ folder
+# Each app keeps its own locale/ folder; this one only overrides allauth's Dutch "je"
+# with our "u" (it comes before every app's catalogue).
+LOCALE_PATHS: list = [SRC_DIR / "core" / "locale_overrides"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True

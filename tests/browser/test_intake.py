@@ -83,3 +83,32 @@ def test_the_status_form_chooses_nothing_and_keeps_what_was_typed(base_url, page
     assert text.input_value() == standard_rejected
     assert axe_violations(page) == []
     assert page.csp_violations == []
+
+
+def test_the_receipt_copies_the_code_by_button(base_url, browser):
+    context = browser.new_context(locale="nl-NL")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/melden/?lang=nl")
+        page.fill("input[name=postcode]", "3521 HZ")
+        page.fill("input[name=house_number]", "12")
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        page.goto(page.url + "melding/?categorie=litter")
+        page.check("input[name=location_kind][value=outside]")
+        page.fill("#id_description", "Er staan zakken afval bij de ingang.")
+        page.check("input[name=contact_mode][value=anonymous]")
+        page.wait_for_timeout(3200)  # the bot trap's minimum fill time
+        page.click("form[method=post] button[type=submit]")
+        page.wait_for_load_state()
+        assert "/melden/ontvangen/" in page.url, page.url
+        code = page.inner_text("#tracking-code")
+        copy = page.get_by_role("button", name="Kopieer de meldingscode")
+        assert copy.is_visible()
+        assert page.get_by_role("button", name="Druk deze pagina af").is_visible()
+        copy.click()
+        page.wait_for_selector("#copy-status:text('De meldingscode is gekopieerd.')")
+        assert page.evaluate("navigator.clipboard.readText()") == code
+    finally:
+        context.close()

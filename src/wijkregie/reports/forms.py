@@ -36,6 +36,8 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, buildings=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["building"].choices = _blank(_("All")) + list(buildings)
+        for field in self.fields.values():
+            field.no_optional_marker = True  # a filter: nothing is ever required
         self.fields["category"].choices = _blank(_("All")) + [
             (c.pk, c.name_in(None)) for c in categories
         ]
@@ -98,6 +100,9 @@ class StatusChangeForm(forms.Form):
             )
         if ReportStatus.REJECTED not in allowed:
             del self.fields["reason"]
+        else:
+            # Required for one status only: its hint says so; "(optional)" would not.
+            self.fields["reason"].no_optional_marker = True
 
     def clean(self):
         cleaned = super().clean()

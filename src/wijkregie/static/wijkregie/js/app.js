@@ -28,3 +28,24 @@ document.addEventListener("htmx:afterSwap", (event) => {
     if (untouched) wrFill(button);
   });
 });
+
+// Controls that need JavaScript are in the page with `hidden` and data-wr-js-only.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-wr-js-only]").forEach((el) => { el.hidden = false; });
+});
+
+// <button data-wr-copy="ELEMENT_ID" data-wr-copied="…">: copies the element's text and
+// says so in #copy-status (a live region). <button data-wr-print>: prints the page.
+document.addEventListener("click", (event) => {
+  const copy = event.target.closest("[data-wr-copy]");
+  if (copy) {
+    const source = document.getElementById(copy.dataset.wrCopy);
+    const status = document.getElementById("copy-status");
+    if (source && navigator.clipboard) {
+      navigator.clipboard.writeText(source.textContent.trim()).then(() => {
+        if (status) status.textContent = copy.dataset.wrCopied || "";
+      });
+    }
+  }
+  if (event.target.closest("[data-wr-print]")) window.print();
+});
