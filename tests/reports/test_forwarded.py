@@ -130,3 +130,15 @@ def test_an_organisation_that_never_had_the_report_sees_nothing(world, login):
         .paginator.count
         == 0
     )
+
+
+def test_the_forwarded_queue_is_two_queries(world, django_assert_num_queries):
+    for _ in range(3):
+        report = _in_triage(world)
+        services.report_forward(
+            actor=world.viewer("intake"), report_id=report.pk, to_organisation_id=world.police.pk
+        )
+    viewer = world.viewer("intake")
+    with django_assert_num_queries(2):  # the count and the page, however many were forwarded
+        page = selectors.report_queue(viewer=viewer, filters={"status": "forwarded"})
+        assert len(page.object_list) == 3
