@@ -27,6 +27,11 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 # The demo mode allows the printed TOTP secrets of demo users and `manage.py demo`.
 # Production refuses both: see wijkregie.demo and the system check in core.checks.
 DEMO_MODE = env.bool("WIJKREGIE_DEMO_MODE", default=DEBUG)
+# With DEBUG on, users still get our 403/404/500 pages (core/error_pages.py); a developer
+# who wants Django's technical error pages sets this.
+WIJKREGIE_TECHNICAL_ERROR_PAGES = env.bool("WIJKREGIE_TECHNICAL_ERROR_PAGES", default=False)
+if DEBUG and not WIJKREGIE_TECHNICAL_ERROR_PAGES:
+    DEFAULT_EXCEPTION_REPORTER = "wijkregie.core.error_pages.ProductExceptionReporter"
 
 # The committed key signs nothing outside development: with DEBUG off there is no default,
 # and the system check wijkregie.E002 (core.checks) refuses this key, an empty one or a
@@ -70,6 +75,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: only while DEBUG is on (our 404 page for paths that match nothing).
+    "wijkregie.core.error_pages.ProductErrorPagesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the collected, hashed and compressed static files in production.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -234,7 +241,9 @@ SOCIALACCOUNT_AUTO_SIGNUP = False
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
-LOCALE_PATHS: list = []  # each app keeps its own locale/ folder
+# Each app keeps its own locale/ folder; this one only overrides allauth's Dutch "je"
+# with our "u" (it comes before every app's catalogue).
+LOCALE_PATHS: list = [SRC_DIR / "core" / "locale_overrides"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
@@ -412,8 +421,10 @@ WIJKREGIE_PHOTO_MAX_PIXELS = env.int("WIJKREGIE_PHOTO_MAX_PIXELS", default=50_00
 WIJKREGIE_PHOTO_MAX_DIMENSION = env.int("WIJKREGIE_PHOTO_MAX_DIMENSION", default=4096)
 # Rates as "count/seconds": reports per client address and per building, address
 # look-ups per client address. (Failed passphrase tries: reports/passphrases.py.)
-WIJKREGIE_REPORT_RATE_PER_IP = env("WIJKREGIE_REPORT_RATE_PER_IP", default="10/3600")
-WIJKREGIE_REPORT_RATE_PER_BUILDING = env("WIJKREGIE_REPORT_RATE_PER_BUILDING", default="60/3600")
+# A high ceiling per address: a room of neighbours on one Wi-Fi shares one (limits.py).
+WIJKREGIE_REPORT_RATE_PER_IP = env("WIJKREGIE_REPORT_RATE_PER_IP", default="100/3600")
+WIJKREGIE_REPORT_RATE_PER_CATEGORY = env("WIJKREGIE_REPORT_RATE_PER_CATEGORY", default="20/3600")
+WIJKREGIE_REPORT_RATE_PER_BUILDING = env("WIJKREGIE_REPORT_RATE_PER_BUILDING", default="150/3600")
 WIJKREGIE_LOOKUP_RATE_PER_IP = env("WIJKREGIE_LOOKUP_RATE_PER_IP", default="30/600")
 # Bot trap: a public form sent sooner than this after rendering is asked again; one
 # older than the maximum age gets a fresh token (and a fresh idempotency key).

@@ -736,16 +736,67 @@ def test_a_form_open_too_long_gets_a_fresh_token(world, client, settings):
 # --- Rate limits ---------------------------------------------------------------------------
 
 
-def test_reports_per_address_are_limited(world, client, settings):
+LIMITED = (
+    "Er zijn hier of hierover kort na elkaar veel meldingen verstuurd, daarom is uw melding "
+    "nog niet verstuurd. Wat u typte staat er nog: verstuur het later opnieuw (binnen een "
+    "uur). Is er gevaar? Bel 112."
+)
+
+
+def test_a_limited_report_comes_back_filled_in(world, client, settings):
     settings.WIJKREGIE_REPORT_RATE_PER_IP = "2/3600"
     assert post_report(client, world).status_code == 302
     assert post_report(client, world).status_code == 302
 
-    response = post_report(client, world)
+    response = post_report(client, world, description="De lift is weer kapot, al drie dagen.")
 
     assert response.status_code == 429
-    assert "Probeer het over een uur opnieuw. Is er gevaar? Bel 112." in html(response)
+    page = unescape(html(response))
+    assert LIMITED in page
+    assert "De lift is weer kapot, al drie dagen.</textarea>" in page
+    assert f'value="{world.lift.pk}" selected' in page
+    assert "Kies uw foto's opnieuw." not in page  # no photos were sent
     assert Report.objects.count() == 2
+
+
+def test_a_limited_report_with_photos_says_they_must_be_added_again(world, client, settings):
+    settings.WIJKREGIE_REPORT_RATE_PER_IP = "0/3600"
+    token = open_form(client, world)
+    photo = SimpleUploadedFile("lift.jpg", jpeg_with_gps(), content_type="image/jpeg")
+
+    response = client.post(report_url(world), {**report_data(world, token), "photos": photo})
+
+    assert response.status_code == 429
+    page = unescape(html(response))
+    assert LIMITED in page
+    assert "Kies uw foto's opnieuw." in page
+    assert "Er staan zakken afval bij de lift.</textarea>" in page
+    assert Report.objects.count() == 0
+
+
+def test_a_room_of_neighbours_on_one_address_is_not_blocked(world, client, settings):
+    """Eleven reports from one address in an hour (a residents' evening on one Wi-Fi),
+    about different things, all go through with the default limits."""
+    slugs = ["litter", "vandalism", "noise-nuisance", "nitrous-oxide", "other"] * 3
+    for slug in slugs[:11]:
+        assert post_report(client, world, category=slug).status_code == 302
+    assert Report.objects.count() == 11
+
+
+def test_reports_per_building_and_category_are_limited_across_addresses(world, client, settings):
+    settings.WIJKREGIE_REPORT_RATE_PER_CATEGORY = "2/3600"
+    for ip in ("198.51.100.1", "198.51.100.2"):
+        assert post_report(client, world, remote_addr=ip).status_code == 302
+
+    response = post_report(client, world, remote_addr="198.51.100.3")
+    assert response.status_code == 429
+    assert LIMITED in unescape(html(response))
+    # Another subject in the same building still goes through.
+    assert (
+        post_report(client, world, category="vandalism", remote_addr="198.51.100.3").status_code
+        == 302
+    )
+    assert Report.objects.count() == 3
 
 
 def test_reports_per_building_are_limited_across_addresses(world, client, settings):
@@ -753,10 +804,42 @@ def test_reports_per_building_are_limited_across_addresses(world, client, settin
     for ip in ("198.51.100.1", "198.51.100.2"):
         assert post_report(client, world, remote_addr=ip).status_code == 302
 
-    response = post_report(client, world, remote_addr="198.51.100.3")
+    response = post_report(client, world, category="vandalism", remote_addr="198.51.100.3")
 
     assert response.status_code == 429
     assert Report.objects.count() == 2
+
+
+def test_the_address_ceiling_still_holds(world, client, settings):
+    settings.WIJKREGIE_REPORT_RATE_PER_IP = "2/3600"
+    assert post_report(client, world, category="litter").status_code == 302
+    assert post_report(client, world, category="vandalism").status_code == 302
+    assert post_report(client, world, category="other").status_code == 429
+    assert Report.objects.count() == 2
+
+
+def test_a_limited_contact_request_comes_back_filled_in(world, client, settings):
+    settings.WIJKREGIE_REPORT_RATE_PER_IP = "0/3600"
+    url = f"/melden/{world.building.public_code}/contact/"
+    token = form_token(client.get(url))
+
+    response = client.post(
+        url,
+        {
+            "form_token": token,
+            "description": "Kan iemand langskomen over de galerij?",
+            "contact_mode": ContactMode.OPEN,
+            "name": "Ann",
+            "email": "ann@example.org",
+        },
+    )
+
+    assert response.status_code == 429
+    page = unescape(html(response))
+    assert LIMITED in page
+    assert "Kan iemand langskomen over de galerij?</textarea>" in page
+    assert 'value="ann@example.org"' in page
+    assert Report.objects.count() == 0
 
 
 def test_the_rate_limit_message_is_in_the_residents_language(world, client, settings):
@@ -766,7 +849,8 @@ def test_the_rate_limit_message_is_in_the_residents_language(world, client, sett
     response = client.post(report_url(world) + "&lang=tr", report_data(world, token))
 
     assert response.status_code == 429
-    assert "Lütfen biraz bekleyin" in unescape(html(response))
+    assert "112" in unescape(html(response))
+    assert LIMITED not in unescape(html(response))
     assert Report.objects.count() == 0
 
 

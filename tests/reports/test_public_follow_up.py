@@ -407,3 +407,25 @@ def test_a_forged_or_expired_link_is_refused(world, client, settings):
 
     assert (expired.status_code, forged.status_code) == (404, 404)
     assert FOLLOW_SESSION_KEY not in client.session
+
+
+def test_an_open_question_is_at_the_top_of_the_page(world, client, anonymous):
+    services.report_status_change(
+        actor=world.viewer("intake"), report_id=anonymous.report.pk, to_status="in_triage"
+    )
+    services.report_message_to_reporter(
+        actor=world.viewer("intake"), report_id=anonymous.report.pk, body="Welke verdieping?"
+    )
+    sign_in(client, anonymous)
+    page = html(client.get(PAGE))
+    top = page.index("We hebben een vraag voor u")
+    assert top < page.index("Wat er is gebeurd") < page.index("Berichten")
+    assert page.index("Welke verdieping?") > top
+    assert '<a class="utrecht-link" href="#message-heading">Beantwoord de vraag</a>' in page
+
+    token = token_for(page, "message")
+    client.post(PAGE, {"action": "message", "form_token": token, "message-body": "De derde."})
+    # Answered: no longer at the top, still in the thread.
+    page = html(client.get(PAGE))
+    assert "We hebben een vraag voor u" not in page
+    assert "Welke verdieping?" in page

@@ -275,3 +275,26 @@ def test_observation_invalid_input(world, login):
     )
     assert response.status_code == 400
     assert Report.objects.count() == 0
+
+
+def test_a_professionals_observations_are_never_rate_limited(world, login, settings):
+    """The resident form's limits (reports/public/limits.py) are not the professional's:
+    a BOA logging a round of observations from the office's one address is not held."""
+    settings.WIJKREGIE_REPORT_RATE_PER_IP = "0/3600"
+    settings.WIJKREGIE_REPORT_RATE_PER_CATEGORY = "0/3600"
+    settings.WIJKREGIE_REPORT_RATE_PER_BUILDING = "0/3600"
+    client = login(world.users["police_intake"])
+    for n in range(3):
+        response = client.post(
+            reverse("reports:observation"),
+            {
+                "building": world.building.pk,
+                "organisation": world.police.pk,
+                "category": world.category.pk,
+                "channel": Channel.DOOR,
+                "location_kind": "outside",
+                "description": f"Afval bij de ingang, ronde {n}.",
+            },
+        )
+        assert response.status_code == 302
+    assert Report.objects.count() == 3

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language_from_request
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 
 from allauth.mfa.models import Authenticator
 
@@ -119,8 +120,10 @@ class ApplicationErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, NotFound):
-            raise Http404 from exception
+        if isinstance(exception, NotFound | Http404):
+            # Rendered here rather than raised on: with DEBUG on, Django would answer a
+            # raised Http404 with its technical page (core/error_pages.py).
+            return page_not_found(request, Http404(str(exception)))
         if isinstance(exception, PermissionDenied):
             raise DjangoPermissionDenied(exception.message) from exception
         if isinstance(exception, ApplicationError):

@@ -132,7 +132,8 @@ def build_reports() -> dict:
             reporter = services.ReporterDetails(
                 name=f"{name} (demo)",
                 email=f"melder{number}@example.org",
-                language=rng.choice(["nl", "nl", "en"]),
+                # A Turkish reader: the report page warns before writing to them.
+                language=rng.choice(["nl", "tr", "en"]),
                 ip=f"192.0.2.{number}",
             )
         channel = rng.choice([Channel.WEB] * 5 + [Channel.PHONE, Channel.OPEN311])

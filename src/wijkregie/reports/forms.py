@@ -39,6 +39,8 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, buildings=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["building"].choices = _blank(_("All")) + list(buildings)
+        for field in self.fields.values():
+            field.no_optional_marker = True  # a filter: nothing is ever required
         self.fields["category"].choices = _blank(_("All")) + [
             (c.pk, c.name_in(None)) for c in categories
         ]
@@ -49,12 +51,18 @@ class QueueFilterForm(forms.Form):
 
 
 class StatusChangeForm(forms.Form):
-    to_status = forms.ChoiceField(label=_("New status"))
+    """No status is chosen beforehand (a default that closes the report is a trap) and
+    the text for the reporter starts empty; choosing a status offers its standard text
+    beside the field (`resident_text` view), never over what someone typed."""
+
+    to_status = forms.ChoiceField(
+        label=_("New status"), error_messages={"required": _("Choose the new status.")}
+    )
     resident_text = forms.CharField(
         label=_("Text for the reporter"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
         help_text=_(
             "The reporter reads this (and gets it by e-mail if they left an address). "
             "Plain language; no names of others. Empty: the standard text of the new status."
@@ -64,42 +72,47 @@ class StatusChangeForm(forms.Form):
         label=_("Reason for rejecting"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
         help_text=_("Required when you reject the report. The reporter reads it."),
     )
     internal_note = forms.CharField(
         label=_("Internal note"),
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
         help_text=_("Only for intake. The reporter never sees it."),
     )
 
     def __init__(self, *args, allowed: list[str] = (), text_url: str = "", **kwargs):
+        # The report page holds several forms with the same field names: ids apart.
+        kwargs.setdefault("auto_id", "status_%s")
         super().__init__(*args, **kwargs)
-        self.fields["to_status"].choices = [(s, ReportStatus(s).label) for s in allowed]
+        self.fields["to_status"].choices = _blank(_("Choose a status")) + [
+            (s, ReportStatus(s).label) for s in allowed
+        ]
         if text_url:
-            # htmx: choosing a status fetches its standard text for the reporter.
+            # htmx: choosing a status fetches its standard text, shown beside the field
+            # with a button to use it (static/wijkregie/js/app.js).
             self.fields["to_status"].widget.attrs.update(
                 {
                     "hx-get": text_url,
-                    "hx-target": "#resident-text-field",
+                    "hx-target": "#resident-text-standard",
                     "hx-trigger": "change",
                     "hx-swap": "innerHTML",
                 }
             )
-        if allowed and not self.is_bound:
-            self.initial.setdefault("to_status", allowed[0])
-            self.initial.setdefault("resident_text", default_resident_text(allowed[0]))
         if ReportStatus.REJECTED not in allowed:
             del self.fields["reason"]
+        else:
+            # Required for one status only: its hint says so; "(optional)" would not.
+            self.fields["reason"].no_optional_marker = True
 
     def clean(self):
         cleaned = super().clean()
         status = cleaned.get("to_status")
         text = (cleaned.get("resident_text") or "").strip()
-        # Without JavaScript the prefilled text belongs to the first status in the list;
-        # if it was left unchanged for another status, use that status's own text.
+        # A standard text left in the field for another status than the one chosen
+        # (chosen again afterwards without JavaScript): the chosen status's own text.
         if status and text in {default_resident_text(s) for s in ReportStatus.values}:
             cleaned["resident_text"] = default_resident_text(status)
         return cleaned
@@ -111,13 +124,13 @@ class ForwardForm(forms.Form):
         label=_("Text for the reporter"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
     )
     internal_note = forms.CharField(
         label=_("Internal note"),
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
         help_text=_(
             "The receiving organisation reads the report and this note. The reporter's "
             "identity goes along only if the reporter agreed."
@@ -125,6 +138,8 @@ class ForwardForm(forms.Form):
     )
 
     def __init__(self, *args, organisations=None, **kwargs):
+        # The report page holds several forms with the same field names: ids apart.
+        kwargs.setdefault("auto_id", "forward_%s")
         super().__init__(*args, **kwargs)
         self.fields["to_organisation"].queryset = organisations
         if not self.is_bound:
@@ -137,10 +152,12 @@ class CategoryChangeForm(forms.Form):
         label=_("Internal note"),
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
     )
 
     def __init__(self, *args, categories=(), **kwargs):
+        # The report page holds several forms with the same field names: ids apart.
+        kwargs.setdefault("auto_id", "category_%s")
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [(c.pk, c.name_in(None)) for c in categories]
 
@@ -149,7 +166,7 @@ class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Question or message to the reporter"),
         max_length=MESSAGE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
         help_text=_(
             "The reporter reads it with their tracking code and passphrase, and gets an "
             "e-mail if they left an address."
@@ -194,7 +211,7 @@ class ObservationForm(forms.Form):
     description = forms.CharField(
         label=_("What did you see or hear?"),
         max_length=DESCRIPTION_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=forms.Textarea(attrs={"rows": 5, "dir": "auto"}),
         help_text=_("Facts only. Do not name residents unless it is needed for the report."),
     )
 

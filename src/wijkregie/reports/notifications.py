@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from wijkregie.core.logging import log_event
 from wijkregie.core.mail import mail_send
 from wijkregie.partners.models import Membership, Organisation
+from wijkregie.reports.category_texts import category_name
 from wijkregie.reports.models import (
     MessageDirection,
     Report,
@@ -91,7 +92,7 @@ def reporter_status_change_send(*, status_change_id: int) -> int:
         context = {
             "report_id": report.pk,
             "tracking_code": report.tracking_code,
-            "category": report.category.name_in(language),
+            "category": category_name(report.category, language),
             "building": report.building.name,
             "status": ReportStatus(change.to_status).label,
             "resident_text": default_resident_text(change.to_status)
@@ -119,7 +120,7 @@ def reporter_message_send(*, message_id: int) -> int:
     context = {
         "report_id": report.pk,
         "tracking_code": report.tracking_code,
-        "category": report.category.name_in(language),
+        "category": category_name(report.category, language),
         "building": report.building.name,
         "body": message.body,
         "follow_up_url": follow_up_url(report.pk),

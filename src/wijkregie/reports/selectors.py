@@ -14,10 +14,11 @@ export and erasure, audited); none of them shows it to anyone else.
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import translation
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 
 from wijkregie.core.access import ResidentPrincipal, Viewer
@@ -88,10 +89,39 @@ def _clean_filters(filters: dict | None) -> dict:
     return cleaned
 
 
+def _forwarded_away_q(viewer: Viewer) -> Q | None:
+    """Reports intake of one of the viewer's organisations forwarded to an organisation
+    that is not the viewer's; None when the viewer receives reports nowhere."""
+    organisations = viewer.organisations_with(RECEIVE_REPORTS)
+    if not organisations:
+        return None
+    forwarded = ReportStatusChange.objects.filter(
+        to_status=ReportStatus.FORWARDED, organisation_id__in=organisations
+    ).values("report_id")
+    return Q(pk__in=forwarded) & ~Q(receiving_organisation_id__in=organisations)
+
+
 def report_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Report]:
-    """The queue as a queryset, newest first. Never joins the reporter's identity."""
+    """The queue as a queryset, newest first. Never joins the reporter's identity.
+
+    The reports the viewer's organisations receive; filtered on the status "forwarded",
+    also the ones they forwarded elsewhere (read-only, `report_forwarded_get`): to the
+    sender their status stays "forwarded", whatever the new organisation has done since.
+    """
     qs = Report.objects.visible_to(viewer)
     f = _clean_filters(filters)
+    statuses = f.get("status")
+    statuses = statuses if isinstance(statuses, list | tuple) else [statuses]
+    away = (
+        _forwarded_away_q(viewer)
+        if ReportStatus.FORWARDED in statuses and not viewer.is_superuser
+        else None
+    )
+    if away is not None:
+        if not set(statuses) <= set(ReportStatus.values):
+            return qs.none()
+        del f["status"]
+        qs = qs.filter(status__in=statuses) | Report.objects.filter(away)
     for name in ("building", "category", "organisation"):
         if name in f:
             value = parse_id(f[name])
@@ -154,6 +184,84 @@ def _report_at_hand(viewer: Viewer, report_id, report: Report | None) -> Report:
     if not viewer.has_perm(RECEIVE_REPORTS, obj=report):
         raise NotFound(_("Not found."))
     return report
+
+
+@dataclass(frozen=True)
+class ForwardedByUs:
+    at: datetime
+    to_organisation_name: str
+    actor_label: str
+    internal_note: str
+    identity_forwarded: bool
+
+
+@dataclass(frozen=True)
+class ForwardedReportView:
+    """What the organisation that forwarded a report keeps of it: read-only, the facts it
+    passed on, the status and the texts the reporter reads; never the reporter's identity,
+    the thread or the new organisation's internal notes."""
+
+    report: Report
+    status_label: str
+    history: "list[PublicStatusEntry]"
+    forwards: list[ForwardedByUs]
+
+
+def report_forwarded_get(*, viewer: Viewer, id) -> ForwardedReportView:
+    """A report one of the viewer's organisations forwarded and no longer receives, for
+    the sender's read-only page; `NotFound` for anything else (also for the reports the
+    viewer receives: those have `report_get`)."""
+    away = _forwarded_away_q(viewer)
+    report = None
+    if away is not None:
+        report = (
+            Report.objects.select_related(
+                "category", "building", "unit", "common_area", "receiving_organisation"
+            )
+            .filter(away, pk=as_id(id))
+            .first()
+        )
+    if report is None:
+        raise NotFound(_("Not found."))
+    organisations = viewer.organisations_with(RECEIVE_REPORTS)
+    changes = list(
+        ReportStatusChange.objects.filter(report=report).select_related("to_organisation")
+    )
+    identity_moved = {
+        e.created_at: bool((e.parameters or {}).get("identity_forwarded"))
+        for e in ReportEvent.objects.filter(
+            report=report, type=ReportEventType.FORWARDED, organisation_id__in=organisations
+        )
+    }
+    forwards = [
+        ForwardedByUs(
+            at=c.created_at,
+            to_organisation_name=c.to_organisation.name if c.to_organisation_id else "",
+            actor_label=c.actor_label,
+            internal_note=c.internal_note,
+            identity_forwarded=identity_moved.get(c.created_at, False),
+        )
+        for c in changes
+        if c.to_status == ReportStatus.FORWARDED and c.organisation_id in organisations
+    ]
+    history = [
+        PublicStatusEntry(
+            at=c.created_at,
+            status=c.to_status,
+            status_label=str(ReportStatus(c.to_status).label),
+            text=default_resident_text(c.to_status)
+            if c.resident_text_is_default
+            else c.resident_text,
+            reason=c.reason,
+        )
+        for c in changes
+    ]
+    return ForwardedReportView(
+        report=report,
+        status_label=str(ReportStatus(report.status).label),
+        history=history,
+        forwards=forwards,
+    )
 
 
 def report_allowed_transitions(*, report: Report) -> list[str]:
@@ -327,6 +435,20 @@ class ReporterView:
     # forwarding), "none" (the report has no reporter).
     hidden_reason: str = ""
 
+    @property
+    def language_name(self) -> str:
+        """The reporter's language by name, in the viewer's language ("Turks")."""
+        if not self.language:
+            return ""
+        try:
+            return str(get_language_info(self.language)["name_translated"])
+        except KeyError:
+            return self.language
+
+    @property
+    def writes_other_language(self) -> bool:
+        return bool(self.language) and self.language != settings.LANGUAGE_CODE
+
 
 def reporter_identity_get(
     *, viewer: Viewer, report_id=None, report: Report | None = None
@@ -346,8 +468,13 @@ def reporter_identity_get(
         viewer=viewer,
         holder_organisation_id=identity.visible_to_organisation_id if identity else None,
     )
+    # The language is not identity (IDENTITY_FIELDS): intake of the organisation holding
+    # the identity needs it to write to the reporter, also without the identity
+    # permission. An organisation the report was forwarded to without consent does not
+    # get it: with the pseudonym it could join that reporter's reports (BRIEF 2).
+    language = identity.language if identity is not None else ""
     if not viewer.has_perm(VIEW_REPORTER_IDENTITY, obj=report):
-        return ReporterView(pseudonym=pseudonym, hidden_reason="not_allowed")
+        return ReporterView(pseudonym=pseudonym, language=language, hidden_reason="not_allowed")
     if identity is None:
         return ReporterView(pseudonym=pseudonym, hidden_reason="none")
     if identity.visible_to_organisation_id != report.receiving_organisation_id:
@@ -623,6 +750,8 @@ __all__ = [
     "PublicMessage",
     "PublicReportStatus",
     "PublicStatusEntry",
+    "ForwardedByUs",
+    "ForwardedReportView",
     "ReporterView",
     "TimelineEntry",
     "category_get",
@@ -630,6 +759,7 @@ __all__ = [
     "report_allowed_transitions",
     "report_can_forward",
     "report_forward_targets",
+    "report_forwarded_get",
     "report_get",
     "report_list",
     "report_messages",

@@ -42,7 +42,7 @@ from wijkregie.reports.forms import (
 from wijkregie.reports.location import location_label, report_drawing
 from wijkregie.reports.models import MESSAGE_MAX_LENGTH
 from wijkregie.reports.predicates import RECEIVE_REPORTS
-from wijkregie.reports.workflows import default_resident_text
+from wijkregie.reports.workflows import ReportStatus, default_resident_text
 
 PAGE_SIZES = (10, 25, 50, 100)
 
@@ -145,8 +145,22 @@ def _detail_context(request, report, **forms) -> dict:
 @intake_required
 @require_GET
 def detail(request, pk):
-    """The report page; opening it marks the reporter's messages in the thread read."""
-    report = selectors.report_get(viewer=request.viewer, id=pk)
+    """The report page; opening it marks the reporter's messages in the thread read.
+
+    A report the viewer's organisation forwarded elsewhere gets a read-only page."""
+    try:
+        report = selectors.report_get(viewer=request.viewer, id=pk)
+    except NotFound:
+        forwarded = selectors.report_forwarded_get(viewer=request.viewer, id=pk)
+        return render(
+            request,
+            "reports/intake/forwarded.html",
+            {
+                "forwarded": forwarded,
+                "report": forwarded.report,
+                "location": location_label(forwarded.report),
+            },
+        )
     context = _detail_context(request, report)
     services.report_messages_mark_read_by_intake(
         actor=request.viewer, report_id=report.pk, shown=context["messages_thread"]
@@ -154,7 +168,9 @@ def detail(request, pk):
     return render(request, "reports/intake/detail.html", context)
 
 
-def _post_action(request, pk, *, form_name: str, build_form, act, done: str):
+def _post_action(request, pk, *, form_name: str, build_form, act, done, then=None):
+    """`done`: the confirmation (or a function of the cleaned data giving it); `then`: where
+    to go afterwards (default: the report's page)."""
     report = selectors.report_get(viewer=request.viewer, id=pk)
     form = build_form(report, request.POST)
     if form.is_valid():
@@ -165,8 +181,8 @@ def _post_action(request, pk, *, form_name: str, build_form, act, done: str):
                 raise
             add_service_errors(form, exc)
         else:
-            messages.success(request, done)
-            return redirect("reports:detail", pk=report.pk)
+            messages.success(request, done(form.cleaned_data) if callable(done) else done)
+            return redirect(then or reverse("reports:detail", args=[report.pk]))
     report = selectors.report_get(viewer=request.viewer, id=pk)
     return render(
         request,
@@ -218,7 +234,15 @@ def forward(request, pk):
             internal_note=d.get("internal_note", ""),
             resident_text=d.get("resident_text") or None,
         ),
-        done=_("The report has been forwarded."),
+        done=lambda d: (
+            _(
+                "Report #%(id)s has been forwarded to %(organisation)s. You can still read it "
+                "under the status “Forwarded”."
+            )
+            % {"id": pk, "organisation": d["to_organisation"].name}
+        ),
+        # The report is no longer ours to work on: back to the queue, not to its page.
+        then=reverse("reports:queue"),
     )
 
 
@@ -262,17 +286,22 @@ def message(request, pk):
 @intake_required
 @require_GET
 def resident_text(request, pk):
-    """htmx: the standard resident text of the status chosen in the triage form."""
+    """htmx: the standard resident text of the status chosen in the triage form, offered
+    beside the text field (nothing for the empty choice)."""
     report = selectors.report_get(viewer=request.viewer, id=pk)
     allowed = selectors.report_allowed_transitions(report=report)
     status = request.GET.get("to_status", "")
-    if status not in allowed:
+    if status and status not in allowed:
         raise Http404
-    form = StatusChangeForm(
-        allowed=allowed,
-        initial={"to_status": status, "resident_text": default_resident_text(status)},
+    return render(
+        request,
+        "reports/intake/_resident_text.html",
+        {
+            "status_label": ReportStatus(status).label if status else "",
+            "text": default_resident_text(status) if status else "",
+            "field_id": StatusChangeForm(allowed=allowed)["resident_text"].auto_id,
+        },
     )
-    return render(request, "reports/intake/_resident_text.html", {"field": form["resident_text"]})
 
 
 @intake_required

@@ -18,7 +18,12 @@ from wijkregie.core.exceptions import ApplicationError, NotFound
 from wijkregie.core.forms import add_service_errors
 from wijkregie.core.http import client_ip
 from wijkregie.reports import selectors, services
-from wijkregie.reports.models import MAX_PHOTOS_PER_REPORT, Report, normalise_code
+from wijkregie.reports.models import (
+    MAX_PHOTOS_PER_REPORT,
+    MessageDirection,
+    Report,
+    normalise_code,
+)
 from wijkregie.reports.public import trap
 from wijkregie.reports.public.device import device_read, device_remember
 from wijkregie.reports.public.forms import (
@@ -148,6 +153,10 @@ def follow_up_report(request):
             "forms": forms,
             "room": room,
             "open": view.status not in (ReportStatus.RESOLVED, ReportStatus.REJECTED),
+            # An unanswered question from the organisation goes at the top of the page.
+            "question": view.messages[-1]
+            if view.messages and view.messages[-1].direction == MessageDirection.TO_REPORTER
+            else None,
         },
         status=status,
     )

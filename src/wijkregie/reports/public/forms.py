@@ -227,8 +227,9 @@ class ReportForm(TrapMixin):
     """
 
     category = forms.CharField(widget=forms.HiddenInput, max_length=60)
+    # The step's legend asks "1. Where did it happen?"; the choice itself is the place.
     location_kind = forms.ChoiceField(
-        label=_("Where did it happen?"), choices=LOCATION_CHOICES, widget=forms.RadioSelect
+        label=_("Choose the place"), choices=LOCATION_CHOICES, widget=forms.RadioSelect
     )
     entrance = forms.ChoiceField(label=_("Entrance"), required=False)
     floor = forms.TypedChoiceField(label=_("Floor"), required=False, coerce=int, empty_value=None)

@@ -39,8 +39,8 @@ from wijkregie.reports.services import ReporterDetails
 
 
 class LimitReached(Exception):
-    """Many reports were sent from this address or for this building in a short time
-    (the page says so: pages.too_many)."""
+    """Many reports were sent from this address, or for this building (about this), in a
+    short time: nothing is stored; the form comes back as it was typed (views._submit)."""
 
 
 @dataclass(frozen=True)
@@ -131,10 +131,17 @@ def report_submit_from_web(
 
     Raises LimitReached (nothing stored), or what `services.report_submit` raises for bad
     input (ValidationError, ApplicationError; nothing stored)."""
-    per_ip, per_building = limits.report_rates()
+    counted = list(
+        zip(
+            limits.report_rates(),
+            limits.report_limit_keys(ip=ip, building_id=building.pk, category_id=category.pk),
+            strict=True,
+        )
+    )
     if (
-        limits.rate_exceeded(per_ip, ip) or limits.rate_exceeded(per_building, str(building.pk))
-    ) and _stored_report(form_key) is None:  # a retry of a stored report is never limited
+        any(limits.rate_exceeded(rate, key) for rate, key in counted)
+        and _stored_report(form_key) is None  # a retry of a stored report is never limited
+    ):
         raise LimitReached()
     passphrase = receipts.pending_passphrase(form_key, services.passphrase_generate)
     result = services.report_submit(
@@ -155,8 +162,8 @@ def report_submit_from_web(
     )
     if not result.created:
         return _keep(form_key, _replayed(form_key, result.report, passphrase))
-    limits.rate_hit(per_ip, ip)
-    limits.rate_hit(per_building, str(building.pk))
+    for rate, key in counted:
+        limits.rate_hit(rate, key)
     return _keep(form_key, _receipt_data(result.report, passphrase=result.passphrase or ""))
 
 

@@ -26,12 +26,21 @@ class Rate:
         return cls(scope=scope, limit=int(limit), window=int(window))
 
 
-def report_rates() -> tuple[Rate, Rate]:
-    """Reports per IP address and per building (BRIEF 1: abuse is slowed, not blocked)."""
+def report_rates() -> tuple[Rate, Rate, Rate]:
+    """Reports per IP address, per building and category, and per building (BRIEF 1:
+    abuse is slowed, not blocked). The address's ceiling is high: a room of neighbours on
+    one Wi-Fi (a residents' evening) shares one address; repeats of one subject are held
+    by the building-and-category limit instead, and bots by the form's trap (trap.py)."""
     return (
         Rate.parse("report-ip", settings.WIJKREGIE_REPORT_RATE_PER_IP),
+        Rate.parse("report-building-category", settings.WIJKREGIE_REPORT_RATE_PER_CATEGORY),
         Rate.parse("report-building", settings.WIJKREGIE_REPORT_RATE_PER_BUILDING),
     )
+
+
+def report_limit_keys(*, ip: str, building_id: int, category_id: int) -> tuple[str, str, str]:
+    """What each of `report_rates()` counts, in the same order."""
+    return (ip, f"{building_id}:{category_id}", str(building_id))
 
 
 def _bucket_key(rate: Rate, ident: str) -> str:

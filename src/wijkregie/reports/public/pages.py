@@ -16,7 +16,6 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from wijkregie.core.exceptions import NotFound
@@ -24,6 +23,7 @@ from wijkregie.core.logging import log_event
 from wijkregie.places.models import Building
 from wijkregie.places.selectors import building_get_by_public_code
 from wijkregie.reports import selectors
+from wijkregie.reports.category_texts import category_hint, category_name
 from wijkregie.reports.models import Category
 from wijkregie.reports.public import trap
 from wijkregie.reports.public.trap import Verdict
@@ -114,28 +114,6 @@ def problem(request, *, title: str, text: str, status: int, links: bool = True):
 
 
 # --- Category texts in the resident's language ----------------------------------------------
-
-
-def _category_text(texts: dict, fallback: str) -> str:
-    """A category's name or hint: the administrator's text in this language, else our
-    translation of the seeded English text, else the model's fallback (Dutch)."""
-    language = translation.get_language()
-    if texts.get(language):
-        return texts[language]
-    english = texts.get("en", "")
-    if english:
-        translated = pgettext("category", english)
-        if translated != english or language == "en":
-            return translated
-    return fallback
-
-
-def category_name(category: Category) -> str:
-    return _category_text(category.name or {}, category.name_in())
-
-
-def category_hint(category: Category) -> str:
-    return _category_text(category.resident_hint or {}, category.hint_in())
 
 
 def report_categories() -> list[dict]:

@@ -108,8 +108,9 @@ def building(request, code):
 
 
 def _submit(request, *, form, place: Building, category: Category, check, location: dict):
-    """Store the report (public/intake.py): the receipt, the rate-limit page, or None when
-    the service refused the input (its errors are on the form, which keeps what was typed)."""
+    """Store the report (public/intake.py): the receipt, or the status to show the form
+    again with (it keeps what was typed): 400 when the service refused the input (its
+    errors are on the form), 429 when a rate limit holds the report back."""
     data = form.cleaned_data
     try:
         receipt = intake.report_submit_from_web(
@@ -126,10 +127,21 @@ def _submit(request, *, form, place: Building, category: Category, check, locati
             location=location,
         )
     except intake.LimitReached:
-        return too_many(request)
+        # Never lose what a resident typed: the form comes back filled in.
+        form.add_error(
+            None,
+            _(
+                "Many reports were sent from here or about this in a short time, so your "
+                "report has not been sent yet. What you typed is still here: please send "
+                "it again later (within an hour). Is there danger? Call 112."
+            ),
+        )
+        if request.FILES:
+            form.add_error(None, _("Please choose your photos again."))
+        return 429
     except (ValidationError, ApplicationError) as exc:
         add_service_errors(form, exc, fields={"unit": "house_number"})
-        return None
+        return 400
     return _receipt_answer(request, receipt)
 
 
@@ -178,11 +190,14 @@ def report(request, code):
         answer = _submit(
             request, form=form, place=place, category=category, check=check, location=location
         )
-        if answer is not None:
+        if not isinstance(answer, int):
             return answer
+        status = answer
+    else:
+        status = 400
     if request.FILES and form.errors and not form.has_error(None):
         form.add_error(None, _("Please choose your photos again."))
-    return _report_page(request, form, place, category, status=400)
+    return _report_page(request, form, place, category, status=status)
 
 
 def _report_page(request, form, place, category, *, status=200):
@@ -234,9 +249,12 @@ def contact(request, code):
             check=check,
             location={"location_kind": LocationKind.NOT_APPLICABLE},
         )
-        if answer is not None:
+        if not isinstance(answer, int):
             return answer
-    return page(request, "contact.html", {"form": form, "building": place}, status=400)
+        status = answer
+    else:
+        status = 400
+    return page(request, "contact.html", {"form": form, "building": place}, status=status)
 
 
 # --- The receipt --------------------------------------------------------------------------

@@ -174,10 +174,11 @@ def report_forward(
 ) -> Report:
     """Pass a report in triage on to another organisation (status `forwarded`).
 
-    The new organisation becomes the receiving organisation; the previous one no longer
-    sees the report. The reporter's identity goes along only if the reporter consented
-    (`consent_to_forward`); otherwise the new organisation's intake sees a pseudonym that
-    cannot be joined to its own reports of that reporter (reports/pseudonyms.py).
+    The new organisation becomes the receiving organisation; the previous one keeps a
+    read-only view (`selectors.report_forwarded_get`: status and resident texts). The
+    reporter's identity goes along only if the reporter consented (`consent_to_forward`);
+    otherwise the new organisation's intake sees a pseudonym that cannot be joined to its
+    own reports of that reporter (reports/pseudonyms.py).
     """
     now = now or timezone.now()
     with transaction.atomic():
