@@ -315,6 +315,29 @@ class Report(BaseModel):
     )
     # The cases app links a report to a case later; until then a reference only.
     linked_case_ref = models.CharField(_("case"), max_length=64, blank=True)
+    # The person of the receiving organisation who handles it (services.report_assign);
+    # cleared when the report is forwarded.
+    assigned_to = models.ForeignKey(
+        Membership,
+        verbose_name=_("assigned to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # A reply of the reporter nobody of intake has read yet ("reactie ontvangen");
+    # denormalised from ReportMessage by the thread services, so the queue sorts on it.
+    reply_waiting = models.BooleanField(_("reply waiting"), default=False, db_default=False)
+    # Marked by intake as a duplicate of another report (services.report_mark_duplicate):
+    # the parent's status changes reach this report's reporter too.
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+    )
 
     objects = ReportQuerySet.as_manager()
 
@@ -336,6 +359,22 @@ class Report(BaseModel):
             models.Index(fields=["receiving_organisation", "-created_at"], name="report_org_idx"),
             models.Index(fields=["status", "due_at"], name="report_due_idx"),
             models.Index(fields=["closed_at"], name="report_closed_idx"),
+            # The work queue: the open reports of an organisation, newest first.
+            models.Index(
+                fields=["receiving_organisation", "-created_at"],
+                condition=Q(closed_at__isnull=True),
+                name="report_open_idx",
+            ),
+            models.Index(
+                fields=["assigned_to", "-created_at"],
+                condition=Q(assigned_to__isnull=False),
+                name="report_assigned_idx",
+            ),
+            models.Index(
+                fields=["receiving_organisation"],
+                condition=Q(reply_waiting=True),
+                name="report_reply_waiting_idx",
+            ),
         ]
 
     def __str__(self):
@@ -458,6 +497,9 @@ class ReportEventType(models.TextChoices):
     PHOTO_ADDED = "photo_added", _("Photo added")
     CONTACT_UPDATED = "contact_updated", _("Reporter's contact details changed")
     CONTACT_ERASED = "contact_erased", _("Reporter's contact details erased")
+    ASSIGNED = "assigned", _("Assigned")
+    MARKED_DUPLICATE = "marked_duplicate", _("Marked as a duplicate")
+    DUPLICATE_ADDED = "duplicate_added", _("Duplicate report added")
 
 
 class ReportEvent(TimelineEvent):
@@ -523,3 +565,22 @@ class ReportIdempotencyKey(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class SavedQueueFilter(BaseModel):
+    """A person's named view of the queue: the query string of the queue page."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved queue filter")
+        verbose_name_plural = _("saved queue filters")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_queue_filter_unique")
+        ]
+
+    def __str__(self):
+        return self.name

@@ -11,12 +11,14 @@ forwarding and the retention job) and `retention` (the privacy officer's data-su
 export and erasure, audited); none of them shows it to anyone else.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import translation
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -25,8 +27,10 @@ from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.cache import ProcessMemo
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id, parse_id
-from wijkregie.partners.models import Organisation
+from wijkregie.partners.models import Membership, Organisation
+from wijkregie.places.addresses import find_address, parse_postcode
 from wijkregie.reports.models import (
+    TRACKING_CODE_LENGTH,
     Category,
     Channel,
     Lateness,
@@ -39,6 +43,8 @@ from wijkregie.reports.models import (
     ReportMessage,
     ReportPhoto,
     ReportStatusChange,
+    SavedQueueFilter,
+    normalise_code,
 )
 from wijkregie.reports.predicates import RECEIVE_REPORTS, VIEW_REPORTER_IDENTITY
 from wijkregie.reports.pseudonyms import pseudonym_code
@@ -50,8 +56,27 @@ from wijkregie.reports.workflows import (
 )
 
 IDENTITY_OBJECT = "reports.reporteridentity"
-QUEUE_FILTERS = ("building", "category", "status", "channel", "lateness", "organisation")
+QUEUE_FILTERS = (
+    "building",
+    "building_q",
+    "category",
+    "status",
+    "channel",
+    "lateness",
+    "organisation",
+    "q",
+    "assigned",
+    "reply",
+    "late",
+    "scope",
+    "order",
+)
+SCOPES = ("open", "closed", "all")
+ORDERS = ("work", "newest")
 MAX_PAGE_SIZE = 200
+# The queue counts at most this many reports ("more than 10,000"): a count of every
+# report of a national receiver costs more than the page itself.
+COUNT_CAP = 10_000
 # The order intake is offered the next statuses in: the common outcome first.
 TRIAGE_ORDER = (
     ReportStatus.IN_TRIAGE,
@@ -61,6 +86,7 @@ TRIAGE_ORDER = (
     ReportStatus.FORWARDED,
     ReportStatus.RECEIVED,
 )
+LATE = (Lateness.LATE, Lateness.VERY_LATE)
 
 
 def _context(report: Report) -> AuditContext:
@@ -76,14 +102,67 @@ def _clean_filters(filters: dict | None) -> dict:
     cleaned = {}
     for name in QUEUE_FILTERS:
         value = (filters or {}).get(name)
+        if isinstance(value, str):
+            value = value.strip()
         if value in (None, "", []):
             continue
         cleaned[name] = value
     return cleaned
 
 
+def _search(q: str) -> Q:
+    """What intake types in the search field: a tracking code, a house number, an
+    address ("Horizonlaan 12", "3521HZ 12") or words of the description or building."""
+    code = normalise_code(q)
+    by_code = Q(tracking_code=code) if code else Q(pk__in=[])
+    address = find_address(q)
+    if address is not None:
+        postcode, number, letter, addition = address
+        return by_code | Q(
+            building__postcode=postcode,
+            unit__house_number=number,
+            **({"unit__house_letter": letter} if letter else {}),
+        )
+    match = re.fullmatch(r"(.*?)[\s,]*(\d{1,5})\s*([a-zA-Z])?", q)
+    if match:
+        street, number = match.group(1).strip(), int(match.group(2))
+        at_number = Q(unit__house_number=number)
+        if match.group(3):
+            at_number &= Q(unit__house_letter=match.group(3).upper())
+        if street:
+            postcode = parse_postcode(street)
+            place = (
+                Q(building__postcode=postcode)
+                if postcode
+                else Q(building__street__icontains=street) | Q(building__name__icontains=street)
+            )
+            return by_code | (place & at_number) | Q(description__icontains=q)
+        return by_code | at_number
+    postcode = parse_postcode(q)
+    if postcode:
+        return by_code | Q(building__postcode=postcode)
+    return (
+        by_code
+        | Q(description__icontains=q)
+        | Q(building__name__icontains=q)
+        | Q(building__street__icontains=q)
+    )
+
+
+def _building_text(text: str) -> Q:
+    postcode = parse_postcode(text)
+    if postcode:
+        return Q(building__postcode=postcode)
+    return Q(building__name__icontains=text) | Q(building__street__icontains=text)
+
+
 def report_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Report]:
-    """The queue as a queryset, newest first. Never joins the reporter's identity."""
+    """The queue as a queryset. Never joins the reporter's identity.
+
+    `scope` "open", "closed" or "all" (default); `order` "work" (replies waiting first,
+    then very late, late, the rest, each newest first) or "newest" (default). Filters
+    are in docs/reports.md ("The work queue").
+    """
     qs = Report.objects.visible_to(viewer)
     f = _clean_filters(filters)
     for name in ("building", "category", "organisation"):
@@ -103,21 +182,149 @@ def report_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Repo
             if not set(values) <= set(choices):
                 return qs.none()
             qs = qs.filter(**{f"{name}__in": values})
-    return qs.select_related(
-        "category", "building", "unit", "common_area", "receiving_organisation"
-    ).order_by("-created_at", "-pk")
+    scope = f.get("scope", "all")
+    if scope == "open":
+        qs = qs.filter(closed_at__isnull=True)
+    elif scope == "closed":
+        qs = qs.filter(closed_at__isnull=False)
+    if "building_q" in f and "building" not in f:
+        qs = qs.filter(_building_text(str(f["building_q"])[:200]))
+    if "q" in f:
+        qs = qs.filter(_search(str(f["q"])[:200]))
+    if "assigned" in f:
+        assigned = f["assigned"]
+        if assigned == "me":
+            qs = qs.filter(assigned_to__user_id=viewer.user_id or 0)
+        elif assigned == "none":
+            qs = qs.filter(assigned_to__isnull=True)
+        elif (membership_id := parse_id(assigned)) is not None:
+            qs = qs.filter(assigned_to_id=membership_id)
+        else:
+            return qs.none()
+    if f.get("reply") in ("waiting", "1", True):
+        qs = qs.filter(reply_waiting=True)
+    if f.get("late") in ("1", "true", True):
+        qs = qs.filter(lateness__in=LATE)
+    qs = qs.select_related(
+        "category",
+        "building",
+        "unit",
+        "common_area",
+        "receiving_organisation",
+        "assigned_to__user",
+    )
+    if f.get("order") == "work":
+        return qs.order_by(
+            "-reply_waiting",
+            Case(
+                When(lateness=Lateness.VERY_LATE, then=Value(0)),
+                When(lateness=Lateness.LATE, then=Value(1)),
+                default=Value(2),
+            ),
+            "-created_at",
+            "-pk",
+        )
+    return qs.order_by("-created_at", "-pk")
+
+
+class CappedPaginator(Paginator):
+    """Counts at most `COUNT_CAP` + 1 rows; `count_capped` says the count stopped there."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+
+    @property
+    def count_capped(self) -> bool:
+        return self.count > COUNT_CAP
 
 
 def report_queue(
     *, viewer: Viewer, filters: dict | None = None, page: int = 1, page_size: int = 25
 ) -> Page:
-    """One page of the queue: two queries (count and page) whatever the page size."""
+    """One page of the queue: two queries (a count stopping at `COUNT_CAP` and the page)
+    whatever the page size."""
     try:
         page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     except (TypeError, ValueError):
         page_size = 25
-    paginator = Paginator(report_list(viewer=viewer, filters=filters), page_size)
+    paginator = CappedPaginator(report_list(viewer=viewer, filters=filters), page_size)
     return paginator.get_page(page)
+
+
+def report_find_by_code(*, viewer: Viewer, code: str) -> Report | None:
+    """The report with exactly this tracking code, if the viewer receives it (what intake
+    types when a resident calls with the code); None otherwise."""
+    code = normalise_code(code)
+    if len(code) != TRACKING_CODE_LENGTH:
+        return None
+    return Report.objects.visible_to(viewer).filter(tracking_code=code).first()
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    new: int
+    replies: int
+    late: int
+    mine: int
+
+
+def report_queue_counts(*, viewer: Viewer) -> QueueCounts:
+    """What needs the viewer's organisations now, in one query over the open reports:
+    new (received), replies waiting, late, assigned to the viewer."""
+    counts = (
+        Report.objects.visible_to(viewer)
+        .filter(closed_at__isnull=True)
+        .aggregate(
+            new=Count("pk", filter=Q(status=ReportStatus.RECEIVED)),
+            replies=Count("pk", filter=Q(reply_waiting=True)),
+            late=Count("pk", filter=Q(lateness__in=LATE)),
+            mine=Count("pk", filter=Q(assigned_to__user_id=viewer.user_id or 0)),
+        )
+    )
+    return QueueCounts(**counts)
+
+
+def report_assignees(*, viewer: Viewer, report: Report) -> QuerySet[Membership]:
+    """The people of the receiving organisation a report can be assigned to: active
+    members with `reports.receive_reports` there (nobody when the viewer is not intake
+    of that organisation)."""
+    if not viewer.has_perm(RECEIVE_REPORTS, obj=report):
+        return Membership.objects.none()
+    return assignees_of(report.receiving_organisation_id)
+
+
+def assignees_of(organisation_id: int) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(
+            organisation_id=organisation_id,
+            is_active=True,
+            is_service_account=False,
+        )
+        .filter(
+            Q(roles__permissions__codename="receive_reports")
+            & Q(roles__permissions__content_type__app_label="reports")
+        )
+        .distinct()
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )
+
+
+def report_duplicates(*, viewer: Viewer, report: Report) -> list[Report]:
+    """The reports marked as duplicates of this one that the viewer receives."""
+    return list(
+        Report.objects.visible_to(viewer)
+        .filter(duplicate_of_id=report.pk)
+        .select_related("category")
+        .order_by("created_at", "pk")
+    )
+
+
+def saved_queue_filters(*, viewer: Viewer) -> list[SavedQueueFilter]:
+    if viewer.user_id is None:
+        return []
+    return list(SavedQueueFilter.objects.filter(user_id=viewer.user_id))
 
 
 def report_get(*, viewer: Viewer, id) -> Report:
@@ -130,6 +337,8 @@ def report_get(*, viewer: Viewer, id) -> Report:
             "common_area",
             "receiving_organisation",
             "created_by_membership__organisation",
+            "assigned_to__user",
+            "duplicate_of",
         )
         .filter(pk=as_id(id))
         .first()
@@ -598,7 +807,13 @@ __all__ = [
     "TimelineEntry",
     "category_get",
     "category_list",
+    "QueueCounts",
     "report_allowed_transitions",
+    "report_assignees",
+    "report_duplicates",
+    "report_find_by_code",
+    "report_queue_counts",
+    "saved_queue_filters",
     "report_can_forward",
     "report_forward_targets",
     "report_get",

@@ -129,6 +129,8 @@ def report_message_from_reporter(
             created_at=now,
             read_by_reporter_at=now,
         )
+        # "Reply received": the queue and the home page show it until intake reads it.
+        Report.objects.filter(pk=report.pk).update(reply_waiting=True)
         events.message_from_reporter_event(report=report, at=now, message_id=message.pk)
     return message
 
@@ -142,13 +144,19 @@ def report_messages_mark_read_by_reporter(*, report: Report, now: datetime | Non
 def report_messages_mark_read_by_intake(
     *, actor: Viewer, report_id: int, now: datetime | None = None
 ) -> int:
+    """Intake opened the report: the reporter's messages are read, the reply waits no
+    longer. The number of messages marked."""
     with transaction.atomic():
         report = _report_for_intake(actor, report_id)
-        return ReportMessage.objects.filter(
+        marked = ReportMessage.objects.filter(
             report=report,
             direction=MessageDirection.FROM_REPORTER,
             read_by_intake_at__isnull=True,
         ).update(read_by_intake_at=now or timezone.now())
+        if report.reply_waiting:
+            report.reply_waiting = False
+            report.save(update_fields=["reply_waiting"])
+        return marked
 
 
 def report_photo_add(
