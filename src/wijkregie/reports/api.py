@@ -199,18 +199,24 @@ class ReportFilterSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="waiting: only reports with a reply of the reporter nobody has read.",
     )
-    late = serializers.BooleanField(required=False, help_text="Only late and very late reports.")
+    late = serializers.ChoiceField(
+        choices=[("true", "true")],
+        required=False,
+        allow_blank=True,
+        help_text="true: only late and very late reports.",
+    )
     scope = serializers.ChoiceField(
         choices=[("open", "open"), ("closed", "closed"), ("all", "all")],
         required=False,
-        default="all",
+        allow_blank=True,
+        help_text="open, closed or all (the default).",
     )
     order = serializers.ChoiceField(
         choices=[("newest", "newest"), ("work", "work")],
         required=False,
-        default="newest",
-        help_text="work: replies waiting first, then very late, late, the rest; newest first "
-        "within each.",
+        allow_blank=True,
+        help_text="newest (the default) or work: replies waiting first, then very late, late, "
+        "the rest; newest first within each.",
     )
 
 

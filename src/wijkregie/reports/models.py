@@ -223,6 +223,16 @@ class Lateness(models.TextChoices):
     VERY_LATE = "very_late", _("Very late")
 
 
+# Very late first, then late, then on time: the work queue's second key (after a reply
+# waiting). One expression for the ordering and its index (Report.Meta.indexes).
+LATENESS_RANK = models.Case(
+    models.When(lateness=Lateness.VERY_LATE, then=models.Value(0)),
+    models.When(lateness=Lateness.LATE, then=models.Value(1)),
+    default=models.Value(2),
+    output_field=models.SmallIntegerField(),
+)
+
+
 class ReportQuerySet(VisibleToQuerySet):
     default_permission = "reports.receive_reports"
 
@@ -358,12 +368,33 @@ class Report(BaseModel):
             models.Index(fields=["receiving_organisation", "lateness"], name="report_lateness_idx"),
             models.Index(fields=["receiving_organisation", "-created_at"], name="report_org_idx"),
             models.Index(fields=["status", "due_at"], name="report_due_idx"),
-            models.Index(fields=["closed_at"], name="report_closed_idx"),
-            # The work queue: the open reports of an organisation, newest first.
+            # Retention looks for reports closed before a day. Only closed ones: with the
+            # open reports in it, the planner took it for `closed_at IS NULL` (the queue)
+            # over the organisation's own open-reports indexes below.
+            models.Index(
+                fields=["closed_at"],
+                condition=Q(closed_at__isnull=False),
+                name="report_closed_idx",
+            ),
+            # The work queue: the open reports of an organisation in the order of
+            # `selectors.report_list(order="work")`, and newest first.
+            models.Index(
+                models.F("receiving_organisation"),
+                models.F("reply_waiting").desc(),
+                LATENESS_RANK,
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                condition=Q(closed_at__isnull=True),
+                name="report_work_idx",
+            ),
             models.Index(
                 fields=["receiving_organisation", "-created_at"],
                 condition=Q(closed_at__isnull=True),
                 name="report_open_idx",
+            ),
+            models.Index(
+                fields=["receiving_organisation", "category", "-created_at"],
+                name="report_org_category_idx",
             ),
             models.Index(
                 fields=["assigned_to", "-created_at"],

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
@@ -29,7 +29,9 @@ from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id, parse_id
 from wijkregie.partners.models import Membership, Organisation
 from wijkregie.places.addresses import find_address, parse_postcode
+from wijkregie.places.models import Building
 from wijkregie.reports.models import (
+    LATENESS_RANK,
     TRACKING_CODE_LENGTH,
     Category,
     Channel,
@@ -51,6 +53,7 @@ from wijkregie.reports.pseudonyms import pseudonym_code
 from wijkregie.reports.workflows import (
     ALLOWED_TRANSITIONS,
     MAX_REOPENS,
+    OPEN_STATUSES,
     ReportStatus,
     default_resident_text,
 )
@@ -87,6 +90,8 @@ TRIAGE_ORDER = (
     ReportStatus.RECEIVED,
 )
 LATE = (Lateness.LATE, Lateness.VERY_LATE)
+# The values of models.LATENESS_RANK.
+LATENESS_RANKS = {Lateness.VERY_LATE: 0, Lateness.LATE: 1, Lateness.ON_TIME: 2}
 
 
 def _context(report: Report) -> AuditContext:
@@ -130,30 +135,30 @@ def _search(q: str) -> Q:
         if match.group(3):
             at_number &= Q(unit__house_letter=match.group(3).upper())
         if street:
-            postcode = parse_postcode(street)
-            place = (
-                Q(building__postcode=postcode)
-                if postcode
-                else Q(building__street__icontains=street) | Q(building__name__icontains=street)
-            )
-            return by_code | (place & at_number) | Q(description__icontains=q)
+            return by_code | (_buildings_named(street) & at_number) | Q(description__icontains=q)
         return by_code | at_number
-    postcode = parse_postcode(q)
-    if postcode:
-        return by_code | Q(building__postcode=postcode)
-    return (
-        by_code
-        | Q(description__icontains=q)
-        | Q(building__name__icontains=q)
-        | Q(building__street__icontains=q)
-    )
+    if parse_postcode(q):
+        return by_code | _buildings_named(q)
+    return by_code | Q(description__icontains=q) | _buildings_named(q)
 
 
-def _building_text(text: str) -> Q:
+# A building text that matches more buildings than this filters by a subquery instead.
+MAX_BUILDING_IDS = 1000
+
+
+def _buildings_named(text: str) -> Q:
+    """Reports in the buildings whose name or street contains `text` (or with `text` as
+    postcode). The buildings are looked up first (one small query): given as ids, the
+    planner knows how many there are, which it misjudges for a LIKE on a join."""
     postcode = parse_postcode(text)
-    if postcode:
-        return Q(building__postcode=postcode)
-    return Q(building__name__icontains=text) | Q(building__street__icontains=text)
+    match = (
+        Q(postcode=postcode) if postcode else Q(name__icontains=text) | Q(street__icontains=text)
+    )
+    buildings = Building.objects.filter(match)
+    ids = list(buildings.values_list("pk", flat=True)[: MAX_BUILDING_IDS + 1])
+    if len(ids) > MAX_BUILDING_IDS:
+        return Q(building__in=buildings.values("pk"))
+    return Q(building_id__in=ids)
 
 
 def report_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Report]:
@@ -181,16 +186,27 @@ def report_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Repo
             values = f[name] if isinstance(f[name], list | tuple) else [f[name]]
             if not set(values) <= set(choices):
                 return qs.none()
+            if name == "lateness" and f.get("order") == "work":
+                # The same rows, said as the work order's index says it.
+                qs = qs.alias(lateness_rank=LATENESS_RANK).filter(
+                    lateness_rank__in=[LATENESS_RANKS[v] for v in values]
+                )
+                continue
             qs = qs.filter(**{f"{name}__in": values})
+            if name == "status" and set(values) <= OPEN_STATUSES:
+                # Always true of these statuses; lets the open reports' indexes serve.
+                qs = qs.filter(closed_at__isnull=True)
     scope = f.get("scope", "all")
     if scope == "open":
         qs = qs.filter(closed_at__isnull=True)
     elif scope == "closed":
         qs = qs.filter(closed_at__isnull=False)
     if "building_q" in f and "building" not in f:
-        qs = qs.filter(_building_text(str(f["building_q"])[:200]))
+        qs = qs.filter(_buildings_named(str(f["building_q"])[:200]))
     if "q" in f:
-        qs = qs.filter(_search(str(f["q"])[:200]))
+        q = str(f["q"])[:200]
+        found = report_find_by_code(viewer=viewer, code=q)
+        qs = qs.filter(pk=found.pk) if found is not None else qs.filter(_search(q))
     if "assigned" in f:
         assigned = f["assigned"]
         if assigned == "me":
@@ -204,7 +220,12 @@ def report_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Repo
     if f.get("reply") in ("waiting", "1", True):
         qs = qs.filter(reply_waiting=True)
     if f.get("late") in ("1", "true", True):
-        qs = qs.filter(lateness__in=LATE)
+        if f.get("order") == "work":
+            qs = qs.alias(late_rank=LATENESS_RANK).filter(
+                late_rank__in=[LATENESS_RANKS[v] for v in LATE]
+            )
+        else:
+            qs = qs.filter(lateness__in=LATE)
     qs = qs.select_related(
         "category",
         "building",
@@ -214,16 +235,7 @@ def report_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Repo
         "assigned_to__user",
     )
     if f.get("order") == "work":
-        return qs.order_by(
-            "-reply_waiting",
-            Case(
-                When(lateness=Lateness.VERY_LATE, then=Value(0)),
-                When(lateness=Lateness.LATE, then=Value(1)),
-                default=Value(2),
-            ),
-            "-created_at",
-            "-pk",
-        )
+        return qs.order_by("-reply_waiting", LATENESS_RANK, "-created_at", "-pk")
     return qs.order_by("-created_at", "-pk")
 
 
@@ -232,23 +244,69 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+        # Only the ids: no joins of select_related, so an index-only scan can answer.
+        return self.object_list.order_by().values("pk")[: COUNT_CAP + 1].count()
 
     @property
     def count_capped(self) -> bool:
         return self.count > COUNT_CAP
 
 
+@dataclass
+class UncountedPage:
+    """A page of search results: no count (a search of text could read every open
+    report to count them); one row more than shown says whether a next page exists."""
+
+    object_list: list
+    number: int
+    has_next: bool
+
+    @property
+    def paginator(self):
+        return self
+
+    count = None
+    count_capped = False
+    num_pages = None
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def start_index(self) -> int:
+        return 0
+
+
+SEARCHES = ("q", "building_q")
+
+
 def report_queue(
     *, viewer: Viewer, filters: dict | None = None, page: int = 1, page_size: int = 25
-) -> Page:
+) -> Page | UncountedPage:
     """One page of the queue: two queries (a count stopping at `COUNT_CAP` and the page)
-    whatever the page size."""
+    whatever the page size; a search is not counted (`UncountedPage`, one query)."""
     try:
         page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     except (TypeError, ValueError):
         page_size = 25
-    paginator = CappedPaginator(report_list(viewer=viewer, filters=filters), page_size)
+    reports = report_list(viewer=viewer, filters=filters)
+    if any(_clean_filters(filters).get(name) for name in SEARCHES):
+        number = parse_id(page) or 1
+        number = min(number, COUNT_CAP // page_size + 1)
+        start = (number - 1) * page_size
+        rows = list(reports[start : start + page_size + 1])
+        return UncountedPage(
+            object_list=rows[:page_size], number=number, has_next=len(rows) > page_size
+        )
+    paginator = CappedPaginator(reports, page_size)
     return paginator.get_page(page)
 
 
