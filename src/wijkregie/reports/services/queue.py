@@ -98,6 +98,7 @@ def report_mark_duplicate(
     with transaction.atomic():
         first, second = sorted((as_id(report_id), as_id(duplicate_of_id)))
         if first == second:
+            _report_for_intake(actor, first)  # NotFound before anything about the input
             raise ValidationError({"duplicate_of": _("A report cannot duplicate itself.")})
         # Lock both in id order, so two intake staff marking each other wait, not deadlock.
         report_pk = as_id(report_id)
