@@ -29,7 +29,7 @@ from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id, parse_id
 from wijkregie.partners.models import Membership, Organisation
 from wijkregie.places.addresses import find_address, parse_postcode
-from wijkregie.places.models import Building
+from wijkregie.places.models import Building, Unit
 from wijkregie.reports.models import (
     LATENESS_RANK,
     TRACKING_CODE_LENGTH,
@@ -122,21 +122,20 @@ def _search(q: str) -> Q:
     by_code = Q(tracking_code=code) if code else Q(pk__in=[])
     address = find_address(q)
     if address is not None:
-        postcode, number, letter, addition = address
-        return by_code | Q(
-            building__postcode=postcode,
-            unit__house_number=number,
-            **({"unit__house_letter": letter} if letter else {}),
-        )
+        postcode, number, letter, _addition = address
+        return by_code | _homes(Unit.objects.filter(postcode=postcode), number, letter)
     match = re.fullmatch(r"(.*?)[\s,]*(\d{1,5})\s*([a-zA-Z])?", q)
     if match:
         street, number = match.group(1).strip(), int(match.group(2))
-        at_number = Q(unit__house_number=number)
-        if match.group(3):
-            at_number &= Q(unit__house_letter=match.group(3).upper())
+        letter = (match.group(3) or "").upper()
         if street:
-            return by_code | (_buildings_named(street) & at_number) | Q(description__icontains=q)
-        return by_code | at_number
+            buildings = _buildings_matching(street)
+            return (
+                by_code
+                | _homes(Unit.objects.filter(building__in=buildings), number, letter)
+                | Q(description__icontains=q)
+            )
+        return by_code | _homes(Unit.objects.all(), number, letter)
     if parse_postcode(q):
         return by_code | _buildings_named(q)
     return by_code | Q(description__icontains=q) | _buildings_named(q)
@@ -144,21 +143,37 @@ def _search(q: str) -> Q:
 
 # A building text that matches more buildings than this filters by a subquery instead.
 MAX_BUILDING_IDS = 1000
+MAX_UNIT_IDS = 5000
 
 
-def _buildings_named(text: str) -> Q:
-    """Reports in the buildings whose name or street contains `text` (or with `text` as
-    postcode). The buildings are looked up first (one small query): given as ids, the
-    planner knows how many there are, which it misjudges for a LIKE on a join."""
+def _ids_or_subquery(queryset, limit: int):
+    """The ids of `queryset` as a list (one small query: the planner then knows how many
+    there are, which it misjudges for a LIKE, or a column without an index, on a join),
+    or the queryset as a subquery when there are more than `limit`."""
+    ids = list(queryset.values_list("pk", flat=True)[: limit + 1])
+    return queryset.values("pk") if len(ids) > limit else ids
+
+
+def _buildings_matching(text: str):
     postcode = parse_postcode(text)
     match = (
         Q(postcode=postcode) if postcode else Q(name__icontains=text) | Q(street__icontains=text)
     )
-    buildings = Building.objects.filter(match)
-    ids = list(buildings.values_list("pk", flat=True)[: MAX_BUILDING_IDS + 1])
-    if len(ids) > MAX_BUILDING_IDS:
-        return Q(building__in=buildings.values("pk"))
-    return Q(building_id__in=ids)
+    return _ids_or_subquery(Building.objects.filter(match), MAX_BUILDING_IDS)
+
+
+def _buildings_named(text: str) -> Q:
+    """Reports in the buildings whose name or street contains `text` (or with `text` as
+    postcode)."""
+    return Q(building_id__in=_buildings_matching(text))
+
+
+def _homes(units, number: int, letter: str) -> Q:
+    """Reports at the homes among `units` with this house number (and letter)."""
+    units = units.filter(house_number=number)
+    if letter:
+        units = units.filter(house_letter=letter)
+    return Q(unit_id__in=_ids_or_subquery(units, MAX_UNIT_IDS))
 
 
 def report_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Report]:

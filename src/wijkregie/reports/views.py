@@ -151,7 +151,7 @@ def filter_save(request):
             return redirect(f"{reverse('reports:queue')}?{saved.query}")
     else:
         messages.error(request, _("Give the view a name of at most 80 characters."))
-    return redirect(f"{reverse('reports:queue')}?{form.data.get('query', '')[:1000]}")
+    return redirect("reports:queue")
 
 
 @intake_required
