@@ -130,11 +130,7 @@ def _search(q: str) -> Q:
         letter = (match.group(3) or "").upper()
         if street:
             buildings = _buildings_matching(street)
-            return (
-                by_code
-                | _homes(Unit.objects.filter(building__in=buildings), number, letter)
-                | Q(description__icontains=q)
-            )
+            return by_code | _homes(Unit.objects.filter(building__in=buildings), number, letter)
         return by_code | _homes(Unit.objects.all(), number, letter)
     if parse_postcode(q):
         return by_code | _buildings_named(q)
@@ -143,13 +139,14 @@ def _search(q: str) -> Q:
 
 # A building text that matches more buildings than this filters by a subquery instead.
 MAX_BUILDING_IDS = 1000
-MAX_UNIT_IDS = 5000
+MAX_REPORT_IDS = 5000
 
 
 def _ids_or_subquery(queryset, limit: int):
     """The ids of `queryset` as a list (one small query: the planner then knows how many
     there are, which it misjudges for a LIKE, or a column without an index, on a join),
     or the queryset as a subquery when there are more than `limit`."""
+    queryset = queryset.order_by()  # units sort by building: a join not needed here
     ids = list(queryset.values_list("pk", flat=True)[: limit + 1])
     return queryset.values("pk") if len(ids) > limit else ids
 
@@ -169,11 +166,13 @@ def _buildings_named(text: str) -> Q:
 
 
 def _homes(units, number: int, letter: str) -> Q:
-    """Reports at the homes among `units` with this house number (and letter)."""
+    """Reports at the homes among `units` with this house number (and letter), looked up
+    first as report ids (all receivers; the queue's own scope narrows them)."""
     units = units.filter(house_number=number)
     if letter:
         units = units.filter(house_letter=letter)
-    return Q(unit_id__in=_ids_or_subquery(units, MAX_UNIT_IDS))
+    reports = Report.objects.filter(unit_id__in=units.order_by().values("pk"))
+    return Q(pk__in=_ids_or_subquery(reports, MAX_REPORT_IDS))
 
 
 def report_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Report]:
