@@ -511,3 +511,37 @@ def test_the_queue_query_count_does_not_grow_with_reports_or_buildings(world, lo
     _grow(world, 18)
     assert Report.objects.count() == 20
     assert _queries(client, params) == small
+
+
+def test_a_person_keeps_at_most_twenty_views_and_the_same_name_replaces(world):
+    intake = world.viewer("intake")
+    for n in range(20):
+        services.saved_queue_filter_save(actor=intake, name=f"Weergave {n}", query="late=1")
+    services.saved_queue_filter_save(actor=intake, name="Weergave 3", query="reply=waiting")
+    assert SavedQueueFilter.objects.get(name="Weergave 3").query == "reply=waiting"
+    with pytest.raises(ValidationError) as caught:
+        services.saved_queue_filter_save(actor=intake, name="Nog een", query="late=1")
+    assert caught.value.message_dict == {
+        "name": ["U kunt hoogstens 20 weergaven bewaren. Verwijder er eerst een."]
+    }
+    with pytest.raises(NotFound):
+        services.saved_queue_filter_save(actor=world.viewer("staff"), name="X", query="")
+    assert SavedQueueFilter.objects.count() == 20
+
+
+def test_search_results_page_without_a_count(world, login):
+    reports = [submit(world, description=f"Kapotte lamp nummer {n}.").report for n in range(3)]
+    client = login(world.users["intake"])
+    first = client.get(QUEUE, {"q": "kapotte lamp", "page_size": 10})
+    assert _ids(first) == [r.pk for r in reversed(reports)]
+    body = first.content.decode()
+    assert "3 meldingen gevonden op deze pagina" in body
+    assert 'rel="next"' not in body
+    page = selectors.report_queue(
+        viewer=world.viewer("intake"), filters={"q": "kapotte lamp"}, page=1, page_size=2
+    )
+    assert (len(page.object_list), page.has_next, page.paginator.count) == (2, True, None)
+    page = selectors.report_queue(
+        viewer=world.viewer("intake"), filters={"q": "kapotte lamp"}, page=2, page_size=2
+    )
+    assert (len(page.object_list), page.has_next, page.has_previous()) == (1, False, True)

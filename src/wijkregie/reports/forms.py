@@ -95,6 +95,11 @@ class DuplicateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    # Its own ids: the triage forms on the same page have an internal note too.
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_duplicate_%s")
+        super().__init__(*args, **kwargs)
+
 
 class SavedFilterForm(forms.Form):
     name = forms.CharField(label=_("Name of this view"), max_length=80)
