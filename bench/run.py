@@ -144,6 +144,9 @@ def main(argv=None) -> int:
         log(f"== database {url.rsplit('@', 1)[-1]}: drop, create, migrate")
         db.recreate_database(url)
         db.migrate(url)
+    else:
+        log(f"== database {url.rsplit('@', 1)[-1]}: migrations added since the last run")
+        db.migrate(url)
     results["meta"]["postgresql"] = db.server_version(url)
     results["meta"]["postgresql_settings"] = db.server_settings(url)
     log("== collectstatic (DEBUG is off: the manifest storage needs it)")

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from wijkregie.core.apidocs import api_documentation
 from wijkregie.core.audit import audit_seal_lag
 from wijkregie.core.forms import AuditFilterForm
+from wijkregie.core.home import panels_for
 from wijkregie.core.ids import parse_id
 from wijkregie.core.logging import log_event
 from wijkregie.core.middleware import database_outage_response
@@ -53,7 +54,9 @@ def home(request):
         }
         for g in viewer.grants
     ]
-    return render(request, "core/home.html", {"memberships": memberships})
+    return render(
+        request, "core/home.html", {"memberships": memberships, "panels": panels_for(request)}
+    )
 
 
 def _require_audit_reader(request):

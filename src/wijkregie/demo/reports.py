@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from wijkregie.core.access import ANONYMOUS, Viewer, system_viewer
 from wijkregie.core.exceptions import PermissionDenied
-from wijkregie.partners.models import Organisation
+from wijkregie.partners.models import Membership, Organisation
 from wijkregie.partners.selectors import viewer_for
 from wijkregie.places.models import Building, CommonArea, CommonAreaKind, Unit
 from wijkregie.reports import services
@@ -116,6 +116,7 @@ def build_reports() -> dict:
     now = timezone.now()
     created = 0
     reports = []
+    fresh: list[services.SubmitResult] = []
     for n in range(1, COUNT + 1):
         slug = rng.choices(slugs, weights)[0]
         category = categories[slug]
@@ -154,10 +155,13 @@ def build_reports() -> dict:
         if result.created:
             created += 1
             _triage(rng, result, at, now, n)
+            fresh.append(result)
 
     created += _observations(horizon, categories, now)
     _standard_texts(organisations.get("de-vaart"))
     created += _contact_request_linked(horizon, categories.get("contact"), now)
+    if fresh:  # built now, not on a second run
+        _work_queue(fresh, now)
     return {"reports": len(reports), "created": created}
 
 
@@ -193,6 +197,48 @@ def _contact_request_linked(horizon: Building, category, now) -> int:
             actor=intake, report_id=result.report.pk, resident_id=tenant.pk
         )
     return int(result.created)
+
+
+def _work_queue(submitted: list[services.SubmitResult], now) -> None:
+    """The queue as intake finds it in the morning: a reporter's reply nobody has read
+    yet, and a report assigned to the neighbourhood manager."""
+    intake = _viewer("wijkbeheerder")
+    waiting = list(
+        Report.objects.visible_to(intake)
+        .filter(closed_at__isnull=True)
+        .order_by("-created_at", "-pk")
+    )
+    by_pk = {r.pk: r for r in waiting}
+    replied = next((s for s in submitted if s.report.pk in by_pk and s.passphrase), None)
+    if replied is not None:
+        services.report_message_to_reporter(
+            actor=intake,
+            report_id=replied.report.pk,
+            body="Kunt u een foto sturen van de plek?",
+            now=now - timedelta(hours=20),
+        )
+        services.report_message_from_reporter(
+            actor=services.report_passphrase_check(
+                tracking_code=replied.tracking_code, passphrase=replied.passphrase
+            ),
+            report=replied.report,
+            body="Ik stuur vanavond een foto. Het was vannacht weer raak.",
+            now=now - timedelta(hours=2),
+        )
+    other = next((r for r in waiting if replied is None or r.pk != replied.report.pk), None)
+    if other is None:
+        return
+    assignee = (
+        Membership.objects.filter(
+            user__username="wijkbeheerder",
+            organisation_id=other.receiving_organisation_id,
+            is_active=True,
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if assignee is not None:
+        services.report_assign(actor=intake, report_id=other.pk, membership_id=assignee)
 
 
 def _where(rng: random.Random, slug: str, units: list, areas: list) -> dict:

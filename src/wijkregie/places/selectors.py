@@ -22,6 +22,7 @@ from wijkregie.core.ids import as_id
 from wijkregie.core.models import Job
 from wijkregie.partners.models import MandateLevel, OrganisationKind
 from wijkregie.partners.selectors import may_view_directory
+from wijkregie.places.addresses import parse_postcode
 from wijkregie.places.models import (
     VIEW_BUILDING,
     Building,
@@ -60,6 +61,24 @@ def building_choices(*, viewer: Viewer) -> list[tuple[int, str]]:
     """
     return list(
         Building.objects.visible_to(viewer).order_by("name", "pk").values_list("pk", "name")
+    )
+
+
+def building_suggestions(*, viewer: Viewer, q: str, limit: int = 10) -> list[Building]:
+    """At most `limit` buildings the viewer may see whose name or street contains `q`, or
+    whose postcode is `q`, by name: the suggestions of a building search field. Nothing
+    for fewer than two characters."""
+    q = (q or "").strip()[:100]
+    if len(q) < 2:
+        return []
+    match = Q(name__icontains=q) | Q(street__icontains=q)
+    if postcode := parse_postcode(q):
+        match = Q(postcode=postcode)
+    return list(
+        Building.objects.visible_to(viewer)
+        .filter(match)
+        .only("pk", "name", "street", "postcode", "city")
+        .order_by("name", "pk")[:limit]
     )
 
 

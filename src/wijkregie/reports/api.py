@@ -9,7 +9,7 @@ No serializer here has a field of the reporter's identity except
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -48,6 +48,11 @@ class CategoryOutputSerializer(serializers.Serializer):
         return obj.hint_in(get_language())
 
 
+class _AssigneeRef(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The membership id.")
+    name = serializers.CharField()
+
+
 class _CategoryRef(serializers.Serializer):
     id = serializers.IntegerField()
     slug = serializers.CharField()
@@ -71,9 +76,19 @@ class ReportListOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
+    assigned_to = serializers.SerializerMethodField()
+    reply_waiting = serializers.BooleanField()
+    duplicate_of_id = serializers.IntegerField(allow_null=True)
 
     def get_location(self, obj) -> str:
         return location_label(obj)
+
+    @extend_schema_field(_AssigneeRef(allow_null=True))
+    def get_assigned_to(self, obj) -> dict | None:
+        if obj.assigned_to_id is None:
+            return None
+        user = obj.assigned_to.user
+        return {"id": obj.assigned_to_id, "name": user.get_full_name() or user.get_username()}
 
 
 class ReportDetailOutputSerializer(ReportListOutputSerializer):
@@ -160,6 +175,61 @@ class ReportFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ReportStatus.choices, required=False, allow_blank=True)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True)
     lateness = serializers.ChoiceField(choices=Lateness.choices, required=False, allow_blank=True)
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="A tracking code, a house number, an address (street or postcode and "
+        "house number) or words of the description or the building's name or street.",
+    )
+    building_q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Part of the building's name or street, or its postcode.",
+    )
+    assigned = serializers.RegexField(
+        r"^(me|none|[1-9][0-9]{0,17})$",
+        required=False,
+        allow_blank=True,
+        help_text='"me", "none" or the id of a membership.',
+    )
+    reply = serializers.ChoiceField(
+        choices=[("waiting", "waiting")],
+        required=False,
+        allow_blank=True,
+        help_text="waiting: only reports with a reply of the reporter nobody has read.",
+    )
+    late = serializers.ChoiceField(
+        choices=[("true", "true")],
+        required=False,
+        allow_blank=True,
+        help_text="true: only late and very late reports.",
+    )
+    scope = serializers.ChoiceField(
+        choices=[("open", "open"), ("closed", "closed"), ("all", "all")],
+        required=False,
+        allow_blank=True,
+        help_text="open, closed or all (the default).",
+    )
+    order = serializers.ChoiceField(
+        choices=[("newest", "newest"), ("work", "work")],
+        required=False,
+        allow_blank=True,
+        help_text="newest (the default) or work: replies waiting first, then very late, late, "
+        "the rest; newest first within each.",
+    )
+
+
+class AssignInputSerializer(serializers.Serializer):
+    assignee = IdField(
+        allow_null=True, help_text="The membership id of a person of the receiving organisation."
+    )
+
+
+class DuplicateInputSerializer(serializers.Serializer):
+    duplicate_of = IdField(allow_null=True, help_text="The original report; null: not a duplicate.")
+    internal_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
 class StatusChangeInputSerializer(serializers.Serializer):
@@ -234,6 +304,43 @@ class ReportListApi(APIView):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(ReportListOutputSerializer(page, many=True).data)
+
+
+class ReportAssignApi(APIView):
+    """Give the report to a person of its receiving organisation, or to nobody (null)."""
+
+    @extend_schema(request=AssignInputSerializer, responses=ReportDetailOutputSerializer)
+    def post(self, request, pk):
+        data = AssignInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.report_assign(
+            actor=viewer_for_request(request),
+            report_id=pk,
+            membership_id=data.validated_data["assignee"],
+        )
+        return _detail(request, report.pk)
+
+
+class ReportDuplicateApi(APIView):
+    """Mark the report a duplicate of another report the organisation receives (null:
+    not a duplicate). The original's status changes then reach this report's reporter."""
+
+    @extend_schema(request=DuplicateInputSerializer, responses=ReportDetailOutputSerializer)
+    def post(self, request, pk):
+        data = DuplicateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        viewer = viewer_for_request(request)
+        parent = data.validated_data["duplicate_of"]
+        if parent is None:
+            report = services.report_unmark_duplicate(actor=viewer, report_id=pk)
+        else:
+            report = services.report_mark_duplicate(
+                actor=viewer,
+                report_id=pk,
+                duplicate_of_id=parent,
+                internal_note=data.validated_data.get("internal_note", ""),
+            )
+        return _detail(request, report.pk)
 
 
 class ReportDetailApi(APIView):

@@ -13,6 +13,17 @@ class ReportsConfig(AppConfig):
         register(_("Reports"), "reports:queue", "reports.receive_reports", 30)
         register(_("Log an observation"), "reports:observation", "places.view_building", 31)
 
+        from wijkregie.core import home
+        from wijkregie.reports.views import home_counts
+
+        home.register(
+            "reports",
+            "reports/intake/_home.html",
+            home_counts,
+            "reports.receive_reports",
+            order=10,
+        )
+
         from wijkregie.reports import retention
 
         retention.register()

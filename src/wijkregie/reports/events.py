@@ -139,3 +139,48 @@ def contact_linked_event(
         at=at,
         parameters={"resident_id": resident_id},
     )
+
+
+def assigned_event(
+    *, report: Report, actor: Viewer, organisation_id, at, membership_id, name: str
+) -> ReportEvent:
+    # The assignee is a professional of the organisation, not the reporter.
+    return _write(
+        report=report,
+        type=ReportEventType.ASSIGNED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"membership_id": membership_id, "assignee": name},
+    )
+
+
+def marked_duplicate_event(
+    *, report: Report, actor: Viewer, organisation_id, at, parent, internal_note: str = ""
+) -> ReportEvent:
+    """`parent` None: the mark was taken away."""
+    parameters = {
+        "duplicate_of": parent.pk if parent else None,
+        "duplicate_of_code": parent.tracking_code if parent else "",
+    }
+    if internal_note:
+        parameters["internal_note"] = internal_note
+    return _write(
+        report=report,
+        type=ReportEventType.MARKED_DUPLICATE,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters=parameters,
+    )
+
+
+def duplicate_added_event(*, report: Report, actor: Viewer, organisation_id, at, child):
+    return _write(
+        report=report,
+        type=ReportEventType.DUPLICATE_ADDED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"duplicate": child.pk, "duplicate_code": child.tracking_code},
+    )

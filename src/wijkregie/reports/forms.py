@@ -22,9 +22,12 @@ def _blank(label):
 
 
 class QueueFilterForm(forms.Form):
-    """GET filters of the queue; an unknown value is simply no filter."""
+    """GET filters of the queue; an unknown value is simply no filter. The page renders
+    the fields itself (reports/intake/_queue_filters.html): no template per option."""
 
-    building = forms.TypedChoiceField(label=_("Building"), required=False, coerce=int)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    building = forms.IntegerField(required=False, min_value=1)
+    building_q = forms.CharField(label=_("Building"), required=False, max_length=200)
     category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=_blank(_("All")) + ReportStatus.choices
@@ -35,10 +38,26 @@ class QueueFilterForm(forms.Form):
     lateness = forms.ChoiceField(
         label=_("Response target"), required=False, choices=_blank(_("All")) + Lateness.choices
     )
+    assigned = forms.ChoiceField(
+        label=_("Assigned to"),
+        required=False,
+        choices=_blank(_("Anyone")) + [("me", _("Me")), ("none", _("Nobody"))],
+    )
+    reply = forms.ChoiceField(required=False, choices=[("", ""), ("waiting", "waiting")])
+    late = forms.ChoiceField(required=False, choices=[("", ""), ("1", "1")])
+    scope = forms.ChoiceField(
+        label=_("Reports"),
+        required=False,
+        choices=[("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))],
+    )
+    order = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[("work", _("What needs us first")), ("newest", _("Newest first"))],
+    )
 
-    def __init__(self, *args, buildings=(), categories=(), **kwargs):
+    def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["building"].choices = _blank(_("All")) + list(buildings)
         for field in self.fields.values():
             field.no_optional_marker = True  # a filter: nothing is ever required
         self.fields["category"].choices = _blank(_("All")) + [
@@ -46,8 +65,50 @@ class QueueFilterForm(forms.Form):
         ]
 
     def filters(self) -> dict:
-        self.is_valid()  # invalid fields are left out of cleaned_data: no filter
-        return {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
+        """The valid filters, with the queue's defaults: open reports (all of them when a
+        status is chosen), in the order of what needs the organisation first."""
+        if self.is_bound:
+            self.is_valid()  # invalid fields are left out of cleaned_data: no filter
+            found = {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
+        else:
+            found = {}
+        found.setdefault("scope", "all" if "status" in found else "open")
+        found.setdefault("order", "work")
+        return found
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(label=_("Assigned to"), required=False, coerce=int)
+
+    def __init__(self, *args, assignees=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = _blank(_("Nobody")) + [
+            (m.pk, m.user.get_full_name() or m.user.get_username()) for m in assignees
+        ]
+
+
+class DuplicateForm(forms.Form):
+    duplicate_of = forms.CharField(
+        label=_("Duplicate of report"),
+        max_length=20,
+        help_text=_("The tracking code or the number (#) of the report this one repeats."),
+    )
+    internal_note = forms.CharField(
+        label=_("Internal note"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    # Its own ids: the triage forms on the same page have an internal note too.
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_duplicate_%s")
+        super().__init__(*args, **kwargs)
+
+
+class SavedFilterForm(forms.Form):
+    name = forms.CharField(label=_("Name of this view"), max_length=80)
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
 
 class StatusChangeForm(forms.Form):

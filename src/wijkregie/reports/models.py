@@ -223,6 +223,16 @@ class Lateness(models.TextChoices):
     VERY_LATE = "very_late", _("Very late")
 
 
+# Very late first, then late, then on time: the work queue's second key (after a reply
+# waiting). One expression for the ordering and its index (Report.Meta.indexes).
+LATENESS_RANK = models.Case(
+    models.When(lateness=Lateness.VERY_LATE, then=models.Value(0)),
+    models.When(lateness=Lateness.LATE, then=models.Value(1)),
+    default=models.Value(2),
+    output_field=models.SmallIntegerField(),
+)
+
+
 class ReportQuerySet(VisibleToQuerySet):
     default_permission = "reports.receive_reports"
 
@@ -315,6 +325,29 @@ class Report(BaseModel):
     )
     # The cases app links a report to a case later; until then a reference only.
     linked_case_ref = models.CharField(_("case"), max_length=64, blank=True)
+    # The person of the receiving organisation who handles it (services.report_assign);
+    # cleared when the report is forwarded.
+    assigned_to = models.ForeignKey(
+        Membership,
+        verbose_name=_("assigned to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # A reply of the reporter nobody of intake has read yet ("reactie ontvangen");
+    # denormalised from ReportMessage by the thread services, so the queue sorts on it.
+    reply_waiting = models.BooleanField(_("reply waiting"), default=False, db_default=False)
+    # Marked by intake as a duplicate of another report (services.report_mark_duplicate):
+    # the parent's status changes reach this report's reporter too.
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+    )
 
     objects = ReportQuerySet.as_manager()
 
@@ -335,7 +368,44 @@ class Report(BaseModel):
             models.Index(fields=["receiving_organisation", "lateness"], name="report_lateness_idx"),
             models.Index(fields=["receiving_organisation", "-created_at"], name="report_org_idx"),
             models.Index(fields=["status", "due_at"], name="report_due_idx"),
-            models.Index(fields=["closed_at"], name="report_closed_idx"),
+            # Retention looks for reports closed before a day. Only closed ones: with the
+            # open reports in it, the planner took it for `closed_at IS NULL` (the queue)
+            # over the organisation's own open-reports indexes below.
+            models.Index(
+                fields=["closed_at"],
+                condition=Q(closed_at__isnull=False),
+                name="report_closed_idx",
+            ),
+            # The work queue: the open reports of an organisation in the order of
+            # `selectors.report_list(order="work")`, and newest first.
+            models.Index(
+                models.F("receiving_organisation"),
+                models.F("reply_waiting").desc(),
+                LATENESS_RANK,
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                condition=Q(closed_at__isnull=True),
+                name="report_work_idx",
+            ),
+            models.Index(
+                fields=["receiving_organisation", "-created_at"],
+                condition=Q(closed_at__isnull=True),
+                name="report_open_idx",
+            ),
+            models.Index(
+                fields=["receiving_organisation", "category", "-created_at"],
+                name="report_org_category_idx",
+            ),
+            models.Index(
+                fields=["assigned_to", "-created_at"],
+                condition=Q(assigned_to__isnull=False),
+                name="report_assigned_idx",
+            ),
+            models.Index(
+                fields=["receiving_organisation"],
+                condition=Q(reply_waiting=True),
+                name="report_reply_waiting_idx",
+            ),
         ]
 
     def __str__(self):
@@ -461,6 +531,9 @@ class ReportEventType(models.TextChoices):
     CONTACT_UPDATED = "contact_updated", _("Reporter's contact details changed")
     CONTACT_ERASED = "contact_erased", _("Reporter's contact details erased")
     CONTACT_LINKED = "contact_linked", _("Added to a resident's contact history")
+    ASSIGNED = "assigned", _("Assigned")
+    MARKED_DUPLICATE = "marked_duplicate", _("Marked as a duplicate")
+    DUPLICATE_ADDED = "duplicate_added", _("Duplicate report added")
 
 
 class ReportEvent(TimelineEvent):
@@ -568,3 +641,22 @@ class StandardText(BaseModel):
         if self.body.get(code):
             return self.body[code], code
         return self.body.get("nl", ""), "nl"
+
+
+class SavedQueueFilter(BaseModel):
+    """A person's named view of the queue: the query string of the queue page."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved queue filter")
+        verbose_name_plural = _("saved queue filters")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_queue_filter_unique")
+        ]
+
+    def __str__(self):
+        return self.name

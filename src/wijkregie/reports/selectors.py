@@ -11,6 +11,7 @@ forwarding and the retention job) and `retention` (the privacy officer's data-su
 export and erasure, audited); none of them shows it to anyone else.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import translation
+from django.utils.functional import cached_property
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 
@@ -26,8 +28,12 @@ from wijkregie.core.audit import AuditContext, DataOwner, audit_record
 from wijkregie.core.cache import ProcessMemo
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id, parse_id
-from wijkregie.partners.models import Organisation
+from wijkregie.partners.models import Membership, Organisation
+from wijkregie.places.addresses import find_address, parse_postcode
+from wijkregie.places.models import Building, Unit
 from wijkregie.reports.models import (
+    LATENESS_RANK,
+    TRACKING_CODE_LENGTH,
     Category,
     Channel,
     Lateness,
@@ -40,13 +46,16 @@ from wijkregie.reports.models import (
     ReportMessage,
     ReportPhoto,
     ReportStatusChange,
+    SavedQueueFilter,
     StandardText,
+    normalise_code,
 )
 from wijkregie.reports.predicates import RECEIVE_REPORTS, VIEW_REPORTER_IDENTITY
 from wijkregie.reports.pseudonyms import pseudonym_code
 from wijkregie.reports.workflows import (
     ALLOWED_TRANSITIONS,
     MAX_REOPENS,
+    OPEN_STATUSES,
     ReportStatus,
     default_resident_text,
 )
@@ -57,8 +66,27 @@ from wijkregie.residents.selectors import (
 )
 
 IDENTITY_OBJECT = "reports.reporteridentity"
-QUEUE_FILTERS = ("building", "category", "status", "channel", "lateness", "organisation")
+QUEUE_FILTERS = (
+    "building",
+    "building_q",
+    "category",
+    "status",
+    "channel",
+    "lateness",
+    "organisation",
+    "q",
+    "assigned",
+    "reply",
+    "late",
+    "scope",
+    "order",
+)
+SCOPES = ("open", "closed", "all")
+ORDERS = ("work", "newest")
 MAX_PAGE_SIZE = 200
+# The queue counts at most this many reports ("more than 10,000"): a count of every
+# report of a national receiver costs more than the page itself.
+COUNT_CAP = 10_000
 # The order intake is offered the next statuses in: the common outcome first.
 TRIAGE_ORDER = (
     ReportStatus.IN_TRIAGE,
@@ -68,6 +96,9 @@ TRIAGE_ORDER = (
     ReportStatus.FORWARDED,
     ReportStatus.RECEIVED,
 )
+LATE = (Lateness.LATE, Lateness.VERY_LATE)
+# The values of models.LATENESS_RANK.
+LATENESS_RANKS = {Lateness.VERY_LATE: 0, Lateness.LATE: 1, Lateness.ON_TIME: 2}
 
 
 def _context(report: Report) -> AuditContext:
@@ -83,6 +114,8 @@ def _clean_filters(filters: dict | None) -> dict:
     cleaned = {}
     for name in QUEUE_FILTERS:
         value = (filters or {}).get(name)
+        if isinstance(value, str):
+            value = value.strip()
         if value in (None, "", []):
             continue
         cleaned[name] = value
@@ -101,12 +134,76 @@ def _forwarded_away_q(viewer: Viewer) -> Q | None:
     return Q(pk__in=forwarded) & ~Q(receiving_organisation_id__in=organisations)
 
 
+def _search(q: str) -> Q:
+    """What intake types in the search field: a tracking code, a house number, an
+    address ("Horizonlaan 12", "3521HZ 12") or words of the description or building."""
+    code = normalise_code(q)
+    by_code = Q(tracking_code=code) if code else Q(pk__in=[])
+    address = find_address(q)
+    if address is not None:
+        postcode, number, letter, _addition = address
+        return by_code | _homes(Unit.objects.filter(postcode=postcode), number, letter)
+    match = re.fullmatch(r"(.*?)[\s,]*(\d{1,5})\s*([a-zA-Z])?", q)
+    if match:
+        street, number = match.group(1).strip(), int(match.group(2))
+        letter = (match.group(3) or "").upper()
+        if street:
+            buildings = _buildings_matching(street)
+            return by_code | _homes(Unit.objects.filter(building__in=buildings), number, letter)
+        return by_code | _homes(Unit.objects.all(), number, letter)
+    if parse_postcode(q):
+        return by_code | _buildings_named(q)
+    return by_code | Q(description__icontains=q) | _buildings_named(q)
+
+
+# A building text that matches more buildings than this filters by a subquery instead.
+MAX_BUILDING_IDS = 1000
+MAX_REPORT_IDS = 5000
+
+
+def _ids_or_subquery(queryset, limit: int):
+    """The ids of `queryset` as a list (one small query: the planner then knows how many
+    there are, which it misjudges for a LIKE, or a column without an index, on a join),
+    or the queryset as a subquery when there are more than `limit`."""
+    queryset = queryset.order_by()  # units sort by building: a join not needed here
+    ids = list(queryset.values_list("pk", flat=True)[: limit + 1])
+    return queryset.values("pk") if len(ids) > limit else ids
+
+
+def _buildings_matching(text: str):
+    postcode = parse_postcode(text)
+    match = (
+        Q(postcode=postcode) if postcode else Q(name__icontains=text) | Q(street__icontains=text)
+    )
+    return _ids_or_subquery(Building.objects.filter(match), MAX_BUILDING_IDS)
+
+
+def _buildings_named(text: str) -> Q:
+    """Reports in the buildings whose name or street contains `text` (or with `text` as
+    postcode)."""
+    return Q(building_id__in=_buildings_matching(text))
+
+
+def _homes(units, number: int, letter: str) -> Q:
+    """Reports at the homes among `units` with this house number (and letter), looked up
+    first as report ids (all receivers; the queue's own scope narrows them)."""
+    units = units.filter(house_number=number)
+    if letter:
+        units = units.filter(house_letter=letter)
+    reports = Report.objects.filter(unit_id__in=units.order_by().values("pk"))
+    return Q(pk__in=_ids_or_subquery(reports, MAX_REPORT_IDS))
+
+
 def report_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Report]:
-    """The queue as a queryset, newest first. Never joins the reporter's identity.
+    """The queue as a queryset. Never joins the reporter's identity.
 
     The reports the viewer's organisations receive; filtered on the status "forwarded",
     also the ones they forwarded elsewhere (read-only, `report_forwarded_get`): to the
     sender their status stays "forwarded", whatever the new organisation has done since.
+
+    `scope` "open", "closed" or "all" (default); `order` "work" (replies waiting first,
+    then very late, late, the rest, each newest first) or "newest" (default). Filters
+    are in docs/reports.md ("The work queue").
     """
     qs = Report.objects.visible_to(viewer)
     f = _clean_filters(filters)
@@ -138,22 +235,203 @@ def report_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Repo
             values = f[name] if isinstance(f[name], list | tuple) else [f[name]]
             if not set(values) <= set(choices):
                 return qs.none()
+            if name == "lateness" and f.get("order") == "work":
+                # The same rows, said as the work order's index says it.
+                qs = qs.alias(lateness_rank=LATENESS_RANK).filter(
+                    lateness_rank__in=[LATENESS_RANKS[v] for v in values]
+                )
+                continue
             qs = qs.filter(**{f"{name}__in": values})
-    return qs.select_related(
-        "category", "building", "unit", "common_area", "receiving_organisation"
-    ).order_by("-created_at", "-pk")
+            if name == "status" and set(values) <= OPEN_STATUSES:
+                # Always true of these statuses; lets the open reports' indexes serve.
+                qs = qs.filter(closed_at__isnull=True)
+    scope = f.get("scope", "all")
+    if scope == "open":
+        qs = qs.filter(closed_at__isnull=True)
+    elif scope == "closed":
+        qs = qs.filter(closed_at__isnull=False)
+    if "building_q" in f and "building" not in f:
+        qs = qs.filter(_buildings_named(str(f["building_q"])[:200]))
+    if "q" in f:
+        q = str(f["q"])[:200]
+        found = report_find_by_code(viewer=viewer, code=q)
+        qs = qs.filter(pk=found.pk) if found is not None else qs.filter(_search(q))
+    if "assigned" in f:
+        assigned = f["assigned"]
+        if assigned == "me":
+            qs = qs.filter(assigned_to__user_id=viewer.user_id or 0)
+        elif assigned == "none":
+            qs = qs.filter(assigned_to__isnull=True)
+        elif (membership_id := parse_id(assigned)) is not None:
+            qs = qs.filter(assigned_to_id=membership_id)
+        else:
+            return qs.none()
+    if f.get("reply") in ("waiting", "1", True):
+        qs = qs.filter(reply_waiting=True)
+    if f.get("late") in ("1", "true", True):
+        if f.get("order") == "work":
+            qs = qs.alias(late_rank=LATENESS_RANK).filter(
+                late_rank__in=[LATENESS_RANKS[v] for v in LATE]
+            )
+        else:
+            qs = qs.filter(lateness__in=LATE)
+    qs = qs.select_related(
+        "category",
+        "building",
+        "unit",
+        "common_area",
+        "receiving_organisation",
+        "assigned_to__user",
+    )
+    if f.get("order") == "work":
+        return qs.order_by("-reply_waiting", LATENESS_RANK, "-created_at", "-pk")
+    return qs.order_by("-created_at", "-pk")
+
+
+class CappedPaginator(Paginator):
+    """Counts at most `COUNT_CAP` + 1 rows; `count_capped` says the count stopped there."""
+
+    @cached_property
+    def count(self) -> int:
+        # Only the ids: no joins of select_related, so an index-only scan can answer.
+        return self.object_list.order_by().values("pk")[: COUNT_CAP + 1].count()
+
+    @property
+    def count_capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+@dataclass
+class UncountedPage:
+    """A page of search results: no count (a search of text could read every open
+    report to count them); one row more than shown says whether a next page exists."""
+
+    object_list: list
+    number: int
+    has_next: bool
+
+    @property
+    def paginator(self):
+        return self
+
+    count = None
+    count_capped = False
+    num_pages = None
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def start_index(self) -> int:
+        return 0
+
+
+SEARCHES = ("q", "building_q")
 
 
 def report_queue(
     *, viewer: Viewer, filters: dict | None = None, page: int = 1, page_size: int = 25
-) -> Page:
-    """One page of the queue: two queries (count and page) whatever the page size."""
+) -> Page | UncountedPage:
+    """One page of the queue: two queries (a count stopping at `COUNT_CAP` and the page)
+    whatever the page size; a search is not counted (`UncountedPage`, one query)."""
     try:
         page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     except (TypeError, ValueError):
         page_size = 25
-    paginator = Paginator(report_list(viewer=viewer, filters=filters), page_size)
+    reports = report_list(viewer=viewer, filters=filters)
+    if any(_clean_filters(filters).get(name) for name in SEARCHES):
+        number = parse_id(page) or 1
+        number = min(number, COUNT_CAP // page_size + 1)
+        start = (number - 1) * page_size
+        rows = list(reports[start : start + page_size + 1])
+        return UncountedPage(
+            object_list=rows[:page_size], number=number, has_next=len(rows) > page_size
+        )
+    paginator = CappedPaginator(reports, page_size)
     return paginator.get_page(page)
+
+
+def report_find_by_code(*, viewer: Viewer, code: str) -> Report | None:
+    """The report with exactly this tracking code, if the viewer receives it (what intake
+    types when a resident calls with the code); None otherwise."""
+    code = normalise_code(code)
+    if len(code) != TRACKING_CODE_LENGTH:
+        return None
+    return Report.objects.visible_to(viewer).filter(tracking_code=code).first()
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    new: int
+    replies: int
+    late: int
+    mine: int
+
+
+def report_queue_counts(*, viewer: Viewer) -> QueueCounts:
+    """What needs the viewer's organisations now, in one query over the open reports:
+    new (received), replies waiting, late, assigned to the viewer."""
+    counts = (
+        Report.objects.visible_to(viewer)
+        .filter(closed_at__isnull=True)
+        .aggregate(
+            new=Count("pk", filter=Q(status=ReportStatus.RECEIVED)),
+            replies=Count("pk", filter=Q(reply_waiting=True)),
+            late=Count("pk", filter=Q(lateness__in=LATE)),
+            mine=Count("pk", filter=Q(assigned_to__user_id=viewer.user_id or 0)),
+        )
+    )
+    return QueueCounts(**counts)
+
+
+def report_assignees(*, viewer: Viewer, report: Report) -> QuerySet[Membership]:
+    """The people of the receiving organisation a report can be assigned to: active
+    members with `reports.receive_reports` there (nobody when the viewer is not intake
+    of that organisation)."""
+    if not viewer.has_perm(RECEIVE_REPORTS, obj=report):
+        return Membership.objects.none()
+    return assignees_of(report.receiving_organisation_id)
+
+
+def assignees_of(organisation_id: int) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(
+            organisation_id=organisation_id,
+            is_active=True,
+            is_service_account=False,
+        )
+        .filter(
+            Q(roles__permissions__codename="receive_reports")
+            & Q(roles__permissions__content_type__app_label="reports")
+        )
+        .distinct()
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )
+
+
+def report_duplicates(*, viewer: Viewer, report: Report) -> list[Report]:
+    """The reports marked as duplicates of this one that the viewer receives."""
+    return list(
+        Report.objects.visible_to(viewer)
+        .filter(duplicate_of_id=report.pk)
+        .select_related("category")
+        .order_by("created_at", "pk")
+    )
+
+
+def saved_queue_filters(*, viewer: Viewer) -> list[SavedQueueFilter]:
+    if viewer.user_id is None:
+        return []
+    return list(SavedQueueFilter.objects.filter(user_id=viewer.user_id))
 
 
 def report_get(*, viewer: Viewer, id) -> Report:
@@ -166,6 +444,8 @@ def report_get(*, viewer: Viewer, id) -> Report:
             "common_area",
             "receiving_organisation",
             "created_by_membership__organisation",
+            "assigned_to__user",
+            "duplicate_of",
         )
         .filter(pk=as_id(id))
         .first()
@@ -756,7 +1036,13 @@ __all__ = [
     "TimelineEntry",
     "category_get",
     "category_list",
+    "QueueCounts",
     "report_allowed_transitions",
+    "report_assignees",
+    "report_duplicates",
+    "report_find_by_code",
+    "report_queue_counts",
+    "saved_queue_filters",
     "report_can_forward",
     "report_forward_targets",
     "report_forwarded_get",

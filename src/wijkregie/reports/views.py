@@ -15,26 +15,32 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wijkregie.core.exceptions import ApplicationError, NotFound
 from wijkregie.core.forms import add_service_errors
+from wijkregie.core.ids import parse_id
 from wijkregie.places.selectors import (
     building_choices,
     building_floor_plan,
     building_get,
+    building_suggestions,
     common_area_list,
     unit_list,
 )
 from wijkregie.reports import selectors, services
 from wijkregie.reports.forms import (
+    AssignForm,
     CategoryChangeForm,
     ContactLinkForm,
+    DuplicateForm,
     ForwardForm,
     MessageForm,
     ObservationBuildingForm,
     ObservationForm,
     QueueFilterForm,
+    SavedFilterForm,
     StandardTextChoiceForm,
     StandardTextForm,
     StatusChangeForm,
@@ -61,16 +67,29 @@ def intake_required(view):
 # --- Queue -----------------------------------------------------------------------------------
 
 
+# The quick views above the queue: (label, query string).
+QUICK_VIEWS = (
+    (gettext_lazy("Needs us now"), ""),
+    (gettext_lazy("Replies received"), "reply=waiting"),
+    (gettext_lazy("Late"), "late=1"),
+    (gettext_lazy("My reports"), "assigned=me"),
+    (gettext_lazy("Nobody assigned"), "assigned=none"),
+    (gettext_lazy("All reports"), "scope=all&order=newest"),
+)
+
+
 @intake_required
 @require_GET
 def queue(request):
     viewer = request.viewer
+    q = request.GET.get("q", "").strip()
+    if q and (found := selectors.report_find_by_code(viewer=viewer, code=q)) is not None:
+        # A tracking code a resident reads out: straight to the report.
+        return redirect("reports:detail", pk=found.pk)
     form = QueueFilterForm(
-        request.GET or None,
-        buildings=building_choices(viewer=viewer),
-        categories=selectors.category_list(include_inactive=True),
+        request.GET or None, categories=selectors.category_list(include_inactive=True)
     )
-    filters = form.filters() if form.is_bound else {}
+    filters = form.filters()
     try:
         page_size = int(request.GET.get("page_size", 25))
     except ValueError:
@@ -81,18 +100,91 @@ def queue(request):
     )
     query = request.GET.copy()
     query.pop("page", None)
+    current = query.copy()
+    current.pop("page_size", None)
+    current_query = current.urlencode()
+    values = {name: request.GET.get(name, "").strip() for name in form.fields}
+    values.update({"scope": filters["scope"], "order": filters["order"]})
     return render(
         request,
         "reports/intake/queue.html",
         {
             "form": form,
+            "values": values,
             "page": page,
             "reports": [(r, location_label(r)) for r in page.object_list],
             "query": query.urlencode(),
+            "current_query": current_query,
             "page_size": page_size,
             "page_sizes": PAGE_SIZES,
+            "quick_views": [
+                {"label": label, "query": qs, "current": qs == current_query}
+                for label, qs in QUICK_VIEWS
+            ],
+            "saved_filters": selectors.saved_queue_filters(viewer=viewer),
+            "filters_open": bool(set(current) - {"q", "scope", "order"}),
+            "save_form": SavedFilterForm(initial={"query": current_query}),
         },
     )
+
+
+@intake_required
+@require_GET
+def building_suggest(request):
+    """htmx: at most ten buildings the viewer may see, for the queue's building search."""
+    buildings = building_suggestions(viewer=request.viewer, q=request.GET.get("building_q", ""))
+    return render(request, "reports/intake/_building_options.html", {"buildings": buildings})
+
+
+@intake_required
+@require_POST
+def filter_save(request):
+    form = SavedFilterForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = services.saved_queue_filter_save(
+                actor=request.viewer,
+                name=form.cleaned_data["name"],
+                query=form.cleaned_data["query"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, _("The view “%(name)s” has been saved.") % {"name": saved.name}
+            )
+            return redirect(f"{reverse('reports:queue')}?{saved.query}")
+    else:
+        messages.error(request, _("Give the view a name of at most 80 characters."))
+    return redirect("reports:queue")
+
+
+@intake_required
+@require_POST
+def filter_delete(request, filter_id):
+    services.saved_queue_filter_delete(actor=request.viewer, filter_id=filter_id)
+    messages.success(request, _("The saved view has been deleted."))
+    return redirect("reports:queue")
+
+
+def home_counts(request) -> dict:
+    """The home page's panel: what needs the viewer's organisations now, each count a
+    link to the queue filtered to it."""
+    counts = selectors.report_queue_counts(viewer=request.viewer)
+    url = reverse("reports:queue")
+    return {
+        "counts": [
+            {"label": _("New"), "number": counts.new, "url": f"{url}?status=received"},
+            {
+                "label": _("Replies received"),
+                "number": counts.replies,
+                "url": f"{url}?reply=waiting",
+            },
+            {"label": _("Late"), "number": counts.late, "url": f"{url}?late=1"},
+            {"label": _("Assigned to me"), "number": counts.mine, "url": f"{url}?assigned=me"},
+        ],
+        "replies": counts.replies,
+    }
 
 
 # --- One report ----------------------------------------------------------------------------
@@ -138,8 +230,24 @@ def _detail_context(request, report, **forms) -> dict:
         ),
         "contact_form": ContactLinkForm(),
     }
+    context.update(_work_context(request, report))
     context.update({k: v for k, v in forms.items() if v is not None})
     return context
+
+
+def _work_context(request, report) -> dict:
+    """The work-queue part of the report page: assignee, duplicates (_work.html)."""
+    viewer = request.viewer
+    return {
+        "assign_form": AssignForm(
+            initial={"assignee": report.assigned_to_id},
+            assignees=selectors.report_assignees(viewer=viewer, report=report),
+        ),
+        "duplicate_form": DuplicateForm() if not report.is_closed else None,
+        "duplicates": selectors.report_duplicates(viewer=viewer, report=report),
+        "parent_visible": report.duplicate_of_id is not None
+        and viewer.has_perm(RECEIVE_REPORTS, obj=report.duplicate_of),
+    }
 
 
 @intake_required
@@ -163,7 +271,10 @@ def detail(request, pk):
         )
     context = _detail_context(request, report)
     services.report_messages_mark_read_by_intake(
-        actor=request.viewer, report_id=report.pk, shown=context["messages_thread"]
+        actor=request.viewer,
+        report_id=report.pk,
+        shown=context["messages_thread"],
+        reply_waiting=report.reply_waiting,
     )
     return render(request, "reports/intake/detail.html", context)
 
@@ -281,6 +392,65 @@ def message(request, pk):
         ),
         done=_("Your message has been sent to the reporter."),
     )
+
+
+@intake_required
+@require_POST
+def assign(request, pk):
+    return _post_action(
+        request,
+        pk,
+        form_name="assign_form",
+        build_form=lambda report, data: AssignForm(
+            data, assignees=selectors.report_assignees(viewer=request.viewer, report=report)
+        ),
+        act=lambda report, d: services.report_assign(
+            actor=request.viewer, report_id=report.pk, membership_id=d.get("assignee")
+        ),
+        done=_("The assignment has been saved."),
+    )
+
+
+def _parent_id(viewer, value: str):
+    """A report number ("#123", "123") or tracking code the viewer receives → its id."""
+    value = (value or "").strip().lstrip("#")
+    if value.isdigit() and (pk := parse_id(value)) is not None:
+        return pk
+    found = selectors.report_find_by_code(viewer=viewer, code=value)
+    if found is None:
+        raise ValidationError(
+            {"duplicate_of": _("No report of your organisation has this code or number.")}
+        )
+    return found.pk
+
+
+@intake_required
+@require_POST
+def duplicate(request, pk):
+    def act(report, d):
+        services.report_mark_duplicate(
+            actor=request.viewer,
+            report_id=report.pk,
+            duplicate_of_id=_parent_id(request.viewer, d["duplicate_of"]),
+            internal_note=d.get("internal_note", ""),
+        )
+
+    return _post_action(
+        request,
+        pk,
+        form_name="duplicate_form",
+        build_form=lambda report, data: DuplicateForm(data),
+        act=act,
+        done=_("The report has been marked as a duplicate."),
+    )
+
+
+@intake_required
+@require_POST
+def duplicate_remove(request, pk):
+    services.report_unmark_duplicate(actor=request.viewer, report_id=pk)
+    messages.success(request, _("The report is no longer marked as a duplicate."))
+    return redirect("reports:detail", pk=pk)
 
 
 @intake_required

@@ -33,6 +33,13 @@ from wijkregie.reports.services.common import (  # noqa: F401
 from wijkregie.reports.services.contact import (  # noqa: F401
     report_contact_link,
 )
+from wijkregie.reports.services.queue import (  # noqa: F401
+    report_assign,
+    report_mark_duplicate,
+    report_unmark_duplicate,
+    saved_queue_filter_delete,
+    saved_queue_filter_save,
+)
 from wijkregie.reports.services.retention import (  # noqa: F401
     report_lateness_refresh,
     report_retention_purge,

@@ -130,6 +130,8 @@ def report_message_from_reporter(
             created_at=now,
             read_by_reporter_at=now,
         )
+        # "Reply received": the queue and the home page show it until intake reads it.
+        Report.objects.filter(pk=report.pk).update(reply_waiting=True)
         events.message_from_reporter_event(report=report, at=now, message_id=message.pk)
     return message
 
@@ -141,13 +143,19 @@ def report_messages_mark_read_by_reporter(*, report: Report, now: datetime | Non
 
 
 def report_messages_mark_read_by_intake(
-    *, actor: Viewer, report_id: int, now: datetime | None = None, shown=None
+    *,
+    actor: Viewer,
+    report_id: int,
+    now: datetime | None = None,
+    shown=None,
+    reply_waiting: bool = False,
 ) -> int:
-    """The reporter's unread messages marked read by intake; the number marked.
+    """The reporter's unread messages marked read by intake, and the reply waiting no
+    longer; the number of messages marked.
 
     `shown`: the messages the page showed (`selectors.report_messages`): only those are
-    marked, and nothing is looked up or written when none of them is unread (the usual
-    report page).
+    marked, and nothing is looked up or written when none of them is unread and the page's
+    report had no reply waiting (`reply_waiting`; the usual report page).
     """
     unread = None
     if shown is not None:
@@ -159,7 +167,7 @@ def report_messages_mark_read_by_intake(
             and m.direction == MessageDirection.FROM_REPORTER
             and m.read_by_intake_at is None
         ]
-        if not unread:
+        if not unread and not reply_waiting:
             return 0
     with transaction.atomic():
         report = _report_for_intake(actor, report_id)
@@ -170,7 +178,11 @@ def report_messages_mark_read_by_intake(
         )
         if unread is not None:
             messages = messages.filter(pk__in=unread)
-        return messages.update(read_by_intake_at=now or timezone.now())
+        marked = messages.update(read_by_intake_at=now or timezone.now()) if unread != [] else 0
+        if report.reply_waiting:
+            report.reply_waiting = False
+            report.save(update_fields=["reply_waiting"])
+        return marked
 
 
 def report_photo_add(

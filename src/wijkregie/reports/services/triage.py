@@ -150,7 +150,7 @@ def report_status_change(
         extra = {}
         if to_status == ReportStatus.LINKED_TO_CASE and case_ref:
             extra["linked_case_ref"] = case_ref
-        _transition(
+        change = _transition(
             actor=actor,
             report=report,
             to_status=to_status,
@@ -160,7 +160,33 @@ def report_status_change(
             extra_fields=extra,
             now=now,
         )
+        _duplicates_follow(actor=actor, parent=report, change=change, extra=extra, now=now)
     return report
+
+
+def _duplicates_follow(*, actor: Viewer, parent: Report, change, extra: dict, now) -> None:
+    """The parent's status change, applied to its open duplicates that may take it: each
+    reporter reads the same resident text in their own report (Signalen's parent and
+    child reports). A duplicate in another status than the parent's is left alone."""
+    children = (
+        Report.objects.select_for_update()
+        .filter(duplicate_of_id=parent.pk, closed_at__isnull=True)
+        .order_by("pk")
+    )
+    for child in children:
+        if not is_transition_allowed(child.status, change.to_status):
+            continue
+        _transition(
+            actor=actor,
+            report=child,
+            to_status=change.to_status,
+            internal_note=_("Follows report %(code)s, of which it is a duplicate.")
+            % {"code": parent.tracking_code},
+            resident_text=None if change.resident_text_is_default else change.resident_text,
+            reason=change.reason,
+            extra_fields=extra,
+            now=now,
+        )
 
 
 def report_forward(
@@ -200,7 +226,8 @@ def report_forward(
             internal_note=internal_note,
             resident_text=resident_text,
             to_organisation_id=to_organisation.pk,
-            extra_fields={"receiving_organisation_id": to_organisation.pk},
+            # The assignee belongs to the forwarding organisation.
+            extra_fields={"receiving_organisation_id": to_organisation.pk, "assigned_to": None},
             now=now,
         )
         # BRIEF 2: the identity travels only with the reporter's consent.
