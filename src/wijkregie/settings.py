@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "wijkregie.places",
     "wijkregie.residents",
     "wijkregie.reports",
+    "wijkregie.cases",
     "wijkregie.demo",
 ]
 
@@ -312,6 +313,10 @@ SPECTACULAR_SETTINGS = {
         "ReportChannelEnum": "wijkregie.reports.models.Channel",
         "ReportStatusEnum": "wijkregie.reports.workflows.ReportStatus",
         "ImportJobStatusEnum": "wijkregie.core.models.Job.Status",
+        "CaseKindEnum": "wijkregie.cases.workflows.CaseKind",
+        "CaseStatusEnum": "wijkregie.cases.workflows.CaseStatus",
+        "CaseRoleEnum": "wijkregie.cases.workflows.CaseRole",
+        "CaseConfidentialityEnum": "wijkregie.cases.workflows.Confidentiality",
     },
 }
 

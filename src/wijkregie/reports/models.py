@@ -313,8 +313,7 @@ class Report(BaseModel):
         blank=True,
         related_name="+",
     )
-    # The cases app links a report to a case later; until then a reference only.
-    linked_case_ref = models.CharField(_("case"), max_length=64, blank=True)
+    # Links to cases live in the cases app (cases.CaseReport), which sits above reports.
 
     objects = ReportQuerySet.as_manager()
 
@@ -458,6 +457,7 @@ class ReportEventType(models.TextChoices):
     PHOTO_ADDED = "photo_added", _("Photo added")
     CONTACT_UPDATED = "contact_updated", _("Reporter's contact details changed")
     CONTACT_ERASED = "contact_erased", _("Reporter's contact details erased")
+    LINKED_TO_CASE = "linked_to_case", _("Linked to a case")
 
 
 class ReportEvent(TimelineEvent):

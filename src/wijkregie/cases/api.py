@@ -1,0 +1,265 @@
+"""Private REST API of cases under /api/v1/cases/: thin over selectors and services.
+
+The same need-to-know as the pages: a case the caller takes no part in is a 404, like a
+missing one; a linked report is given without its reporter.
+"""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from wijkregie.cases import selectors, services
+from wijkregie.cases.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
+from wijkregie.cases.services import REASON_MAX_LENGTH
+from wijkregie.cases.workflows import CaseKind, CaseRole, CaseStatus, Confidentiality
+from wijkregie.core.api import IdField, Pagination
+from wijkregie.partners.models import MandateLevel
+from wijkregie.partners.selectors import viewer_for_request
+from wijkregie.reports.workflows import ReportStatus
+
+# --- Output ------------------------------------------------------------------------------
+
+
+class _Ref(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CaseListOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = serializers.ChoiceField(choices=CaseKind.choices)
+    level = serializers.ChoiceField(choices=MandateLevel.choices)
+    confidentiality = serializers.ChoiceField(choices=Confidentiality.choices)
+    status = serializers.ChoiceField(choices=CaseStatus.choices)
+    building = _Ref()
+    unit_id = serializers.IntegerField(allow_null=True)
+    parent_id = serializers.IntegerField(allow_null=True)
+    regie_organisation = _Ref(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ParticipantOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    organisation = _Ref()
+    person_id = serializers.IntegerField(source="user_id", allow_null=True)
+    person_name = serializers.CharField()
+    role = serializers.ChoiceField(choices=CaseRole.choices)
+    created_at = serializers.DateTimeField()
+
+
+class CaseDetailOutputSerializer(CaseListOutputSerializer):
+    goal = serializers.CharField()
+    regie_since = serializers.DateTimeField(allow_null=True)
+    regie_reason = serializers.CharField()
+    participants = ParticipantOutputSerializer(many=True)
+    subcase_ids = serializers.ListField(child=serializers.IntegerField())
+    permissions = serializers.ListField(
+        child=serializers.CharField(), help_text="What the caller may do on this case."
+    )
+
+
+class LinkedReportOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    category = serializers.CharField()
+    location = serializers.CharField()
+    description = serializers.CharField()
+    status = serializers.ChoiceField(choices=ReportStatus.choices)
+    received_at = serializers.DateTimeField()
+    linked_at = serializers.DateTimeField()
+    linked_by = serializers.CharField(help_text="The organisation that linked it.")
+    note = serializers.CharField()
+
+
+class CaseTimelineOutputSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+    actor_label = serializers.CharField()
+    organisation_name = serializers.CharField()
+
+
+# --- Input -------------------------------------------------------------------------------
+
+
+class CaseFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CaseStatus.choices, required=False, allow_blank=True)
+    building = IdField(required=False)
+
+
+class CaseOpenInputSerializer(serializers.Serializer):
+    building = IdField()
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    goal = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    kind = serializers.ChoiceField(choices=CaseKind.choices)
+    level = serializers.ChoiceField(choices=MandateLevel.choices, required=False)
+    confidentiality = serializers.ChoiceField(choices=Confidentiality.choices, required=False)
+    unit = IdField(required=False, allow_null=True)
+    parent = IdField(required=False, allow_null=True)
+    organisation = IdField(
+        required=False,
+        allow_null=True,
+        help_text="The organisation the caller acts for, if they act for several.",
+    )
+
+
+class ParticipantInputSerializer(serializers.Serializer):
+    organisation = IdField()
+    person = IdField(required=False, allow_null=True)
+    role = serializers.ChoiceField(choices=CaseRole.choices, required=False)
+
+
+class RegieMoveInputSerializer(serializers.Serializer):
+    to_participant = IdField()
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
+
+
+class ReportLinkInputSerializer(serializers.Serializer):
+    report = IdField()
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+# --- Views -------------------------------------------------------------------------------
+
+
+def _detail(viewer, case_id) -> dict:
+    page = selectors.case_page(viewer=viewer, id=case_id)
+    data = CaseListOutputSerializer(page.case).data
+    data.update(
+        goal=page.case.goal,
+        regie_since=serializers.DateTimeField().to_representation(page.case.regie_since)
+        if page.case.regie_since
+        else None,
+        regie_reason=page.case.regie_reason,
+        participants=ParticipantOutputSerializer(page.participants, many=True).data,
+        subcase_ids=[c.pk for c in page.subcases],
+        permissions=sorted(page.permissions),
+    )
+    return data
+
+
+class CaseListApi(APIView):
+    """The cases the caller takes part in, newest first; or open a case."""
+
+    pagination_class = Pagination
+
+    @extend_schema(parameters=[CaseFilterSerializer], responses=CaseListOutputSerializer(many=True))
+    def get(self, request):
+        filters = CaseFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = selectors.case_list(viewer=viewer_for_request(request), filters=filters.validated_data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(CaseListOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=CaseOpenInputSerializer, responses={201: CaseDetailOutputSerializer})
+    def post(self, request):
+        data = CaseOpenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        viewer = viewer_for_request(request)
+        case = services.case_open(
+            actor=viewer,
+            building_id=d["building"],
+            title=d["title"],
+            goal=d["goal"],
+            kind=d["kind"],
+            level=d.get("level") or MandateLevel.OPERATIONAL,
+            confidentiality=d.get("confidentiality") or Confidentiality.NORMAL,
+            unit_id=d.get("unit"),
+            parent_id=d.get("parent"),
+            organisation_id=d.get("organisation"),
+        )
+        return Response(_detail(viewer, case.pk), status=status.HTTP_201_CREATED)
+
+
+class CaseDetailApi(APIView):
+    @extend_schema(responses=CaseDetailOutputSerializer)
+    def get(self, request, pk):
+        return Response(_detail(viewer_for_request(request), pk))
+
+
+class CaseParticipantsApi(APIView):
+    @extend_schema(responses=ParticipantOutputSerializer(many=True))
+    def get(self, request, pk):
+        viewer = viewer_for_request(request)
+        case = selectors.case_get(viewer=viewer, id=pk)
+        participants = selectors.case_participants(viewer=viewer, case=case)
+        return Response(ParticipantOutputSerializer(participants, many=True).data)
+
+    @extend_schema(request=ParticipantInputSerializer, responses={201: ParticipantOutputSerializer})
+    def post(self, request, pk):
+        data = ParticipantInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        participant = services.case_participant_add(
+            actor=viewer_for_request(request),
+            case_id=pk,
+            organisation_id=d["organisation"],
+            user_id=d.get("person"),
+            role=d.get("role") or CaseRole.INVOLVED,
+        )
+        return Response(
+            ParticipantOutputSerializer(participant).data, status=status.HTTP_201_CREATED
+        )
+
+
+class CaseRegieApi(APIView):
+    """Move the regie to another participant, with a reason."""
+
+    @extend_schema(request=RegieMoveInputSerializer, responses=CaseDetailOutputSerializer)
+    def post(self, request, pk):
+        data = RegieMoveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        viewer = viewer_for_request(request)
+        case = services.case_regie_move(
+            actor=viewer,
+            case_id=pk,
+            to_participant_id=data.validated_data["to_participant"],
+            reason=data.validated_data["reason"],
+        )
+        return Response(_detail(viewer, case.pk))
+
+
+class CaseReportsApi(APIView):
+    """Reports linked to the case (without their reporter); or link one (intake)."""
+
+    @extend_schema(responses=LinkedReportOutputSerializer(many=True))
+    def get(self, request, pk):
+        viewer = viewer_for_request(request)
+        case = selectors.case_get(viewer=viewer, id=pk)
+        return Response(
+            LinkedReportOutputSerializer(
+                selectors.case_reports(viewer=viewer, case=case), many=True
+            ).data
+        )
+
+    @extend_schema(
+        request=ReportLinkInputSerializer, responses={201: LinkedReportOutputSerializer(many=True)}
+    )
+    def post(self, request, pk):
+        data = ReportLinkInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        viewer = viewer_for_request(request)
+        link = services.case_report_link(
+            actor=viewer,
+            case_id=pk,
+            report_id=data.validated_data["report"],
+            note=data.validated_data.get("note", ""),
+        )
+        case = selectors.case_get(viewer=viewer, id=link.case_id)
+        return Response(
+            LinkedReportOutputSerializer(
+                selectors.case_reports(viewer=viewer, case=case), many=True
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class CaseTimelineApi(APIView):
+    @extend_schema(responses=CaseTimelineOutputSerializer(many=True))
+    def get(self, request, pk):
+        entries = selectors.case_timeline(viewer=viewer_for_request(request), case_id=pk)
+        return Response(CaseTimelineOutputSerializer(entries, many=True).data)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from wijkregie.cases import api
+
+app_name = "cases_api"
+
+urlpatterns = [
+    path("", api.CaseListApi.as_view(), name="case_list"),
+    path("<int:pk>/", api.CaseDetailApi.as_view(), name="case_detail"),
+    path("<int:pk>/participants/", api.CaseParticipantsApi.as_view(), name="case_participants"),
+    path("<int:pk>/regie/", api.CaseRegieApi.as_view(), name="case_regie"),
+    path("<int:pk>/reports/", api.CaseReportsApi.as_view(), name="case_reports"),
+    path("<int:pk>/timeline/", api.CaseTimelineApi.as_view(), name="case_timeline"),
+]

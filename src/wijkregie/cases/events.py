@@ -1,0 +1,103 @@
+"""Timeline-entry writers, one small function per event type (`core.timeline`).
+
+Called by services inside their transaction. Parameters hold ids and short labels
+(organisation names, a reason given for the regie), never a reporter and never residents'
+data.
+"""
+
+from wijkregie.cases.models import Case, CaseEvent, CaseEventType
+from wijkregie.core.access import Viewer
+from wijkregie.core.timeline import event_record
+
+
+def _write(*, case: Case, type: str, actor: Viewer | None, organisation_id, at, parameters):
+    return event_record(
+        CaseEvent,
+        case=case,
+        type=type,
+        actor=actor,
+        at=at,
+        parameters=parameters,
+        organisation_id=organisation_id,
+    )
+
+
+def case_opened_event(*, case: Case, actor, organisation_id, at) -> CaseEvent:
+    return _write(
+        case=case,
+        type=CaseEventType.OPENED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"kind": case.kind, "level": case.level},
+    )
+
+
+def subcase_opened_event(*, case: Case, actor, organisation_id, at, subcase_id) -> CaseEvent:
+    return _write(
+        case=case,
+        type=CaseEventType.SUBCASE_OPENED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"subcase_id": subcase_id},
+    )
+
+
+def participant_added_event(
+    *, case: Case, actor, organisation_id, at, participant_id, role, organisation_name, person
+) -> CaseEvent:
+    return _write(
+        case=case,
+        type=CaseEventType.PARTICIPANT_ADDED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={
+            "participant_id": participant_id,
+            "role": role,
+            "organisation": organisation_name,
+            "person": person,
+        },
+    )
+
+
+def participant_ended_event(
+    *, case: Case, actor, organisation_id, at, participant_id, organisation_name, person
+) -> CaseEvent:
+    return _write(
+        case=case,
+        type=CaseEventType.PARTICIPANT_ENDED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={
+            "participant_id": participant_id,
+            "organisation": organisation_name,
+            "person": person,
+        },
+    )
+
+
+def regie_moved_event(
+    *, case: Case, actor, organisation_id, at, from_name, to_name, to_person, reason
+) -> CaseEvent:
+    return _write(
+        case=case,
+        type=CaseEventType.REGIE_MOVED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"from": from_name, "to": to_name, "to_person": to_person, "reason": reason},
+    )
+
+
+def report_linked_event(*, case: Case, actor, organisation_id, at, report_id) -> CaseEvent:
+    return _write(
+        case=case,
+        type=CaseEventType.REPORT_LINKED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"report_id": report_id},
+    )

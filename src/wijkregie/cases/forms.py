@@ -1,0 +1,126 @@
+"""Forms of the case pages. They parse input; the services decide (docs/cases.md)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from wijkregie.cases.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
+from wijkregie.cases.services import REASON_MAX_LENGTH
+from wijkregie.cases.workflows import CaseKind, CaseRole, Confidentiality
+from wijkregie.partners.models import MandateLevel
+
+
+def _blank(label):
+    return [("", label)]
+
+
+class CaseBuildingForm(forms.Form):
+    """First step of opening a case: the building."""
+
+    building = forms.TypedChoiceField(label=_("Building"), coerce=int)
+
+    def __init__(self, *args, buildings=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["building"].choices = _blank(_("Choose a building")) + [
+            (b.pk, b.name) for b in buildings
+        ]
+
+
+class CaseOpenForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
+    goal = forms.CharField(
+        label=_("Goal"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What do we want to achieve together?"),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=CaseKind.choices)
+    level = forms.ChoiceField(
+        label=_("Level"), choices=MandateLevel.choices, initial=MandateLevel.OPERATIONAL
+    )
+    confidentiality = forms.ChoiceField(
+        label=_("Who sees it"), choices=Confidentiality.choices, initial=Confidentiality.NORMAL
+    )
+    unit = forms.TypedChoiceField(
+        label=_("Home (household)"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Only when the case is about one household."),
+    )
+    parent = forms.TypedChoiceField(
+        label=_("Part of case"), required=False, coerce=int, empty_value=None
+    )
+    organisation = forms.TypedChoiceField(
+        label=_("You act for"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, units=(), parents=(), organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = _blank(_("The whole building")) + [
+            (u.pk, u.address) for u in units
+        ]
+        self.fields["parent"].choices = _blank(_("None: a case of its own")) + [
+            (c.pk, c.title) for c in parents
+        ]
+        organisations = list(organisations)
+        if len(organisations) <= 1:
+            del self.fields["organisation"]
+        else:
+            self.fields["organisation"].choices = list(organisations)
+            self.fields["organisation"].required = True
+
+
+class ParticipantForm(forms.Form):
+    organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
+    user = forms.TypedChoiceField(
+        label=_("Person"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Leave empty to add the organisation as such."),
+    )
+    role = forms.ChoiceField(
+        label=_("Role on the case"), choices=CaseRole.choices, initial=CaseRole.INVOLVED
+    )
+
+    def __init__(self, *args, organisations=(), people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = _blank(_("Choose an organisation")) + [
+            (o.pk, o.name) for o in organisations
+        ]
+        self.fields["user"].choices = _blank(_("No one in particular")) + [
+            (m.user_id, f"{m.user.get_full_name() or m.user.username} ({m.organisation.name})")
+            for m in people
+        ]
+
+
+class RegieMoveForm(forms.Form):
+    to_participant = forms.TypedChoiceField(label=_("New coordinator"), coerce=int)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Everyone on the case reads why the regie moved."),
+    )
+
+    def __init__(self, *args, participants=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_participant"].choices = _blank(_("Choose a participant")) + [
+            (p.pk, f"{p.organisation.name}{' – ' + p.person_name if p.user_id else ''}")
+            for p in participants
+            if p.role != CaseRole.COORDINATOR
+        ]
+
+
+class ReportLinkForm(forms.Form):
+    case = forms.TypedChoiceField(label=_("Case"), coerce=int)
+    note = forms.CharField(
+        label=_("Why it belongs to the case"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, cases=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case"].choices = _blank(_("Choose a case")) + [(c.pk, c.title) for c in cases]

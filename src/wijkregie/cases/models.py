@@ -1,0 +1,222 @@
+"""Shared cases: partners around one table (DOMAIN.md "Cases"; docs/cases.md).
+
+Who sees a case is decided by roles on the case (`cases/roles.py`, held as
+`core.ObjectGrant`s written by the participant services): a named participant sees it, and
+a sub-case that is not restricted is seen by the parent case's participants as well. No
+organisation-wide permission shows a case. A linked report travels without its reporter:
+`CaseReport` points at the report, and `ReporterIdentity` has no path from `Report`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wijkregie.cases.workflows import CaseKind, CaseRole, CaseStatus, Confidentiality
+from wijkregie.core.access import NOTHING, VisibleToQuerySet, object_grant_q
+from wijkregie.core.models import BaseModel
+from wijkregie.core.timeline import TimelineEvent
+from wijkregie.partners.models import MandateLevel, Organisation
+from wijkregie.places.models import Building, Unit
+from wijkregie.reports.models import Report
+
+# Permissions on one case (held through roles on it, cases/roles.py).
+VIEW_CASE = "cases.view_case"
+CHANGE_CASE = "cases.change_case"
+MANAGE_PARTICIPANTS = "cases.manage_participants"
+MOVE_REGIE = "cases.move_regie"
+LINK_REPORT = "cases.link_report"
+# An organisation permission (a partners role grants it): open a case.
+OPEN_CASE = "cases.open_case"
+
+TITLE_MAX_LENGTH = 200
+TEXT_MAX_LENGTH = 5000
+
+
+class CaseQuerySet(VisibleToQuerySet):
+    default_permission = VIEW_CASE
+
+    def need_to_know(self, viewer, permission: str) -> models.Q:
+        """Besides the cases the viewer holds a role on (object grants): a sub-case that
+        is not restricted, for those who may see its parent that way."""
+        if permission != VIEW_CASE:
+            return NOTHING
+        through_parent = object_grant_q(viewer, Case, VIEW_CASE, field="parent_id")
+        if through_parent == NOTHING:
+            return NOTHING
+        return models.Q(confidentiality=Confidentiality.NORMAL) & through_parent
+
+
+class Case(BaseModel):
+    building = models.ForeignKey(
+        Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="cases"
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("home (household)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of case"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subcases",
+    )
+    title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
+    goal = models.TextField(_("goal"), max_length=TEXT_MAX_LENGTH)
+    kind = models.CharField(_("kind"), max_length=32, choices=CaseKind.choices)
+    level = models.CharField(
+        _("level"), max_length=16, choices=MandateLevel.choices, default=MandateLevel.OPERATIONAL
+    )
+    confidentiality = models.CharField(
+        _("confidentiality"),
+        max_length=16,
+        choices=Confidentiality.choices,
+        default=Confidentiality.NORMAL,
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.OPEN
+    )
+    # The regie, denormalised for the header and the lists; only services write it.
+    regie_organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("regie"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    regie_since = models.DateTimeField(_("regie since"), null=True, blank=True)
+    regie_reason = models.TextField(_("reason for the regie"), blank=True)
+    opened_by_organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        default_permissions = ()
+        permissions = [("open_case", "Can open cases")]
+        indexes = [models.Index(fields=["building", "status"], name="case_building_idx")]
+
+    def __str__(self):
+        return self.title
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ended_at__isnull=True)
+
+
+class CaseParticipant(BaseModel):
+    """An organisation on the case, with a named person or without (the organisation as
+    such); the person's role holds through `grant` (a `core.ObjectGrant`)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participants")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    role = models.CharField(_("role on the case"), max_length=16, choices=CaseRole.choices)
+    grant = models.ForeignKey(
+        "core.ObjectGrant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "created_at", "id"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "organisation", "user"],
+                condition=models.Q(ended_at__isnull=True, user__isnull=False),
+                name="case_participant_person_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "organisation"],
+                condition=models.Q(ended_at__isnull=True, user__isnull=True),
+                name="case_participant_organisation_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "role"],
+                condition=models.Q(ended_at__isnull=True, role__in=["coordinator", "chair"]),
+                name="case_participant_single_role",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation_id}/{self.user_id}: {self.role}"
+
+    @property
+    def person_name(self) -> str:
+        if self.user_id is None:
+            return ""
+        return self.user.get_full_name() or self.user.username
+
+
+class CaseReport(BaseModel):
+    """A report taken up by a case; one report may be on several cases."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="report_links")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="case_links")
+    linked_by_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+"
+    )
+    linked_by_label = models.CharField(max_length=200, blank=True)
+    note = models.TextField(_("why it belongs to the case"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("linked report")
+        verbose_name_plural = _("linked reports")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "report"], name="case_report_unique")
+        ]
+
+
+class CaseEventType(models.TextChoices):
+    OPENED = "opened", _("Case opened")
+    PARTICIPANT_ADDED = "participant_added", _("Participant added")
+    PARTICIPANT_ENDED = "participant_ended", _("Participant left the case")
+    REGIE_MOVED = "regie_moved", _("Regie moved")
+    REPORT_LINKED = "report_linked", _("Report linked")
+    SUBCASE_OPENED = "subcase_opened", _("Sub-case opened")
+
+
+class CaseEvent(TimelineEvent):
+    """One entry of a case's timeline (events.py); parameters hold ids and short labels."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=32, choices=CaseEventType.choices)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="case_event_idx")]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.type}"

@@ -1,0 +1,344 @@
+"""Reads of cases: every function takes the viewer and returns only what they may see.
+
+- cases: `Case.objects.visible_to(viewer)` (roles on the case, and the parent's
+  participants for a sub-case that is not restricted); `case_get` answers `NotFound` for
+  missing and forbidden alike;
+- what hangs on a case (participants, linked reports, timeline, sub-cases) is read
+  through `case_get` first, so it follows the case;
+- linked reports are shown without their reporter (no path from `Report` leads there)
+  and every read of them is in the audit trail with the case as context.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from wijkregie.cases.models import (
+    CHANGE_CASE,
+    LINK_REPORT,
+    MANAGE_PARTICIPANTS,
+    MOVE_REGIE,
+    OPEN_CASE,
+    VIEW_CASE,
+    Case,
+    CaseEvent,
+    CaseEventType,
+    CaseParticipant,
+    CaseReport,
+)
+from wijkregie.cases.roles import MANAGE_ACTIONS, MANAGE_AGREEMENTS
+from wijkregie.cases.workflows import CaseRole, CaseStatus
+from wijkregie.core.access import Viewer
+from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.exceptions import NotFound
+from wijkregie.core.ids import as_id, parse_id
+from wijkregie.partners.models import Membership, Organisation
+from wijkregie.places.models import Building
+from wijkregie.reports.location import location_label
+from wijkregie.reports.models import Report
+
+# The fields of a linked report a case shows (never the reporter, never the tracking code).
+REPORT_FIELDS_ON_CASE = ["category", "building", "location", "description", "status"]
+CASE_PERMISSIONS = (
+    VIEW_CASE,
+    CHANGE_CASE,
+    MANAGE_PARTICIPANTS,
+    MOVE_REGIE,
+    LINK_REPORT,
+    MANAGE_AGREEMENTS,
+    MANAGE_ACTIONS,
+)
+
+
+def case_context(case: Case) -> AuditContext:
+    return AuditContext(type="cases.case", id=str(case.pk), label=case.title[:200])
+
+
+def case_permissions(*, viewer: Viewer, case: Case) -> frozenset[str]:
+    """What the viewer may do on the case (one query per permission asked of grants)."""
+    if viewer.is_superuser:
+        return frozenset(CASE_PERMISSIONS)
+    return frozenset(p for p in CASE_PERMISSIONS if viewer.has_perm(p, obj=case))
+
+
+def may_open_case(viewer: Viewer) -> bool:
+    return viewer.is_superuser or viewer.has_perm(OPEN_CASE)
+
+
+# --- Lists ----------------------------------------------------------------------------------
+
+
+def case_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Case]:
+    """The cases the viewer takes part in (and visible sub-cases), newest first."""
+    qs = Case.objects.visible_to(viewer)
+    filters = filters or {}
+    status = filters.get("status")
+    if status:
+        if status not in CaseStatus.values:
+            return qs.none()
+        qs = qs.filter(status=status)
+    building = filters.get("building")
+    if building not in (None, ""):
+        building_id = parse_id(building)
+        if building_id is None:
+            return qs.none()
+        qs = qs.filter(building_id=building_id)
+    return qs.select_related("building", "unit", "regie_organisation").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def building_cases(*, viewer: Viewer, building_id) -> list[Case]:
+    """The building's cases the viewer may see (the building page's section)."""
+    building_id = parse_id(building_id)
+    if building_id is None:
+        return []
+    return list(case_list(viewer=viewer, filters={"building": building_id}))
+
+
+def case_link_targets(*, viewer: Viewer, report: Report) -> list[Case]:
+    """Open cases on the report's building the viewer may link reports to."""
+    return list(
+        Case.objects.visible_to(viewer, permission=LINK_REPORT)
+        .filter(status=CaseStatus.OPEN, building_id=report.building_id)
+        .exclude(report_links__report=report)
+        .order_by("title")
+    )
+
+
+# --- One case -------------------------------------------------------------------------------
+
+
+def case_get(*, viewer: Viewer, id) -> Case:
+    """One case the viewer may see; `NotFound` for missing and forbidden alike."""
+    case = (
+        Case.objects.visible_to(viewer)
+        .select_related(
+            "building", "unit", "parent", "regie_organisation", "opened_by_organisation"
+        )
+        .filter(pk=as_id(id))
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("Not found."))
+    return case
+
+
+def case_participants(*, viewer: Viewer, case: Case) -> list[CaseParticipant]:
+    """The active participants of a case the viewer may see (directory data only)."""
+    return _participants(case_get(viewer=viewer, id=case.pk))
+
+
+def _participants(case: Case) -> list[CaseParticipant]:
+    return list(
+        CaseParticipant.objects.active()
+        .filter(case=case)
+        .select_related("organisation", "user")
+        .order_by("organisation__name", "id")
+    )
+
+
+@dataclass
+class ParticipatingOrganisation:
+    organisation: Organisation
+    roles: list[str]
+    people: list[CaseParticipant]
+
+
+def participating_organisations(participants: list[CaseParticipant]) -> list:
+    """The participants grouped per organisation, for the case page."""
+    grouped: dict[int, ParticipatingOrganisation] = {}
+    for p in participants:
+        entry = grouped.setdefault(
+            p.organisation_id, ParticipatingOrganisation(p.organisation, [], [])
+        )
+        label = str(CaseRole(p.role).label)
+        if label not in entry.roles:
+            entry.roles.append(label)
+        if p.user_id:
+            entry.people.append(p)
+    return list(grouped.values())
+
+
+def parent_visible(*, viewer: Viewer, case: Case) -> bool:
+    return case.parent_id is not None and viewer.has_perm(VIEW_CASE, obj=case.parent)
+
+
+def case_subcases(*, viewer: Viewer, case: Case) -> list[Case]:
+    """Sub-cases the viewer may see; a restricted one they do not take part in is not
+    there at all (not even in a count)."""
+    return list(Case.objects.visible_to(viewer).filter(parent=case).order_by("created_at", "pk"))
+
+
+@dataclass
+class LinkedReport:
+    id: int
+    category: str
+    location: str
+    description: str
+    status: str
+    status_label: str
+    received_at: datetime
+    linked_at: datetime
+    linked_by: str
+    note: str
+
+
+def case_reports(*, viewer: Viewer, case: Case) -> list[LinkedReport]:
+    """The reports linked to the case, newest link first; one audit entry for the read."""
+    return _reports(viewer, case_get(viewer=viewer, id=case.pk))
+
+
+def _reports(viewer: Viewer, case: Case) -> list[LinkedReport]:
+    links = list(
+        CaseReport.objects.filter(case=case)
+        .select_related(
+            "report__category",
+            "report__unit",
+            "report__common_area",
+            "linked_by_organisation",
+        )
+        .order_by("-created_at", "-id")
+    )
+    result = [
+        LinkedReport(
+            id=link.report_id,
+            category=link.report.category.name_in(None),
+            location=location_label(link.report),
+            description=link.report.description,
+            status=link.report.status,
+            status_label=str(link.report.get_status_display()),
+            received_at=link.report.created_at,
+            linked_at=link.created_at,
+            linked_by=link.linked_by_organisation.name,
+            note=link.note,
+        )
+        for link in links
+    ]
+    if result:
+        audit_record(
+            viewer=viewer,
+            action="list",
+            object_type="reports.report",
+            object_ids=[r.id for r in result],
+            fields=REPORT_FIELDS_ON_CASE,
+            context=case_context(case),
+        )
+    return result
+
+
+@dataclass
+class CaseTimelineEntry:
+    at: datetime
+    kind: str
+    title: str
+    text: str
+    actor_label: str
+    organisation_name: str
+    details: dict = field(default_factory=dict)
+
+
+def _event_text(event: CaseEvent) -> str:
+    p = event.parameters or {}
+    if event.type == CaseEventType.REGIE_MOVED:
+        return _("From %(from)s to %(to)s. Reason: %(reason)s") % {
+            "from": p.get("from") or "—",
+            "to": p.get("to", ""),
+            "reason": p.get("reason", ""),
+        }
+    if event.type in (CaseEventType.PARTICIPANT_ADDED, CaseEventType.PARTICIPANT_ENDED):
+        who = p.get("organisation", "")
+        if p.get("person"):
+            who = f"{p['person']} ({who})"
+        if p.get("role"):
+            return f"{who}: {CaseRole(p['role']).label}"
+        return who
+    if event.type == CaseEventType.REPORT_LINKED:
+        return _("Report #%(id)s") % {"id": p.get("report_id")}
+    return ""
+
+
+def case_timeline(*, viewer: Viewer, case_id) -> list[CaseTimelineEntry]:
+    """The case's timeline, oldest first (two queries). Events about a sub-case are on the
+    sub-case's own timeline; the parent says only that a non-restricted one was opened."""
+    return _timeline(case_get(viewer=viewer, id=case_id))
+
+
+def _timeline(case: Case) -> list[CaseTimelineEntry]:
+    return [
+        CaseTimelineEntry(
+            at=e.created_at,
+            kind=e.type,
+            title=str(CaseEventType(e.type).label),
+            text=_event_text(e),
+            actor_label=e.actor_label,
+            organisation_name=e.organisation.name if e.organisation_id else "",
+            details=dict(e.parameters or {}),
+        )
+        for e in CaseEvent.objects.filter(case=case).select_related("organisation")
+    ]
+
+
+@dataclass
+class CasePage:
+    case: Case
+    permissions: frozenset[str]
+    participants: list[CaseParticipant]
+    organisations: list[ParticipatingOrganisation]
+    parent_visible: bool
+    subcases: list[Case]
+    reports: list[LinkedReport]
+    timeline: list[CaseTimelineEntry]
+
+
+def case_page(*, viewer: Viewer, id) -> CasePage:
+    """Everything the case page shows, for a viewer who may see the case; the view is
+    audited once (the case, and the linked reports read with it)."""
+    case = case_get(viewer=viewer, id=id)
+    participants = _participants(case)
+    audit_record(
+        viewer=viewer,
+        action="view",
+        object_type="cases.case",
+        object_ids=[case.pk],
+        fields=["title", "goal", "unit", "participants"],
+        context=case_context(case),
+    )
+    return CasePage(
+        case=case,
+        permissions=case_permissions(viewer=viewer, case=case),
+        participants=participants,
+        organisations=participating_organisations(participants),
+        parent_visible=parent_visible(viewer=viewer, case=case),
+        subcases=case_subcases(viewer=viewer, case=case),
+        reports=_reports(viewer, case),
+        timeline=_timeline(case),
+    )
+
+
+# --- Choices for the forms -----------------------------------------------------------------
+
+
+def case_building_choices(*, viewer: Viewer) -> QuerySet[Building]:
+    """Buildings the viewer may open a case on: those they may see."""
+    return Building.objects.visible_to(viewer).order_by("name")
+
+
+def case_organisation_choices() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(is_active=True).order_by("name")
+
+
+def case_person_choices() -> QuerySet[Membership]:
+    """People who may be named on a case: active members (no service accounts)."""
+    User = get_user_model()
+    return (
+        Membership.objects.filter(
+            is_active=True, is_service_account=False, organisation__is_active=True
+        )
+        .select_related("user", "organisation")
+        .filter(user__in=User.objects.filter(is_active=True))
+        .order_by("organisation__name", "user__last_name", "user__username")
+    )

@@ -1,0 +1,491 @@
+"""Every write to cases: opening, participants and regie, linking reports.
+
+Plain functions, keyword-only, `actor` first, one transaction each; permission checked on
+the case (roles on it, `cases/roles.py`), timeline written (`events.py`) and the change
+audited with the case as context. Missing and forbidden cases are both `NotFound`; a case
+the actor sees but may not change this way is `PermissionDenied`.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wijkregie.cases import events
+from wijkregie.cases.models import (
+    LINK_REPORT,
+    MANAGE_PARTICIPANTS,
+    MOVE_REGIE,
+    OPEN_CASE,
+    TEXT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    VIEW_CASE,
+    Case,
+    CaseParticipant,
+    CaseReport,
+)
+from wijkregie.cases.roles import grant_role
+from wijkregie.cases.selectors import case_context
+from wijkregie.cases.workflows import (
+    SINGLE_ROLES,
+    CaseKind,
+    CaseRole,
+    CaseStatus,
+    Confidentiality,
+)
+from wijkregie.core.access import Viewer, object_grant_add, object_grant_revoke
+from wijkregie.core.audit import audit_record
+from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from wijkregie.core.ids import as_id, parse_id
+from wijkregie.partners.models import MandateLevel, Membership, Organisation
+from wijkregie.places.models import Building, Unit
+from wijkregie.reports import services as report_services
+from wijkregie.reports.models import Report
+
+REASON_MAX_LENGTH = 2000
+
+
+def _text(value, *, field: str, max_length: int, required: bool = False) -> str:
+    text = str(value or "").strip()
+    if "\x00" in text:
+        raise ValidationError({field: _("This text contains a character that is not allowed.")})
+    if len(text) > max_length:
+        raise ValidationError({field: _("At most %(n)d characters, please.") % {"n": max_length}})
+    if required and not text:
+        raise ValidationError({field: _("This field is required.")})
+    return text
+
+
+def _choice(value, choices, *, field: str) -> str:
+    if value not in choices.values:
+        raise ValidationError({field: _("Choose one of the options.")})
+    return value
+
+
+def _may(actor: Viewer, permission: str, case: Case) -> bool:
+    return actor.is_superuser or actor.has_perm(permission, obj=case)
+
+
+def _case_for(actor: Viewer, case_id, permission: str) -> Case:
+    """The case, locked; NotFound if the actor may not see it, PermissionDenied if their
+    role on it does not include `permission`."""
+    case = Case.objects.select_for_update().filter(pk=as_id(case_id)).first()
+    if case is None or not _may(actor, VIEW_CASE, case):
+        raise NotFound(_("Not found."))
+    if permission != VIEW_CASE and not _may(actor, permission, case):
+        raise PermissionDenied(_("Your role on this case does not allow this."))
+    return case
+
+
+def _open(case: Case) -> None:
+    if case.status != CaseStatus.OPEN:
+        raise ApplicationError(_("This case is closed."))
+
+
+def _acting_organisation(actor: Viewer, organisation_id, permission: str) -> int:
+    """The organisation the actor acts for: the one given, or their only one holding
+    `permission`; the platform (system) may act for any."""
+    if actor.is_superuser:
+        if parse_id(organisation_id) is None:
+            raise ValidationError({"organisation": _("Choose the organisation.")})
+        return parse_id(organisation_id)
+    allowed = actor.organisations_with(permission)
+    if organisation_id in (None, ""):
+        if len(allowed) == 1:
+            return next(iter(allowed))
+        raise ValidationError({"organisation": _("Choose the organisation you act for.")})
+    chosen = parse_id(organisation_id)
+    if chosen not in allowed:
+        raise ValidationError({"organisation": _("You cannot do this for that organisation.")})
+    return chosen
+
+
+def _granting(actor: Viewer) -> Viewer:
+    """The actor as `object_grant_add` sees them once a service has checked the change
+    itself: the grant is recorded in their name."""
+    return Viewer(
+        user_id=actor.user_id,
+        label=actor.label,
+        grants=actor.grants,
+        origin=actor.origin,
+        request_id=actor.request_id,
+        is_superuser=True,
+        extra=actor.extra,
+    )
+
+
+def _person_label(user) -> str:
+    return (user.get_full_name() or user.username) if user is not None else ""
+
+
+def _audit(actor: Viewer, case: Case, action: str, object_type: str, ids, fields) -> None:
+    audit_record(
+        viewer=actor,
+        action=action,
+        object_type=object_type,
+        object_ids=ids,
+        fields=fields,
+        context=case_context(case),
+    )
+
+
+# --- Participants -------------------------------------------------------------------------
+
+
+def _participant_add(
+    *, actor: Viewer, case: Case, organisation_id, user_id, role: str, now: datetime
+) -> CaseParticipant:
+    role = _choice(role, CaseRole, field="role")
+    organisation = Organisation.objects.filter(pk=parse_id(organisation_id) or 0).first()
+    if organisation is None or not organisation.is_active:
+        raise ValidationError({"organisation": _("Choose an active organisation.")})
+    user = None
+    if user_id not in (None, ""):
+        membership = (
+            Membership.objects.filter(
+                user_id=parse_id(user_id) or 0,
+                organisation=organisation,
+                is_active=True,
+                is_service_account=False,
+                user__is_active=True,
+            )
+            .select_related("user")
+            .first()
+        )
+        if membership is None:
+            raise ValidationError(
+                {"user": _("This person does not work for %(org)s.") % {"org": organisation}}
+            )
+        user = membership.user
+    active = CaseParticipant.objects.active().filter(case=case)
+    if active.filter(organisation=organisation, user=user).exists():
+        raise ValidationError({"user": _("Already a participant of this case.")})
+    if role in SINGLE_ROLES and active.filter(role=role).exists():
+        raise ValidationError(
+            {
+                "role": _("This case already has a %(role)s. Move the regie instead.")
+                % {"role": CaseRole(role).label.lower()}
+                if role == CaseRole.COORDINATOR
+                else _("This case already has a chair.")
+            }
+        )
+    participant = CaseParticipant(
+        case=case, organisation=organisation, user=user, role=role, created_at=now
+    )
+    if user is not None:
+        participant.grant = object_grant_add(
+            actor=_granting(actor),
+            obj=case,
+            user_id=user.pk,
+            role=grant_role(role),
+            organisation_id=organisation.pk,
+            valid_from=now,
+        )
+    try:
+        with transaction.atomic():
+            participant.save()
+    except IntegrityError as exc:
+        raise ValidationError({"user": _("Already a participant of this case.")}) from exc
+    events.participant_added_event(
+        case=case,
+        actor=actor,
+        organisation_id=organisation.pk,
+        at=now,
+        participant_id=participant.pk,
+        role=role,
+        organisation_name=organisation.name,
+        person=_person_label(user),
+    )
+    return participant
+
+
+def _participant_role_set(
+    *, actor: Viewer, case: Case, participant: CaseParticipant, role: str, now: datetime
+) -> None:
+    if participant.grant_id:
+        object_grant_revoke(actor=_granting(actor), grant_id=participant.grant_id, now=now)
+    participant.role = role
+    participant.grant = None
+    if participant.user_id:
+        participant.grant = object_grant_add(
+            actor=_granting(actor),
+            obj=case,
+            user_id=participant.user_id,
+            role=grant_role(role),
+            organisation_id=participant.organisation_id,
+            valid_from=now,
+        )
+    participant.updated_at = now
+    participant.save(update_fields=["role", "grant", "updated_at"])
+
+
+def case_participant_add(
+    *,
+    actor: Viewer,
+    case_id,
+    organisation_id,
+    user_id=None,
+    role: str = CaseRole.INVOLVED,
+    now: datetime | None = None,
+) -> CaseParticipant:
+    """Add an organisation (with a named person, or as such) to the case with a role.
+
+    Needs `cases.manage_participants` (coordinator, chair). A person must work for the
+    organisation; a person named twice, a second coordinator or chair is refused (the
+    coordinator changes with `case_regie_move`).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _case_for(actor, case_id, MANAGE_PARTICIPANTS)
+        _open(case)
+        participant = _participant_add(
+            actor=actor,
+            case=case,
+            organisation_id=organisation_id,
+            user_id=user_id,
+            role=role,
+            now=now,
+        )
+        _audit(actor, case, "create", "cases.caseparticipant", [participant.pk], ["role"])
+    return participant
+
+
+def case_participant_end(*, actor: Viewer, case_id, participant_id, now=None) -> CaseParticipant:
+    """Take a participant off the case (their role on it ends). The coordinator stays
+    until the regie has moved."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _case_for(actor, case_id, MANAGE_PARTICIPANTS)
+        participant = (
+            CaseParticipant.objects.active()
+            .select_related("organisation", "user")
+            .filter(case=case, pk=parse_id(participant_id) or 0)
+            .first()
+        )
+        if participant is None:
+            raise ValidationError({"participant": _("This is not a participant of the case.")})
+        if participant.role == CaseRole.COORDINATOR:
+            raise ValidationError(
+                {"participant": _("Move the regie to another participant first.")}
+            )
+        if participant.grant_id:
+            object_grant_revoke(actor=_granting(actor), grant_id=participant.grant_id, now=now)
+        participant.ended_at = now
+        participant.updated_at = now
+        participant.save(update_fields=["ended_at", "updated_at"])
+        events.participant_ended_event(
+            case=case,
+            actor=actor,
+            organisation_id=participant.organisation_id,
+            at=now,
+            participant_id=participant.pk,
+            organisation_name=participant.organisation.name,
+            person=_person_label(participant.user),
+        )
+        _audit(actor, case, "update", "cases.caseparticipant", [participant.pk], ["ended_at"])
+    return participant
+
+
+def case_regie_move(
+    *, actor: Viewer, case_id, to_participant_id, reason: str, now: datetime | None = None
+) -> Case:
+    """Move the regie (the coordinator role) to another participant, with a reason.
+
+    Needs `cases.move_regie` (the coordinator). The previous coordinator stays on the case
+    as handler. The move is on the timeline and in the case's header.
+    """
+    now = now or timezone.now()
+    reason = _text(reason, field="reason", max_length=REASON_MAX_LENGTH, required=True)
+    with transaction.atomic():
+        case = _case_for(actor, case_id, MOVE_REGIE)
+        _open(case)
+        active = (
+            CaseParticipant.objects.active()
+            .filter(case=case)
+            .select_related("organisation", "user")
+        )
+        target = active.filter(pk=parse_id(to_participant_id) or 0).first()
+        if target is None:
+            raise ValidationError({"to_participant": _("Choose a participant of this case.")})
+        if target.role == CaseRole.COORDINATOR:
+            raise ValidationError({"to_participant": _("This participant holds the regie.")})
+        current = active.filter(role=CaseRole.COORDINATOR).first()
+        from_name = case.regie_organisation.name if case.regie_organisation_id else ""
+        if current is not None:
+            _participant_role_set(
+                actor=actor, case=case, participant=current, role=CaseRole.HANDLER, now=now
+            )
+        _participant_role_set(
+            actor=actor, case=case, participant=target, role=CaseRole.COORDINATOR, now=now
+        )
+        case.regie_organisation_id = target.organisation_id
+        case.regie_since = now
+        case.regie_reason = reason
+        case.updated_at = now
+        case.save(update_fields=["regie_organisation", "regie_since", "regie_reason", "updated_at"])
+        events.regie_moved_event(
+            case=case,
+            actor=actor,
+            organisation_id=(actor.primary_grant.organisation_id if actor.primary_grant else None),
+            at=now,
+            from_name=from_name,
+            to_name=target.organisation.name,
+            to_person=_person_label(target.user),
+            reason=reason,
+        )
+        _audit(actor, case, "update", "cases.case", [case.pk], ["regie_organisation"])
+    return case
+
+
+# --- Opening a case -------------------------------------------------------------------------
+
+
+def _may_add_subcase(actor: Viewer, parent: Case, organisation_id: int, confidentiality) -> bool:
+    """A participant whose role changes the parent adds sub-cases; a colleague of a
+    participating organisation (an investigator who is not at the table) may add a
+    restricted one, which the parent's participants then do not see."""
+    if _may(actor, "cases.change_case", parent):
+        return True
+    return (
+        confidentiality == Confidentiality.RESTRICTED
+        and CaseParticipant.objects.active()
+        .filter(case=parent, organisation_id=organisation_id)
+        .exists()
+    )
+
+
+def case_open(
+    *,
+    actor: Viewer,
+    building_id,
+    title: str,
+    goal: str,
+    kind: str,
+    level: str = MandateLevel.OPERATIONAL,
+    confidentiality: str = Confidentiality.NORMAL,
+    unit_id=None,
+    parent_id=None,
+    organisation_id=None,
+    now: datetime | None = None,
+) -> Case:
+    """Open a case on a building (and optionally one home) with a goal.
+
+    The actor needs `cases.open_case` in the organisation they act for; that
+    organisation takes the regie and the actor becomes its coordinator on the case. A
+    sub-case (`parent_id`) needs `cases.change_case` on the parent, or, when restricted,
+    an organisation that takes part in the parent; it lies in the same building. A
+    restricted sub-case is seen only by its own participants.
+    """
+    now = now or timezone.now()
+    title = _text(title, field="title", max_length=TITLE_MAX_LENGTH, required=True)
+    goal = _text(goal, field="goal", max_length=TEXT_MAX_LENGTH, required=True)
+    kind = _choice(kind, CaseKind, field="kind")
+    level = _choice(level, MandateLevel, field="level")
+    confidentiality = _choice(confidentiality, Confidentiality, field="confidentiality")
+    if not (actor.is_superuser or actor.has_perm(OPEN_CASE)):
+        raise PermissionDenied(_("Your roles do not allow opening a case."))
+    organisation_id = _acting_organisation(actor, organisation_id, OPEN_CASE)
+    with transaction.atomic():
+        building = Building.objects.visible_to(actor).filter(pk=parse_id(building_id) or 0).first()
+        if building is None:
+            raise ValidationError({"building": _("Choose a building you work on.")})
+        unit = None
+        if unit_id not in (None, ""):
+            unit = Unit.objects.filter(pk=parse_id(unit_id) or 0, building=building).first()
+            if unit is None:
+                raise ValidationError({"unit": _("Choose a home in this building.")})
+        parent = None
+        if parent_id not in (None, ""):
+            parent = Case.objects.select_for_update().filter(pk=parse_id(parent_id) or 0).first()
+            if parent is None or not _may_add_subcase(
+                actor, parent, organisation_id, confidentiality
+            ):
+                raise ValidationError(
+                    {"parent": _("Choose a case on which you may add a sub-case.")}
+                )
+            if parent.building_id != building.pk:
+                raise ValidationError(
+                    {"parent": _("A sub-case lies in the same building as its case.")}
+                )
+        case = Case.objects.create(
+            building=building,
+            unit=unit,
+            parent=parent,
+            title=title,
+            goal=goal,
+            kind=kind,
+            level=level,
+            confidentiality=confidentiality,
+            regie_organisation_id=organisation_id,
+            regie_since=now,
+            opened_by_organisation_id=organisation_id,
+            created_at=now,
+            updated_at=now,
+        )
+        events.case_opened_event(case=case, actor=actor, organisation_id=organisation_id, at=now)
+        _participant_add(
+            actor=actor,
+            case=case,
+            organisation_id=organisation_id,
+            user_id=actor.user_id,
+            role=CaseRole.COORDINATOR,
+            now=now,
+        )
+        if parent is not None and confidentiality == Confidentiality.NORMAL:
+            events.subcase_opened_event(
+                case=parent,
+                actor=actor,
+                organisation_id=organisation_id,
+                at=now,
+                subcase_id=case.pk,
+            )
+        _audit(actor, case, "create", "cases.case", [case.pk], ["title", "goal", "unit"])
+    return case
+
+
+# --- Reports ---------------------------------------------------------------------------------
+
+
+def case_report_link(
+    *, actor: Viewer, case_id, report_id, note: str = "", now: datetime | None = None
+) -> CaseReport:
+    """Link a report to the case (a report may be on several cases).
+
+    The actor needs `cases.link_report` on the case and must be intake of the
+    organisation receiving the report; the report lies in the case's building. The report
+    moves to "linked to a case" through `reports.services.report_case_link` (the resident
+    sees that status's text). Only the report travels, never its reporter.
+    """
+    now = now or timezone.now()
+    note = _text(note, field="note", max_length=2000)
+    with transaction.atomic():
+        case = _case_for(actor, case_id, LINK_REPORT)
+        _open(case)
+        report = Report.objects.visible_to(actor).filter(pk=parse_id(report_id) or 0).first()
+        if report is None:
+            raise ValidationError({"report": _("Choose a report your organisation receives.")})
+        if report.building_id != case.building_id:
+            raise ValidationError({"report": _("This report is about another building.")})
+        if CaseReport.objects.filter(case=case, report=report).exists():
+            raise ValidationError({"report": _("This report is already linked to the case.")})
+        report_services.report_case_link(actor=actor, report_id=report.pk, case_id=case.pk, now=now)
+        link = CaseReport.objects.create(
+            case=case,
+            report=report,
+            linked_by_organisation_id=report.receiving_organisation_id,
+            linked_by_label=actor.label[:200],
+            note=note,
+            created_at=now,
+            updated_at=now,
+        )
+        events.report_linked_event(
+            case=case,
+            actor=actor,
+            organisation_id=report.receiving_organisation_id,
+            at=now,
+            report_id=report.pk,
+        )
+        _audit(actor, case, "create", "cases.casereport", [link.pk], ["report"])
+    return link

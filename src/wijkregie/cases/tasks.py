@@ -1,0 +1,1 @@
+"""Background tasks of cases (django-tasks): an interface that calls notifications."""

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from wijkregie.cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.case_open, name="open"),
+    path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/participants/", views.participant_add, name="participant_add"),
+    path(
+        "<int:pk>/participants/<int:participant_id>/end/",
+        views.participant_end,
+        name="participant_end",
+    ),
+    path("<int:pk>/regie/", views.regie_move, name="regie"),
+    path("link-report/<int:report_id>/", views.report_link, name="report_link"),
+    path("building/<int:building_id>/", views.building_cases, name="building_cases"),
+]

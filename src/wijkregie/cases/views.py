@@ -1,0 +1,247 @@
+"""Case pages: my cases, one case, opening a case, participants, regie, linking reports.
+
+Thin: parse the request, call a selector or service, render. Need-to-know lives in the
+selectors (`case_get` answers 404 for missing and forbidden alike).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from wijkregie.cases import selectors, services
+from wijkregie.cases.forms import (
+    CaseBuildingForm,
+    CaseOpenForm,
+    ParticipantForm,
+    RegieMoveForm,
+    ReportLinkForm,
+)
+from wijkregie.cases.models import (
+    CHANGE_CASE,
+    MANAGE_PARTICIPANTS,
+    MOVE_REGIE,
+    OPEN_CASE,
+)
+from wijkregie.core.exceptions import ApplicationError
+from wijkregie.core.forms import add_service_errors
+from wijkregie.places.selectors import building_get, unit_list
+from wijkregie.reports.location import location_label
+from wijkregie.reports.selectors import report_get
+
+
+@login_required
+@require_GET
+def case_list(request):
+    viewer = request.viewer
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "cases": selectors.case_list(viewer=viewer),
+            "may_open": selectors.may_open_case(viewer),
+        },
+    )
+
+
+def _detail_context(request, pk, **forms) -> dict:
+    page = selectors.case_page(viewer=request.viewer, id=pk)
+    context = {
+        "page": page,
+        "case": page.case,
+        "can": {p.split(".", 1)[1]: True for p in page.permissions},
+    }
+    if MANAGE_PARTICIPANTS in page.permissions:
+        context["participant_form"] = _participant_form()
+    if MOVE_REGIE in page.permissions:
+        context["regie_form"] = RegieMoveForm(participants=page.participants)
+    context.update(forms)
+    return context
+
+
+def _participant_form(data=None) -> ParticipantForm:
+    return ParticipantForm(
+        data,
+        organisations=selectors.case_organisation_choices(),
+        people=selectors.case_person_choices(),
+    )
+
+
+@login_required
+@require_GET
+def case_detail(request, pk):
+    return render(request, "cases/detail.html", _detail_context(request, pk))
+
+
+def _post(request, pk, *, form, form_name: str, act, done: str):
+    case = selectors.case_get(viewer=request.viewer, id=pk)
+    if form.is_valid():
+        try:
+            act(case, form.cleaned_data)
+        except (ApplicationError, ValidationError) as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("cases:detail", pk=case.pk)
+    return render(
+        request, "cases/detail.html", _detail_context(request, pk, **{form_name: form}), status=400
+    )
+
+
+@login_required
+@require_POST
+def participant_add(request, pk):
+    return _post(
+        request,
+        pk,
+        form=_participant_form(request.POST),
+        form_name="participant_form",
+        act=lambda case, d: services.case_participant_add(
+            actor=request.viewer,
+            case_id=case.pk,
+            organisation_id=d["organisation"],
+            user_id=d.get("user"),
+            role=d["role"],
+        ),
+        done=_("The participant has been added."),
+    )
+
+
+@login_required
+@require_POST
+def participant_end(request, pk, participant_id):
+    case = selectors.case_get(viewer=request.viewer, id=pk)
+    try:
+        services.case_participant_end(
+            actor=request.viewer, case_id=case.pk, participant_id=participant_id
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The participant has left the case."))
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def regie_move(request, pk):
+    case = selectors.case_get(viewer=request.viewer, id=pk)
+    participants = selectors.case_participants(viewer=request.viewer, case=case)
+    return _post(
+        request,
+        pk,
+        form=RegieMoveForm(request.POST, participants=participants),
+        form_name="regie_form",
+        act=lambda case, d: services.case_regie_move(
+            actor=request.viewer,
+            case_id=case.pk,
+            to_participant_id=d["to_participant"],
+            reason=d["reason"],
+        ),
+        done=_("The regie has moved."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_open(request):
+    """Open a case: first the building, then what the case is about."""
+    viewer = request.viewer
+    if not selectors.may_open_case(viewer):
+        raise DjangoPermissionDenied
+    buildings = selectors.case_building_choices(viewer=viewer)
+    building_id = request.POST.get("building") or request.GET.get("building")
+    if not building_id:
+        return render(
+            request, "cases/open.html", {"building_form": CaseBuildingForm(buildings=buildings)}
+        )
+    building = building_get(viewer=viewer, id=building_id)
+    parents = [
+        c
+        for c in selectors.case_list(viewer=viewer, filters={"building": building.pk})
+        if viewer.is_superuser or viewer.has_perm(CHANGE_CASE, obj=c)
+    ]
+    organisations = [
+        (g.organisation_id, g.organisation_name)
+        for g in viewer.grants
+        if OPEN_CASE in g.permissions
+    ]
+    form = CaseOpenForm(
+        request.POST if request.method == "POST" else None,
+        units=unit_list(viewer=viewer, building_id=building.pk),
+        parents=parents,
+        organisations=organisations,
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            case = services.case_open(
+                actor=viewer,
+                building_id=building.pk,
+                title=d["title"],
+                goal=d["goal"],
+                kind=d["kind"],
+                level=d["level"],
+                confidentiality=d["confidentiality"],
+                unit_id=d.get("unit"),
+                parent_id=d.get("parent"),
+                organisation_id=d.get("organisation"),
+            )
+        except (ApplicationError, ValidationError) as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The case has been opened."))
+            return redirect("cases:detail", pk=case.pk)
+    return render(
+        request,
+        "cases/open.html",
+        {"form": form, "building": building},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_link(request, report_id):
+    """From the report page: link the report to one of the building's cases."""
+    viewer = request.viewer
+    report = report_get(viewer=viewer, id=report_id)
+    cases = selectors.case_link_targets(viewer=viewer, report=report)
+    form = ReportLinkForm(request.POST if request.method == "POST" else None, cases=cases)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_report_link(
+                actor=viewer,
+                case_id=form.cleaned_data["case"],
+                report_id=report.pk,
+                note=form.cleaned_data.get("note", ""),
+            )
+        except (ApplicationError, ValidationError) as exc:
+            add_service_errors(form, exc, fields={"report": "case"})
+        else:
+            messages.success(request, _("The report has been linked to the case."))
+            return redirect("cases:detail", pk=form.cleaned_data["case"])
+    return render(
+        request,
+        "cases/report_link.html",
+        {"report": report, "location": location_label(report), "form": form, "cases": cases},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def building_cases(request, building_id):
+    """The building page's section (htmx fragment, or a page of its own without htmx)."""
+    viewer = request.viewer
+    building = building_get(viewer=viewer, id=building_id)
+    context = {
+        "building": building,
+        "cases": selectors.building_cases(viewer=viewer, building_id=building.pk),
+        "may_open": selectors.may_open_case(viewer),
+    }
+    template = "cases/_building_cases.html" if request.htmx else "cases/building_cases.html"
+    return render(request, template, context)

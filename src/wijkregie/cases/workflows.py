@@ -1,0 +1,38 @@
+"""Case kinds, statuses and roles (plain data; DOMAIN.md "Cases")."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseKind(models.TextChoices):
+    BUILDING_APPROACH = "building_approach", _("Building approach")
+    NUISANCE = "nuisance", _("Nuisance")
+    HOUSING_FRAUD = "housing_fraud", _("Housing fraud")
+    CARE = "care", _("Care")
+    OTHER = "other", _("Other")
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class Confidentiality(models.TextChoices):
+    # A sub-case "for the table" is seen by the parent case's participants too; a
+    # restricted one only by its own participants (not even as a count under the parent).
+    NORMAL = "normal", _("Participants (and those of the parent case)")
+    RESTRICTED = "restricted", _("Restricted: only its own participants")
+
+
+class CaseRole(models.TextChoices):
+    """A participant's role on the case; the coordinator holds the regie."""
+
+    COORDINATOR = "coordinator", _("Coordinator (regie)")
+    CHAIR = "chair", _("Chair")
+    HANDLER = "handler", _("Handler")
+    ADVISER = "adviser", _("Adviser")
+    INVOLVED = "involved", _("Involved")
+
+
+# Roles of which a case has at most one active participant.
+SINGLE_ROLES = frozenset({CaseRole.COORDINATOR, CaseRole.CHAIR})

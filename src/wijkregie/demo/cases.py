@@ -1,0 +1,137 @@
+"""The case of the story: "Aanpak De Horizon", and a restricted housing-fraud sub-case.
+
+Idempotent: a case is looked up by its title first; everything is made through the cases
+services, as the personas themselves (their viewers), so the timeline reads as it
+happened: the corporation opened the case, the partners joined, the regie moved to the
+municipality with a reason, intake linked reports.
+"""
+
+from django.contrib.auth import get_user_model
+
+from wijkregie.cases import services
+from wijkregie.cases.models import Case, CaseParticipant
+from wijkregie.cases.workflows import CaseKind, CaseRole, Confidentiality
+from wijkregie.partners.models import MandateLevel, Organisation
+from wijkregie.partners.selectors import viewer_for
+from wijkregie.places.models import Building, Unit
+from wijkregie.reports.models import Report
+from wijkregie.reports.workflows import ReportStatus
+
+CASE_TITLE = "Aanpak De Horizon"
+SUBCASE_TITLE = "Onderzoek onderhuur Horizonlaan, portiek B"
+REGIE_REASON = (
+    "De problemen in en rond De Horizon gaan verder dan beheer van het complex: "
+    "drugshandel in de bergingen, jongeren in de portieken en zorgen om kwetsbare "
+    "bewoners. Op verzoek van de partners neemt de gemeente de regie over van de "
+    "woningcorporatie."
+)
+# username: (organisation slug, role on the case)
+PARTICIPANTS = {
+    "leefbaarheid": ("de-vaart", CaseRole.HANDLER),
+    "gebiedsregisseur": ("gemeente-rivierstad", CaseRole.INVOLVED),
+    "wijkagent": ("politie-rivierstad", CaseRole.HANDLER),
+    "boa": ("handhaving-rivierstad", CaseRole.HANDLER),
+    "opbouwwerker": ("welzijn-rivierstad", CaseRole.HANDLER),
+    "wijkteam": ("wijkteam-rivierstad", CaseRole.ADVISER),
+}
+LINKED_REPORTS = 3
+
+
+def _viewer(username: str):
+    return viewer_for(get_user_model().objects.get(username=username))
+
+
+def _main_case(horizon: Building) -> Case:
+    existing = Case.objects.filter(title=CASE_TITLE, building=horizon).first()
+    if existing is not None:
+        return existing
+    corporation = _viewer("wijkbeheerder")
+    case = services.case_open(
+        actor=corporation,
+        building_id=horizon.pk,
+        title=CASE_TITLE,
+        goal=(
+            "Een veilig en leefbaar De Horizon: geen drugshandel en lachgasopslag in de "
+            "bergingen, schone en veilige portieken, en bewoners die weten bij wie ze "
+            "terechtkunnen. Binnen een jaar de helft minder meldingen van overlast."
+        ),
+        kind=CaseKind.BUILDING_APPROACH,
+        level=MandateLevel.OPERATIONAL,
+    )
+    organisations = {o.slug: o for o in Organisation.objects.all()}
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=PARTICIPANTS)}
+    for username, (slug, role) in PARTICIPANTS.items():
+        services.case_participant_add(
+            actor=corporation,
+            case_id=case.pk,
+            organisation_id=organisations[slug].pk,
+            user_id=users[username].pk,
+            role=role,
+        )
+    municipality = CaseParticipant.objects.get(
+        case=case, user__username="gebiedsregisseur", ended_at__isnull=True
+    )
+    services.case_regie_move(
+        actor=corporation, case_id=case.pk, to_participant_id=municipality.pk, reason=REGIE_REASON
+    )
+    # Intake of the corporation links the first reports on the building.
+    reports = Report.objects.filter(
+        building=horizon,
+        receiving_organisation=organisations["de-vaart"],
+        status__in=[ReportStatus.RECEIVED, ReportStatus.IN_TRIAGE],
+    ).order_by("created_at", "pk")[:LINKED_REPORTS]
+    for report in reports:
+        services.case_report_link(
+            actor=corporation,
+            case_id=case.pk,
+            report_id=report.pk,
+            note="Hoort bij de overlast in en rond de bergingen.",
+        )
+    case.refresh_from_db()
+    return case
+
+
+def _subcase(horizon: Building, parent: Case) -> Case:
+    existing = Case.objects.filter(title=SUBCASE_TITLE, parent=parent).first()
+    if existing is not None:
+        return existing
+    unit = (
+        Unit.objects.filter(building=horizon, entrance="B", floor=4)
+        .order_by("house_number", "pk")
+        .first()
+    )
+    return services.case_open(
+        actor=_viewer("woonfraude"),
+        building_id=horizon.pk,
+        unit_id=unit.pk if unit else None,
+        parent_id=parent.pk,
+        title=SUBCASE_TITLE,
+        goal="Vaststellen of de woning wordt onderverhuurd, en zo ja de huur beëindigen.",
+        kind=CaseKind.HOUSING_FRAUD,
+        level=MandateLevel.OPERATIONAL,
+        confidentiality=Confidentiality.RESTRICTED,
+    )
+
+
+def _roles_may_open_cases() -> None:
+    """A demo database made before cases existed has the default roles without
+    `cases.open_case` (migrate never changes an existing role); the demo adds it."""
+    from django.contrib.auth.models import Permission
+
+    from wijkregie.partners.models import Role
+    from wijkregie.partners.roles import DEFAULT_ROLES
+
+    permission = Permission.objects.get(content_type__app_label="cases", codename="open_case")
+    for slug, (_name, codes) in DEFAULT_ROLES.items():
+        if "cases.open_case" in codes:
+            role = Role.objects.filter(slug=slug).first()
+            if role is not None:
+                role.permissions.add(permission)
+
+
+def build_cases() -> dict:
+    """Build (or find) the demo cases. Returns {"case": Case, "subcase": Case}."""
+    _roles_may_open_cases()
+    horizon = Building.objects.get(name="De Horizon")
+    case = _main_case(horizon)
+    return {"case": case, "subcase": _subcase(horizon, case)}

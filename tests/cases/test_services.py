@@ -1,0 +1,282 @@
+"""Opening cases, participants, the regie and linked reports: every rule of the services."""
+
+from django.core.exceptions import ValidationError
+
+import pytest
+
+from tests.reports.factories import CategoryFactory
+from wijkregie.cases import selectors, services
+from wijkregie.cases.models import Case, CaseEvent, CaseParticipant, CaseReport
+from wijkregie.cases.workflows import Confidentiality
+from wijkregie.core.access import ANONYMOUS, system_viewer
+from wijkregie.core.exceptions import NotFound, PermissionDenied
+from wijkregie.core.models import AuditEntry, ObjectGrant
+from wijkregie.reports import services as report_services
+from wijkregie.reports.models import Channel, ContactMode, LocationKind, ReportEvent
+from wijkregie.reports.services import ReporterDetails
+
+
+def _report(world, **overrides):
+    values = {
+        "actor": ANONYMOUS,
+        "building": world.building,
+        "category": CategoryFactory(slug="litter-test", default_organisation=world.owner),
+        "description": "Afval in de berging.",
+        "location_kind": LocationKind.OUTSIDE,
+        "contact_mode": ContactMode.SHIELDED,
+        "reporter": ReporterDetails(name="Ann Melder", email="ann@example.org"),
+        "channel": Channel.WEB,
+    }
+    values.update(overrides)
+    return report_services.report_submit(**values).report
+
+
+def test_opening_a_case_makes_the_opener_coordinator_with_the_regie(world):
+    case = world.open_case()
+    assert (case.title, case.regie_organisation, case.opened_by_organisation) == (
+        "Aanpak De Toren",
+        world.owner,
+        world.owner,
+    )
+    [p] = CaseParticipant.objects.filter(case=case)
+    assert (p.organisation, p.user, p.role) == (
+        world.owner,
+        world.users["coordinator"],
+        "coordinator",
+    )
+    assert p.grant.role == "cases.coordinator"
+    assert list(CaseEvent.objects.filter(case=case).values_list("type", flat=True)) == [
+        "opened",
+        "participant_added",
+    ]
+    assert AuditEntry.objects.filter(object_type="cases.case", action="create").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("title", "", "This field is required."),
+        ("title", "x" * 201, "At most 200 characters, please."),
+        ("goal", "  ", "This field is required."),
+        ("kind", "holiday", "Choose one of the options."),
+        ("level", "cosmic", "Choose one of the options."),
+        ("confidentiality", "secret", "Choose one of the options."),
+    ],
+)
+def test_opening_refuses_bad_input_in_words(world, field, value, message):
+    with pytest.raises(ValidationError) as exc:
+        world.open_case(**{field: value})
+    assert exc.value.message_dict == {field: [message]}
+    assert Case.objects.count() == 0
+
+
+def test_opening_needs_the_permission_and_a_building_one_works_on(world):
+    with pytest.raises(PermissionDenied):
+        world.open_case(actor=world.viewer("agent"))
+    with pytest.raises(ValidationError) as exc:
+        world.open_case(actor=world.viewer("outsider"))
+    assert exc.value.message_dict == {"building": ["Choose a building you work on."]}
+    with pytest.raises(ValidationError) as exc:
+        world.open_case(unit_id=999999)
+    assert exc.value.message_dict == {"unit": ["Choose a home in this building."]}
+    assert Case.objects.count() == 0
+
+
+def test_a_case_is_seen_by_its_participants_only(world):
+    case = world.open_case()
+    assert list(Case.objects.visible_to(world.viewer("coordinator"))) == [case]
+    for name in ("colleague", "director", "agent", "outsider"):
+        assert list(Case.objects.visible_to(world.viewer(name))) == []
+        with pytest.raises(NotFound):
+            selectors.case_get(viewer=world.viewer(name), id=case.pk)
+    world.add(case, "agent", world.police)
+    assert list(Case.objects.visible_to(world.viewer("agent"))) == [case]
+
+
+def test_adding_participants_checks_role_person_and_duplicates(world):
+    case = world.open_case()
+    world.add(case, "agent", world.police, role="handler")
+    with pytest.raises(PermissionDenied):
+        world.add(case, "director", world.municipality, actor="agent")
+    with pytest.raises(ValidationError) as exc:
+        world.add(case, "director", world.police)
+    assert exc.value.message_dict == {"user": ["This person does not work for Politie Test."]}
+    with pytest.raises(ValidationError) as exc:
+        world.add(case, "agent", world.police)
+    assert exc.value.message_dict == {"user": ["Already a participant of this case."]}
+    with pytest.raises(ValidationError) as exc:
+        world.add(case, "director", world.municipality, role="coordinator")
+    assert exc.value.message_dict == {
+        "role": ["This case already has a coordinator (regie). Move the regie instead."]
+    }
+    with pytest.raises(NotFound):
+        world.add(case, "director", world.municipality, actor="outsider")
+    organisation_only = services.case_participant_add(
+        actor=world.viewer("coordinator"), case_id=case.pk, organisation_id=world.municipality.pk
+    )
+    assert (organisation_only.user, organisation_only.role, organisation_only.grant) == (
+        None,
+        "involved",
+        None,
+    )
+
+
+def test_the_regie_moves_with_a_reason_and_the_roles_follow(world):
+    case = world.open_case()
+    municipality = world.add(case, "director", world.municipality, role="involved")
+    with pytest.raises(ValidationError) as exc:
+        services.case_regie_move(
+            actor=world.viewer("coordinator"),
+            case_id=case.pk,
+            to_participant_id=municipality.pk,
+            reason=" ",
+        )
+    assert exc.value.message_dict == {"reason": ["This field is required."]}
+    with pytest.raises(PermissionDenied):
+        services.case_regie_move(
+            actor=world.viewer("director"),
+            case_id=case.pk,
+            to_participant_id=municipality.pk,
+            reason="Ik wil het.",
+        )
+    services.case_regie_move(
+        actor=world.viewer("coordinator"),
+        case_id=case.pk,
+        to_participant_id=municipality.pk,
+        reason="De gemeente is gevraagd de regie te nemen.",
+    )
+    case.refresh_from_db()
+    assert (case.regie_organisation, case.regie_reason) == (
+        world.municipality,
+        "De gemeente is gevraagd de regie te nemen.",
+    )
+    roles = dict(
+        CaseParticipant.objects.active().filter(case=case).values_list("user__username", "role")
+    )
+    assert roles == {"coordinator": "handler", "director": "coordinator"}
+    director = world.viewer("director")
+    coordinator = world.viewer("coordinator")
+    assert director.has_perm("cases.move_regie", obj=case)
+    assert not coordinator.has_perm("cases.move_regie", obj=case)
+    assert coordinator.has_perm("cases.link_report", obj=case)
+    assert ObjectGrant.objects.filter(object_id=case.pk, revoked_at__isnull=False).count() == 2
+    [entry] = [
+        e
+        for e in selectors.case_timeline(viewer=director, case_id=case.pk)
+        if e.kind == "regie_moved"
+    ]
+    assert entry.text == (
+        "From Woonstichting Test to Gemeente Test. "
+        "Reason: De gemeente is gevraagd de regie te nemen."
+    )
+
+
+def test_the_coordinator_cannot_be_taken_off_and_others_leave_for_good(world):
+    case = world.open_case()
+    coordinator = CaseParticipant.objects.get(case=case)
+    agent = world.add(case, "agent", world.police)
+    with pytest.raises(ValidationError) as exc:
+        services.case_participant_end(
+            actor=world.viewer("coordinator"), case_id=case.pk, participant_id=coordinator.pk
+        )
+    assert exc.value.message_dict == {
+        "participant": ["Move the regie to another participant first."]
+    }
+    services.case_participant_end(
+        actor=world.viewer("coordinator"), case_id=case.pk, participant_id=agent.pk
+    )
+    assert list(Case.objects.visible_to(world.viewer("agent"))) == []
+
+
+def test_a_restricted_subcase_is_invisible_to_the_parents_participants(world):
+    case = world.open_case()
+    world.add(case, "agent", world.police)
+    open_sub = world.open_case(parent_id=case.pk, title="Portiek A")
+    restricted = world.open_case(
+        actor=world.viewer("colleague"),
+        parent_id=case.pk,
+        title="Onderzoek onderhuur",
+        confidentiality=Confidentiality.RESTRICTED,
+        unit_id=world.unit.pk,
+    )
+    agent = world.viewer("agent")
+    assert set(Case.objects.visible_to(agent)) == {case, open_sub}
+    assert selectors.case_subcases(viewer=agent, case=case) == [open_sub]
+    assert agent.has_perm("cases.view_case", obj=open_sub)
+    assert not agent.has_perm("cases.view_case", obj=restricted)
+    colleague = world.viewer("colleague")
+    assert list(Case.objects.visible_to(colleague)) == [restricted]
+    assert not selectors.parent_visible(viewer=colleague, case=restricted)
+    # The parent's timeline says nothing of the restricted sub-case.
+    parent_events = CaseEvent.objects.filter(case=case).values_list("parameters", flat=True)
+    assert {"subcase_id": restricted.pk} not in list(parent_events)
+    assert {"subcase_id": open_sub.pk} in list(parent_events)
+
+
+def test_a_subcase_needs_a_say_on_the_parent(world):
+    case = world.open_case()
+    with pytest.raises(ValidationError) as exc:
+        world.open_case(actor=world.viewer("director"), parent_id=case.pk)
+    assert exc.value.message_dict == {"parent": ["Choose a case on which you may add a sub-case."]}
+    # A colleague of a participating organisation may add a restricted one only.
+    with pytest.raises(ValidationError):
+        world.open_case(actor=world.viewer("colleague"), parent_id=case.pk)
+
+
+def test_linking_a_report_drives_its_status_and_leaves_the_reporter_behind(world):
+    case = world.open_case()
+    report = _report(world)
+    link = services.case_report_link(
+        actor=world.viewer("coordinator"), case_id=case.pk, report_id=report.pk, note="Berging."
+    )
+    report.refresh_from_db()
+    assert report.status == "linked_to_case"
+    assert list(report.status_changes.values_list("from_status", "to_status")) == [
+        ("", "received"),
+        ("received", "in_triage"),
+        ("in_triage", "linked_to_case"),
+    ]
+    assert ReportEvent.objects.get(report=report, type="linked_to_case").parameters == {
+        "case_id": case.pk
+    }
+    assert (link.case, link.report, link.linked_by_organisation) == (case, report, world.owner)
+    [shown] = selectors.case_reports(viewer=world.viewer("coordinator"), case=case)
+    assert "Ann" not in repr(shown.__dict__) and "ann@example.org" not in repr(shown.__dict__)
+    audit = AuditEntry.objects.filter(
+        object_type="reports.report", context_type="cases.case"
+    ).last()
+    assert (audit.object_ids, audit.context_id) == ([str(report.pk)], str(case.pk))
+    # A second case may take the same report up; the status stays.
+    second = world.open_case(title="Tweede aanpak")
+    services.case_report_link(
+        actor=world.viewer("coordinator"), case_id=second.pk, report_id=report.pk
+    )
+    assert CaseReport.objects.filter(report=report).count() == 2
+
+
+def test_linking_refuses_in_words(world):
+    case = world.open_case()
+    report = _report(world)
+    coordinator = world.viewer("coordinator")
+    services.case_report_link(actor=coordinator, case_id=case.pk, report_id=report.pk)
+    with pytest.raises(ValidationError) as exc:
+        services.case_report_link(actor=coordinator, case_id=case.pk, report_id=report.pk)
+    assert exc.value.message_dict == {"report": ["This report is already linked to the case."]}
+    world.add(case, "agent", world.police, role="adviser")
+    other = _report(world)
+    with pytest.raises(PermissionDenied):
+        services.case_report_link(actor=world.viewer("agent"), case_id=case.pk, report_id=other.pk)
+    # The director (coordinator on their own case) is not intake of the report.
+    theirs = world.open_case(actor=world.viewer("director"), title="Gemeente")
+    with pytest.raises(ValidationError) as exc:
+        services.case_report_link(
+            actor=world.viewer("director"), case_id=theirs.pk, report_id=other.pk
+        )
+    assert exc.value.message_dict == {"report": ["Choose a report your organisation receives."]}
+    with pytest.raises(ValidationError):
+        services.case_report_link(actor=coordinator, case_id=case.pk, report_id="abc")
+
+
+def test_the_system_sees_every_case(world):
+    case = world.open_case()
+    assert list(Case.objects.visible_to(system_viewer())) == [case]

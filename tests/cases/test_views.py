@@ -1,0 +1,173 @@
+"""The case pages and the API: happy path, forbidden viewer, bad input."""
+
+from django.urls import reverse
+
+from tests.cases.test_services import _report
+from wijkregie.cases.models import Case, CaseParticipant
+
+
+def test_the_list_shows_only_ones_own_cases(world, login):
+    world.open_case()
+    body = login(world.users["coordinator"]).get(reverse("cases:list")).content.decode()
+    assert "Aanpak De Toren" in body
+    assert "Een casus openen" in body
+
+
+def test_others_get_an_empty_list_and_a_404(world, client, login):
+    case = world.open_case()
+    login(world.users["agent"])
+    assert "Aanpak De Toren" not in client.get(reverse("cases:list")).content.decode()
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
+    assert client.get(reverse("cases_api:case_detail", args=[case.pk])).status_code == 404
+    assert client.get(reverse("cases:detail", args=[99999999999999999999])).status_code == 404
+
+
+def test_opening_a_case_through_the_page(world, login):
+    client = login(world.users["coordinator"])
+    assert client.get(reverse("cases:open")).status_code == 200
+    assert client.get(reverse("cases:open"), {"building": world.building.pk}).status_code == 200
+    response = client.post(
+        reverse("cases:open"),
+        {
+            "building": world.building.pk,
+            "title": "",
+            "goal": "x",
+            "kind": "nuisance",
+            "level": "operational",
+            "confidentiality": "normal",
+        },
+    )
+    assert response.status_code == 400
+    assert Case.objects.count() == 0
+    response = client.post(
+        reverse("cases:open"),
+        {
+            "building": world.building.pk,
+            "title": "Overlast portiek A",
+            "goal": "Rust.",
+            "kind": "nuisance",
+            "level": "operational",
+            "confidentiality": "normal",
+            "unit": world.unit.pk,
+        },
+    )
+    case = Case.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
+    assert case.unit == world.unit
+    body = client.get(response["Location"]).content.decode()
+    assert "Overlast portiek A" in body and "Woonstichting Test" in body
+
+
+def test_who_may_not_open_cases_gets_a_403(world, login):
+    assert login(world.users["agent"]).get(reverse("cases:open")).status_code == 403
+
+
+def test_participants_and_regie_through_the_page(world, login):
+    case = world.open_case()
+    client = login(world.users["coordinator"])
+    response = client.post(
+        reverse("cases:participant_add", args=[case.pk]),
+        {
+            "organisation": world.municipality.pk,
+            "user": world.users["director"].pk,
+            "role": "involved",
+        },
+    )
+    assert response.status_code == 302
+    director = CaseParticipant.objects.get(case=case, user=world.users["director"])
+    response = client.post(
+        reverse("cases:regie", args=[case.pk]), {"to_participant": director.pk, "reason": ""}
+    )
+    assert response.status_code == 400
+    response = client.post(
+        reverse("cases:regie", args=[case.pk]),
+        {"to_participant": director.pk, "reason": "De gemeente neemt het over."},
+    )
+    assert response.status_code == 302
+    body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "De gemeente neemt het over." in body
+    # The old coordinator no longer may add participants: the page answers 403.
+    response = client.post(
+        reverse("cases:participant_add", args=[case.pk]),
+        {"organisation": world.police.pk, "user": world.users["agent"].pk, "role": "handler"},
+    )
+    assert response.status_code == 403
+
+
+def test_linking_a_report_from_its_page(world, login):
+    case = world.open_case()
+    report = _report(world)
+    client = login(world.users["coordinator"])
+    page = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    assert reverse("cases:report_link", args=[report.pk]) in page
+    form = client.get(reverse("cases:report_link", args=[report.pk])).content.decode()
+    assert "Aanpak De Toren" in form
+    assert (
+        client.post(reverse("cases:report_link", args=[report.pk]), {"case": "x"}).status_code
+        == 400
+    )
+    response = client.post(reverse("cases:report_link", args=[report.pk]), {"case": case.pk})
+    assert response.status_code == 302
+    body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert f"#{report.pk}" in body and "Ann Melder" not in body
+    # Someone who is not intake of the report never reaches the form.
+    assert (
+        login(world.users["agent"]).get(reverse("cases:report_link", args=[report.pk])).status_code
+        == 404
+    )
+
+
+def test_the_building_page_fragment_shows_visible_cases_only(world, login):
+    world.open_case()
+    url = reverse("cases:building_cases", args=[world.building.pk])
+    body = login(world.users["coordinator"]).get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Aanpak De Toren" in body and "<html" not in body
+    body = login(world.users["agent"]).get(url).content.decode()
+    assert "Aanpak De Toren" not in body and "<html" in body
+    assert login(world.users["outsider"]).get(url).status_code == 404
+
+
+def test_the_api_opens_lists_and_refuses_bad_input(world, login):
+    client = login(world.users["coordinator"])
+    url = reverse("cases_api:case_list")
+    response = client.post(
+        url,
+        {"building": world.building.pk, "title": "API", "goal": "Doel.", "kind": "care"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert (data["title"], data["regie_organisation"]["name"], data["participants"][0]["role"]) == (
+        "API",
+        "Woonstichting Test",
+        "coordinator",
+    )
+    assert "cases.move_regie" in data["permissions"]
+    response = client.post(
+        url, {"building": 0, "title": "", "kind": "x"}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"building", "title", "goal", "kind"}
+    response = client.post(
+        url,
+        {"building": 987654, "title": "t", "goal": "g", "kind": "care"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"building": ["Kies een gebouw waar u aan werkt."]} or list(
+        response.json()["errors"]
+    ) == ["building"]
+    assert [c["title"] for c in client.get(url).json()["results"]] == ["API"]
+    assert login(world.users["agent"]).get(url).json()["results"] == []
+    client = login(world.users["coordinator"])
+    case_id = data["id"]
+    timeline = client.get(reverse("cases_api:case_timeline", args=[case_id])).json()
+    assert [e["kind"] for e in timeline] == ["opened", "participant_added"]
+    report = _report(world)
+    response = client.post(
+        reverse("cases_api:case_reports", args=[case_id]),
+        {"report": report.pk},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    assert [r["id"] for r in response.json()] == [report.pk]
