@@ -4,9 +4,11 @@ corporation's investigator."""
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import translation
 
 import pytest
 
+from wijkregie.cases import selectors
 from wijkregie.cases.models import Case, CaseReport
 from wijkregie.demo.cases import CASE_TITLE, SUBCASE_TITLE, build_cases
 from wijkregie.demo.partners import PERSONAS, build_partners
@@ -48,6 +50,8 @@ def _pages(case):
         reverse("cases_api:case_participants", args=[case.pk]),
         reverse("cases_api:case_reports", args=[case.pk]),
         reverse("cases_api:case_timeline", args=[case.pk]),
+        reverse("cases_api:case_agreements", args=[case.pk]),
+        reverse("cases_api:case_mismatches", args=[case.pk]),
     ]
 
 
@@ -57,6 +61,13 @@ def test_the_demo_story_case(demo):
     assert "gemeente de regie" in case.regie_reason
     assert CaseReport.objects.filter(case=case).count() == 3
     assert (sub.parent, sub.confidentiality, sub.kind) == (case, "restricted", "housing_fraud")
+    with translation.override("nl"):
+        texts = [m.text for m in selectors.agreement_mismatches(selectors._agreements(case))]
+    assert texts == [
+        "Van Politie Rivierstad wordt verwacht: wekelijks in het trappenhuis surveilleren. "
+        "Politie Rivierstad heeft dit niet aanvaard.",
+        "Niemand heeft opgepakt: Jongerenwerk in de avond.",
+    ]
     assert build_cases() == demo  # idempotent
     assert Case.objects.count() == 2
 

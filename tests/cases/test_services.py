@@ -280,3 +280,109 @@ def test_linking_refuses_in_words(world):
 def test_the_system_sees_every_case(world):
     case = world.open_case()
     assert list(Case.objects.visible_to(system_viewer())) == [case]
+
+
+# --- Task agreements ----------------------------------------------------------------------
+
+
+def _table(world):
+    case = world.open_case()
+    world.add(case, "agent", world.police, role="handler")
+    world.add(case, "director", world.municipality, role="handler")
+    return case
+
+
+def test_agreements_and_their_mismatches_in_words(world):
+    case = _table(world)
+    director, agent, coordinator = (world.viewer(n) for n in ("director", "agent", "coordinator"))
+    patrol = services.agreement_record(
+        actor=director,
+        case_id=case.pk,
+        topic="Surveillance trappenhuis",
+        description="wekelijks in het trappenhuis surveilleren",
+        organisation_id=world.police.pk,
+    )
+    assert (patrol.status, patrol.expected_by, patrol.organisation) == (
+        "expected",
+        world.municipality,
+        world.police,
+    )
+    services.agreement_record(
+        actor=coordinator, case_id=case.pk, topic="Bergingen", organisation_id=world.owner.pk
+    )
+    services.agreement_record(
+        actor=director, case_id=case.pk, topic=" bergingen ", organisation_id=world.municipality.pk
+    )
+    services.agreement_record(actor=director, case_id=case.pk, topic="Jongerenwerk")
+    found = selectors.case_mismatches(viewer=agent, case_id=case.pk)
+    assert [(m.kind, m.text) for m in found] == [
+        (
+            "not_accepted",
+            "Politie Test is expected to take on: wekelijks in het trappenhuis surveilleren. "
+            "Politie Test has not accepted this.",
+        ),
+        (
+            "claimed_twice",
+            "Gemeente Test and Woonstichting Test have both taken on: Bergingen. "
+            "Agree who does what.",
+        ),
+        ("nobody", "Nobody has taken on: Jongerenwerk."),
+    ]
+    # Only the police answer for the police; declining needs a reason.
+    with pytest.raises(PermissionDenied):
+        services.agreement_answer(
+            actor=director, case_id=case.pk, agreement_id=patrol.pk, accept=True
+        )
+    with pytest.raises(ValidationError) as exc:
+        services.agreement_answer(
+            actor=agent, case_id=case.pk, agreement_id=patrol.pk, accept=False
+        )
+    assert exc.value.message_dict == {"note": ["Say why your organisation does not take this on."]}
+    services.agreement_answer(
+        actor=agent,
+        case_id=case.pk,
+        agreement_id=patrol.pk,
+        accept=False,
+        note="Geen capaciteit; wel twee keer per maand.",
+    )
+    [declined] = [
+        m for m in selectors.case_mismatches(viewer=agent, case_id=case.pk) if m.kind == "declined"
+    ]
+    assert declined.text == (
+        "Politie Test is expected to take on: wekelijks in het trappenhuis surveilleren. "
+        "Politie Test has declined this. Their answer: Geen capaciteit; wel twee keer per maand."
+    )
+    services.agreement_answer(actor=agent, case_id=case.pk, agreement_id=patrol.pk, accept=True)
+    kinds = [m.kind for m in selectors.case_mismatches(viewer=agent, case_id=case.pk)]
+    assert kinds == ["claimed_twice", "nobody"]
+    types = list(CaseEvent.objects.filter(case=case).values_list("type", flat=True))
+    assert types.count("agreement_recorded") == 4 and types.count("agreement_answered") == 2
+
+
+def test_agreements_refuse_bad_input(world):
+    case = _table(world)
+    director = world.viewer("director")
+    with pytest.raises(ValidationError) as exc:
+        services.agreement_record(actor=director, case_id=case.pk, topic="")
+    assert exc.value.message_dict == {"topic": ["This field is required."]}
+    with pytest.raises(ValidationError) as exc:
+        services.agreement_record(
+            actor=director, case_id=case.pk, topic="X", organisation_id=world.other.pk
+        )
+    assert exc.value.message_dict == {
+        "organisation": ["Choose an organisation that takes part in the case."]
+    }
+    services.agreement_record(
+        actor=director, case_id=case.pk, topic="X", organisation_id=world.police.pk
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.agreement_record(
+            actor=director, case_id=case.pk, topic="x ", organisation_id=world.police.pk
+        )
+    assert exc.value.message_dict == {
+        "topic": ["This topic is already recorded for this organisation."]
+    }
+    with pytest.raises(NotFound):
+        services.agreement_record(actor=world.viewer("outsider"), case_id=case.pk, topic="Y")
+    with pytest.raises(NotFound):
+        services.agreement_answer(actor=director, case_id=case.pk, agreement_id=123456, accept=True)

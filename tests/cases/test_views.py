@@ -171,3 +171,43 @@ def test_the_api_opens_lists_and_refuses_bad_input(world, login):
     )
     assert response.status_code == 201
     assert [r["id"] for r in response.json()] == [report.pk]
+
+
+def test_agreements_on_the_page_and_the_answer_of_the_police(world, login):
+    case = world.open_case()
+    world.add(case, "agent", world.police, role="handler")
+    client = login(world.users["coordinator"])
+    response = client.post(
+        reverse("cases:agreement_record", args=[case.pk]),
+        {"organisation": world.police.pk, "topic": "Surveillance", "description": "wekelijks"},
+    )
+    assert response.status_code == 302
+    assert (
+        client.post(reverse("cases:agreement_record", args=[case.pk]), {"topic": ""}).status_code
+        == 400
+    )
+    body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert (
+        "Van Politie Test wordt verwacht: wekelijks. Politie Test heeft dit niet aanvaard." in body
+    )
+    agreement = case.agreements.get()
+    client = login(world.users["agent"])
+    url = reverse("cases:agreement_answer", args=[case.pk, agreement.pk])
+    response = client.post(url, {f"a{agreement.pk}-accept": "no", f"a{agreement.pk}-note": ""})
+    assert response.status_code == 400
+    assert "Zeg waarom uw organisatie dit niet oppakt." in response.content.decode()
+    response = client.post(url, {f"a{agreement.pk}-accept": "yes"})
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.status == "accepted"
+    api = client.get(reverse("cases_api:case_agreements", args=[case.pk])).json()
+    assert [(a["topic"], a["status"], a["organisation"]["name"]) for a in api] == [
+        ("Surveillance", "accepted", "Politie Test")
+    ]
+    assert client.get(reverse("cases_api:case_mismatches", args=[case.pk])).json() == []
+    response = client.post(
+        reverse("cases_api:case_agreement_answer", args=[case.pk, agreement.pk]),
+        {"accept": "maybe"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400

@@ -12,7 +12,13 @@ from rest_framework.views import APIView
 from wijkregie.cases import selectors, services
 from wijkregie.cases.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from wijkregie.cases.services import REASON_MAX_LENGTH
-from wijkregie.cases.workflows import CaseKind, CaseRole, CaseStatus, Confidentiality
+from wijkregie.cases.workflows import (
+    AgreementStatus,
+    CaseKind,
+    CaseRole,
+    CaseStatus,
+    Confidentiality,
+)
 from wijkregie.core.api import IdField, Pagination
 from wijkregie.partners.models import MandateLevel
 from wijkregie.partners.selectors import viewer_for_request
@@ -21,7 +27,7 @@ from wijkregie.reports.workflows import ReportStatus
 # --- Output ------------------------------------------------------------------------------
 
 
-class _Ref(serializers.Serializer):
+class CaseRef(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
@@ -33,16 +39,16 @@ class CaseListOutputSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=MandateLevel.choices)
     confidentiality = serializers.ChoiceField(choices=Confidentiality.choices)
     status = serializers.ChoiceField(choices=CaseStatus.choices)
-    building = _Ref()
+    building = CaseRef()
     unit_id = serializers.IntegerField(allow_null=True)
     parent_id = serializers.IntegerField(allow_null=True)
-    regie_organisation = _Ref(allow_null=True)
+    regie_organisation = CaseRef(allow_null=True)
     created_at = serializers.DateTimeField()
 
 
 class ParticipantOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    organisation = _Ref()
+    organisation = CaseRef()
     person_id = serializers.IntegerField(source="user_id", allow_null=True)
     person_name = serializers.CharField()
     role = serializers.ChoiceField(choices=CaseRole.choices)
@@ -79,6 +85,31 @@ class CaseTimelineOutputSerializer(serializers.Serializer):
     text = serializers.CharField()
     actor_label = serializers.CharField()
     organisation_name = serializers.CharField()
+
+
+class AgreementOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    topic = serializers.CharField()
+    description = serializers.CharField()
+    organisation = CaseRef(allow_null=True, help_text="Whose task; null: nobody was asked yet.")
+    expected_by = CaseRef(allow_null=True, help_text="Null: the organisation took it on itself.")
+    status = serializers.ChoiceField(choices=AgreementStatus.choices)
+    answer_note = serializers.CharField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
+class MismatchOutputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[
+            ("not_accepted", "not_accepted"),
+            ("declined", "declined"),
+            ("claimed_twice", "claimed_twice"),
+            ("nobody", "nobody"),
+        ]
+    )
+    topic = serializers.CharField()
+    text = serializers.CharField(help_text="The mismatch in words, in the request's language.")
+    organisation_ids = serializers.ListField(child=serializers.IntegerField())
 
 
 # --- Input -------------------------------------------------------------------------------
@@ -119,6 +150,24 @@ class RegieMoveInputSerializer(serializers.Serializer):
 class ReportLinkInputSerializer(serializers.Serializer):
     report = IdField()
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class AgreementInputSerializer(serializers.Serializer):
+    topic = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    organisation = IdField(
+        required=False,
+        allow_null=True,
+        help_text="Whose task: the caller's own organisation (taken on), another on the "
+        "case (expected of it) or none (a topic nobody was asked yet).",
+    )
+
+
+class AgreementAnswerInputSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()
+    note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, help_text="Required to decline."
+    )
 
 
 # --- Views -------------------------------------------------------------------------------
@@ -263,3 +312,52 @@ class CaseTimelineApi(APIView):
     def get(self, request, pk):
         entries = selectors.case_timeline(viewer=viewer_for_request(request), case_id=pk)
         return Response(CaseTimelineOutputSerializer(entries, many=True).data)
+
+
+class CaseAgreementsApi(APIView):
+    """Task agreements of the case; or record one."""
+
+    @extend_schema(responses=AgreementOutputSerializer(many=True))
+    def get(self, request, pk):
+        agreements = selectors.case_agreements(viewer=viewer_for_request(request), case_id=pk)
+        return Response(AgreementOutputSerializer(agreements, many=True).data)
+
+    @extend_schema(request=AgreementInputSerializer, responses={201: AgreementOutputSerializer})
+    def post(self, request, pk):
+        data = AgreementInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        agreement = services.agreement_record(
+            actor=viewer_for_request(request),
+            case_id=pk,
+            topic=d["topic"],
+            description=d.get("description", ""),
+            organisation_id=d.get("organisation"),
+        )
+        return Response(AgreementOutputSerializer(agreement).data, status=status.HTTP_201_CREATED)
+
+
+class CaseAgreementAnswerApi(APIView):
+    """The organisation a task is expected of accepts or declines it."""
+
+    @extend_schema(request=AgreementAnswerInputSerializer, responses=AgreementOutputSerializer)
+    def post(self, request, pk, agreement_id):
+        data = AgreementAnswerInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agreement = services.agreement_answer(
+            actor=viewer_for_request(request),
+            case_id=pk,
+            agreement_id=agreement_id,
+            accept=data.validated_data["accept"],
+            note=data.validated_data.get("note", ""),
+        )
+        return Response(AgreementOutputSerializer(agreement).data)
+
+
+class CaseMismatchesApi(APIView):
+    """Diverging expectations of the case's task agreements, in words."""
+
+    @extend_schema(responses=MismatchOutputSerializer(many=True))
+    def get(self, request, pk):
+        found = selectors.case_mismatches(viewer=viewer_for_request(request), case_id=pk)
+        return Response(MismatchOutputSerializer(found, many=True).data)

@@ -11,4 +11,11 @@ urlpatterns = [
     path("<int:pk>/regie/", api.CaseRegieApi.as_view(), name="case_regie"),
     path("<int:pk>/reports/", api.CaseReportsApi.as_view(), name="case_reports"),
     path("<int:pk>/timeline/", api.CaseTimelineApi.as_view(), name="case_timeline"),
+    path("<int:pk>/agreements/", api.CaseAgreementsApi.as_view(), name="case_agreements"),
+    path(
+        "<int:pk>/agreements/<int:agreement_id>/answer/",
+        api.CaseAgreementAnswerApi.as_view(),
+        name="case_agreement_answer",
+    ),
+    path("<int:pk>/mismatches/", api.CaseMismatchesApi.as_view(), name="case_mismatches"),
 ]

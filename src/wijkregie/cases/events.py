@@ -101,3 +101,39 @@ def report_linked_event(*, case: Case, actor, organisation_id, at, report_id) ->
         at=at,
         parameters={"report_id": report_id},
     )
+
+
+def agreement_recorded_event(
+    *, case: Case, actor, organisation_id, at, agreement_id, topic, whose, status
+) -> CaseEvent:
+    return _write(
+        case=case,
+        type=CaseEventType.AGREEMENT_RECORDED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={
+            "agreement_id": agreement_id,
+            "topic": topic,
+            "organisation": whose,
+            "status": status,
+        },
+    )
+
+
+def agreement_answered_event(
+    *, case: Case, actor, organisation_id, at, agreement_id, topic, whose, status
+) -> CaseEvent:
+    return _write(
+        case=case,
+        type=CaseEventType.AGREEMENT_ANSWERED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={
+            "agreement_id": agreement_id,
+            "topic": topic,
+            "organisation": whose,
+            "status": status,
+        },
+    )

@@ -124,3 +124,46 @@ class ReportLinkForm(forms.Form):
     def __init__(self, *args, cases=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["case"].choices = _blank(_("Choose a case")) + [(c.pk, c.title) for c in cases]
+
+
+class AgreementForm(forms.Form):
+    organisation = forms.TypedChoiceField(
+        label=_("Whose task"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_(
+            "Your own organisation: you take it on. Another: you expect it of them, until "
+            "they answer. Nobody yet: a topic on the table."
+        ),
+    )
+    topic = forms.CharField(label=_("Topic"), max_length=200)
+    description = forms.CharField(
+        label=_("What exactly"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: patrol the stairwell weekly, in the evening."),
+    )
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = _blank(_("Nobody yet")) + [
+            (o.organisation.pk, o.organisation.name) for o in organisations
+        ]
+
+
+class AgreementAnswerForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        label=_("Answer"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("We take this on")), ("no", _("We do not take this on"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when you do not take it on: say why."),
+    )

@@ -11,7 +11,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from wijkregie.cases.workflows import CaseKind, CaseRole, CaseStatus, Confidentiality
+from wijkregie.cases.workflows import (
+    AgreementStatus,
+    CaseKind,
+    CaseRole,
+    CaseStatus,
+    Confidentiality,
+)
 from wijkregie.core.access import NOTHING, VisibleToQuerySet, object_grant_q
 from wijkregie.core.models import BaseModel
 from wijkregie.core.timeline import TimelineEvent
@@ -196,6 +202,58 @@ class CaseReport(BaseModel):
         ]
 
 
+def topic_key(topic: str) -> str:
+    """What makes two agreements be about the same topic: the words, case and spacing
+    aside."""
+    return " ".join(str(topic or "").casefold().split())[:200]
+
+
+class TaskAgreement(BaseModel):
+    """What one organisation takes on in the case, or what others expect of it.
+
+    `organisation` empty: a topic on the table that no organisation has been asked to
+    take yet. Mismatches are derived (selectors.agreement_mismatches), never stored.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="agreements")
+    topic = models.CharField(_("topic"), max_length=200)
+    topic_key = models.CharField(max_length=200, editable=False)
+    description = models.TextField(_("what exactly"), max_length=2000, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("whose task"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    expected_by = models.ForeignKey(
+        Organisation,
+        verbose_name=_("expected by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=AgreementStatus.choices)
+    answer_note = models.TextField(_("answer"), max_length=2000, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "topic_key", "id"]
+        verbose_name = _("task agreement")
+        verbose_name_plural = _("task agreements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "topic_key", "organisation"],
+                name="task_agreement_unique",
+            )
+        ]
+
+    def __str__(self):
+        return self.topic
+
+
 class CaseEventType(models.TextChoices):
     OPENED = "opened", _("Case opened")
     PARTICIPANT_ADDED = "participant_added", _("Participant added")
@@ -203,6 +261,8 @@ class CaseEventType(models.TextChoices):
     REGIE_MOVED = "regie_moved", _("Regie moved")
     REPORT_LINKED = "report_linked", _("Report linked")
     SUBCASE_OPENED = "subcase_opened", _("Sub-case opened")
+    AGREEMENT_RECORDED = "agreement_recorded", _("Task agreement recorded")
+    AGREEMENT_ANSWERED = "agreement_answered", _("Task agreement answered")
 
 
 class CaseEvent(TimelineEvent):

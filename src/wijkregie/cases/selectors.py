@@ -28,9 +28,10 @@ from wijkregie.cases.models import (
     CaseEventType,
     CaseParticipant,
     CaseReport,
+    TaskAgreement,
 )
 from wijkregie.cases.roles import MANAGE_ACTIONS, MANAGE_AGREEMENTS
-from wijkregie.cases.workflows import CaseRole, CaseStatus
+from wijkregie.cases.workflows import AgreementStatus, CaseRole, CaseStatus
 from wijkregie.core.access import Viewer
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import NotFound
@@ -256,6 +257,11 @@ def _event_text(event: CaseEvent) -> str:
         if p.get("role"):
             return f"{who}: {CaseRole(p['role']).label}"
         return who
+    if event.type in (CaseEventType.AGREEMENT_RECORDED, CaseEventType.AGREEMENT_ANSWERED):
+        whose = p.get("organisation") or _("nobody yet")
+        status = p.get("status")
+        label = AgreementStatus(status).label if status in AgreementStatus.values else ""
+        return f"{p.get('topic', '')}: {whose} ({label})"
     if event.type == CaseEventType.REPORT_LINKED:
         return _("Report #%(id)s") % {"id": p.get("report_id")}
     return ""
@@ -282,6 +288,121 @@ def _timeline(case: Case) -> list[CaseTimelineEntry]:
     ]
 
 
+# --- Task agreements ------------------------------------------------------------------------
+
+
+def case_organisations_of(*, viewer: Viewer, case: Case) -> list[int]:
+    """The organisations the viewer takes part in the case for (as a named person)."""
+    if viewer.user_id is None:
+        return []
+    return sorted(
+        CaseParticipant.objects.active()
+        .filter(case=case, user_id=viewer.user_id, organisation_id__in=viewer.organisation_ids)
+        .values_list("organisation_id", flat=True)
+        .distinct()
+    )
+
+
+def _agreements(case: Case) -> list[TaskAgreement]:
+    return list(
+        TaskAgreement.objects.filter(case=case)
+        .select_related("organisation", "expected_by")
+        .order_by("topic_key", "organisation__name", "id")
+    )
+
+
+def case_agreements(*, viewer: Viewer, case_id) -> list[TaskAgreement]:
+    return _agreements(case_get(viewer=viewer, id=case_id))
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A diverging expectation, said in words (for the case page and the agenda)."""
+
+    kind: str  # not_accepted, declined, claimed_twice, nobody
+    topic: str
+    text: str
+    organisation_ids: tuple[int, ...] = ()
+
+
+def agreement_mismatches(agreements: list[TaskAgreement]) -> list[Mismatch]:
+    """Derived from the agreements: expected of an organisation that has not accepted
+    (or declined), taken on by two or more, a topic nobody has taken. No query."""
+    found: list[Mismatch] = []
+    topics: dict[str, list[TaskAgreement]] = {}
+    for a in agreements:
+        topics.setdefault(a.topic_key, []).append(a)
+        if a.organisation_id is None or a.status == AgreementStatus.ACCEPTED:
+            continue
+        what = a.description or a.topic
+        values = {"org": a.organisation.name, "task": what}
+        if a.status == AgreementStatus.DECLINED:
+            text = (
+                _("%(org)s is expected to take on: %(task)s. %(org)s has declined this.") % values
+            )
+            if a.answer_note:
+                text += " " + _("Their answer: %(note)s") % {"note": a.answer_note}
+            found.append(Mismatch("declined", a.topic, text, (a.organisation_id,)))
+        else:
+            found.append(
+                Mismatch(
+                    "not_accepted",
+                    a.topic,
+                    _("%(org)s is expected to take on: %(task)s. %(org)s has not accepted this.")
+                    % values,
+                    (a.organisation_id,),
+                )
+            )
+    for rows in topics.values():
+        accepted = [a for a in rows if a.status == AgreementStatus.ACCEPTED and a.organisation_id]
+        topic = min(rows, key=lambda a: a.pk).topic
+        if len(accepted) > 1:
+            names = [a.organisation.name for a in accepted]
+            text = (
+                _("%(orgs)s and %(last)s have both taken on: %(topic)s. Agree who does what.")
+                if len(names) == 2
+                else _("%(orgs)s and %(last)s have all taken on: %(topic)s. Agree who does what.")
+            )
+            found.append(
+                Mismatch(
+                    "claimed_twice",
+                    topic,
+                    text % {"orgs": ", ".join(names[:-1]), "last": names[-1], "topic": topic},
+                    tuple(a.organisation_id for a in accepted),
+                )
+            )
+        pending = [a for a in rows if a.organisation_id and a.status == AgreementStatus.EXPECTED]
+        if not accepted and not pending:
+            found.append(
+                Mismatch("nobody", topic, _("Nobody has taken on: %(topic)s.") % {"topic": topic})
+            )
+    return found
+
+
+def case_mismatches(*, viewer: Viewer, case_id) -> list[Mismatch]:
+    return agreement_mismatches(case_agreements(viewer=viewer, case_id=case_id))
+
+
+@dataclass
+class OrganisationTasks:
+    organisation: Organisation
+    takes_on: list[TaskAgreement]
+    expected: list[TaskAgreement]
+
+
+def agreements_per_organisation(
+    organisations: list[ParticipatingOrganisation], agreements: list[TaskAgreement]
+) -> list[OrganisationTasks]:
+    """Per participating organisation: what it takes on, what others expect of it."""
+    rows = {o.organisation.pk: OrganisationTasks(o.organisation, [], []) for o in organisations}
+    for a in agreements:
+        if a.organisation_id is None:
+            continue
+        entry = rows.setdefault(a.organisation_id, OrganisationTasks(a.organisation, [], []))
+        (entry.takes_on if a.status == AgreementStatus.ACCEPTED else entry.expected).append(a)
+    return list(rows.values())
+
+
 @dataclass
 class CasePage:
     case: Case
@@ -292,6 +413,11 @@ class CasePage:
     subcases: list[Case]
     reports: list[LinkedReport]
     timeline: list[CaseTimelineEntry]
+    agreements: list[TaskAgreement]
+    tasks: list[OrganisationTasks]
+    open_topics: list[TaskAgreement]
+    mismatches: list[Mismatch]
+    my_organisations: list[int]
 
 
 def case_page(*, viewer: Viewer, id) -> CasePage:
@@ -299,6 +425,8 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
     audited once (the case, and the linked reports read with it)."""
     case = case_get(viewer=viewer, id=id)
     participants = _participants(case)
+    organisations = participating_organisations(participants)
+    agreements = _agreements(case)
     audit_record(
         viewer=viewer,
         action="view",
@@ -311,11 +439,16 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
         case=case,
         permissions=case_permissions(viewer=viewer, case=case),
         participants=participants,
-        organisations=participating_organisations(participants),
+        organisations=organisations,
         parent_visible=parent_visible(viewer=viewer, case=case),
         subcases=case_subcases(viewer=viewer, case=case),
         reports=_reports(viewer, case),
         timeline=_timeline(case),
+        agreements=agreements,
+        tasks=agreements_per_organisation(organisations, agreements),
+        open_topics=[a for a in agreements if a.organisation_id is None],
+        mismatches=agreement_mismatches(agreements),
+        my_organisations=case_organisations_of(viewer=viewer, case=case),
     )
 
 

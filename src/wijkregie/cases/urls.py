@@ -15,6 +15,12 @@ urlpatterns = [
         name="participant_end",
     ),
     path("<int:pk>/regie/", views.regie_move, name="regie"),
+    path("<int:pk>/agreements/", views.agreement_record, name="agreement_record"),
+    path(
+        "<int:pk>/agreements/<int:agreement_id>/answer/",
+        views.agreement_answer,
+        name="agreement_answer",
+    ),
     path("link-report/<int:report_id>/", views.report_link, name="report_link"),
     path("building/<int:building_id>/", views.building_cases, name="building_cases"),
 ]

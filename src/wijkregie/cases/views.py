@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wijkregie.cases import selectors, services
 from wijkregie.cases.forms import (
+    AgreementAnswerForm,
+    AgreementForm,
     CaseBuildingForm,
     CaseOpenForm,
     ParticipantForm,
@@ -58,6 +60,20 @@ def _detail_context(request, pk, **forms) -> dict:
         context["participant_form"] = _participant_form()
     if MOVE_REGIE in page.permissions:
         context["regie_form"] = RegieMoveForm(participants=page.participants)
+    if CHANGE_CASE in page.permissions and page.my_organisations:
+        context["agreement_form"] = AgreementForm(organisations=page.organisations)
+    failed = forms.pop("answer_form", None)
+    # What others expect of the viewer's organisations, each with its own answer form.
+    context["answers"] = [
+        (
+            a,
+            failed
+            if failed is not None and failed.prefix == f"a{a.pk}"
+            else AgreementAnswerForm(prefix=f"a{a.pk}"),
+        )
+        for a in page.agreements
+        if a.organisation_id in page.my_organisations and a.status != "accepted"
+    ]
     context.update(forms)
     return context
 
@@ -142,6 +158,49 @@ def regie_move(request, pk):
             reason=d["reason"],
         ),
         done=_("The regie has moved."),
+    )
+
+
+@login_required
+@require_POST
+def agreement_record(request, pk):
+    page_orgs = selectors.participating_organisations(
+        selectors.case_participants(
+            viewer=request.viewer, case=selectors.case_get(viewer=request.viewer, id=pk)
+        )
+    )
+    return _post(
+        request,
+        pk,
+        form=AgreementForm(request.POST, organisations=page_orgs),
+        form_name="agreement_form",
+        act=lambda case, d: services.agreement_record(
+            actor=request.viewer,
+            case_id=case.pk,
+            topic=d["topic"],
+            description=d.get("description", ""),
+            organisation_id=d.get("organisation"),
+        ),
+        done=_("The task agreement has been recorded."),
+    )
+
+
+@login_required
+@require_POST
+def agreement_answer(request, pk, agreement_id):
+    return _post(
+        request,
+        pk,
+        form=AgreementAnswerForm(request.POST, prefix=f"a{agreement_id}"),
+        form_name="answer_form",
+        act=lambda case, d: services.agreement_answer(
+            actor=request.viewer,
+            case_id=case.pk,
+            agreement_id=agreement_id,
+            accept=d["accept"],
+            note=d.get("note", ""),
+        ),
+        done=_("Your answer has been recorded."),
     )
 
 

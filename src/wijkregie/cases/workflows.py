@@ -36,3 +36,12 @@ class CaseRole(models.TextChoices):
 
 # Roles of which a case has at most one active participant.
 SINGLE_ROLES = frozenset({CaseRole.COORDINATOR, CaseRole.CHAIR})
+
+
+class AgreementStatus(models.TextChoices):
+    """Where a task agreement stands: an organisation takes a task on itself, or others
+    expect it of the organisation and it has not (yet) accepted, or it declined."""
+
+    EXPECTED = "expected", _("Expected, not accepted yet")
+    ACCEPTED = "accepted", _("Taken on")
+    DECLINED = "declined", _("Declined")

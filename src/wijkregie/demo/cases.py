@@ -9,7 +9,7 @@ municipality with a reason, intake linked reports.
 from django.contrib.auth import get_user_model
 
 from wijkregie.cases import services
-from wijkregie.cases.models import Case, CaseParticipant
+from wijkregie.cases.models import Case, CaseParticipant, TaskAgreement
 from wijkregie.cases.workflows import CaseKind, CaseRole, Confidentiality
 from wijkregie.partners.models import MandateLevel, Organisation
 from wijkregie.partners.selectors import viewer_for
@@ -91,6 +91,61 @@ def _main_case(horizon: Building) -> Case:
     return case
 
 
+# (username recording it, topic, what exactly, whose task: organisation slug or None)
+AGREEMENTS = [
+    (
+        "gebiedsregisseur",
+        "Surveillance trappenhuis",
+        "wekelijks in het trappenhuis surveilleren",
+        "politie-rivierstad",
+    ),
+    (
+        "wijkbeheerder",
+        "Bergingen ontruimen",
+        "illegale opslag en lachgas uit de bergingen halen en de sloten vervangen",
+        "de-vaart",
+    ),
+    (
+        "boa",
+        "Handhaving lachgas",
+        "twee avonden per week controle op lachgas rond de flat",
+        "handhaving-rivierstad",
+    ),
+    (
+        "opbouwwerker",
+        "Bewonersavond",
+        "elk kwartaal een bewonersavond in buurthuis De Steiger",
+        "welzijn-rivierstad",
+    ),
+    (
+        "wijkteam",
+        "Huisbezoeken",
+        "huisbezoek bij bewoners die zorg of schuldhulp nodig hebben",
+        "wijkteam-rivierstad",
+    ),
+    (
+        "gebiedsregisseur",
+        "Jongerenwerk in de avond",
+        "jongerenwerk in de avonduren in en rond de portieken",
+        None,
+    ),
+]
+
+
+def _agreements(case: Case) -> None:
+    if TaskAgreement.objects.filter(case=case).exists():
+        return
+    organisations = {o.slug: o for o in Organisation.objects.all()}
+    for username, topic, description, slug in AGREEMENTS:
+        services.agreement_record(
+            actor=_viewer(username),
+            case_id=case.pk,
+            topic=topic,
+            description=description,
+            organisation_id=organisations[slug].pk if slug else None,
+        )
+
+
 def _subcase(horizon: Building, parent: Case) -> Case:
     existing = Case.objects.filter(title=SUBCASE_TITLE, parent=parent).first()
     if existing is not None:
@@ -134,4 +189,5 @@ def build_cases() -> dict:
     _roles_may_open_cases()
     horizon = Building.objects.get(name="De Horizon")
     case = _main_case(horizon)
+    _agreements(case)
     return {"case": case, "subcase": _subcase(horizon, case)}
