@@ -319,6 +319,7 @@ SPECTACULAR_SETTINGS = {
         "CaseRoleEnum": "wijkregie.cases.workflows.CaseRole",
         "CaseConfidentialityEnum": "wijkregie.cases.workflows.Confidentiality",
         "AgreementStatusEnum": "wijkregie.cases.workflows.AgreementStatus",
+        "ActionStatusEnum": "wijkregie.cases.workflows.ActionStatus",
     },
 }
 

@@ -4,12 +4,12 @@ corporation's investigator."""
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 import pytest
 
 from wijkregie.cases import selectors
-from wijkregie.cases.models import Case, CaseReport
+from wijkregie.cases.models import Case, CaseAction, CaseReport
 from wijkregie.demo.cases import CASE_TITLE, SUBCASE_TITLE, build_cases
 from wijkregie.demo.partners import PERSONAS, build_partners
 from wijkregie.demo.places import build_places
@@ -52,6 +52,7 @@ def _pages(case):
         reverse("cases_api:case_timeline", args=[case.pk]),
         reverse("cases_api:case_agreements", args=[case.pk]),
         reverse("cases_api:case_mismatches", args=[case.pk]),
+        reverse("cases_api:case_actions", args=[case.pk]),
     ]
 
 
@@ -67,6 +68,16 @@ def test_the_demo_story_case(demo):
         "Van Politie Rivierstad wordt verwacht: wekelijks in het trappenhuis surveilleren. "
         "Politie Rivierstad heeft dit niet aanvaard.",
         "Niemand heeft opgepakt: Jongerenwerk in de avond.",
+    ]
+    today = timezone.localdate()
+    assert [a.description for a in CaseAction.objects.overdue(today)] == [
+        "Bewonersavond over veiligheid in De Horizon organiseren"
+    ]
+    assert sorted(CaseAction.objects.filter(case=case).values_list("status", flat=True)) == [
+        "done",
+        "in_progress",
+        "open",
+        "open",
     ]
     assert build_cases() == demo  # idempotent
     assert Case.objects.count() == 2

@@ -1,12 +1,24 @@
 """Opening cases, participants, the regie and linked reports: every rule of the services."""
 
+import datetime
+
+from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 import pytest
 
 from tests.reports.factories import CategoryFactory
-from wijkregie.cases import selectors, services
-from wijkregie.cases.models import Case, CaseEvent, CaseParticipant, CaseReport
+from wijkregie.cases import notifications, selectors, services
+from wijkregie.cases.models import (
+    ActionReminder,
+    Case,
+    CaseAction,
+    CaseEvent,
+    CaseParticipant,
+    CaseReport,
+)
 from wijkregie.cases.workflows import Confidentiality
 from wijkregie.core.access import ANONYMOUS, system_viewer
 from wijkregie.core.exceptions import NotFound, PermissionDenied
@@ -386,3 +398,146 @@ def test_agreements_refuse_bad_input(world):
         services.agreement_record(actor=world.viewer("outsider"), case_id=case.pk, topic="Y")
     with pytest.raises(NotFound):
         services.agreement_answer(actor=director, case_id=case.pk, agreement_id=123456, accept=True)
+
+
+# --- Shared actions -----------------------------------------------------------------------
+
+
+def _action(world, case, days=7, **overrides):
+    values = {
+        "actor": world.viewer("coordinator"),
+        "case_id": case.pk,
+        "description": "Sloten vervangen",
+        "owner_organisation_id": world.police.pk,
+        "owner_id": world.users["agent"].pk,
+        "due_date": timezone.localdate() + datetime.timedelta(days=days),
+    }
+    values.update(overrides)
+    return services.action_create(**values)
+
+
+def _change(world, action, name="agent", **overrides):
+    values = {
+        "actor": world.viewer(name),
+        "case_id": action.case_id,
+        "action_id": action.pk,
+        "version": action.version,
+        "description": action.description,
+        "owner_organisation_id": action.owner_organisation_id,
+        "owner_id": action.owner_id,
+        "due_date": action.due_date,
+        "status": action.status,
+        "outcome": action.outcome,
+    }
+    values.update(overrides)
+    return services.action_update(**values)
+
+
+def test_an_action_with_a_past_due_date_is_allowed_and_overdue(world):
+    case = _table(world)
+    action = _action(world, case, days=-3)
+    today = timezone.localdate()
+    assert action.is_overdue(today)
+    assert list(CaseAction.objects.overdue(today)) == [action]
+    assert [
+        a.pk for a in selectors.case_page(viewer=world.viewer("agent"), id=case.pk).overdue
+    ] == [action.pk]
+    _change(world, action, status="done", outcome="Gedaan.")
+    assert list(CaseAction.objects.overdue(today)) == []
+
+
+def test_actions_refuse_bad_input_and_strangers(world):
+    case = _table(world)
+    with pytest.raises(ValidationError) as exc:
+        _action(world, case, description="")
+    assert exc.value.message_dict == {"description": ["This field is required."]}
+    with pytest.raises(ValidationError) as exc:
+        _action(world, case, due_date="31-12-2026")
+    assert exc.value.message_dict == {"due_date": ["Give a date, e.g. 2026-12-31."]}
+    with pytest.raises(ValidationError) as exc:
+        _action(world, case, owner_organisation_id=world.other.pk)
+    assert exc.value.message_dict == {
+        "owner_organisation": ["Choose an organisation that takes part in the case."]
+    }
+    with pytest.raises(ValidationError) as exc:
+        _action(world, case, owner_id=world.users["director"].pk)
+    assert exc.value.message_dict == {
+        "owner": ["Choose a person named on the case for Politie Test."]
+    }
+    with pytest.raises(NotFound):
+        _action(world, case, actor=world.viewer("outsider"))
+    action = _action(world, case)
+    with pytest.raises(ValidationError) as exc:
+        _change(world, action, status="done")
+    assert exc.value.message_dict == {"outcome": ["Say what came of it."]}
+    with pytest.raises(ValidationError):
+        _change(world, action, status="finished")
+
+
+def test_a_second_editor_gets_a_conflict_and_no_update_is_lost(world):
+    case = _table(world)
+    action = _action(world, case)
+    first = CaseAction.objects.get(pk=action.pk)
+    second = CaseAction.objects.get(pk=action.pk)
+    _change(world, first, name="agent", status="in_progress", outcome="Besteld.")
+    with pytest.raises(services.EditConflict) as exc:
+        _change(world, second, name="coordinator", description="Iets anders")
+    assert exc.value.message == (
+        "Someone else changed this action while you were editing it. Your change has not "
+        "been saved: check the action as it is now, then make your change again."
+    )
+    assert exc.value.extra == {"current_version": 2}
+    stored = CaseAction.objects.get(pk=action.pk)
+    assert (stored.description, stored.status, stored.outcome, stored.version) == (
+        "Sloten vervangen",
+        "in_progress",
+        "Besteld.",
+        2,
+    )
+
+
+def test_reminders_go_once_before_and_once_after_the_due_date(
+    world, django_capture_on_commit_callbacks
+):
+    case = _table(world)
+    soon = _action(world, case, days=1, description="Binnenkort")
+    late = _action(world, case, days=-1, description="Te laat")
+    _action(world, case, days=10, description="Later")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.action_reminders_queue() == 2
+    assert sorted((r.action_id, r.kind) for r in ActionReminder.objects.all()) == sorted(
+        [(soon.pk, "before"), (late.pk, "after")]
+    )
+    with translation.override("nl"):  # the default language: no recipient language known
+        day = date_format(soon.due_date, "DATE_FORMAT")
+    assert sorted(m.subject for m in mail.outbox) == [
+        "Actie over tijd in Aanpak De Toren",
+        f"Actie voor {day} in Aanpak De Toren",
+    ]
+    assert all(m.to == ["agent@example.org"] for m in mail.outbox)
+    # Again, and the task repeated (a restarted worker): nothing more goes out.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.action_reminders_queue() == 0
+    assert [
+        notifications.action_reminder_send(reminder_id=r.pk) for r in ActionReminder.objects.all()
+    ] == [0, 0]
+    assert len(mail.outbox) == 2
+    # A new due date gets its own reminder.
+    _change(world, soon, due_date=timezone.localdate())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.action_reminders_queue() == 1
+    assert len(mail.outbox) == 3
+
+
+def test_a_reminder_for_an_action_done_meanwhile_is_dropped(
+    world, django_capture_on_commit_callbacks
+):
+    case = _table(world)
+    action = _action(world, case, days=0)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.action_reminders_queue()
+    _change(world, action, status="done", outcome="Klaar.")
+    for callback in callbacks:
+        callback()
+    assert mail.outbox == []
+    assert ActionReminder.objects.get().sent_at is not None

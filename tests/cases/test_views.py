@@ -211,3 +211,92 @@ def test_agreements_on_the_page_and_the_answer_of_the_police(world, login):
         content_type="application/json",
     )
     assert response.status_code == 400
+
+
+def test_actions_on_the_page_with_a_conflict_for_the_second_editor(world, login):
+    import datetime
+
+    case = world.open_case()
+    world.add(case, "agent", world.police, role="handler")
+    client = login(world.users["coordinator"])
+    past = (datetime.date.today() - datetime.timedelta(days=2)).isoformat()
+    response = client.post(
+        reverse("cases:action_create", args=[case.pk]),
+        {
+            "description": "Sloten vervangen",
+            "owner_organisation": world.police.pk,
+            "owner": world.users["agent"].pk,
+            "due_date": past,
+        },
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "Let op: de deadline ligt in het verleden, dus de actie is over tijd." in body
+    assert "1 actie is over tijd" in body
+    action = case.actions.get()
+    url = reverse("cases:action_edit", args=[case.pk, action.pk])
+    assert client.get(url).status_code == 200
+    stale = {
+        "description": "Mijn versie",
+        "owner_organisation": world.police.pk,
+        "owner": world.users["agent"].pk,
+        "due_date": past,
+        "status": "open",
+        "outcome": "",
+        "version": 1,
+    }
+    # The police change it first.
+    response = login(world.users["agent"]).post(
+        url, {**stale, "description": "Politie", "status": "in_progress"}
+    )
+    assert response.status_code == 302
+    response = login(world.users["coordinator"]).post(url, stale)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Iemand anders heeft deze actie gewijzigd terwijl u eraan werkte." in body
+    assert "Mijn versie" in body and "Politie" in body
+    action.refresh_from_db()
+    assert (action.description, action.version) == ("Politie", 2)
+    assert login(world.users["outsider"]).get(url).status_code == 404
+
+
+def test_the_actions_api_with_versions(world, login):
+    import datetime
+
+    case = world.open_case()
+    world.add(case, "agent", world.police, role="handler")
+    client = login(world.users["coordinator"])
+    url = reverse("cases_api:case_actions", args=[case.pk])
+    due = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
+    response = client.post(
+        url,
+        {"description": "Opruimen", "owner_organisation": world.police.pk, "due_date": due},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    data = response.json()
+    assert (data["overdue"], data["version"], data["status"]) == (True, 1, "open")
+    detail = reverse("cases_api:case_action_detail", args=[case.pk, data["id"]])
+    response = client.patch(
+        detail,
+        {"version": 1, "status": "done", "outcome": "Klaar."},
+        content_type="application/json",
+    )
+    assert (response.status_code, response.json()["version"], response.json()["overdue"]) == (
+        200,
+        2,
+        False,
+    )
+    response = client.patch(
+        detail, {"version": 1, "status": "open"}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("Iemand anders heeft deze actie gewijzigd")
+    assert (
+        client.post(
+            url,
+            {"description": "", "owner_organisation": 0, "due_date": "gisteren"},
+            content_type="application/json",
+        ).status_code
+        == 400
+    )

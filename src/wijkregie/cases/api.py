@@ -4,15 +4,18 @@ The same need-to-know as the pages: a case the caller takes no part in is a 404,
 missing one; a linked report is given without its reporter.
 """
 
+from django.utils import timezone
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from wijkregie.cases import selectors, services
-from wijkregie.cases.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
+from wijkregie.cases.models import ACTION_MAX_LENGTH, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from wijkregie.cases.services import REASON_MAX_LENGTH
 from wijkregie.cases.workflows import (
+    ActionStatus,
     AgreementStatus,
     CaseKind,
     CaseRole,
@@ -112,6 +115,22 @@ class MismatchOutputSerializer(serializers.Serializer):
     organisation_ids = serializers.ListField(child=serializers.IntegerField())
 
 
+class ActionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    description = serializers.CharField()
+    owner_organisation = CaseRef()
+    owner_id = serializers.IntegerField(allow_null=True)
+    due_date = serializers.DateField()
+    status = serializers.ChoiceField(choices=ActionStatus.choices)
+    overdue = serializers.SerializerMethodField(help_text="Derived: open and past its due date.")
+    outcome = serializers.CharField()
+    version = serializers.IntegerField(help_text="Send it back with a change.")
+    done_at = serializers.DateTimeField(allow_null=True)
+
+    def get_overdue(self, obj) -> bool:
+        return obj.is_overdue(timezone.localdate())
+
+
 # --- Input -------------------------------------------------------------------------------
 
 
@@ -168,6 +187,23 @@ class AgreementAnswerInputSerializer(serializers.Serializer):
     note = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, help_text="Required to decline."
     )
+
+
+class ActionInputSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=ACTION_MAX_LENGTH)
+    owner_organisation = IdField()
+    owner = IdField(required=False, allow_null=True)
+    due_date = serializers.DateField(help_text="A date in the past is allowed (overdue).")
+
+
+class ActionChangeInputSerializer(serializers.Serializer):
+    version = IdField(help_text="The version the change starts from; another: a 400 conflict.")
+    description = serializers.CharField(max_length=ACTION_MAX_LENGTH, required=False)
+    owner_organisation = IdField(required=False)
+    owner = IdField(required=False, allow_null=True)
+    due_date = serializers.DateField(required=False)
+    status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
+    outcome = serializers.CharField(max_length=ACTION_MAX_LENGTH, required=False, allow_blank=True)
 
 
 # --- Views -------------------------------------------------------------------------------
@@ -361,3 +397,59 @@ class CaseMismatchesApi(APIView):
     def get(self, request, pk):
         found = selectors.case_mismatches(viewer=viewer_for_request(request), case_id=pk)
         return Response(MismatchOutputSerializer(found, many=True).data)
+
+
+class CaseActionsApi(APIView):
+    """Shared actions of the case; or agree one."""
+
+    @extend_schema(responses=ActionOutputSerializer(many=True))
+    def get(self, request, pk):
+        actions = selectors.case_actions(viewer=viewer_for_request(request), case_id=pk)
+        return Response(ActionOutputSerializer(actions, many=True).data)
+
+    @extend_schema(request=ActionInputSerializer, responses={201: ActionOutputSerializer})
+    def post(self, request, pk):
+        data = ActionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        action = services.action_create(
+            actor=viewer_for_request(request),
+            case_id=pk,
+            description=d["description"],
+            owner_organisation_id=d["owner_organisation"],
+            owner_id=d.get("owner"),
+            due_date=d["due_date"],
+        )
+        return Response(ActionOutputSerializer(action).data, status=status.HTTP_201_CREATED)
+
+
+class CaseActionDetailApi(APIView):
+    """One action; a change names the version it starts from (no lost update)."""
+
+    @extend_schema(responses=ActionOutputSerializer)
+    def get(self, request, pk, action_id):
+        _case, action = selectors.case_action_get(
+            viewer=viewer_for_request(request), case_id=pk, action_id=action_id
+        )
+        return Response(ActionOutputSerializer(action).data)
+
+    @extend_schema(request=ActionChangeInputSerializer, responses=ActionOutputSerializer)
+    def patch(self, request, pk, action_id):
+        data = ActionChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        viewer = viewer_for_request(request)
+        _case, action = selectors.case_action_get(viewer=viewer, case_id=pk, action_id=action_id)
+        action = services.action_update(
+            actor=viewer,
+            case_id=pk,
+            action_id=action.pk,
+            version=d["version"],
+            description=d.get("description", action.description),
+            owner_organisation_id=d.get("owner_organisation", action.owner_organisation_id),
+            owner_id=d.get("owner", action.owner_id),
+            due_date=d.get("due_date", action.due_date),
+            status=d.get("status", action.status),
+            outcome=d.get("outcome", action.outcome),
+        )
+        return Response(ActionOutputSerializer(action).data)

@@ -17,5 +17,11 @@ urlpatterns = [
         api.CaseAgreementAnswerApi.as_view(),
         name="case_agreement_answer",
     ),
+    path("<int:pk>/actions/", api.CaseActionsApi.as_view(), name="case_actions"),
+    path(
+        "<int:pk>/actions/<int:action_id>/",
+        api.CaseActionDetailApi.as_view(),
+        name="case_action_detail",
+    ),
     path("<int:pk>/mismatches/", api.CaseMismatchesApi.as_view(), name="case_mismatches"),
 ]

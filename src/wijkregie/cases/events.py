@@ -137,3 +137,14 @@ def agreement_answered_event(
             "status": status,
         },
     )
+
+
+def action_event(*, case: Case, actor, organisation_id, at, type, action_id, status) -> CaseEvent:
+    return _write(
+        case=case,
+        type=type,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"action_id": action_id, "status": status},
+    )

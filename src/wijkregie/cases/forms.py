@@ -3,9 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wijkregie.cases.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
+from wijkregie.cases.models import ACTION_MAX_LENGTH, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from wijkregie.cases.services import REASON_MAX_LENGTH
-from wijkregie.cases.workflows import CaseKind, CaseRole, Confidentiality
+from wijkregie.cases.workflows import ActionStatus, CaseKind, CaseRole, Confidentiality
+from wijkregie.core.forms import DateInput
 from wijkregie.partners.models import MandateLevel
 
 
@@ -167,3 +168,37 @@ class AgreementAnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required when you do not take it on: say why."),
     )
+
+
+class ActionForm(forms.Form):
+    description = forms.CharField(
+        label=_("What"), max_length=ACTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    owner_organisation = forms.TypedChoiceField(label=_("Which organisation does it"), coerce=int)
+    owner = forms.TypedChoiceField(
+        label=_("Who does it"), required=False, coerce=int, empty_value=None
+    )
+    due_date = forms.DateField(
+        label=_("Due date"),
+        widget=DateInput(),
+        help_text=_("A date in the past is allowed: the action is overdue at once."),
+    )
+
+    def __init__(self, *args, organisations=(), people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_organisation"].choices = _blank(_("Choose an organisation")) + [
+            (o.organisation.pk, o.organisation.name) for o in organisations
+        ]
+        self.fields["owner"].choices = _blank(_("No one in particular")) + list(people)
+
+
+class ActionEditForm(ActionForm):
+    status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)
+    outcome = forms.CharField(
+        label=_("Outcome"),
+        required=False,
+        max_length=ACTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when the action is done: what came of it?"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -9,14 +9,18 @@ organisation-wide permission shows a case. A linked report travels without its r
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wijkregie.cases.workflows import (
+    ACTION_OPEN_STATUSES,
+    ActionStatus,
     AgreementStatus,
     CaseKind,
     CaseRole,
     CaseStatus,
     Confidentiality,
+    ReminderKind,
 )
 from wijkregie.core.access import NOTHING, VisibleToQuerySet, object_grant_q
 from wijkregie.core.models import BaseModel
@@ -254,6 +258,90 @@ class TaskAgreement(BaseModel):
         return self.topic
 
 
+ACTION_MAX_LENGTH = 2000
+
+
+class CaseActionQuerySet(models.QuerySet):
+    def overdue(self, today):
+        return self.filter(status__in=ACTION_OPEN_STATUSES, due_date__lt=today)
+
+
+class CaseAction(BaseModel):
+    """A shared action (afspraak/actie): who does what by when, and what came of it.
+
+    `version` counts the changes: an edit names the version it started from, and a
+    change made by someone else in between refuses it (no lost update). Overdue is
+    derived from `due_date` and `status`.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
+    description = models.TextField(_("what"), max_length=ACTION_MAX_LENGTH)
+    owner_organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("owner organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
+    outcome = models.TextField(_("outcome"), max_length=ACTION_MAX_LENGTH, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    objects = CaseActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "due_date", "id"]
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        indexes = [
+            models.Index(fields=["case", "status", "due_date"], name="case_action_idx"),
+            models.Index(fields=["status", "due_date"], name="case_action_due_idx"),
+        ]
+
+    def __str__(self):
+        return self.description[:80]
+
+    def is_overdue(self, today) -> bool:
+        return self.status in ACTION_OPEN_STATUSES and self.due_date < today
+
+
+class ActionReminder(models.Model):
+    """The marker that a reminder for an action's due date was sent (or is on its way):
+    one per action, kind and due date, so a reminder goes once, however often the
+    reminder run or its worker starts again. A new due date gets new reminders."""
+
+    action = models.ForeignKey(CaseAction, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=8, choices=ReminderKind.choices)
+    due_date = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "kind", "due_date"], name="action_reminder_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.action_id}: {self.kind} {self.due_date}"
+
+
 class CaseEventType(models.TextChoices):
     OPENED = "opened", _("Case opened")
     PARTICIPANT_ADDED = "participant_added", _("Participant added")
@@ -263,6 +351,9 @@ class CaseEventType(models.TextChoices):
     SUBCASE_OPENED = "subcase_opened", _("Sub-case opened")
     AGREEMENT_RECORDED = "agreement_recorded", _("Task agreement recorded")
     AGREEMENT_ANSWERED = "agreement_answered", _("Task agreement answered")
+    ACTION_CREATED = "action_created", _("Action agreed")
+    ACTION_CHANGED = "action_changed", _("Action changed")
+    ACTION_DONE = "action_done", _("Action done")
 
 
 class CaseEvent(TimelineEvent):

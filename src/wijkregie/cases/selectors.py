@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wijkregie.cases.models import (
@@ -24,6 +25,7 @@ from wijkregie.cases.models import (
     OPEN_CASE,
     VIEW_CASE,
     Case,
+    CaseAction,
     CaseEvent,
     CaseEventType,
     CaseParticipant,
@@ -403,6 +405,40 @@ def agreements_per_organisation(
     return list(rows.values())
 
 
+# --- Shared actions -------------------------------------------------------------------------
+
+
+def _actions(case: Case) -> list[CaseAction]:
+    return list(
+        CaseAction.objects.filter(case=case)
+        .select_related("owner_organisation", "owner")
+        .order_by("due_date", "id")
+    )
+
+
+def case_actions(*, viewer: Viewer, case_id) -> list[CaseAction]:
+    return _actions(case_get(viewer=viewer, id=case_id))
+
+
+def case_action_get(*, viewer: Viewer, case_id, action_id) -> tuple[Case, CaseAction]:
+    case = case_get(viewer=viewer, id=case_id)
+    action = (
+        CaseAction.objects.select_related("owner_organisation", "owner")
+        .filter(case=case, pk=as_id(action_id))
+        .first()
+    )
+    if action is None:
+        raise NotFound(_("Not found."))
+    return case, action
+
+
+def action_owner_choices(participants: list[CaseParticipant]) -> list[tuple[int, str]]:
+    """People named on the case, for the owner field (organisation in brackets)."""
+    return [
+        (p.user_id, f"{p.person_name} ({p.organisation.name})") for p in participants if p.user_id
+    ]
+
+
 @dataclass
 class CasePage:
     case: Case
@@ -418,6 +454,9 @@ class CasePage:
     open_topics: list[TaskAgreement]
     mismatches: list[Mismatch]
     my_organisations: list[int]
+    actions: list[CaseAction]
+    today: object
+    overdue: list[CaseAction]
 
 
 def case_page(*, viewer: Viewer, id) -> CasePage:
@@ -427,6 +466,8 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
     participants = _participants(case)
     organisations = participating_organisations(participants)
     agreements = _agreements(case)
+    actions = _actions(case)
+    today = timezone.localdate()
     audit_record(
         viewer=viewer,
         action="view",
@@ -449,6 +490,9 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
         open_topics=[a for a in agreements if a.organisation_id is None],
         mismatches=agreement_mismatches(agreements),
         my_organisations=case_organisations_of(viewer=viewer, case=case),
+        actions=actions,
+        today=today,
+        overdue=[a for a in actions if a.is_overdue(today)],
     )
 
 

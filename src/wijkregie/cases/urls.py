@@ -21,6 +21,8 @@ urlpatterns = [
         views.agreement_answer,
         name="agreement_answer",
     ),
+    path("<int:pk>/actions/", views.action_create, name="action_create"),
+    path("<int:pk>/actions/<int:action_id>/", views.action_edit, name="action_edit"),
     path("link-report/<int:report_id>/", views.report_link, name="report_link"),
     path("building/<int:building_id>/", views.building_cases, name="building_cases"),
 ]

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wijkregie.cases import selectors, services
 from wijkregie.cases.forms import (
+    ActionEditForm,
+    ActionForm,
     AgreementAnswerForm,
     AgreementForm,
     CaseBuildingForm,
@@ -28,6 +30,7 @@ from wijkregie.cases.models import (
     MOVE_REGIE,
     OPEN_CASE,
 )
+from wijkregie.cases.roles import MANAGE_ACTIONS
 from wijkregie.core.exceptions import ApplicationError
 from wijkregie.core.forms import add_service_errors
 from wijkregie.places.selectors import building_get, unit_list
@@ -62,6 +65,8 @@ def _detail_context(request, pk, **forms) -> dict:
         context["regie_form"] = RegieMoveForm(participants=page.participants)
     if CHANGE_CASE in page.permissions and page.my_organisations:
         context["agreement_form"] = AgreementForm(organisations=page.organisations)
+    if MANAGE_ACTIONS in page.permissions:
+        context["action_form"] = _action_form(page)
     failed = forms.pop("answer_form", None)
     # What others expect of the viewer's organisations, each with its own answer form.
     context["answers"] = [
@@ -76,6 +81,15 @@ def _detail_context(request, pk, **forms) -> dict:
     ]
     context.update(forms)
     return context
+
+
+def _action_form(page, data=None, form_class=ActionForm, **kwargs):
+    return form_class(
+        data,
+        organisations=page.organisations,
+        people=selectors.action_owner_choices(page.participants),
+        **kwargs,
+    )
 
 
 def _participant_form(data=None) -> ParticipantForm:
@@ -201,6 +215,91 @@ def agreement_answer(request, pk, agreement_id):
             note=d.get("note", ""),
         ),
         done=_("Your answer has been recorded."),
+    )
+
+
+@login_required
+@require_POST
+def action_create(request, pk):
+    page = selectors.case_page(viewer=request.viewer, id=pk)
+    form = _action_form(page, request.POST)
+
+    def act(case, d):
+        action = services.action_create(
+            actor=request.viewer,
+            case_id=case.pk,
+            description=d["description"],
+            owner_organisation_id=d["owner_organisation"],
+            owner_id=d.get("owner"),
+            due_date=d["due_date"],
+        )
+        if action.is_overdue(page.today):
+            messages.warning(
+                request, _("Note: the due date lies in the past, so the action is overdue.")
+            )
+
+    return _post(
+        request,
+        pk,
+        form=form,
+        form_name="action_form",
+        act=act,
+        done=_("The action has been agreed."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_edit(request, pk, action_id):
+    """Change an action; a change by someone else in between is refused, not lost."""
+    viewer = request.viewer
+    case, action = selectors.case_action_get(viewer=viewer, case_id=pk, action_id=action_id)
+    page = selectors.case_page(viewer=viewer, id=case.pk)
+    initial = {
+        "description": action.description,
+        "owner_organisation": action.owner_organisation_id,
+        "owner": action.owner_id,
+        "due_date": action.due_date,
+        "status": action.status,
+        "outcome": action.outcome,
+        "version": action.version,
+    }
+    data = request.POST if request.method == "POST" else None
+    form = _action_form(page, data, form_class=ActionEditForm, initial=initial)
+    conflict = False
+    if data is not None and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.action_update(
+                actor=viewer,
+                case_id=case.pk,
+                action_id=action.pk,
+                version=d["version"],
+                description=d["description"],
+                owner_organisation_id=d["owner_organisation"],
+                owner_id=d.get("owner"),
+                due_date=d["due_date"],
+                status=d["status"],
+                outcome=d.get("outcome", ""),
+            )
+        except services.EditConflict as exc:
+            conflict = True
+            add_service_errors(form, exc)
+            # The editor's text stays in the form; the version is the current one, so
+            # saving again (after checking) is a deliberate choice.
+            form.data = form.data.copy()
+            form.data["version"] = exc.extra.get("current_version", action.version)
+        except (ApplicationError, ValidationError) as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The action has been changed."))
+            return redirect("cases:detail", pk=case.pk)
+        case, action = selectors.case_action_get(viewer=viewer, case_id=pk, action_id=action_id)
+    return render(
+        request,
+        "cases/action_edit.html",
+        {"case": case, "action": action, "form": form, "conflict": conflict, "today": page.today},
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 

@@ -45,3 +45,21 @@ class AgreementStatus(models.TextChoices):
     EXPECTED = "expected", _("Expected, not accepted yet")
     ACCEPTED = "accepted", _("Taken on")
     DECLINED = "declined", _("Declined")
+
+
+class ActionStatus(models.TextChoices):
+    """A shared action's status; "overdue" is derived from the due date, never stored."""
+
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Statuses in which an action still has to be done (and can become overdue).
+ACTION_OPEN_STATUSES = frozenset({ActionStatus.OPEN, ActionStatus.IN_PROGRESS})
+
+
+class ReminderKind(models.TextChoices):
+    BEFORE = "before", _("Before the due date")
+    AFTER = "after", _("After the due date")

@@ -6,10 +6,13 @@ happened: the corporation opened the case, the partners joined, the regie moved 
 municipality with a reason, intake linked reports.
 """
 
+import datetime
+
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from wijkregie.cases import services
-from wijkregie.cases.models import Case, CaseParticipant, TaskAgreement
+from wijkregie.cases.models import Case, CaseAction, CaseParticipant, TaskAgreement
 from wijkregie.cases.workflows import CaseKind, CaseRole, Confidentiality
 from wijkregie.partners.models import MandateLevel, Organisation
 from wijkregie.partners.selectors import viewer_for
@@ -146,6 +149,78 @@ def _agreements(case: Case) -> None:
         )
 
 
+# (username agreeing it, what, owner username, owner organisation slug, due in days
+#  from today (negative: past), status, outcome)
+ACTIONS = [
+    (
+        "wijkbeheerder",
+        "Sloten van alle bergingen in portiek B vervangen en de gangen leeghalen",
+        "wijkbeheerder",
+        "de-vaart",
+        14,
+        "in_progress",
+        "",
+    ),
+    (
+        "gebiedsregisseur",
+        "Bewonersavond over veiligheid in De Horizon organiseren",
+        "opbouwwerker",
+        "welzijn-rivierstad",
+        -10,
+        "open",
+        "",
+    ),
+    (
+        "gebiedsregisseur",
+        "Twee avonden per week controle op lachgas rond de bergingen",
+        "boa",
+        "handhaving-rivierstad",
+        30,
+        "open",
+        "",
+    ),
+    (
+        "gebiedsregisseur",
+        "Huisbezoek bij de bewoners van portiek B die zorg nodig hebben",
+        "wijkteam",
+        "wijkteam-rivierstad",
+        -20,
+        "done",
+        "Vier huishoudens bezocht; twee aangemeld voor schuldhulp.",
+    ),
+]
+
+
+def _actions(case: Case) -> None:
+    if CaseAction.objects.filter(case=case).exists():
+        return
+    organisations = {o.slug: o for o in Organisation.objects.all()}
+    users = {u.username: u for u in get_user_model().objects.all()}
+    today = timezone.localdate()
+    for username, description, owner, slug, days, status, outcome in ACTIONS:
+        action = services.action_create(
+            actor=_viewer(username),
+            case_id=case.pk,
+            description=description,
+            owner_organisation_id=organisations[slug].pk,
+            owner_id=users[owner].pk,
+            due_date=today + datetime.timedelta(days=days),
+        )
+        if status != action.status:
+            services.action_update(
+                actor=_viewer(owner),
+                case_id=case.pk,
+                action_id=action.pk,
+                version=action.version,
+                description=description,
+                owner_organisation_id=action.owner_organisation_id,
+                owner_id=action.owner_id,
+                due_date=action.due_date,
+                status=status,
+                outcome=outcome,
+            )
+
+
 def _subcase(horizon: Building, parent: Case) -> Case:
     existing = Case.objects.filter(title=SUBCASE_TITLE, parent=parent).first()
     if existing is not None:
@@ -190,4 +265,5 @@ def build_cases() -> dict:
     horizon = Building.objects.get(name="De Horizon")
     case = _main_case(horizon)
     _agreements(case)
+    _actions(case)
     return {"case": case, "subcase": _subcase(horizon, case)}
