@@ -1,6 +1,7 @@
 """The case pages and the API: happy path, forbidden viewer, bad input."""
 
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.cases.test_services import _report
 from wijkregie.cases.models import Case, CaseParticipant
@@ -219,7 +220,7 @@ def test_actions_on_the_page_with_a_conflict_for_the_second_editor(world, login)
     case = world.open_case()
     world.add(case, "agent", world.police, role="handler")
     client = login(world.users["coordinator"])
-    past = (datetime.date.today() - datetime.timedelta(days=2)).isoformat()
+    past = (timezone.localdate() - datetime.timedelta(days=2)).isoformat()
     response = client.post(
         reverse("cases:action_create", args=[case.pk]),
         {
@@ -267,7 +268,7 @@ def test_the_actions_api_with_versions(world, login):
     world.add(case, "agent", world.police, role="handler")
     client = login(world.users["coordinator"])
     url = reverse("cases_api:case_actions", args=[case.pk])
-    due = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
+    due = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
     response = client.post(
         url,
         {"description": "Opruimen", "owner_organisation": world.police.pk, "due_date": due},
