@@ -44,7 +44,15 @@ def demo(db):
 
 
 def _pages(case):
-    return [
+    meetings = [
+        url
+        for m in case.meetings.all()
+        for url in (
+            reverse("cases:meeting", args=[case.pk, m.pk]),
+            reverse("cases_api:case_meeting_detail", args=[case.pk, m.pk]),
+        )
+    ]
+    return meetings + [
         reverse("cases:detail", args=[case.pk]),
         reverse("cases_api:case_detail", args=[case.pk]),
         reverse("cases_api:case_participants", args=[case.pk]),
@@ -53,6 +61,7 @@ def _pages(case):
         reverse("cases_api:case_agreements", args=[case.pk]),
         reverse("cases_api:case_mismatches", args=[case.pk]),
         reverse("cases_api:case_actions", args=[case.pk]),
+        reverse("cases_api:case_meetings", args=[case.pk]),
     ]
 
 
@@ -78,7 +87,12 @@ def test_the_demo_story_case(demo):
         "in_progress",
         "open",
         "open",
+        "open",
     ]
+    meetings = list(case.meetings.order_by("starts_at"))
+    assert [m.starts_at < timezone.now() for m in meetings] == [True, True, False]
+    decisions = [(d.text[:20], d.outside_mandate) for m in meetings for d in m.decisions.all()]
+    assert decisions == [("De partners spreken ", False), ("Cameratoezicht in de", True)]
     assert build_cases() == demo  # idempotent
     assert Case.objects.count() == 2
 

@@ -541,3 +541,146 @@ def test_a_reminder_for_an_action_done_meanwhile_is_dropped(
         callback()
     assert mail.outbox == []
     assert ActionReminder.objects.get().sent_at is not None
+
+
+# --- Meetings and decisions -------------------------------------------------------------
+
+
+def _meeting(world, case, days=-1, held=True):
+    return services.meeting_schedule(
+        actor=world.viewer("coordinator"),
+        case_id=case.pk,
+        title="Casusoverleg",
+        starts_at=timezone.now() + datetime.timedelta(days=days),
+        held=held,
+    )
+
+
+def test_the_agenda_is_made_from_what_needs_the_table(world):
+    case = _table(world)
+    report = _report(world)
+    services.case_report_link(
+        actor=world.viewer("coordinator"), case_id=case.pk, report_id=report.pk
+    )
+    _action(world, case, days=-2, description="Sloten vervangen")
+    services.agreement_record(
+        actor=world.viewer("director"),
+        case_id=case.pk,
+        topic="Surveillance",
+        description="wekelijks surveilleren",
+        organisation_id=world.police.pk,
+    )
+    meeting = _meeting(world, case, days=3, held=False)
+    titles = list(meeting.agenda.values_list("source", "title"))
+    due = (timezone.localdate() - datetime.timedelta(days=2)).isoformat()
+    assert titles == [
+        ("report", f"New report #{report.pk}: Category litter-test"),
+        ("action", f"Overdue action of Politie Test (due {due}): Sloten vervangen"),
+        (
+            "mismatch",
+            "Politie Test is expected to take on: wekelijks surveilleren. "
+            "Politie Test has not accepted this.",
+        ),
+    ]
+    services.agenda_item_add(
+        actor=world.viewer("coordinator"), case_id=case.pk, meeting_id=meeting.pk, title="Rondvraag"
+    )
+    assert meeting.agenda.order_by("-position").first().title == "Rondvraag"
+    # The next meeting only lists reports linked since this one.
+    later = _meeting(world, case, days=20, held=False)
+    assert [s for s, _t in later.agenda.values_list("source", "title")] == ["action", "mismatch"]
+    with pytest.raises(PermissionDenied):
+        services.agenda_item_add(
+            actor=world.viewer("agent"), case_id=case.pk, meeting_id=meeting.pk, title="X"
+        )
+
+
+def test_a_meeting_in_the_past_needs_to_be_recorded_as_held(world):
+    case = _table(world)
+    with pytest.raises(ValidationError) as exc:
+        _meeting(world, case, days=-1, held=False)
+    assert exc.value.message_dict == {
+        "starts_at": [
+            "This moment has passed. To record a meeting that took place, "
+            "say that it has been held."
+        ]
+    }
+    with pytest.raises(ValidationError):
+        _meeting(world, case, days=1, held=True)
+
+
+def test_decisions_by_those_present_flagged_outside_their_mandate(world):
+    case = _table(world)
+    meeting = _meeting(world, case)
+    coordinator = world.viewer("coordinator")
+    with pytest.raises(ValidationError) as exc:
+        services.decision_record(
+            actor=coordinator,
+            case_id=case.pk,
+            meeting_id=meeting.pk,
+            text="Camera's",
+            decided_by_user_id=world.users["agent"].pk,
+        )
+    assert exc.value.message_dict == {
+        "decided_by": ["Only someone present at the meeting decides: record who attended first."]
+    }
+    attendance = services.meeting_attendance_set(
+        actor=coordinator,
+        case_id=case.pk,
+        meeting_id=meeting.pk,
+        user_ids=[world.users["agent"].pk, world.users["director"].pk],
+    )
+    assert sorted((a.user.username, a.mandate_level) for a in attendance) == [
+        ("agent", "operational"),
+        ("director", "strategic"),
+    ]
+    within = services.decision_record(
+        actor=coordinator,
+        case_id=case.pk,
+        meeting_id=meeting.pk,
+        text="Budget",
+        decided_by_user_id=world.users["director"].pk,
+        level="strategic",
+    )
+    assert (within.outside_mandate, within.outside_reason) == (False, "")
+    outside = services.decision_record(
+        actor=coordinator,
+        case_id=case.pk,
+        meeting_id=meeting.pk,
+        text="Camera's plaatsen",
+        decided_by_user_id=world.users["agent"].pk,
+        level="tactical",
+        within_may_decide_on=False,
+        action={
+            "description": "Offerte opvragen",
+            "owner_organisation_id": world.police.pk,
+            "due_date": timezone.localdate(),
+        },
+    )
+    assert outside.outside_mandate is True
+    assert outside.outside_reason == (
+        f"{world.users['agent'].get_full_name() or 'agent'} has a mandate at operational level; "
+        "this decision is at tactical level. This lies outside what "
+        f"{world.users['agent'].get_full_name() or 'agent'} may decide on (“nothing recorded”)."
+    )
+    [action] = outside.actions.all()
+    assert (action.description, action.owner_organisation, action.case) == (
+        "Offerte opvragen",
+        world.police,
+        case,
+    )
+    # Who decided stays on the attendance list.
+    with pytest.raises(ValidationError):
+        services.meeting_attendance_set(
+            actor=coordinator, case_id=case.pk, meeting_id=meeting.pk, user_ids=[]
+        )
+    upcoming = _meeting(world, case, days=5, held=False)
+    with pytest.raises(ValidationError) as exc:
+        services.decision_record(
+            actor=coordinator,
+            case_id=case.pk,
+            meeting_id=upcoming.pk,
+            text="X",
+            decided_by_user_id=world.users["agent"].pk,
+        )
+    assert exc.value.message_dict == {"text": ["The meeting has not started yet."]}

@@ -301,3 +301,77 @@ def test_the_actions_api_with_versions(world, login):
         ).status_code
         == 400
     )
+
+
+def test_a_meeting_from_scheduling_to_minutes_as_a_pdf(world, login):
+    case = world.open_case()
+    world.add(case, "agent", world.police, role="handler")
+    client = login(world.users["coordinator"])
+    past = (timezone.localtime() - timezone.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        reverse("cases:meeting_create", args=[case.pk]), {"title": "Overleg", "starts_at": past}
+    )
+    assert response.status_code == 400
+    assert "Dit moment is voorbij." in response.content.decode()
+    response = client.post(
+        reverse("cases:meeting_create", args=[case.pk]),
+        {"title": "Overleg", "starts_at": past, "held": "on", "location": "Buurthuis"},
+    )
+    meeting = case.meetings.get()
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"/cases/{case.pk}/meetings/{meeting.pk}/"
+    )
+    base = [case.pk, meeting.pk]
+    response = client.post(
+        reverse("cases:decision_create", args=base),
+        {"text": "Camera's", "decided_by": world.users["agent"].pk, "level": "tactical"},
+    )
+    assert response.status_code == 400
+    assert (
+        client.post(
+            reverse("cases:meeting_attendance", args=base), {"attendees": [world.users["agent"].pk]}
+        ).status_code
+        == 302
+    )
+    response = client.post(
+        reverse("cases:decision_create", args=base),
+        {
+            "text": "Camera's plaatsen",
+            "decided_by": world.users["agent"].pk,
+            "level": "tactical",
+            "within_may_decide_on": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert (
+        client.post(
+            reverse("cases:meeting_minutes", args=base), {"minutes": "Goed overleg."}
+        ).status_code
+        == 302
+    )
+    body = client.get(reverse("cases:meeting", args=base)).content.decode()
+    assert (
+        "Camera&#x27;s plaatsen" in body
+        and "buiten het mandaat" in body
+        and "Goed overleg." in body
+    )
+    pdf = client.get(reverse("cases:meeting_pdf", args=base))
+    assert (pdf.status_code, pdf["Content-Type"], pdf.content[:5]) == (
+        200,
+        "application/pdf",
+        b"%PDF-",
+    )
+    api = client.get(reverse("cases_api:case_meeting_detail", args=base)).json()
+    assert [(d["text"], d["outside_mandate"]) for d in api["decisions"]] == [
+        ("Camera's plaatsen", True)
+    ]
+    assert [a["mandate_level"] for a in api["attendance"]] == ["operational"]
+    # Not on the case: nothing of the meeting.
+    outsider = login(world.users["outsider"])
+    for url in (
+        reverse("cases:meeting", args=base),
+        reverse("cases:meeting_pdf", args=base),
+        reverse("cases_api:case_meeting_detail", args=base),
+    ):
+        assert outsider.get(url).status_code == 404

@@ -131,6 +131,50 @@ class ActionOutputSerializer(serializers.Serializer):
         return obj.is_overdue(timezone.localdate())
 
 
+class AgendaItemOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    position = serializers.IntegerField()
+    title = serializers.CharField()
+    source = serializers.CharField(help_text="report, action, mismatch or manual.")
+
+
+class AttendanceOutputSerializer(serializers.Serializer):
+    person_id = serializers.IntegerField(source="user_id")
+    person_name = serializers.CharField()
+    organisation = CaseRef()
+    mandate_level = serializers.ChoiceField(choices=MandateLevel.choices)
+    may_decide_on = serializers.CharField()
+
+
+class DecisionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    decided_by_id = serializers.IntegerField(source="decided_by.user_id")
+    decided_by_name = serializers.CharField(source="decided_by.person_name")
+    level = serializers.ChoiceField(choices=MandateLevel.choices)
+    within_may_decide_on = serializers.BooleanField()
+    outside_mandate = serializers.BooleanField()
+    outside_reason = serializers.CharField()
+    action_ids = serializers.SerializerMethodField()
+
+    def get_action_ids(self, obj) -> list[int]:
+        return [a.pk for a in obj.actions.all()]
+
+
+class MeetingListOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    location = serializers.CharField()
+
+
+class MeetingDetailOutputSerializer(MeetingListOutputSerializer):
+    minutes = serializers.CharField()
+    agenda = AgendaItemOutputSerializer(many=True)
+    attendance = AttendanceOutputSerializer(many=True)
+    decisions = DecisionOutputSerializer(many=True)
+
+
 # --- Input -------------------------------------------------------------------------------
 
 
@@ -204,6 +248,29 @@ class ActionChangeInputSerializer(serializers.Serializer):
     due_date = serializers.DateField(required=False)
     status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
     outcome = serializers.CharField(max_length=ACTION_MAX_LENGTH, required=False, allow_blank=True)
+
+
+class MeetingInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    starts_at = serializers.DateTimeField()
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    held = serializers.BooleanField(
+        required=False, default=False, help_text="Recorded afterwards: a moment in the past."
+    )
+
+
+class AttendanceInputSerializer(serializers.Serializer):
+    attendees = serializers.ListField(child=IdField(), max_length=200)
+
+
+class DecisionInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+    decided_by = IdField(help_text="The person (user id) present who decided.")
+    level = serializers.ChoiceField(choices=MandateLevel.choices, required=False)
+    within_may_decide_on = serializers.BooleanField(required=False, default=True)
+    action = ActionInputSerializer(
+        required=False, help_text="The shared action that follows from it, in one step."
+    )
 
 
 # --- Views -------------------------------------------------------------------------------
@@ -453,3 +520,93 @@ class CaseActionDetailApi(APIView):
             outcome=d.get("outcome", action.outcome),
         )
         return Response(ActionOutputSerializer(action).data)
+
+
+def _meeting(viewer, case_id, meeting_id) -> dict:
+    page = selectors.meeting_page(viewer=viewer, case_id=case_id, meeting_id=meeting_id)
+    data = MeetingListOutputSerializer(page.meeting).data
+    data.update(
+        minutes=page.meeting.minutes,
+        agenda=AgendaItemOutputSerializer(page.agenda, many=True).data,
+        attendance=AttendanceOutputSerializer(page.attendance, many=True).data,
+        decisions=DecisionOutputSerializer(page.decisions, many=True).data,
+    )
+    return data
+
+
+class CaseMeetingsApi(APIView):
+    """Meetings of the case; or schedule one (its agenda is generated)."""
+
+    @extend_schema(responses=MeetingListOutputSerializer(many=True))
+    def get(self, request, pk):
+        meetings = selectors.case_meetings(viewer=viewer_for_request(request), case_id=pk)
+        return Response(MeetingListOutputSerializer(meetings, many=True).data)
+
+    @extend_schema(request=MeetingInputSerializer, responses={201: MeetingDetailOutputSerializer})
+    def post(self, request, pk):
+        data = MeetingInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        viewer = viewer_for_request(request)
+        meeting = services.meeting_schedule(
+            actor=viewer,
+            case_id=pk,
+            title=d["title"],
+            starts_at=d["starts_at"],
+            location=d.get("location", ""),
+            held=d.get("held", False),
+        )
+        return Response(_meeting(viewer, pk, meeting.pk), status=status.HTTP_201_CREATED)
+
+
+class CaseMeetingDetailApi(APIView):
+    @extend_schema(responses=MeetingDetailOutputSerializer)
+    def get(self, request, pk, meeting_id):
+        return Response(_meeting(viewer_for_request(request), pk, meeting_id))
+
+
+class CaseMeetingAttendanceApi(APIView):
+    """Who attended (people named on the case; mandate from their membership)."""
+
+    @extend_schema(request=AttendanceInputSerializer, responses=MeetingDetailOutputSerializer)
+    def post(self, request, pk, meeting_id):
+        data = AttendanceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        viewer = viewer_for_request(request)
+        services.meeting_attendance_set(
+            actor=viewer,
+            case_id=pk,
+            meeting_id=meeting_id,
+            user_ids=data.validated_data["attendees"],
+        )
+        return Response(_meeting(viewer, pk, meeting_id))
+
+
+class CaseMeetingDecisionsApi(APIView):
+    """Record a decision (flagged when outside the decider's mandate), with its action."""
+
+    @extend_schema(request=DecisionInputSerializer, responses={201: MeetingDetailOutputSerializer})
+    def post(self, request, pk, meeting_id):
+        data = DecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        viewer = viewer_for_request(request)
+        action = d.get("action")
+        services.decision_record(
+            actor=viewer,
+            case_id=pk,
+            meeting_id=meeting_id,
+            text=d["text"],
+            decided_by_user_id=d["decided_by"],
+            level=d.get("level"),
+            within_may_decide_on=d.get("within_may_decide_on", True),
+            action={
+                "description": action["description"],
+                "owner_organisation_id": action["owner_organisation"],
+                "owner_id": action.get("owner"),
+                "due_date": action["due_date"],
+            }
+            if action
+            else None,
+        )
+        return Response(_meeting(viewer, pk, meeting_id), status=status.HTTP_201_CREATED)

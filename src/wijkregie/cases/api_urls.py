@@ -23,5 +23,21 @@ urlpatterns = [
         api.CaseActionDetailApi.as_view(),
         name="case_action_detail",
     ),
+    path("<int:pk>/meetings/", api.CaseMeetingsApi.as_view(), name="case_meetings"),
+    path(
+        "<int:pk>/meetings/<int:meeting_id>/",
+        api.CaseMeetingDetailApi.as_view(),
+        name="case_meeting_detail",
+    ),
+    path(
+        "<int:pk>/meetings/<int:meeting_id>/attendance/",
+        api.CaseMeetingAttendanceApi.as_view(),
+        name="case_meeting_attendance",
+    ),
+    path(
+        "<int:pk>/meetings/<int:meeting_id>/decisions/",
+        api.CaseMeetingDecisionsApi.as_view(),
+        name="case_meeting_decisions",
+    ),
     path("<int:pk>/mismatches/", api.CaseMismatchesApi.as_view(), name="case_mismatches"),
 ]

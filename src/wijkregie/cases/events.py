@@ -148,3 +148,27 @@ def action_event(*, case: Case, actor, organisation_id, at, type, action_id, sta
         at=at,
         parameters={"action_id": action_id, "status": status},
     )
+
+
+def meeting_scheduled_event(*, case: Case, actor, organisation_id, at, meeting_id, starts_at):
+    return _write(
+        case=case,
+        type=CaseEventType.MEETING_SCHEDULED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"meeting_id": meeting_id, "starts_at": starts_at.isoformat()},
+    )
+
+
+def decision_recorded_event(
+    *, case: Case, actor, organisation_id, at, decision_id, outside_mandate
+) -> CaseEvent:
+    return _write(
+        case=case,
+        type=CaseEventType.DECISION_RECORDED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"decision_id": decision_id, "outside_mandate": outside_mandate},
+    )

@@ -202,3 +202,101 @@ class ActionEditForm(ActionForm):
         help_text=_("Required when the action is done: what came of it?"),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, initial=_("Case meeting"))
+    starts_at = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    location = forms.CharField(label=_("Where"), max_length=200, required=False)
+    held = forms.BooleanField(
+        label=_("The meeting has been held (recorded afterwards)"), required=False
+    )
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(label=_("Agenda item"), max_length=500)
+
+
+class AttendanceForm(forms.Form):
+    attendees = forms.TypedMultipleChoiceField(
+        label=_("Present"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Each with the organisation and the mandate of their membership."),
+    )
+
+    def __init__(self, *args, participants=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].choices = [
+            (p.user_id, f"{p.person_name} ({p.organisation.name})")
+            for p in participants
+            if p.user_id
+        ]
+
+
+class MinutesForm(forms.Form):
+    minutes = forms.CharField(
+        label=_("Minutes"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+
+
+class DecisionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Decision"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    decided_by = forms.TypedChoiceField(label=_("Decided by"), coerce=int)
+    level = forms.ChoiceField(label=_("Level of the decision"), choices=MandateLevel.choices)
+    within_may_decide_on = forms.BooleanField(
+        label=_("Within what this person may decide on"), required=False, initial=True
+    )
+    action_description = forms.CharField(
+        label=_("Action that follows (optional)"),
+        max_length=ACTION_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    action_organisation = forms.TypedChoiceField(
+        label=_("Which organisation does it"), coerce=int, required=False, empty_value=None
+    )
+    action_due_date = forms.DateField(label=_("Due date"), required=False, widget=DateInput())
+
+    def __init__(self, *args, attendance=(), organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decided_by"].choices = _blank(_("Choose who decided")) + [
+            (
+                a.user_id,
+                f"{a.person_name} ({a.organisation.name}, {a.get_mandate_level_display()})",
+            )
+            for a in attendance
+        ]
+        self.fields["action_organisation"].choices = _blank(_("No action")) + [
+            (o.organisation.pk, o.organisation.name) for o in organisations
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action_description") and not (
+            data.get("action_organisation") and data.get("action_due_date")
+        ):
+            self.add_error(
+                "action_organisation",
+                _("An action needs an organisation that does it and a due date."),
+            )
+        return data
+
+    def action(self) -> dict | None:
+        d = self.cleaned_data
+        if not d.get("action_description"):
+            return None
+        return {
+            "description": d["action_description"],
+            "owner_organisation_id": d["action_organisation"],
+            "due_date": d["action_due_date"],
+        }

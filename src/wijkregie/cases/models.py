@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from wijkregie.cases.workflows import (
     ACTION_OPEN_STATUSES,
     ActionStatus,
+    AgendaSource,
     AgreementStatus,
     CaseKind,
     CaseRole,
@@ -300,6 +301,14 @@ class CaseAction(BaseModel):
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    decision = models.ForeignKey(
+        "Decision",
+        verbose_name=_("from decision"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
+    )
 
     objects = CaseActionQuerySet.as_manager()
 
@@ -342,6 +351,91 @@ class ActionReminder(models.Model):
         return f"{self.action_id}: {self.kind} {self.due_date}"
 
 
+class Meeting(BaseModel):
+    """A case meeting (overleg): when, where, the agenda, who attended, minutes."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="meetings")
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts at"))
+    location = models.CharField(_("where"), max_length=200, blank=True)
+    minutes = models.TextField(_("minutes"), max_length=20000, blank=True)
+
+    class Meta:
+        ordering = ["case", "starts_at", "id"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        indexes = [models.Index(fields=["case", "starts_at"], name="case_meeting_idx")]
+
+    def __str__(self):
+        return self.title
+
+
+class AgendaItem(BaseModel):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(_("item"), max_length=500)
+    source = models.CharField(max_length=16, choices=AgendaSource.choices)
+    ref_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["meeting", "position", "id"]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+
+    def __str__(self):
+        return self.title
+
+
+class Attendance(BaseModel):
+    """Who attended, for which organisation, with the mandate they held then (a copy of
+    the membership's, so later changes do not rewrite the record)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    mandate_level = models.CharField(
+        _("mandate level"), max_length=16, choices=MandateLevel.choices
+    )
+    may_decide_on = models.TextField(_("may decide on"), blank=True)
+
+    class Meta:
+        ordering = ["meeting", "organisation__name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="attendance_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.meeting_id}: {self.user_id}"
+
+    @property
+    def person_name(self) -> str:
+        return self.user.get_full_name() or self.user.username
+
+
+class Decision(BaseModel):
+    """A decision of a meeting: who decided, under which mandate; flagged when it lies
+    outside that mandate (a level above the person's, or outside what they may decide
+    on)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    text = models.TextField(_("decision"), max_length=5000)
+    decided_by = models.ForeignKey(
+        Attendance, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.CharField(_("level"), max_length=16, choices=MandateLevel.choices)
+    within_may_decide_on = models.BooleanField(_("within what they may decide on"), default=True)
+    outside_mandate = models.BooleanField(_("outside the mandate"), default=False)
+    outside_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["meeting", "created_at", "id"]
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+
+    def __str__(self):
+        return self.text[:80]
+
+
 class CaseEventType(models.TextChoices):
     OPENED = "opened", _("Case opened")
     PARTICIPANT_ADDED = "participant_added", _("Participant added")
@@ -354,6 +448,8 @@ class CaseEventType(models.TextChoices):
     ACTION_CREATED = "action_created", _("Action agreed")
     ACTION_CHANGED = "action_changed", _("Action changed")
     ACTION_DONE = "action_done", _("Action done")
+    MEETING_SCHEDULED = "meeting_scheduled", _("Meeting scheduled")
+    DECISION_RECORDED = "decision_recorded", _("Decision recorded")
 
 
 class CaseEvent(TimelineEvent):

@@ -16,9 +16,10 @@ from wijkregie.core.access import ObjectRole, object_role_register
 
 MANAGE_AGREEMENTS = "cases.manage_agreements"
 MANAGE_ACTIONS = "cases.manage_actions"
+MANAGE_MEETINGS = "cases.manage_meetings"
 
 _CONTRIBUTE = {VIEW_CASE, CHANGE_CASE, LINK_REPORT, MANAGE_ACTIONS}
-_LEAD = _CONTRIBUTE | {MANAGE_PARTICIPANTS, MANAGE_AGREEMENTS}
+_LEAD = _CONTRIBUTE | {MANAGE_PARTICIPANTS, MANAGE_AGREEMENTS, MANAGE_MEETINGS}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     CaseRole.COORDINATOR: frozenset(_LEAD | {MOVE_REGIE}),

@@ -24,15 +24,18 @@ from wijkregie.cases.models import (
     MOVE_REGIE,
     OPEN_CASE,
     VIEW_CASE,
+    Attendance,
     Case,
     CaseAction,
     CaseEvent,
     CaseEventType,
     CaseParticipant,
     CaseReport,
+    Decision,
+    Meeting,
     TaskAgreement,
 )
-from wijkregie.cases.roles import MANAGE_ACTIONS, MANAGE_AGREEMENTS
+from wijkregie.cases.roles import MANAGE_ACTIONS, MANAGE_AGREEMENTS, MANAGE_MEETINGS
 from wijkregie.cases.workflows import AgreementStatus, CaseRole, CaseStatus
 from wijkregie.core.access import Viewer
 from wijkregie.core.audit import AuditContext, audit_record
@@ -53,6 +56,7 @@ CASE_PERMISSIONS = (
     LINK_REPORT,
     MANAGE_AGREEMENTS,
     MANAGE_ACTIONS,
+    MANAGE_MEETINGS,
 )
 
 
@@ -264,6 +268,8 @@ def _event_text(event: CaseEvent) -> str:
         status = p.get("status")
         label = AgreementStatus(status).label if status in AgreementStatus.values else ""
         return f"{p.get('topic', '')}: {whose} ({label})"
+    if event.type == CaseEventType.DECISION_RECORDED and p.get("outside_mandate"):
+        return _("Outside the mandate of the person who decided.")
     if event.type == CaseEventType.REPORT_LINKED:
         return _("Report #%(id)s") % {"id": p.get("report_id")}
     return ""
@@ -439,6 +445,64 @@ def action_owner_choices(participants: list[CaseParticipant]) -> list[tuple[int,
     ]
 
 
+# --- Meetings --------------------------------------------------------------------------------
+
+
+def _meetings(case: Case) -> list[Meeting]:
+    return list(Meeting.objects.filter(case=case).order_by("starts_at", "id"))
+
+
+def case_meetings(*, viewer: Viewer, case_id) -> list[Meeting]:
+    return _meetings(case_get(viewer=viewer, id=case_id))
+
+
+@dataclass
+class MeetingPage:
+    case: Case
+    meeting: Meeting
+    permissions: frozenset[str]
+    agenda: list
+    attendance: list[Attendance]
+    decisions: list[Decision]
+    participants: list[CaseParticipant]
+    has_started: bool
+
+
+def meeting_page(*, viewer: Viewer, case_id, meeting_id) -> MeetingPage:
+    """A meeting of a case the viewer may see: agenda, attendance, decisions with the
+    actions that followed (five queries); the view is audited with the case."""
+    case = case_get(viewer=viewer, id=case_id)
+    meeting = Meeting.objects.filter(case=case, pk=as_id(meeting_id)).first()
+    if meeting is None:
+        raise NotFound(_("Not found."))
+    audit_record(
+        viewer=viewer,
+        action="view",
+        object_type="cases.meeting",
+        object_ids=[meeting.pk],
+        fields=["agenda", "attendance", "decisions", "minutes"],
+        context=case_context(case),
+    )
+    return MeetingPage(
+        case=case,
+        meeting=meeting,
+        permissions=case_permissions(viewer=viewer, case=case),
+        agenda=list(meeting.agenda.order_by("position", "id")),
+        attendance=list(
+            meeting.attendance.select_related("user", "organisation").order_by(
+                "organisation__name", "id"
+            )
+        ),
+        decisions=list(
+            meeting.decisions.select_related("decided_by__user", "decided_by__organisation")
+            .prefetch_related("actions__owner_organisation")
+            .order_by("created_at", "id")
+        ),
+        participants=_participants(case),
+        has_started=meeting.starts_at <= timezone.now(),
+    )
+
+
 @dataclass
 class CasePage:
     case: Case
@@ -457,6 +521,7 @@ class CasePage:
     actions: list[CaseAction]
     today: object
     overdue: list[CaseAction]
+    meetings: list[Meeting]
 
 
 def case_page(*, viewer: Viewer, id) -> CasePage:
@@ -493,6 +558,7 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
         actions=actions,
         today=today,
         overdue=[a for a in actions if a.is_overdue(today)],
+        meetings=_meetings(case),
     )
 
 

@@ -23,6 +23,34 @@ urlpatterns = [
     ),
     path("<int:pk>/actions/", views.action_create, name="action_create"),
     path("<int:pk>/actions/<int:action_id>/", views.action_edit, name="action_edit"),
+    path("<int:pk>/meetings/", views.meeting_create, name="meeting_create"),
+    path("<int:pk>/meetings/<int:meeting_id>/", views.meeting_detail, name="meeting"),
+    path(
+        "<int:pk>/meetings/<int:meeting_id>/agenda/",
+        views.meeting_agenda_add,
+        name="meeting_agenda_add",
+    ),
+    path(
+        "<int:pk>/meetings/<int:meeting_id>/agenda/<int:item_id>/remove/",
+        views.meeting_agenda_remove,
+        name="meeting_agenda_remove",
+    ),
+    path(
+        "<int:pk>/meetings/<int:meeting_id>/attendance/",
+        views.meeting_attendance,
+        name="meeting_attendance",
+    ),
+    path(
+        "<int:pk>/meetings/<int:meeting_id>/minutes/",
+        views.meeting_minutes,
+        name="meeting_minutes",
+    ),
+    path(
+        "<int:pk>/meetings/<int:meeting_id>/decisions/",
+        views.decision_create,
+        name="decision_create",
+    ),
+    path("<int:pk>/meetings/<int:meeting_id>/pdf/", views.meeting_pdf, name="meeting_pdf"),
     path("link-report/<int:report_id>/", views.report_link, name="report_link"),
     path("building/<int:building_id>/", views.building_cases, name="building_cases"),
 ]

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,10 +17,15 @@ from wijkregie.cases import selectors, services
 from wijkregie.cases.forms import (
     ActionEditForm,
     ActionForm,
+    AgendaItemForm,
     AgreementAnswerForm,
     AgreementForm,
+    AttendanceForm,
     CaseBuildingForm,
     CaseOpenForm,
+    DecisionForm,
+    MeetingForm,
+    MinutesForm,
     ParticipantForm,
     RegieMoveForm,
     ReportLinkForm,
@@ -30,9 +36,10 @@ from wijkregie.cases.models import (
     MOVE_REGIE,
     OPEN_CASE,
 )
-from wijkregie.cases.roles import MANAGE_ACTIONS
+from wijkregie.cases.roles import MANAGE_ACTIONS, MANAGE_MEETINGS
 from wijkregie.core.exceptions import ApplicationError
 from wijkregie.core.forms import add_service_errors
+from wijkregie.core.pdf import render_pdf
 from wijkregie.places.selectors import building_get, unit_list
 from wijkregie.reports.location import location_label
 from wijkregie.reports.selectors import report_get
@@ -67,6 +74,8 @@ def _detail_context(request, pk, **forms) -> dict:
         context["agreement_form"] = AgreementForm(organisations=page.organisations)
     if MANAGE_ACTIONS in page.permissions:
         context["action_form"] = _action_form(page)
+    if MANAGE_MEETINGS in page.permissions:
+        context["meeting_form"] = MeetingForm()
     failed = forms.pop("answer_form", None)
     # What others expect of the viewer's organisations, each with its own answer form.
     context["answers"] = [
@@ -403,3 +412,188 @@ def building_cases(request, building_id):
     }
     template = "cases/_building_cases.html" if request.htmx else "cases/building_cases.html"
     return render(request, template, context)
+
+
+# --- Meetings --------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def meeting_create(request, pk):
+    form = MeetingForm(request.POST)
+    created = {}
+
+    def act(case, d):
+        created["meeting"] = services.meeting_schedule(
+            actor=request.viewer,
+            case_id=case.pk,
+            title=d["title"],
+            starts_at=d["starts_at"],
+            location=d.get("location", ""),
+            held=d.get("held", False),
+        )
+
+    response = _post(
+        request,
+        pk,
+        form=form,
+        form_name="meeting_form",
+        act=act,
+        done=_("The meeting has been scheduled; its agenda is ready to edit."),
+    )
+    if "meeting" in created:
+        return redirect("cases:meeting", pk=pk, meeting_id=created["meeting"].pk)
+    return response
+
+
+def _meeting_context(request, pk, meeting_id, **forms) -> dict:
+    page = selectors.meeting_page(viewer=request.viewer, case_id=pk, meeting_id=meeting_id)
+    context = {"page": page, "case": page.case, "meeting": page.meeting}
+    if MANAGE_MEETINGS in page.permissions:
+        organisations = selectors.participating_organisations(page.participants)
+        context.update(
+            agenda_form=AgendaItemForm(),
+            attendance_form=AttendanceForm(
+                participants=page.participants,
+                initial={"attendees": [a.user_id for a in page.attendance]},
+            ),
+            minutes_form=MinutesForm(initial={"minutes": page.meeting.minutes}),
+            decision_form=DecisionForm(
+                attendance=page.attendance,
+                organisations=organisations,
+                initial={"level": page.case.level, "within_may_decide_on": True},
+            )
+            if page.has_started
+            else None,
+        )
+    context.update(forms)
+    return context
+
+
+@login_required
+@require_GET
+def meeting_detail(request, pk, meeting_id):
+    return render(request, "cases/meeting.html", _meeting_context(request, pk, meeting_id))
+
+
+def _meeting_post(request, pk, meeting_id, *, form, form_name, act, done):
+    page = selectors.meeting_page(viewer=request.viewer, case_id=pk, meeting_id=meeting_id)
+    if form.is_valid():
+        try:
+            act(page, form.cleaned_data)
+        except (ApplicationError, ValidationError) as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("cases:meeting", pk=pk, meeting_id=meeting_id)
+    return render(
+        request,
+        "cases/meeting.html",
+        _meeting_context(request, pk, meeting_id, **{form_name: form}),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def meeting_agenda_add(request, pk, meeting_id):
+    return _meeting_post(
+        request,
+        pk,
+        meeting_id,
+        form=AgendaItemForm(request.POST),
+        form_name="agenda_form",
+        act=lambda page, d: services.agenda_item_add(
+            actor=request.viewer, case_id=pk, meeting_id=meeting_id, title=d["title"]
+        ),
+        done=_("The item has been added to the agenda."),
+    )
+
+
+@login_required
+@require_POST
+def meeting_agenda_remove(request, pk, meeting_id, item_id):
+    services.agenda_item_remove(
+        actor=request.viewer, case_id=pk, meeting_id=meeting_id, item_id=item_id
+    )
+    messages.success(request, _("The item has been taken off the agenda."))
+    return redirect("cases:meeting", pk=pk, meeting_id=meeting_id)
+
+
+@login_required
+@require_POST
+def meeting_attendance(request, pk, meeting_id):
+    page = selectors.meeting_page(viewer=request.viewer, case_id=pk, meeting_id=meeting_id)
+    return _meeting_post(
+        request,
+        pk,
+        meeting_id,
+        form=AttendanceForm(request.POST, participants=page.participants),
+        form_name="attendance_form",
+        act=lambda page, d: services.meeting_attendance_set(
+            actor=request.viewer, case_id=pk, meeting_id=meeting_id, user_ids=d["attendees"]
+        ),
+        done=_("The attendance has been recorded."),
+    )
+
+
+@login_required
+@require_POST
+def meeting_minutes(request, pk, meeting_id):
+    return _meeting_post(
+        request,
+        pk,
+        meeting_id,
+        form=MinutesForm(request.POST),
+        form_name="minutes_form",
+        act=lambda page, d: services.meeting_minutes_set(
+            actor=request.viewer, case_id=pk, meeting_id=meeting_id, minutes=d["minutes"]
+        ),
+        done=_("The minutes have been saved."),
+    )
+
+
+@login_required
+@require_POST
+def decision_create(request, pk, meeting_id):
+    page = selectors.meeting_page(viewer=request.viewer, case_id=pk, meeting_id=meeting_id)
+    form = DecisionForm(
+        request.POST,
+        attendance=page.attendance,
+        organisations=selectors.participating_organisations(page.participants),
+    )
+    return _meeting_post(
+        request,
+        pk,
+        meeting_id,
+        form=form,
+        form_name="decision_form",
+        act=lambda page, d: services.decision_record(
+            actor=request.viewer,
+            case_id=pk,
+            meeting_id=meeting_id,
+            text=d["text"],
+            decided_by_user_id=d["decided_by"],
+            level=d["level"],
+            within_may_decide_on=d.get("within_may_decide_on", False),
+            action=form.action(),
+        ),
+        done=_("The decision has been recorded."),
+    )
+
+
+@login_required
+@require_GET
+def meeting_pdf(request, pk, meeting_id):
+    """The minutes as a PDF in the house style (core/pdf.py)."""
+    page = selectors.meeting_page(viewer=request.viewer, case_id=pk, meeting_id=meeting_id)
+    pdf = render_pdf(
+        "cases/meeting_pdf.html",
+        {"page": page, "case": page.case, "meeting": page.meeting},
+        title=_("Minutes: %(title)s") % {"title": page.meeting.title},
+        subject=page.case.title,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="minutes-{page.meeting.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -63,3 +63,14 @@ ACTION_OPEN_STATUSES = frozenset({ActionStatus.OPEN, ActionStatus.IN_PROGRESS})
 class ReminderKind(models.TextChoices):
     BEFORE = "before", _("Before the due date")
     AFTER = "after", _("After the due date")
+
+
+class AgendaSource(models.TextChoices):
+    REPORT = "report", _("New linked report")
+    ACTION = "action", _("Overdue action")
+    MISMATCH = "mismatch", _("Diverging expectation")
+    MANUAL = "manual", _("Added by hand")
+
+
+# Mandate levels from low to high: a decision at a level needs a mandate at least as high.
+MANDATE_RANK = {"operational": 1, "tactical": 2, "strategic": 3}

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from wijkregie.cases import services
-from wijkregie.cases.models import Case, CaseAction, CaseParticipant, TaskAgreement
+from wijkregie.cases.models import Case, CaseAction, CaseParticipant, Meeting, TaskAgreement
 from wijkregie.cases.workflows import CaseKind, CaseRole, Confidentiality
 from wijkregie.partners.models import MandateLevel, Organisation
 from wijkregie.partners.selectors import viewer_for
@@ -221,6 +221,79 @@ def _actions(case: Case) -> None:
             )
 
 
+AT_THE_TABLE = ["gebiedsregisseur", "wijkbeheerder", "wijkagent", "boa", "opbouwwerker", "wijkteam"]
+
+
+def _meetings(case: Case) -> None:
+    """Two meetings held (one decision outside a mandate) and one coming up."""
+    if Meeting.objects.filter(case=case).exists():
+        return
+    chair = _viewer("gebiedsregisseur")
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=AT_THE_TABLE)}
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    first = services.meeting_schedule(
+        actor=chair,
+        case_id=case.pk,
+        title="Casusoverleg De Horizon",
+        starts_at=now - datetime.timedelta(days=42),
+        location="Buurthuis De Steiger",
+        held=True,
+    )
+    services.meeting_attendance_set(
+        actor=chair,
+        case_id=case.pk,
+        meeting_id=first.pk,
+        user_ids=[users[u].pk for u in AT_THE_TABLE],
+    )
+    services.decision_record(
+        actor=chair,
+        case_id=case.pk,
+        meeting_id=first.pk,
+        text="De partners spreken af elke zes weken aan tafel te zitten, onder leiding van "
+        "de gemeente.",
+        decided_by_user_id=users["gebiedsregisseur"].pk,
+        level="tactical",
+    )
+    second = services.meeting_schedule(
+        actor=chair,
+        case_id=case.pk,
+        title="Casusoverleg De Horizon",
+        starts_at=now - datetime.timedelta(days=14),
+        location="Buurthuis De Steiger",
+        held=True,
+    )
+    services.meeting_attendance_set(
+        actor=chair,
+        case_id=case.pk,
+        meeting_id=second.pk,
+        user_ids=[users[u].pk for u in AT_THE_TABLE if u != "wijkteam"],
+    )
+    # The neighbourhood manager may decide on repairs up to € 2,500: cameras are beyond.
+    services.decision_record(
+        actor=chair,
+        case_id=case.pk,
+        meeting_id=second.pk,
+        text="Cameratoezicht in de bergingen van portiek B (circa € 18.000).",
+        decided_by_user_id=users["wijkbeheerder"].pk,
+        level="tactical",
+        within_may_decide_on=False,
+        action={
+            "description": "Offerte voor camera's in de bergingen opvragen en het "
+            "camerabesluit voorbereiden",
+            "owner_organisation_id": Organisation.objects.get(slug="de-vaart").pk,
+            "owner_id": users["wijkbeheerder"].pk,
+            "due_date": timezone.localdate() + datetime.timedelta(days=7),
+        },
+    )
+    services.meeting_schedule(
+        actor=chair,
+        case_id=case.pk,
+        title="Casusoverleg De Horizon",
+        starts_at=now + datetime.timedelta(days=10),
+        location="Buurthuis De Steiger",
+    )
+
+
 def _subcase(horizon: Building, parent: Case) -> Case:
     existing = Case.objects.filter(title=SUBCASE_TITLE, parent=parent).first()
     if existing is not None:
@@ -266,4 +339,5 @@ def build_cases() -> dict:
     case = _main_case(horizon)
     _agreements(case)
     _actions(case)
+    _meetings(case)
     return {"case": case, "subcase": _subcase(horizon, case)}
