@@ -108,6 +108,8 @@ def test_every_persona_sees_exactly_their_cases(demo, client):
         listed = {c["title"] for c in client.get(reverse("cases_api:case_list")).json()["results"]}
         page = client.get(reverse("cases:list")).content.decode()
         assert {t for t in cases if t in page} == listed, username
+        work = client.get(reverse("cases:my_work")).content.decode()
+        assert {t for t in cases if t in work} == listed, username
         for title, case in cases.items():
             statuses = {client.get(url).status_code for url in _pages(case)}
             assert statuses == ({200} if title in listed else {404}), (username, title)

@@ -684,3 +684,46 @@ def test_decisions_by_those_present_flagged_outside_their_mandate(world):
             decided_by_user_id=world.users["agent"].pk,
         )
     assert exc.value.message_dict == {"text": ["The meeting has not started yet."]}
+
+
+# --- Health and my work -----------------------------------------------------------------
+
+
+def test_health_says_in_words_why_a_case_is_in_trouble(world):
+    case = _table(world)
+    page = selectors.case_page(viewer=world.viewer("agent"), id=case.pk)
+    assert [w.text for w in page.health] == [
+        "The partners have not met yet and no meeting is planned."
+    ]
+    long_ago = timezone.now() - datetime.timedelta(days=40)
+    _action(world, case, days=-2, now=long_ago)
+    services.agreement_record(actor=world.viewer("director"), case_id=case.pk, topic="Jongerenwerk")
+    coordinator = world.viewer("coordinator")
+    for days in (-30, -10):
+        meeting = _meeting(world, case, days=days)
+        services.meeting_attendance_set(
+            actor=coordinator,
+            case_id=case.pk,
+            meeting_id=meeting.pk,
+            user_ids=[world.users["coordinator"].pk, world.users["director"].pk],
+        )
+    services.decision_record(
+        actor=coordinator,
+        case_id=case.pk,
+        meeting_id=meeting.pk,
+        text="Besluit zonder actie",
+        decided_by_user_id=world.users["director"].pk,
+        level="operational",
+    )
+    page = selectors.case_page(viewer=world.viewer("agent"), id=case.pk)
+    assert [w.text for w in page.health] == [
+        "1 action is overdue.",
+        "1 action has been waiting on Politie Test for more than 28 days.",
+        "1 diverging expectation about tasks is unresolved.",
+        "Politie Test was absent from the last 2 meetings.",
+        "1 decision has no action to follow it up.",
+    ]
+    work = selectors.my_work(viewer=world.viewer("agent"))
+    assert [a.description for a in work.actions] == ["Sloten vervangen"]
+    assert [(r.case, len(r.warnings)) for r in work.cases] == [(case, 5)]
+    assert selectors.my_work(viewer=world.viewer("outsider")).cases == []

@@ -375,3 +375,13 @@ def test_a_meeting_from_scheduling_to_minutes_as_a_pdf(world, login):
         reverse("cases_api:case_meeting_detail", args=base),
     ):
         assert outsider.get(url).status_code == 404
+
+
+def test_my_work_lists_ones_actions_meetings_and_cases_by_health(world, login):
+    case = world.open_case()
+    body = login(world.users["coordinator"]).get(reverse("cases:my_work")).content.decode()
+    assert "Mijn werk" in body and "Aanpak De Toren" in body
+    assert "De partners zijn nog niet bij elkaar geweest en er is geen overleg gepland." in body
+    body = login(world.users["agent"]).get(reverse("cases:my_work")).content.decode()
+    assert "Aanpak De Toren" not in body and "U neemt aan geen open casus deel." in body
+    assert case.pk

@@ -13,3 +13,4 @@ class CasesConfig(AppConfig):
 
         # Every professional: the list shows only the cases they take part in.
         register(_("Cases"), "cases:list", None, 25)
+        register(_("My work"), "cases:my_work", None, 24)

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from wijkregie.cases.models import (
     CHANGE_CASE,
@@ -503,6 +504,128 @@ def meeting_page(*, viewer: Viewer, case_id, meeting_id) -> MeetingPage:
     )
 
 
+# --- Health ----------------------------------------------------------------------------------
+
+# Thresholds of the impasse warnings (docs/cases.md, "Health").
+WAITING_DAYS = 28  # actions of one organisation open longer than this
+NO_MEETING_DAYS = 56  # no meeting held in this long, and none planned
+ABSENT_MEETINGS = 2  # an organisation missing from this many last meetings
+
+
+@dataclass(frozen=True)
+class HealthWarning:
+    kind: str
+    text: str
+
+
+def case_health(
+    *,
+    case: Case,
+    participants: list[CaseParticipant],
+    actions: list[CaseAction],
+    mismatches: list,
+    meetings: list[Meeting],
+    today,
+    now,
+) -> list[HealthWarning]:
+    """Why a case is in trouble, in words; derived from what the page has read already
+    (one query for attendance and one for decisions of the last meetings)."""
+    warnings: list[HealthWarning] = []
+    if not any(p.role == CaseRole.COORDINATOR for p in participants):
+        warnings.append(
+            HealthWarning("no_coordinator", _("Nobody holds the regie: name a coordinator."))
+        )
+    overdue = [a for a in actions if a.is_overdue(today)]
+    if overdue:
+        warnings.append(
+            HealthWarning(
+                "overdue",
+                ngettext("%(n)d action is overdue.", "%(n)d actions are overdue.", len(overdue))
+                % {"n": len(overdue)},
+            )
+        )
+    waiting: dict[str, int] = {}
+    for a in actions:
+        if (
+            a.status in ("open", "in_progress")
+            and (today - a.created_at.date()).days > WAITING_DAYS
+        ):
+            waiting[a.owner_organisation.name] = waiting.get(a.owner_organisation.name, 0) + 1
+    for name, n in sorted(waiting.items()):
+        warnings.append(
+            HealthWarning(
+                "waiting",
+                ngettext(
+                    "%(n)d action has been waiting on %(org)s for more than %(days)d days.",
+                    "%(n)d actions have been waiting on %(org)s for more than %(days)d days.",
+                    n,
+                )
+                % {"n": n, "org": name, "days": WAITING_DAYS},
+            )
+        )
+    if mismatches:
+        warnings.append(
+            HealthWarning(
+                "mismatches",
+                ngettext(
+                    "%(n)d diverging expectation about tasks is unresolved.",
+                    "%(n)d diverging expectations about tasks are unresolved.",
+                    len(mismatches),
+                )
+                % {"n": len(mismatches)},
+            )
+        )
+    held = [m for m in meetings if m.starts_at <= now]
+    planned = [m for m in meetings if m.starts_at > now]
+    if not planned and (not held or (now - held[-1].starts_at).days > NO_MEETING_DAYS):
+        warnings.append(
+            HealthWarning(
+                "no_meeting",
+                _("No meeting for more than %(days)d days and none planned.")
+                % {"days": NO_MEETING_DAYS}
+                if held
+                else _("The partners have not met yet and no meeting is planned."),
+            )
+        )
+    last = held[-ABSENT_MEETINGS:]
+    if len(last) == ABSENT_MEETINGS:
+        present = {}
+        for row in Attendance.objects.filter(meeting__in=last).values(
+            "meeting_id", "organisation_id"
+        ):
+            present.setdefault(row["meeting_id"], set()).add(row["organisation_id"])
+        absent = sorted(
+            {
+                p.organisation.name
+                for p in participants
+                if all(p.organisation_id not in present.get(m.pk, set()) for m in last)
+            }
+        )
+        for name in absent:
+            warnings.append(
+                HealthWarning(
+                    "absent",
+                    _("%(org)s was absent from the last %(n)d meetings.")
+                    % {"org": name, "n": ABSENT_MEETINGS},
+                )
+            )
+    if held:
+        without = Decision.objects.filter(meeting__in=held, actions__isnull=True).count()
+        if without:
+            warnings.append(
+                HealthWarning(
+                    "no_follow_up",
+                    ngettext(
+                        "%(n)d decision has no action to follow it up.",
+                        "%(n)d decisions have no action to follow them up.",
+                        without,
+                    )
+                    % {"n": without},
+                )
+            )
+    return warnings
+
+
 @dataclass
 class CasePage:
     case: Case
@@ -522,6 +645,7 @@ class CasePage:
     today: object
     overdue: list[CaseAction]
     meetings: list[Meeting]
+    health: list[HealthWarning]
 
 
 def case_page(*, viewer: Viewer, id) -> CasePage:
@@ -533,6 +657,8 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
     agreements = _agreements(case)
     actions = _actions(case)
     today = timezone.localdate()
+    meetings = _meetings(case)
+    mismatches = agreement_mismatches(agreements)
     audit_record(
         viewer=viewer,
         action="view",
@@ -553,12 +679,90 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
         agreements=agreements,
         tasks=agreements_per_organisation(organisations, agreements),
         open_topics=[a for a in agreements if a.organisation_id is None],
-        mismatches=agreement_mismatches(agreements),
+        mismatches=mismatches,
         my_organisations=case_organisations_of(viewer=viewer, case=case),
         actions=actions,
         today=today,
         overdue=[a for a in actions if a.is_overdue(today)],
-        meetings=_meetings(case),
+        meetings=meetings,
+        health=case_health(
+            case=case,
+            participants=participants,
+            actions=actions,
+            mismatches=mismatches,
+            meetings=meetings,
+            today=today,
+            now=timezone.now(),
+        ),
+    )
+
+
+# --- My work and cases by health --------------------------------------------------------------
+
+
+@dataclass
+class CaseHealth:
+    case: Case
+    warnings: list[HealthWarning]
+
+
+def cases_by_health(*, viewer: Viewer) -> list[CaseHealth]:
+    """The viewer's open cases, those with the most warnings first. Reads per case what
+    its health needs (a handful of queries each): for one person's cases, not for a
+    portfolio report."""
+    today = timezone.localdate()
+    now = timezone.now()
+    rows = []
+    for case in case_list(viewer=viewer, filters={"status": CaseStatus.OPEN}):
+        rows.append(
+            CaseHealth(
+                case,
+                case_health(
+                    case=case,
+                    participants=_participants(case),
+                    actions=_actions(case),
+                    mismatches=agreement_mismatches(_agreements(case)),
+                    meetings=_meetings(case),
+                    today=today,
+                    now=now,
+                ),
+            )
+        )
+    return sorted(rows, key=lambda r: (-len(r.warnings), r.case.title))
+
+
+@dataclass
+class MyWork:
+    actions: list[CaseAction]
+    meetings: list[Meeting]
+    cases: list[CaseHealth]
+    today: object
+
+
+def my_work(*, viewer: Viewer) -> MyWork:
+    """One professional's page: open actions of theirs (named as owner, or of their
+    organisation without an owner) on cases they take part in, the meetings coming up,
+    and their cases by health."""
+    cases = Case.objects.visible_to(viewer)
+    actions = (
+        CaseAction.objects.filter(case__in=cases, status__in=["open", "in_progress"])
+        .filter(
+            Q(owner_id=viewer.user_id)
+            | Q(owner__isnull=True, owner_organisation_id__in=viewer.organisation_ids)
+        )
+        .select_related("case", "owner_organisation")
+        .order_by("due_date", "id")
+    )
+    meetings = (
+        Meeting.objects.filter(case__in=cases, starts_at__gte=timezone.now())
+        .select_related("case")
+        .order_by("starts_at", "id")[:20]
+    )
+    return MyWork(
+        actions=list(actions),
+        meetings=list(meetings),
+        cases=cases_by_health(viewer=viewer),
+        today=timezone.localdate(),
     )
 
 

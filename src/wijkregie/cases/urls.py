@@ -7,6 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.case_open, name="open"),
+    path("my-work/", views.my_work, name="my_work"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/participants/", views.participant_add, name="participant_add"),
     path(

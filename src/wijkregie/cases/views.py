@@ -59,6 +59,12 @@ def case_list(request):
     )
 
 
+@login_required
+@require_GET
+def my_work(request):
+    return render(request, "cases/my_work.html", {"work": selectors.my_work(viewer=request.viewer)})
+
+
 def _detail_context(request, pk, **forms) -> dict:
     page = selectors.case_page(viewer=request.viewer, id=pk)
     context = {
