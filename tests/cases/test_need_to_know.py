@@ -10,6 +10,7 @@ import pytest
 
 from wijkregie.cases import selectors
 from wijkregie.cases.models import Case, CaseAction, CaseReport
+from wijkregie.core.access import system_viewer
 from wijkregie.demo.cases import CASE_TITLE, SUBCASE_TITLE, build_cases
 from wijkregie.demo.partners import PERSONAS, build_partners
 from wijkregie.demo.places import build_places
@@ -62,6 +63,7 @@ def _pages(case):
         reverse("cases_api:case_mismatches", args=[case.pk]),
         reverse("cases_api:case_actions", args=[case.pk]),
         reverse("cases_api:case_meetings", args=[case.pk]),
+        reverse("cases_api:case_phase", args=[case.pk]),
     ]
 
 
@@ -93,6 +95,16 @@ def test_the_demo_story_case(demo):
     assert [m.starts_at < timezone.now() for m in meetings] == [True, True, False]
     decisions = [(d.text[:20], d.outside_mandate) for m in meetings for d in m.decisions.all()]
     assert decisions == [("De partners spreken ", False), ("Cameratoezicht in de", True)]
+    checklist = selectors.case_checklist(viewer=system_viewer(), case_id=case.pk)
+    assert (case.phase, [(i.item, i.done) for i in checklist]) == (
+        2,
+        [
+            ("roles_and_agreements", False),
+            ("data_sharing", False),
+            ("meeting_rhythm", True),
+            ("measurable_goals", False),
+        ],
+    )
     assert build_cases() == demo  # idempotent
     assert Case.objects.count() == 2
 

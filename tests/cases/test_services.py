@@ -727,3 +727,48 @@ def test_health_says_in_words_why_a_case_is_in_trouble(world):
     assert [a.description for a in work.actions] == ["Sloten vervangen"]
     assert [(r.case, len(r.warnings)) for r in work.cases] == [(case, 5)]
     assert selectors.my_work(viewer=world.viewer("outsider")).cases == []
+
+
+# --- Phases --------------------------------------------------------------------------------
+
+
+def test_the_phase_checklist_ticks_itself_where_the_data_proves_it(world):
+    case = _table(world)
+    coordinator = world.viewer("coordinator")
+    items = selectors.case_checklist(viewer=coordinator, case_id=case.pk)
+    assert [(i.item, i.done, i.automatic) for i in items] == [
+        ("shared_analysis", False, False),
+        ("partners_identified", True, True),
+        ("lead_named", True, True),
+        ("commitment_recorded", False, False),
+    ]
+    with pytest.raises(ValidationError) as exc:
+        services.phase_item_tick(actor=coordinator, case_id=case.pk, item="lead_named", note="x")
+    assert exc.value.message_dict == {"item": ["This item ticks itself when the case shows it."]}
+    with pytest.raises(ValidationError) as exc:
+        services.phase_move(actor=coordinator, case_id=case.pk, to_phase=2, note="Verder.")
+    assert exc.value.message_dict == {
+        "skip_reason": [
+            "Not done yet in this phase: Shared analysis of the problem, Commitment of the "
+            "partners recorded. Give a reason to move on anyway."
+        ]
+    }
+    services.phase_item_tick(
+        actor=coordinator, case_id=case.pk, item="shared_analysis", note="Gedaan."
+    )
+    with pytest.raises(PermissionDenied):
+        services.phase_move(actor=world.viewer("agent"), case_id=case.pk, to_phase=2, note="x")
+    services.phase_move(
+        actor=coordinator, case_id=case.pk, to_phase=2, note="Verder.", skip_reason="Haast."
+    )
+    case.refresh_from_db()
+    assert case.phase == 2
+    [entry] = [
+        e
+        for e in selectors.case_timeline(viewer=coordinator, case_id=case.pk)
+        if e.kind == "phase_moved"
+    ]
+    assert entry.text == (
+        "From phase 1 to phase 2: Verder. Skipped: Commitment of the partners recorded. "
+        "Reason: Haast."
+    )

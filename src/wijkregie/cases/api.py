@@ -62,6 +62,7 @@ class CaseDetailOutputSerializer(CaseListOutputSerializer):
     goal = serializers.CharField()
     regie_since = serializers.DateTimeField(allow_null=True)
     regie_reason = serializers.CharField()
+    phase = serializers.IntegerField()
     participants = ParticipantOutputSerializer(many=True)
     subcase_ids = serializers.ListField(child=serializers.IntegerField())
     permissions = serializers.ListField(
@@ -175,6 +176,19 @@ class MeetingDetailOutputSerializer(MeetingListOutputSerializer):
     decisions = DecisionOutputSerializer(many=True)
 
 
+class ChecklistItemOutputSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    label = serializers.CharField()
+    done = serializers.BooleanField()
+    automatic = serializers.BooleanField(help_text="Ticks itself when the case's data proves it.")
+    note = serializers.CharField()
+
+
+class PhaseOutputSerializer(serializers.Serializer):
+    phase = serializers.IntegerField()
+    checklist = ChecklistItemOutputSerializer(many=True)
+
+
 # --- Input -------------------------------------------------------------------------------
 
 
@@ -273,6 +287,22 @@ class DecisionInputSerializer(serializers.Serializer):
     )
 
 
+class PhaseMoveInputSerializer(serializers.Serializer):
+    to_phase = serializers.ChoiceField(choices=[(1, "1"), (2, "2"), (3, "3")])
+    note = serializers.CharField(max_length=2000)
+    skip_reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text="Needed when items of the current phase are not done.",
+    )
+
+
+class PhaseItemInputSerializer(serializers.Serializer):
+    item = serializers.CharField(max_length=40)
+    note = serializers.CharField(max_length=2000)
+
+
 # --- Views -------------------------------------------------------------------------------
 
 
@@ -285,6 +315,7 @@ def _detail(viewer, case_id) -> dict:
         if page.case.regie_since
         else None,
         regie_reason=page.case.regie_reason,
+        phase=page.case.phase,
         participants=ParticipantOutputSerializer(page.participants, many=True).data,
         subcase_ids=[c.pk for c in page.subcases],
         permissions=sorted(page.permissions),
@@ -610,3 +641,49 @@ class CaseMeetingDecisionsApi(APIView):
             else None,
         )
         return Response(_meeting(viewer, pk, meeting_id), status=status.HTTP_201_CREATED)
+
+
+def _phase(viewer, case_id) -> dict:
+    case = selectors.case_get(viewer=viewer, id=case_id)
+    checklist = selectors.case_checklist(viewer=viewer, case_id=case.pk)
+    return PhaseOutputSerializer({"phase": case.phase, "checklist": checklist}).data
+
+
+class CasePhaseApi(APIView):
+    """The case's phase and its checklist; or move it to another phase."""
+
+    @extend_schema(responses=PhaseOutputSerializer)
+    def get(self, request, pk):
+        return Response(_phase(viewer_for_request(request), pk))
+
+    @extend_schema(request=PhaseMoveInputSerializer, responses=PhaseOutputSerializer)
+    def post(self, request, pk):
+        data = PhaseMoveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        viewer = viewer_for_request(request)
+        services.phase_move(
+            actor=viewer,
+            case_id=pk,
+            to_phase=d["to_phase"],
+            note=d["note"],
+            skip_reason=d.get("skip_reason", ""),
+        )
+        return Response(_phase(viewer, pk))
+
+
+class CasePhaseItemsApi(APIView):
+    """Tick a checklist item by hand, with a note."""
+
+    @extend_schema(request=PhaseItemInputSerializer, responses=PhaseOutputSerializer)
+    def post(self, request, pk):
+        data = PhaseItemInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        viewer = viewer_for_request(request)
+        services.phase_item_tick(
+            actor=viewer,
+            case_id=pk,
+            item=data.validated_data["item"],
+            note=data.validated_data["note"],
+        )
+        return Response(_phase(viewer, pk))

@@ -39,5 +39,7 @@ urlpatterns = [
         api.CaseMeetingDecisionsApi.as_view(),
         name="case_meeting_decisions",
     ),
+    path("<int:pk>/phase/", api.CasePhaseApi.as_view(), name="case_phase"),
+    path("<int:pk>/phase/items/", api.CasePhaseItemsApi.as_view(), name="case_phase_items"),
     path("<int:pk>/mismatches/", api.CaseMismatchesApi.as_view(), name="case_mismatches"),
 ]

@@ -172,3 +172,33 @@ def decision_recorded_event(
         at=at,
         parameters={"decision_id": decision_id, "outside_mandate": outside_mandate},
     )
+
+
+def phase_item_ticked_event(*, case: Case, actor, organisation_id, at, item) -> CaseEvent:
+    return _write(
+        case=case,
+        type=CaseEventType.PHASE_ITEM_TICKED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"item": item},
+    )
+
+
+def phase_moved_event(
+    *, case: Case, actor, organisation_id, at, from_phase, to_phase, note, skipped, reason
+) -> CaseEvent:
+    return _write(
+        case=case,
+        type=CaseEventType.PHASE_MOVED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={
+            "from": from_phase,
+            "to": to_phase,
+            "note": note,
+            "skipped": skipped,
+            "reason": reason,
+        },
+    )

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wijkregie.cases.models import ACTION_MAX_LENGTH, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from wijkregie.cases.services import REASON_MAX_LENGTH
-from wijkregie.cases.workflows import ActionStatus, CaseKind, CaseRole, Confidentiality
+from wijkregie.cases.workflows import ActionStatus, CaseKind, CaseRole, Confidentiality, Phase
 from wijkregie.core.forms import DateInput
 from wijkregie.partners.models import MandateLevel
 
@@ -300,3 +300,27 @@ class DecisionForm(forms.Form):
             "owner_organisation_id": d["action_organisation"],
             "due_date": d["action_due_date"],
         }
+
+
+class PhaseItemForm(forms.Form):
+    item = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    note = forms.CharField(
+        label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PhaseMoveForm(forms.Form):
+    to_phase = forms.TypedChoiceField(label=_("To phase"), coerce=int, choices=Phase.choices)
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why the case moves on now."),
+    )
+    skip_reason = forms.CharField(
+        label=_("Reason to skip unfinished items"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only needed when items of this phase are not done."),
+    )

@@ -21,6 +21,7 @@ from wijkregie.cases.workflows import (
     CaseRole,
     CaseStatus,
     Confidentiality,
+    Phase,
     ReminderKind,
 )
 from wijkregie.core.access import NOTHING, VisibleToQuerySet, object_grant_q
@@ -93,6 +94,9 @@ class Case(BaseModel):
         _("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.OPEN
     )
     # The regie, denormalised for the header and the lists; only services write it.
+    phase = models.PositiveSmallIntegerField(
+        _("phase"), choices=Phase.choices, default=Phase.GETTING_STARTED
+    )
     regie_organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("regie"),
@@ -436,6 +440,22 @@ class Decision(BaseModel):
         return self.text[:80]
 
 
+class PhaseCheck(BaseModel):
+    """A checklist item ticked by hand, with a note (items the data proves are not
+    stored: they are worked out each time)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="phase_checks")
+    item = models.CharField(max_length=40)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    ticked_by_label = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "item"], name="phase_check_unique")]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.item}"
+
+
 class CaseEventType(models.TextChoices):
     OPENED = "opened", _("Case opened")
     PARTICIPANT_ADDED = "participant_added", _("Participant added")
@@ -450,6 +470,8 @@ class CaseEventType(models.TextChoices):
     ACTION_DONE = "action_done", _("Action done")
     MEETING_SCHEDULED = "meeting_scheduled", _("Meeting scheduled")
     DECISION_RECORDED = "decision_recorded", _("Decision recorded")
+    PHASE_ITEM_TICKED = "phase_item_ticked", _("Checklist item ticked")
+    PHASE_MOVED = "phase_moved", _("Phase changed")
 
 
 class CaseEvent(TimelineEvent):

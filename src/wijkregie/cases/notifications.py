@@ -45,7 +45,7 @@ def action_reminder_send(*, reminder_id: int) -> int:
     now is dropped."""
     with transaction.atomic():
         marker = (
-            ActionReminder.objects.select_for_update()
+            ActionReminder.objects.select_for_update(of=("self",))
             .select_related("action__case", "action__owner_organisation")
             .filter(pk=reminder_id, sent_at__isnull=True)
             .first()

@@ -34,15 +34,24 @@ from wijkregie.cases.models import (
     CaseReport,
     Decision,
     Meeting,
+    PhaseCheck,
     TaskAgreement,
 )
 from wijkregie.cases.roles import MANAGE_ACTIONS, MANAGE_AGREEMENTS, MANAGE_MEETINGS
-from wijkregie.cases.workflows import AgreementStatus, CaseRole, CaseStatus
+from wijkregie.cases.workflows import (
+    AUTO_ITEMS,
+    PHASE_ITEMS,
+    AgreementStatus,
+    CaseRole,
+    CaseStatus,
+    Phase,
+)
 from wijkregie.core.access import Viewer
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id, parse_id
-from wijkregie.partners.models import Membership, Organisation
+from wijkregie.partners.models import DataCategory, Membership, Organisation
+from wijkregie.partners.selectors import organisations_sharing_with
 from wijkregie.places.models import Building
 from wijkregie.reports.location import location_label
 from wijkregie.reports.models import Report
@@ -271,6 +280,18 @@ def _event_text(event: CaseEvent) -> str:
         return f"{p.get('topic', '')}: {whose} ({label})"
     if event.type == CaseEventType.DECISION_RECORDED and p.get("outside_mandate"):
         return _("Outside the mandate of the person who decided.")
+    if event.type == CaseEventType.PHASE_MOVED:
+        text = _("From phase %(from)s to phase %(to)s: %(note)s") % {
+            "from": p.get("from"),
+            "to": p.get("to"),
+            "note": p.get("note", ""),
+        }
+        if p.get("skipped"):
+            text += " " + _("Skipped: %(items)s. Reason: %(reason)s") % {
+                "items": ", ".join(p["skipped"]),
+                "reason": p.get("reason", ""),
+            }
+        return text
     if event.type == CaseEventType.REPORT_LINKED:
         return _("Report #%(id)s") % {"id": p.get("report_id")}
     return ""
@@ -646,6 +667,8 @@ class CasePage:
     overdue: list[CaseAction]
     meetings: list[Meeting]
     health: list[HealthWarning]
+    checklist: list["ChecklistItem"]
+    phases: list
 
 
 def case_page(*, viewer: Viewer, id) -> CasePage:
@@ -694,6 +717,74 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
             today=today,
             now=timezone.now(),
         ),
+        checklist=phase_checklist(
+            case=case, participants=participants, agreements=agreements, meetings=meetings
+        ),
+        phases=list(Phase.choices),
+    )
+
+
+# --- Phases ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    item: str
+    label: str
+    done: bool
+    automatic: bool
+    note: str = ""
+
+
+def _proven(case: Case, participants, agreements, meetings, now) -> set[str]:
+    """The checklist items the case's data proves."""
+    organisations = {p.organisation_id for p in participants}
+    proven = set()
+    if len(organisations) >= 2:
+        proven.add("partners_identified")
+    if any(p.role == CaseRole.COORDINATOR for p in participants):
+        proven.add("lead_named")
+    taken = {a.organisation_id for a in agreements if a.status == AgreementStatus.ACCEPTED}
+    if organisations and organisations <= taken:
+        proven.add("roles_and_agreements")
+    if any(m.starts_at > now for m in meetings):
+        proven.add("meeting_rhythm")
+    others = organisations - {case.building.owner_id}
+    if others and others <= set(
+        organisations_sharing_with(case.building.owner_id, DataCategory.RESIDENT_IDENTITY)
+    ):
+        proven.add("data_sharing")
+    return proven
+
+
+def phase_checklist(
+    *, case: Case, participants, agreements, meetings, phase: int | None = None
+) -> list[ChecklistItem]:
+    """The checklist of `phase` (default: the case's): proven items tick themselves,
+    the others are ticked by hand with a note."""
+    phase = phase or case.phase
+    proven = _proven(case, participants, agreements, meetings, timezone.now())
+    ticked = {c.item: c for c in PhaseCheck.objects.filter(case=case)}
+    return [
+        ChecklistItem(
+            item=item,
+            label=str(label),
+            done=(item in proven) if item in AUTO_ITEMS else item in ticked,
+            automatic=item in AUTO_ITEMS,
+            note=ticked[item].note if item in ticked else "",
+        )
+        for item, label in PHASE_ITEMS[phase]
+    ]
+
+
+def case_checklist(*, viewer: Viewer, case_id, phase: int | None = None) -> list[ChecklistItem]:
+    case = case_get(viewer=viewer, id=case_id)
+    return phase_checklist(
+        case=case,
+        participants=_participants(case),
+        agreements=_agreements(case),
+        meetings=_meetings(case),
+        phase=phase,
     )
 
 

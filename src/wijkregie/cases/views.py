@@ -27,6 +27,8 @@ from wijkregie.cases.forms import (
     MeetingForm,
     MinutesForm,
     ParticipantForm,
+    PhaseItemForm,
+    PhaseMoveForm,
     RegieMoveForm,
     ReportLinkForm,
 )
@@ -82,6 +84,19 @@ def _detail_context(request, pk, **forms) -> dict:
         context["action_form"] = _action_form(page)
     if MANAGE_MEETINGS in page.permissions:
         context["meeting_form"] = MeetingForm()
+    if MANAGE_PARTICIPANTS in page.permissions:
+        failed_tick = forms.pop("phase_item_form", None)
+        context["phase_items"] = [
+            (
+                i,
+                failed_tick
+                if failed_tick is not None and failed_tick.prefix == f"p-{i.item}"
+                else PhaseItemForm(prefix=f"p-{i.item}", initial={"item": i.item}),
+            )
+            for i in page.checklist
+            if not i.done and not i.automatic
+        ]
+        context["phase_form"] = PhaseMoveForm(initial={"to_phase": min(page.case.phase + 1, 3)})
     failed = forms.pop("answer_form", None)
     # What others expect of the viewer's organisations, each with its own answer form.
     context["answers"] = [
@@ -603,3 +618,38 @@ def meeting_pdf(request, pk, meeting_id):
     response["Content-Disposition"] = f'attachment; filename="minutes-{page.meeting.pk}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_POST
+def phase_item_tick(request, pk, item):
+    form = PhaseItemForm(request.POST, prefix=f"p-{item}")
+    return _post(
+        request,
+        pk,
+        form=form,
+        form_name="phase_item_form",
+        act=lambda case, d: services.phase_item_tick(
+            actor=request.viewer, case_id=case.pk, item=item, note=d["note"]
+        ),
+        done=_("The item has been ticked."),
+    )
+
+
+@login_required
+@require_POST
+def phase_move(request, pk):
+    return _post(
+        request,
+        pk,
+        form=PhaseMoveForm(request.POST),
+        form_name="phase_form",
+        act=lambda case, d: services.phase_move(
+            actor=request.viewer,
+            case_id=case.pk,
+            to_phase=d["to_phase"],
+            note=d["note"],
+            skip_reason=d.get("skip_reason", ""),
+        ),
+        done=_("The case has moved to another phase."),
+    )

@@ -74,3 +74,37 @@ class AgendaSource(models.TextChoices):
 
 # Mandate levels from low to high: a decision at a level needs a mandate at least as high.
 MANDATE_RANK = {"operational": 1, "tactical": 2, "strategic": 3}
+
+
+class Phase(models.IntegerChoices):
+    """Platform31, "Wijkgericht werken. Zo doe je dat": the three phases."""
+
+    GETTING_STARTED = 1, _("1. Getting collaboration going")
+    SHAPING = 2, _("2. Shaping it appropriately")
+    IMPASSE = 3, _("3. Preventing or breaking an impasse")
+
+
+# The checklist per phase: (item, label). Items in AUTO_ITEMS tick themselves when the
+# case's data proves them (selectors.phase_checklist); the others are ticked by hand.
+PHASE_ITEMS: dict[int, tuple[tuple[str, str], ...]] = {
+    1: (
+        ("shared_analysis", _("Shared analysis of the problem")),
+        ("partners_identified", _("Partners identified")),
+        ("lead_named", _("Lead (regie) named")),
+        ("commitment_recorded", _("Commitment of the partners recorded")),
+    ),
+    2: (
+        ("roles_and_agreements", _("Roles and task agreements recorded")),
+        ("data_sharing", _("Data-sharing agreement in place for what is shared")),
+        ("meeting_rhythm", _("Meeting rhythm set")),
+        ("measurable_goals", _("Measurable goals")),
+    ),
+    3: (
+        ("impasses_visible", _("Impasses made visible")),
+        ("escalation_contacts", _("Escalation contacts per level")),
+        ("evaluation", _("Evaluation")),
+    ),
+}
+AUTO_ITEMS = frozenset(
+    {"partners_identified", "lead_named", "roles_and_agreements", "data_sharing", "meeting_rhythm"}
+)

@@ -294,6 +294,32 @@ def _meetings(case: Case) -> None:
     )
 
 
+def _phase(case: Case) -> None:
+    """Phase 1 done (two items the data proves, two ticked with a note); now phase 2."""
+    if case.phase != 1:
+        return
+    chair = _viewer("gebiedsregisseur")
+    services.phase_item_tick(
+        actor=chair,
+        case_id=case.pk,
+        item="shared_analysis",
+        note="Analyse van meldingen, schouw en gesprekken met bewoners besproken in het "
+        "eerste overleg.",
+    )
+    services.phase_item_tick(
+        actor=chair,
+        case_id=case.pk,
+        item="commitment_recorded",
+        note="Alle partners hebben hun inzet toegezegd in het eerste overleg.",
+    )
+    services.phase_move(
+        actor=chair,
+        case_id=case.pk,
+        to_phase=2,
+        note="De samenwerking staat; nu de rollen, afspraken en doelen scherp maken.",
+    )
+
+
 def _subcase(horizon: Building, parent: Case) -> Case:
     existing = Case.objects.filter(title=SUBCASE_TITLE, parent=parent).first()
     if existing is not None:
@@ -340,4 +366,6 @@ def build_cases() -> dict:
     _agreements(case)
     _actions(case)
     _meetings(case)
+    _phase(case)
+    case.refresh_from_db()
     return {"case": case, "subcase": _subcase(horizon, case)}
