@@ -51,9 +51,7 @@ urlpatterns = [
         views.decision_create,
         name="decision_create",
     ),
-    path(
-        "<int:pk>/meetings/<int:meeting_id>/minutes.pdf", views.meeting_pdf, name="meeting_pdf"
-    ),
+    path("<int:pk>/meetings/<int:meeting_id>/minutes.pdf", views.meeting_pdf, name="meeting_pdf"),
     path("<int:pk>/phase/", views.phase_move, name="phase_move"),
     path("<int:pk>/phase/items/<slug:item>/", views.phase_item_tick, name="phase_item_tick"),
     path("link-report/<int:report_id>/", views.report_link, name="report_link"),
