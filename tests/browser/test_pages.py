@@ -19,7 +19,6 @@ REACHABLE = {
     "wijkbeheerder": {
         "api-docs",
         "cases:action_edit",
-        "cases:building_cases",
         "cases:detail",
         "cases:list",
         "cases:meeting",
@@ -43,7 +42,6 @@ REACHABLE = {
     "leefbaarheid": {
         "api-docs",
         "cases:action_edit",
-        "cases:building_cases",
         "cases:detail",
         "cases:list",
         "cases:meeting",
@@ -60,7 +58,6 @@ REACHABLE = {
     },
     "woonfraude": {
         "api-docs",
-        "cases:building_cases",
         "cases:detail",
         "cases:list",
         "cases:my_work",
@@ -84,7 +81,6 @@ REACHABLE = {
     },
     "beheerder": {
         "api-docs",
-        "cases:building_cases",
         "cases:list",
         "cases:my_work",
         "core:home",
@@ -114,7 +110,6 @@ REACHABLE = {
     },
     "oostwaard": {
         "api-docs",
-        "cases:building_cases",
         "cases:list",
         "cases:my_work",
         "cases:open",
@@ -134,7 +129,6 @@ REACHABLE = {
     "gebiedsregisseur": {
         "api-docs",
         "cases:action_edit",
-        "cases:building_cases",
         "cases:detail",
         "cases:list",
         "cases:meeting",
@@ -152,7 +146,6 @@ REACHABLE = {
     "boa": {
         "api-docs",
         "cases:action_edit",
-        "cases:building_cases",
         "cases:detail",
         "cases:list",
         "cases:meeting",
@@ -173,7 +166,6 @@ REACHABLE = {
     "wijkagent": {
         "api-docs",
         "cases:action_edit",
-        "cases:building_cases",
         "cases:detail",
         "cases:list",
         "cases:meeting",
@@ -194,7 +186,6 @@ REACHABLE = {
     "opbouwwerker": {
         "api-docs",
         "cases:action_edit",
-        "cases:building_cases",
         "cases:detail",
         "cases:list",
         "cases:meeting",
@@ -212,7 +203,6 @@ REACHABLE = {
     "wijkteam": {
         "api-docs",
         "cases:action_edit",
-        "cases:building_cases",
         "cases:detail",
         "cases:list",
         "cases:meeting",
@@ -229,7 +219,6 @@ REACHABLE = {
     },
     "beveiliger": {
         "api-docs",
-        "cases:building_cases",
         "cases:list",
         "cases:my_work",
         "core:home",

@@ -772,3 +772,46 @@ def test_the_phase_checklist_ticks_itself_where_the_data_proves_it(world):
         "From phase 1 to phase 2: Verder. Skipped: Commitment of the partners recorded. "
         "Reason: Haast."
     )
+
+
+def test_the_case_page_reads_the_same_number_of_queries_however_much_is_on_it(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = _table(world)
+    viewer = world.viewer("agent")
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            selectors.case_page(viewer=viewer, id=case.pk)
+        return len(queries)
+
+    def more(n):
+        for i in range(n):
+            _action(world, case, days=i - 2, description=f"Actie {n}-{i}")
+            services.agreement_record(
+                actor=world.viewer("director"),
+                case_id=case.pk,
+                topic=f"Onderwerp {n}-{i}",
+                organisation_id=world.police.pk,
+            )
+            meeting = _meeting(world, case, days=-(n * 10 + i + 1))
+            services.meeting_attendance_set(
+                actor=world.viewer("coordinator"),
+                case_id=case.pk,
+                meeting_id=meeting.pk,
+                user_ids=[world.users["agent"].pk],
+            )
+            services.decision_record(
+                actor=world.viewer("coordinator"),
+                case_id=case.pk,
+                meeting_id=meeting.pk,
+                text=f"Besluit {n}-{i}",
+                decided_by_user_id=world.users["agent"].pk,
+                level="operational",
+            )
+
+    more(2)  # two meetings held: every check of the health runs
+    few = count()
+    more(5)
+    assert (few, count()) == (26, 26)

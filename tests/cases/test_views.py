@@ -385,3 +385,39 @@ def test_my_work_lists_ones_actions_meetings_and_cases_by_health(world, login):
     body = login(world.users["agent"]).get(reverse("cases:my_work")).content.decode()
     assert "Aanpak De Toren" not in body and "U neemt aan geen open casus deel." in body
     assert case.pk
+
+
+def test_the_phase_on_the_page_and_in_the_api(world, login):
+    case = world.open_case()
+    client = login(world.users["coordinator"])
+    body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "Fase 1. Samenwerking op gang brengen" in body
+    response = client.post(
+        reverse("cases:phase_move", args=[case.pk]), {"to_phase": 2, "note": "Door."}
+    )
+    assert response.status_code == 400
+    assert (
+        "Nog niet gedaan in deze fase: Gedeelde analyse van het probleem"
+        in response.content.decode()
+    )
+    response = client.post(
+        reverse("cases:phase_item_tick", args=[case.pk, "shared_analysis"]),
+        {"p-shared_analysis-item": "shared_analysis", "p-shared_analysis-note": "Besproken."},
+    )
+    assert response.status_code == 302
+    response = client.post(
+        reverse("cases:phase_move", args=[case.pk]),
+        {"to_phase": 2, "note": "Door.", "skip_reason": "Commitment volgt."},
+    )
+    assert response.status_code == 302
+    data = client.get(reverse("cases_api:case_phase", args=[case.pk])).json()
+    assert (data["phase"], [i["item"] for i in data["checklist"]]) == (
+        2,
+        ["roles_and_agreements", "data_sharing", "meeting_rhythm", "measurable_goals"],
+    )
+    response = client.post(
+        reverse("cases_api:case_phase_items", args=[case.pk]),
+        {"item": "nonsense", "note": "x"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
