@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "wijkregie.places",
     "wijkregie.residents",
     "wijkregie.reports",
+    "wijkregie.cases",
     "wijkregie.demo",
 ]
 
@@ -321,6 +322,13 @@ SPECTACULAR_SETTINGS = {
         "ReportChannelEnum": "wijkregie.reports.models.Channel",
         "ReportStatusEnum": "wijkregie.reports.workflows.ReportStatus",
         "ImportJobStatusEnum": "wijkregie.core.models.Job.Status",
+        "MandateLevelEnum": "wijkregie.partners.models.MandateLevel",
+        "CaseKindEnum": "wijkregie.cases.workflows.CaseKind",
+        "CaseStatusEnum": "wijkregie.cases.workflows.CaseStatus",
+        "CaseRoleEnum": "wijkregie.cases.workflows.CaseRole",
+        "CaseConfidentialityEnum": "wijkregie.cases.workflows.Confidentiality",
+        "AgreementStatusEnum": "wijkregie.cases.workflows.AgreementStatus",
+        "ActionStatusEnum": "wijkregie.cases.workflows.ActionStatus",
     },
 }
 

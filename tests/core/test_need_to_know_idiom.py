@@ -54,6 +54,7 @@ def test_every_queryset_with_a_visible_to_scope_is_a_visible_to_queryset():
                 scopes.append((name, node.name, _class_bases(node)))
     assert {(n, c) for n, c, _ in scopes} == {
         ("core/access.py", "VisibleToQuerySet"),
+        ("cases/models.py", "CaseQuerySet"),
         ("places/models.py", "BuildingQuerySet"),
         ("places/models.py", "UnitQuerySet"),
         ("reports/models.py", "ReportQuerySet"),
@@ -150,6 +151,7 @@ def test_every_registered_object_permission_is_asked_somewhere():
     `Viewer.has_perm(…, obj=…)` by some code."""
     registered = set(rules.permissions.permissions.keys())
     assert registered == {
+        "cases.view_case",
         "places.view_building",
         "places.change_building",
         "places.import_units",

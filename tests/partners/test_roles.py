@@ -24,6 +24,7 @@ def test_the_neighbourhood_manager_role_has_exactly_its_permissions():
         "residents.view_resident_contact",
         "residents.import_residents",
         "partners.view_directory",
+        "cases.open_case",
     }
 
 

@@ -23,7 +23,7 @@ def test_every_history_model_is_append_only_through_the_core_base():
         for m in apps.get_models()
         if m.__name__.endswith(("Event", "StatusChange", "History"))
     )
-    assert histories == ["reports.ReportEvent", "reports.ReportStatusChange"]
+    assert histories == ["cases.CaseEvent", "reports.ReportEvent", "reports.ReportStatusChange"]
     assert issubclass(ReportEvent, TimelineEvent)
     assert issubclass(ReportStatusChange, AppendOnlyModel)
 

@@ -59,6 +59,9 @@ def _bring(world, status):
                 actor=viewer, report_id=report.pk, to_organisation_id=world.police.pk
             )
             viewer = world.viewer("police_intake")
+        elif step == "linked_to_case":
+            # Only a case links a report (cases.services.case_report_link calls this).
+            services.report_case_link(actor=viewer, report_id=report.pk, case_id=1)
         else:
             services.report_status_change(
                 actor=viewer, report_id=report.pk, to_status=step, reason="Reden."
@@ -78,6 +81,8 @@ def _apply(world, report, viewer, to_status):
         return services.report_forward(
             actor=viewer, report_id=report.pk, to_organisation_id=target.pk
         )
+    if to_status == S.LINKED_TO_CASE and is_transition_allowed(report.status, to_status):
+        return services.report_case_link(actor=viewer, report_id=report.pk, case_id=1)
     return services.report_status_change(
         actor=viewer, report_id=report.pk, to_status=to_status, reason="Reden."
     )

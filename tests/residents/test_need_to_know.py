@@ -49,6 +49,7 @@ ROLE_PERMISSIONS = {
         "residents.view_resident_contact",
         "residents.import_residents",
         "partners.view_directory",
+        "cases.open_case",
     },
     "intake": {"reports.receive_reports", "reports.view_reporter_identity", "places.view_building"},
     "leefbaarheidsconsulent": {
@@ -56,11 +57,13 @@ ROLE_PERMISSIONS = {
         "residents.view_resident",
         "residents.view_resident_contact",
         "partners.view_directory",
+        "cases.open_case",
     },
     "woonfraude": {
         "places.view_building",
         "residents.view_resident",
         "residents.view_resident_contact",
+        "cases.open_case",
     },
     "privacy-officer": {
         "core.view_auditentry",
@@ -79,11 +82,32 @@ ROLE_PERMISSIONS = {
         "places.view_building",
         "residents.view_resident",
         "partners.view_directory",
+        "cases.open_case",
     },
-    "boa": {"places.view_building", "residents.view_resident", "partners.view_directory"},
-    "wijkagent": {"places.view_building", "residents.view_resident", "partners.view_directory"},
-    "opbouwwerker": {"places.view_building", "residents.view_resident", "partners.view_directory"},
-    "wijkteam": {"places.view_building", "residents.view_resident", "partners.view_directory"},
+    "boa": {
+        "places.view_building",
+        "residents.view_resident",
+        "partners.view_directory",
+        "cases.open_case",
+    },
+    "wijkagent": {
+        "places.view_building",
+        "residents.view_resident",
+        "partners.view_directory",
+        "cases.open_case",
+    },
+    "opbouwwerker": {
+        "places.view_building",
+        "residents.view_resident",
+        "partners.view_directory",
+        "cases.open_case",
+    },
+    "wijkteam": {
+        "places.view_building",
+        "residents.view_resident",
+        "partners.view_directory",
+        "cases.open_case",
+    },
     "beveiliger": {"places.view_building"},
     "bemiddelaar": {"partners.view_directory"},
 }

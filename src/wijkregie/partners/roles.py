@@ -26,6 +26,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.view_resident_contact",
             "residents.import_residents",
             "partners.view_directory",
+            "cases.open_case",
         ),
     ),
     "intake": (
@@ -39,11 +40,17 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.view_resident",
             "residents.view_resident_contact",
             "partners.view_directory",
+            "cases.open_case",
         ),
     ),
     "woonfraude": (
         "Woonfraude-onderzoeker",
-        ("places.view_building", "residents.view_resident", "residents.view_resident_contact"),
+        (
+            "places.view_building",
+            "residents.view_resident",
+            "residents.view_resident_contact",
+            "cases.open_case",
+        ),
     ),
     "privacy-officer": (
         "Privacy officer",
@@ -66,23 +73,48 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "gebiedsregisseur": (
         "Gebiedsregisseur",
-        ("places.view_building", "residents.view_resident", "partners.view_directory"),
+        (
+            "places.view_building",
+            "residents.view_resident",
+            "partners.view_directory",
+            "cases.open_case",
+        ),
     ),
     "boa": (
         "BOA (handhaver)",
-        ("places.view_building", "residents.view_resident", "partners.view_directory"),
+        (
+            "places.view_building",
+            "residents.view_resident",
+            "partners.view_directory",
+            "cases.open_case",
+        ),
     ),
     "wijkagent": (
         "Wijkagent",
-        ("places.view_building", "residents.view_resident", "partners.view_directory"),
+        (
+            "places.view_building",
+            "residents.view_resident",
+            "partners.view_directory",
+            "cases.open_case",
+        ),
     ),
     "opbouwwerker": (
         "Opbouwwerker",
-        ("places.view_building", "residents.view_resident", "partners.view_directory"),
+        (
+            "places.view_building",
+            "residents.view_resident",
+            "partners.view_directory",
+            "cases.open_case",
+        ),
     ),
     "wijkteam": (
         "Sociaal wijkteam",
-        ("places.view_building", "residents.view_resident", "partners.view_directory"),
+        (
+            "places.view_building",
+            "residents.view_resident",
+            "partners.view_directory",
+            "cases.open_case",
+        ),
     ),
     "beveiliger": ("Beveiliger", ("places.view_building",)),
     "bemiddelaar": ("Buurtbemiddelaar", ("partners.view_directory",)),

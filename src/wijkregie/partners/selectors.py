@@ -37,7 +37,7 @@ from wijkregie.partners.models import (
 MANAGE_PARTNERS = "partners.manage_partners"
 VIEW_DIRECTORY = "partners.view_directory"
 # The apps whose permissions a role may grant.
-ASSIGNABLE_PERMISSION_APPS = ("core", "partners", "places", "residents", "reports")
+ASSIGNABLE_PERMISSION_APPS = ("core", "partners", "places", "residents", "reports", "cases")
 
 
 def _grants(memberships) -> tuple[Grant, ...]:

@@ -103,7 +103,6 @@ class ReportDetailOutputSerializer(ReportListOutputSerializer):
     reporter_pseudonym = serializers.SerializerMethodField()
     reopen_count = serializers.IntegerField()
     very_late_at = serializers.DateTimeField()
-    linked_case_ref = serializers.CharField()
     allowed_transitions = serializers.SerializerMethodField()
     photo_count = serializers.SerializerMethodField()
 

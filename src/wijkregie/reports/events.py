@@ -68,6 +68,19 @@ def forwarded_event(
     )
 
 
+def linked_to_case_event(
+    *, report: Report, actor: Viewer, organisation_id, at, case_id: int
+) -> ReportEvent:
+    return _write(
+        report=report,
+        type=ReportEventType.LINKED_TO_CASE,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"case_id": case_id},
+    )
+
+
 def message_to_reporter_event(
     *, report: Report, actor: Viewer, organisation_id, at, message_id: int
 ) -> ReportEvent:

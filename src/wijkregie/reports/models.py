@@ -323,8 +323,7 @@ class Report(BaseModel):
         blank=True,
         related_name="+",
     )
-    # The cases app links a report to a case later; until then a reference only.
-    linked_case_ref = models.CharField(_("case"), max_length=64, blank=True)
+    # Links to cases live in the cases app (cases.CaseReport), which sits above reports.
     # The person of the receiving organisation who handles it (services.report_assign);
     # cleared when the report is forwarded.
     assigned_to = models.ForeignKey(
@@ -534,6 +533,7 @@ class ReportEventType(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     MARKED_DUPLICATE = "marked_duplicate", _("Marked as a duplicate")
     DUPLICATE_ADDED = "duplicate_added", _("Duplicate report added")
+    LINKED_TO_CASE = "linked_to_case", _("Linked to a case")
 
 
 class ReportEvent(TimelineEvent):

@@ -545,10 +545,14 @@ def report_forwarded_get(*, viewer: Viewer, id) -> ForwardedReportView:
 
 
 def report_allowed_transitions(*, report: Report) -> list[str]:
-    """The statuses `report_status_change` would accept now (forwarding excluded)."""
+    """The statuses `report_status_change` would accept now (forwarding, and linking to a
+    case, which a case does, excluded)."""
     allowed = []
     for status in TRIAGE_ORDER:
-        if status not in ALLOWED_TRANSITIONS[report.status] or status == ReportStatus.FORWARDED:
+        if status not in ALLOWED_TRANSITIONS[report.status] or status in (
+            ReportStatus.FORWARDED,
+            ReportStatus.LINKED_TO_CASE,
+        ):
             continue
         if (
             report.status == ReportStatus.RESOLVED

@@ -67,6 +67,7 @@ from wijkregie.reports.services.thread import (  # noqa: F401
     reporter_contact_update,
 )
 from wijkregie.reports.services.triage import (  # noqa: F401
+    report_case_link,
     report_category_change,
     report_forward,
     report_status_change,

@@ -129,7 +129,6 @@ def report_status_change(
     internal_note: str = "",
     resident_text: str | None = None,
     reason: str = "",
-    case_ref: str = "",
     now: datetime | None = None,
 ) -> Report:
     """Move a report along ALLOWED_TRANSITIONS (workflows.py).
@@ -144,12 +143,10 @@ def report_status_change(
         raise ApplicationError(_("Unknown status."))
     if to_status == ReportStatus.FORWARDED:
         raise ApplicationError(_("Forward a report by choosing the organisation to send it to."))
-    case_ref = _text(case_ref, field="case_ref", max_length=64)
+    if to_status == ReportStatus.LINKED_TO_CASE:
+        raise ApplicationError(_("Link a report to a case from the case it belongs to."))
     with transaction.atomic():
         report = _report_for_intake(actor, report_id)
-        extra = {}
-        if to_status == ReportStatus.LINKED_TO_CASE and case_ref:
-            extra["linked_case_ref"] = case_ref
         change = _transition(
             actor=actor,
             report=report,
@@ -157,14 +154,13 @@ def report_status_change(
             internal_note=internal_note,
             resident_text=resident_text,
             reason=reason,
-            extra_fields=extra,
             now=now,
         )
-        _duplicates_follow(actor=actor, parent=report, change=change, extra=extra, now=now)
+        _duplicates_follow(actor=actor, parent=report, change=change, now=now)
     return report
 
 
-def _duplicates_follow(*, actor: Viewer, parent: Report, change, extra: dict, now) -> None:
+def _duplicates_follow(*, actor: Viewer, parent: Report, change, now) -> None:
     """The parent's status change, applied to its open duplicates that may take it: each
     reporter reads the same resident text in their own report (Signalen's parent and
     child reports). A duplicate in another status than the parent's is left alone."""
@@ -184,9 +180,59 @@ def _duplicates_follow(*, actor: Viewer, parent: Report, change, extra: dict, no
             % {"code": parent.tracking_code},
             resident_text=None if change.resident_text_is_default else change.resident_text,
             reason=change.reason,
-            extra_fields=extra,
             now=now,
         )
+
+
+# Statuses from which a link to a case takes the report into the case's handling (through
+# triage, as the transition table requires); a closed report keeps its status.
+_LINK_THROUGH_TRIAGE = frozenset({ReportStatus.RECEIVED, ReportStatus.FORWARDED})
+
+
+def report_case_link(
+    *,
+    actor: Viewer,
+    report_id: int,
+    case_id: int,
+    now: datetime | None = None,
+) -> Report:
+    """Record that a case took the report up (called by the cases app's link service).
+
+    The actor needs `reports.receive_reports` in the receiving organisation (else
+    NotFound). An open report moves to `linked_to_case` (through `in_triage` when it was
+    received or forwarded), with the standard resident text; a report already linked, or
+    closed, keeps its status. Either way the timeline says which case took it up. Nothing
+    of the reporter travels with it.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        report = _report_for_intake(actor, report_id)
+        if report.status in _LINK_THROUGH_TRIAGE:
+            _transition(
+                actor=actor,
+                report=report,
+                to_status=ReportStatus.IN_TRIAGE,
+                internal_note="",
+                resident_text=None,
+                now=now,
+            )
+        if report.status == ReportStatus.IN_TRIAGE:
+            _transition(
+                actor=actor,
+                report=report,
+                to_status=ReportStatus.LINKED_TO_CASE,
+                internal_note="",
+                resident_text=None,
+                now=now,
+            )
+        events.linked_to_case_event(
+            report=report,
+            actor=actor,
+            organisation_id=report.receiving_organisation_id,
+            at=now,
+            case_id=case_id,
+        )
+    return report
 
 
 def report_forward(

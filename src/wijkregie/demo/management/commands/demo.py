@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
 from wijkregie.core.audit import audit_seal_all
-from wijkregie.demo import open311, partners, places, reports, residents
+from wijkregie.demo import cases, open311, partners, places, reports, residents
 
 
 def current_totp(secret: str) -> str:
@@ -16,7 +16,7 @@ def current_totp(secret: str) -> str:
 
 
 class Command(BaseCommand):
-    help = "Builds the demo flat: partners, personas, buildings, residents and reports."
+    help = "Builds the demo flat: partners, personas, buildings, residents, reports and cases."
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print logins.")
@@ -31,6 +31,7 @@ class Command(BaseCommand):
         places.build_places()
         residents.build_residents()
         reports.build_reports()
+        cases.build_cases()
         app = open311.build_open311_app()
         # The demo's audit entries sealed at once, so that `audit_verify` and /health/ start
         # clean; from here on `audit_seal --loop` (make run) keeps up.

@@ -1,0 +1,326 @@
+"""Forms of the case pages. They parse input; the services decide (docs/cases.md)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from wijkregie.cases.models import ACTION_MAX_LENGTH, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
+from wijkregie.cases.services import REASON_MAX_LENGTH
+from wijkregie.cases.workflows import ActionStatus, CaseKind, CaseRole, Confidentiality, Phase
+from wijkregie.core.forms import DateInput
+from wijkregie.partners.models import MandateLevel
+
+
+def _blank(label):
+    return [("", label)]
+
+
+class CaseBuildingForm(forms.Form):
+    """First step of opening a case: the building."""
+
+    building = forms.TypedChoiceField(label=_("Building"), coerce=int)
+
+    def __init__(self, *args, buildings=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["building"].choices = _blank(_("Choose a building")) + [
+            (b.pk, b.name) for b in buildings
+        ]
+
+
+class CaseOpenForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
+    goal = forms.CharField(
+        label=_("Goal"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What do we want to achieve together?"),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=CaseKind.choices)
+    level = forms.ChoiceField(
+        label=_("Level"), choices=MandateLevel.choices, initial=MandateLevel.OPERATIONAL
+    )
+    confidentiality = forms.ChoiceField(
+        label=_("Who sees it"), choices=Confidentiality.choices, initial=Confidentiality.NORMAL
+    )
+    unit = forms.TypedChoiceField(
+        label=_("Home (household)"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Only when the case is about one household."),
+    )
+    parent = forms.TypedChoiceField(
+        label=_("Part of case"), required=False, coerce=int, empty_value=None
+    )
+    organisation = forms.TypedChoiceField(
+        label=_("You act for"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, units=(), parents=(), organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = _blank(_("The whole building")) + [
+            (u.pk, u.address) for u in units
+        ]
+        self.fields["parent"].choices = _blank(_("None: a case of its own")) + [
+            (c.pk, c.title) for c in parents
+        ]
+        organisations = list(organisations)
+        if len(organisations) <= 1:
+            del self.fields["organisation"]
+        else:
+            self.fields["organisation"].choices = list(organisations)
+            self.fields["organisation"].required = True
+
+
+class ParticipantForm(forms.Form):
+    organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
+    user = forms.TypedChoiceField(
+        label=_("Person"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Leave empty to add the organisation as such."),
+    )
+    role = forms.ChoiceField(
+        label=_("Role on the case"), choices=CaseRole.choices, initial=CaseRole.INVOLVED
+    )
+
+    def __init__(self, *args, organisations=(), people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = _blank(_("Choose an organisation")) + [
+            (o.pk, o.name) for o in organisations
+        ]
+        self.fields["user"].choices = _blank(_("No one in particular")) + [
+            (m.user_id, f"{m.user.get_full_name() or m.user.username} ({m.organisation.name})")
+            for m in people
+        ]
+
+
+class RegieMoveForm(forms.Form):
+    to_participant = forms.TypedChoiceField(label=_("New coordinator"), coerce=int)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Everyone on the case reads why the regie moved."),
+    )
+
+    def __init__(self, *args, participants=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_participant"].choices = _blank(_("Choose a participant")) + [
+            (p.pk, f"{p.organisation.name}{' – ' + p.person_name if p.user_id else ''}")
+            for p in participants
+            if p.role != CaseRole.COORDINATOR
+        ]
+
+
+class ReportLinkForm(forms.Form):
+    case = forms.TypedChoiceField(label=_("Case"), coerce=int)
+    note = forms.CharField(
+        label=_("Why it belongs to the case"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, cases=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case"].choices = _blank(_("Choose a case")) + [(c.pk, c.title) for c in cases]
+
+
+class AgreementForm(forms.Form):
+    organisation = forms.TypedChoiceField(
+        label=_("Whose task"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_(
+            "Your own organisation: you take it on. Another: you expect it of them, until "
+            "they answer. Nobody yet: a topic on the table."
+        ),
+    )
+    topic = forms.CharField(label=_("Topic"), max_length=200)
+    description = forms.CharField(
+        label=_("What exactly"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: patrol the stairwell weekly, in the evening."),
+    )
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = _blank(_("Nobody yet")) + [
+            (o.organisation.pk, o.organisation.name) for o in organisations
+        ]
+
+
+class AgreementAnswerForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        label=_("Answer"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("We take this on")), ("no", _("We do not take this on"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when you do not take it on: say why."),
+    )
+
+
+class ActionForm(forms.Form):
+    description = forms.CharField(
+        label=_("What"), max_length=ACTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    owner_organisation = forms.TypedChoiceField(label=_("Which organisation does it"), coerce=int)
+    owner = forms.TypedChoiceField(
+        label=_("Who does it"), required=False, coerce=int, empty_value=None
+    )
+    due_date = forms.DateField(
+        label=_("Due date"),
+        widget=DateInput(),
+        help_text=_("A date in the past is allowed: the action is overdue at once."),
+    )
+
+    def __init__(self, *args, organisations=(), people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_organisation"].choices = _blank(_("Choose an organisation")) + [
+            (o.organisation.pk, o.organisation.name) for o in organisations
+        ]
+        self.fields["owner"].choices = _blank(_("No one in particular")) + list(people)
+
+
+class ActionEditForm(ActionForm):
+    status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)
+    outcome = forms.CharField(
+        label=_("Outcome"),
+        required=False,
+        max_length=ACTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when the action is done: what came of it?"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, initial=_("Case meeting"))
+    starts_at = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    location = forms.CharField(label=_("Where"), max_length=200, required=False)
+    held = forms.BooleanField(
+        label=_("The meeting has been held (recorded afterwards)"), required=False
+    )
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(label=_("Agenda item"), max_length=500)
+
+
+class AttendanceForm(forms.Form):
+    attendees = forms.TypedMultipleChoiceField(
+        label=_("Present"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Each with the organisation and the mandate of their membership."),
+    )
+
+    def __init__(self, *args, participants=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].choices = [
+            (p.user_id, f"{p.person_name} ({p.organisation.name})")
+            for p in participants
+            if p.user_id
+        ]
+
+
+class MinutesForm(forms.Form):
+    minutes = forms.CharField(
+        label=_("Minutes"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+
+
+class DecisionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Decision"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    decided_by = forms.TypedChoiceField(label=_("Decided by"), coerce=int)
+    level = forms.ChoiceField(label=_("Level of the decision"), choices=MandateLevel.choices)
+    within_may_decide_on = forms.BooleanField(
+        label=_("Within what this person may decide on"), required=False, initial=True
+    )
+    action_description = forms.CharField(
+        label=_("Action that follows (optional)"),
+        max_length=ACTION_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    action_organisation = forms.TypedChoiceField(
+        label=_("Which organisation does it"), coerce=int, required=False, empty_value=None
+    )
+    action_due_date = forms.DateField(label=_("Due date"), required=False, widget=DateInput())
+
+    def __init__(self, *args, attendance=(), organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decided_by"].choices = _blank(_("Choose who decided")) + [
+            (
+                a.user_id,
+                f"{a.person_name} ({a.organisation.name}, {a.get_mandate_level_display()})",
+            )
+            for a in attendance
+        ]
+        self.fields["action_organisation"].choices = _blank(_("No action")) + [
+            (o.organisation.pk, o.organisation.name) for o in organisations
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action_description") and not (
+            data.get("action_organisation") and data.get("action_due_date")
+        ):
+            self.add_error(
+                "action_organisation",
+                _("An action needs an organisation that does it and a due date."),
+            )
+        return data
+
+    def action(self) -> dict | None:
+        d = self.cleaned_data
+        if not d.get("action_description"):
+            return None
+        return {
+            "description": d["action_description"],
+            "owner_organisation_id": d["action_organisation"],
+            "due_date": d["action_due_date"],
+        }
+
+
+class PhaseItemForm(forms.Form):
+    item = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    note = forms.CharField(
+        label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PhaseMoveForm(forms.Form):
+    to_phase = forms.TypedChoiceField(label=_("To phase"), coerce=int, choices=Phase.choices)
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why the case moves on now."),
+    )
+    skip_reason = forms.CharField(
+        label=_("Reason to skip unfinished items"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only needed when items of this phase are not done."),
+    )

@@ -1,0 +1,882 @@
+"""Reads of cases: every function takes the viewer and returns only what they may see.
+
+- cases: `Case.objects.visible_to(viewer)` (roles on the case, and the parent's
+  participants for a sub-case that is not restricted); `case_get` answers `NotFound` for
+  missing and forbidden alike;
+- what hangs on a case (participants, linked reports, timeline, sub-cases) is read
+  through `case_get` first, so it follows the case;
+- linked reports are shown without their reporter (no path from `Report` leads there)
+  and every read of them is in the audit trail with the case as context.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from wijkregie.cases.models import (
+    CHANGE_CASE,
+    LINK_REPORT,
+    MANAGE_PARTICIPANTS,
+    MOVE_REGIE,
+    OPEN_CASE,
+    VIEW_CASE,
+    Attendance,
+    Case,
+    CaseAction,
+    CaseEvent,
+    CaseEventType,
+    CaseParticipant,
+    CaseReport,
+    Decision,
+    Meeting,
+    PhaseCheck,
+    TaskAgreement,
+)
+from wijkregie.cases.roles import MANAGE_ACTIONS, MANAGE_AGREEMENTS, MANAGE_MEETINGS
+from wijkregie.cases.workflows import (
+    AUTO_ITEMS,
+    PHASE_ITEMS,
+    AgreementStatus,
+    CaseRole,
+    CaseStatus,
+    Phase,
+)
+from wijkregie.core.access import Viewer
+from wijkregie.core.audit import AuditContext, audit_record
+from wijkregie.core.exceptions import NotFound
+from wijkregie.core.ids import as_id, parse_id
+from wijkregie.partners.models import DataCategory, Membership, Organisation
+from wijkregie.partners.selectors import organisations_sharing_with
+from wijkregie.places.models import Building
+from wijkregie.reports.location import location_label
+from wijkregie.reports.models import Report
+
+# The fields of a linked report a case shows (never the reporter, never the tracking code).
+REPORT_FIELDS_ON_CASE = ["category", "building", "location", "description", "status"]
+CASE_PERMISSIONS = (
+    VIEW_CASE,
+    CHANGE_CASE,
+    MANAGE_PARTICIPANTS,
+    MOVE_REGIE,
+    LINK_REPORT,
+    MANAGE_AGREEMENTS,
+    MANAGE_ACTIONS,
+    MANAGE_MEETINGS,
+)
+
+
+def case_context(case: Case) -> AuditContext:
+    return AuditContext(type="cases.case", id=str(case.pk), label=case.title[:200])
+
+
+def case_permissions(*, viewer: Viewer, case: Case) -> frozenset[str]:
+    """What the viewer may do on the case (one query per permission asked of grants)."""
+    if viewer.is_superuser:
+        return frozenset(CASE_PERMISSIONS)
+    return frozenset(p for p in CASE_PERMISSIONS if viewer.has_perm(p, obj=case))
+
+
+def may_open_case(viewer: Viewer) -> bool:
+    return viewer.is_superuser or viewer.has_perm(OPEN_CASE)
+
+
+# --- Lists ----------------------------------------------------------------------------------
+
+
+def case_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Case]:
+    """The cases the viewer takes part in (and visible sub-cases), newest first."""
+    qs = Case.objects.visible_to(viewer)
+    filters = filters or {}
+    status = filters.get("status")
+    if status:
+        if status not in CaseStatus.values:
+            return qs.none()
+        qs = qs.filter(status=status)
+    building = filters.get("building")
+    if building not in (None, ""):
+        building_id = parse_id(building)
+        if building_id is None:
+            return qs.none()
+        qs = qs.filter(building_id=building_id)
+    return qs.select_related("building", "unit", "regie_organisation").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def building_cases(*, viewer: Viewer, building_id) -> list[Case]:
+    """The building's cases the viewer may see (the building page's section)."""
+    building_id = parse_id(building_id)
+    if building_id is None:
+        return []
+    return list(case_list(viewer=viewer, filters={"building": building_id}))
+
+
+def case_link_targets(*, viewer: Viewer, report: Report) -> list[Case]:
+    """Open cases on the report's building the viewer may link reports to."""
+    return list(
+        Case.objects.visible_to(viewer, permission=LINK_REPORT)
+        .filter(status=CaseStatus.OPEN, building_id=report.building_id)
+        .exclude(report_links__report=report)
+        .order_by("title")
+    )
+
+
+# --- One case -------------------------------------------------------------------------------
+
+
+def case_get(*, viewer: Viewer, id) -> Case:
+    """One case the viewer may see; `NotFound` for missing and forbidden alike."""
+    case = (
+        Case.objects.visible_to(viewer)
+        .select_related(
+            "building", "unit", "parent", "regie_organisation", "opened_by_organisation"
+        )
+        .filter(pk=as_id(id))
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("Not found."))
+    return case
+
+
+def case_participants(*, viewer: Viewer, case: Case) -> list[CaseParticipant]:
+    """The active participants of a case the viewer may see (directory data only)."""
+    return _participants(case_get(viewer=viewer, id=case.pk))
+
+
+def _participants(case: Case) -> list[CaseParticipant]:
+    return list(
+        CaseParticipant.objects.active()
+        .filter(case=case)
+        .select_related("organisation", "user")
+        .order_by("organisation__name", "id")
+    )
+
+
+@dataclass
+class ParticipatingOrganisation:
+    organisation: Organisation
+    roles: list[str]
+    people: list[CaseParticipant]
+
+
+def participating_organisations(participants: list[CaseParticipant]) -> list:
+    """The participants grouped per organisation, for the case page."""
+    grouped: dict[int, ParticipatingOrganisation] = {}
+    for p in participants:
+        entry = grouped.setdefault(
+            p.organisation_id, ParticipatingOrganisation(p.organisation, [], [])
+        )
+        label = str(CaseRole(p.role).label)
+        if label not in entry.roles:
+            entry.roles.append(label)
+        if p.user_id:
+            entry.people.append(p)
+    return list(grouped.values())
+
+
+def parent_visible(*, viewer: Viewer, case: Case) -> bool:
+    return case.parent_id is not None and viewer.has_perm(VIEW_CASE, obj=case.parent)
+
+
+def case_subcases(*, viewer: Viewer, case: Case) -> list[Case]:
+    """Sub-cases the viewer may see; a restricted one they do not take part in is not
+    there at all (not even in a count)."""
+    return list(Case.objects.visible_to(viewer).filter(parent=case).order_by("created_at", "pk"))
+
+
+@dataclass
+class LinkedReport:
+    id: int
+    category: str
+    location: str
+    description: str
+    status: str
+    status_label: str
+    received_at: datetime
+    linked_at: datetime
+    linked_by: str
+    note: str
+
+
+def case_reports(*, viewer: Viewer, case: Case) -> list[LinkedReport]:
+    """The reports linked to the case, newest link first; one audit entry for the read."""
+    return _reports(viewer, case_get(viewer=viewer, id=case.pk))
+
+
+def _reports(viewer: Viewer, case: Case) -> list[LinkedReport]:
+    links = list(
+        CaseReport.objects.filter(case=case)
+        .select_related(
+            "report__category",
+            "report__unit",
+            "report__common_area",
+            "linked_by_organisation",
+        )
+        .order_by("-created_at", "-id")
+    )
+    result = [
+        LinkedReport(
+            id=link.report_id,
+            category=link.report.category.name_in(None),
+            location=location_label(link.report),
+            description=link.report.description,
+            status=link.report.status,
+            status_label=str(link.report.get_status_display()),
+            received_at=link.report.created_at,
+            linked_at=link.created_at,
+            linked_by=link.linked_by_organisation.name,
+            note=link.note,
+        )
+        for link in links
+    ]
+    if result:
+        audit_record(
+            viewer=viewer,
+            action="list",
+            object_type="reports.report",
+            object_ids=[r.id for r in result],
+            fields=REPORT_FIELDS_ON_CASE,
+            context=case_context(case),
+        )
+    return result
+
+
+@dataclass
+class CaseTimelineEntry:
+    at: datetime
+    kind: str
+    title: str
+    text: str
+    actor_label: str
+    organisation_name: str
+    details: dict = field(default_factory=dict)
+
+
+def _event_text(event: CaseEvent) -> str:
+    p = event.parameters or {}
+    if event.type == CaseEventType.REGIE_MOVED:
+        return _("From %(from)s to %(to)s. Reason: %(reason)s") % {
+            "from": p.get("from") or "—",
+            "to": p.get("to", ""),
+            "reason": p.get("reason", ""),
+        }
+    if event.type in (CaseEventType.PARTICIPANT_ADDED, CaseEventType.PARTICIPANT_ENDED):
+        who = p.get("organisation", "")
+        if p.get("person"):
+            who = f"{p['person']} ({who})"
+        if p.get("role"):
+            return f"{who}: {CaseRole(p['role']).label}"
+        return who
+    if event.type in (CaseEventType.AGREEMENT_RECORDED, CaseEventType.AGREEMENT_ANSWERED):
+        whose = p.get("organisation") or _("nobody yet")
+        status = p.get("status")
+        label = AgreementStatus(status).label if status in AgreementStatus.values else ""
+        return f"{p.get('topic', '')}: {whose} ({label})"
+    if event.type == CaseEventType.DECISION_RECORDED and p.get("outside_mandate"):
+        return _("Outside the mandate of the person who decided.")
+    if event.type == CaseEventType.PHASE_MOVED:
+        text = _("From phase %(from)s to phase %(to)s: %(note)s") % {
+            "from": p.get("from"),
+            "to": p.get("to"),
+            "note": p.get("note", ""),
+        }
+        if p.get("skipped"):
+            text += " " + _("Skipped: %(items)s. Reason: %(reason)s") % {
+                "items": ", ".join(p["skipped"]),
+                "reason": p.get("reason", ""),
+            }
+        return text
+    if event.type == CaseEventType.REPORT_LINKED:
+        return _("Report #%(id)s") % {"id": p.get("report_id")}
+    return ""
+
+
+def case_timeline(*, viewer: Viewer, case_id) -> list[CaseTimelineEntry]:
+    """The case's timeline, oldest first (two queries). Events about a sub-case are on the
+    sub-case's own timeline; the parent says only that a non-restricted one was opened."""
+    return _timeline(case_get(viewer=viewer, id=case_id))
+
+
+def _timeline(case: Case) -> list[CaseTimelineEntry]:
+    return [
+        CaseTimelineEntry(
+            at=e.created_at,
+            kind=e.type,
+            title=str(CaseEventType(e.type).label),
+            text=_event_text(e),
+            actor_label=e.actor_label,
+            organisation_name=e.organisation.name if e.organisation_id else "",
+            details=dict(e.parameters or {}),
+        )
+        for e in CaseEvent.objects.filter(case=case).select_related("organisation")
+    ]
+
+
+# --- Task agreements ------------------------------------------------------------------------
+
+
+def case_organisations_of(*, viewer: Viewer, case: Case) -> list[int]:
+    """The organisations the viewer takes part in the case for (as a named person)."""
+    if viewer.user_id is None:
+        return []
+    return sorted(
+        CaseParticipant.objects.active()
+        .filter(case=case, user_id=viewer.user_id, organisation_id__in=viewer.organisation_ids)
+        .values_list("organisation_id", flat=True)
+        .distinct()
+    )
+
+
+def _agreements(case: Case) -> list[TaskAgreement]:
+    return list(
+        TaskAgreement.objects.filter(case=case)
+        .select_related("organisation", "expected_by")
+        .order_by("topic_key", "organisation__name", "id")
+    )
+
+
+def case_agreements(*, viewer: Viewer, case_id) -> list[TaskAgreement]:
+    return _agreements(case_get(viewer=viewer, id=case_id))
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A diverging expectation, said in words (for the case page and the agenda)."""
+
+    kind: str  # not_accepted, declined, claimed_twice, nobody
+    topic: str
+    text: str
+    organisation_ids: tuple[int, ...] = ()
+
+
+def agreement_mismatches(agreements: list[TaskAgreement]) -> list[Mismatch]:
+    """Derived from the agreements: expected of an organisation that has not accepted
+    (or declined), taken on by two or more, a topic nobody has taken. No query."""
+    found: list[Mismatch] = []
+    topics: dict[str, list[TaskAgreement]] = {}
+    for a in agreements:
+        topics.setdefault(a.topic_key, []).append(a)
+        if a.organisation_id is None or a.status == AgreementStatus.ACCEPTED:
+            continue
+        what = a.description or a.topic
+        values = {"org": a.organisation.name, "task": what}
+        if a.status == AgreementStatus.DECLINED:
+            text = (
+                _("%(org)s is expected to take on: %(task)s. %(org)s has declined this.") % values
+            )
+            if a.answer_note:
+                text += " " + _("Their answer: %(note)s") % {"note": a.answer_note}
+            found.append(Mismatch("declined", a.topic, text, (a.organisation_id,)))
+        else:
+            found.append(
+                Mismatch(
+                    "not_accepted",
+                    a.topic,
+                    _("%(org)s is expected to take on: %(task)s. %(org)s has not accepted this.")
+                    % values,
+                    (a.organisation_id,),
+                )
+            )
+    for rows in topics.values():
+        accepted = [a for a in rows if a.status == AgreementStatus.ACCEPTED and a.organisation_id]
+        topic = min(rows, key=lambda a: a.pk).topic
+        if len(accepted) > 1:
+            names = [a.organisation.name for a in accepted]
+            text = (
+                _("%(orgs)s and %(last)s have both taken on: %(topic)s. Agree who does what.")
+                if len(names) == 2
+                else _("%(orgs)s and %(last)s have all taken on: %(topic)s. Agree who does what.")
+            )
+            found.append(
+                Mismatch(
+                    "claimed_twice",
+                    topic,
+                    text % {"orgs": ", ".join(names[:-1]), "last": names[-1], "topic": topic},
+                    tuple(a.organisation_id for a in accepted),
+                )
+            )
+        pending = [a for a in rows if a.organisation_id and a.status == AgreementStatus.EXPECTED]
+        if not accepted and not pending:
+            found.append(
+                Mismatch("nobody", topic, _("Nobody has taken on: %(topic)s.") % {"topic": topic})
+            )
+    return found
+
+
+def case_mismatches(*, viewer: Viewer, case_id) -> list[Mismatch]:
+    return agreement_mismatches(case_agreements(viewer=viewer, case_id=case_id))
+
+
+@dataclass
+class OrganisationTasks:
+    organisation: Organisation
+    takes_on: list[TaskAgreement]
+    expected: list[TaskAgreement]
+
+
+def agreements_per_organisation(
+    organisations: list[ParticipatingOrganisation], agreements: list[TaskAgreement]
+) -> list[OrganisationTasks]:
+    """Per participating organisation: what it takes on, what others expect of it."""
+    rows = {o.organisation.pk: OrganisationTasks(o.organisation, [], []) for o in organisations}
+    for a in agreements:
+        if a.organisation_id is None:
+            continue
+        entry = rows.setdefault(a.organisation_id, OrganisationTasks(a.organisation, [], []))
+        (entry.takes_on if a.status == AgreementStatus.ACCEPTED else entry.expected).append(a)
+    return list(rows.values())
+
+
+# --- Shared actions -------------------------------------------------------------------------
+
+
+def _actions(case: Case) -> list[CaseAction]:
+    return list(
+        CaseAction.objects.filter(case=case)
+        .select_related("owner_organisation", "owner")
+        .order_by("due_date", "id")
+    )
+
+
+def case_actions(*, viewer: Viewer, case_id) -> list[CaseAction]:
+    return _actions(case_get(viewer=viewer, id=case_id))
+
+
+def case_action_get(*, viewer: Viewer, case_id, action_id) -> tuple[Case, CaseAction]:
+    case = case_get(viewer=viewer, id=case_id)
+    action = (
+        CaseAction.objects.select_related("owner_organisation", "owner")
+        .filter(case=case, pk=as_id(action_id))
+        .first()
+    )
+    if action is None:
+        raise NotFound(_("Not found."))
+    return case, action
+
+
+def action_owner_choices(participants: list[CaseParticipant]) -> list[tuple[int, str]]:
+    """People named on the case, for the owner field (organisation in brackets)."""
+    return [
+        (p.user_id, f"{p.person_name} ({p.organisation.name})") for p in participants if p.user_id
+    ]
+
+
+# --- Meetings --------------------------------------------------------------------------------
+
+
+def _meetings(case: Case) -> list[Meeting]:
+    return list(Meeting.objects.filter(case=case).order_by("starts_at", "id"))
+
+
+def case_meetings(*, viewer: Viewer, case_id) -> list[Meeting]:
+    return _meetings(case_get(viewer=viewer, id=case_id))
+
+
+@dataclass
+class MeetingPage:
+    case: Case
+    meeting: Meeting
+    permissions: frozenset[str]
+    agenda: list
+    attendance: list[Attendance]
+    decisions: list[Decision]
+    participants: list[CaseParticipant]
+    has_started: bool
+
+
+def meeting_page(*, viewer: Viewer, case_id, meeting_id) -> MeetingPage:
+    """A meeting of a case the viewer may see: agenda, attendance, decisions with the
+    actions that followed (five queries); the view is audited with the case."""
+    case = case_get(viewer=viewer, id=case_id)
+    meeting = Meeting.objects.filter(case=case, pk=as_id(meeting_id)).first()
+    if meeting is None:
+        raise NotFound(_("Not found."))
+    audit_record(
+        viewer=viewer,
+        action="view",
+        object_type="cases.meeting",
+        object_ids=[meeting.pk],
+        fields=["agenda", "attendance", "decisions", "minutes"],
+        context=case_context(case),
+    )
+    return MeetingPage(
+        case=case,
+        meeting=meeting,
+        permissions=case_permissions(viewer=viewer, case=case),
+        agenda=list(meeting.agenda.order_by("position", "id")),
+        attendance=list(
+            meeting.attendance.select_related("user", "organisation").order_by(
+                "organisation__name", "id"
+            )
+        ),
+        decisions=list(
+            meeting.decisions.select_related("decided_by__user", "decided_by__organisation")
+            .prefetch_related("actions__owner_organisation")
+            .order_by("created_at", "id")
+        ),
+        participants=_participants(case),
+        has_started=meeting.starts_at <= timezone.now(),
+    )
+
+
+# --- Health ----------------------------------------------------------------------------------
+
+# Thresholds of the impasse warnings (docs/cases.md, "Health").
+WAITING_DAYS = 28  # actions of one organisation open longer than this
+NO_MEETING_DAYS = 56  # no meeting held in this long, and none planned
+ABSENT_MEETINGS = 2  # an organisation missing from this many last meetings
+
+
+@dataclass(frozen=True)
+class HealthWarning:
+    kind: str
+    text: str
+
+
+def case_health(
+    *,
+    case: Case,
+    participants: list[CaseParticipant],
+    actions: list[CaseAction],
+    mismatches: list,
+    meetings: list[Meeting],
+    today,
+    now,
+) -> list[HealthWarning]:
+    """Why a case is in trouble, in words; derived from what the page has read already
+    (one query for attendance and one for decisions of the last meetings)."""
+    warnings: list[HealthWarning] = []
+    if not any(p.role == CaseRole.COORDINATOR for p in participants):
+        warnings.append(
+            HealthWarning("no_coordinator", _("Nobody holds the regie: name a coordinator."))
+        )
+    overdue = [a for a in actions if a.is_overdue(today)]
+    if overdue:
+        warnings.append(
+            HealthWarning(
+                "overdue",
+                ngettext("%(n)d action is overdue.", "%(n)d actions are overdue.", len(overdue))
+                % {"n": len(overdue)},
+            )
+        )
+    waiting: dict[str, int] = {}
+    for a in actions:
+        if (
+            a.status in ("open", "in_progress")
+            and (today - a.created_at.date()).days > WAITING_DAYS
+        ):
+            waiting[a.owner_organisation.name] = waiting.get(a.owner_organisation.name, 0) + 1
+    for name, n in sorted(waiting.items()):
+        warnings.append(
+            HealthWarning(
+                "waiting",
+                ngettext(
+                    "%(n)d action has been waiting on %(org)s for more than %(days)d days.",
+                    "%(n)d actions have been waiting on %(org)s for more than %(days)d days.",
+                    n,
+                )
+                % {"n": n, "org": name, "days": WAITING_DAYS},
+            )
+        )
+    if mismatches:
+        warnings.append(
+            HealthWarning(
+                "mismatches",
+                ngettext(
+                    "%(n)d diverging expectation about tasks is unresolved.",
+                    "%(n)d diverging expectations about tasks are unresolved.",
+                    len(mismatches),
+                )
+                % {"n": len(mismatches)},
+            )
+        )
+    held = [m for m in meetings if m.starts_at <= now]
+    planned = [m for m in meetings if m.starts_at > now]
+    if not planned and (not held or (now - held[-1].starts_at).days > NO_MEETING_DAYS):
+        warnings.append(
+            HealthWarning(
+                "no_meeting",
+                _("No meeting for more than %(days)d days and none planned.")
+                % {"days": NO_MEETING_DAYS}
+                if held
+                else _("The partners have not met yet and no meeting is planned."),
+            )
+        )
+    last = held[-ABSENT_MEETINGS:]
+    if len(last) == ABSENT_MEETINGS:
+        present = {}
+        for row in Attendance.objects.filter(meeting__in=last).values(
+            "meeting_id", "organisation_id"
+        ):
+            present.setdefault(row["meeting_id"], set()).add(row["organisation_id"])
+        absent = sorted(
+            {
+                p.organisation.name
+                for p in participants
+                if all(p.organisation_id not in present.get(m.pk, set()) for m in last)
+            }
+        )
+        for name in absent:
+            warnings.append(
+                HealthWarning(
+                    "absent",
+                    _("%(org)s was absent from the last %(n)d meetings.")
+                    % {"org": name, "n": ABSENT_MEETINGS},
+                )
+            )
+    if held:
+        without = Decision.objects.filter(meeting__in=held, actions__isnull=True).count()
+        if without:
+            warnings.append(
+                HealthWarning(
+                    "no_follow_up",
+                    ngettext(
+                        "%(n)d decision has no action to follow it up.",
+                        "%(n)d decisions have no action to follow them up.",
+                        without,
+                    )
+                    % {"n": without},
+                )
+            )
+    return warnings
+
+
+@dataclass
+class CasePage:
+    case: Case
+    permissions: frozenset[str]
+    participants: list[CaseParticipant]
+    organisations: list[ParticipatingOrganisation]
+    parent_visible: bool
+    subcases: list[Case]
+    reports: list[LinkedReport]
+    timeline: list[CaseTimelineEntry]
+    agreements: list[TaskAgreement]
+    tasks: list[OrganisationTasks]
+    open_topics: list[TaskAgreement]
+    mismatches: list[Mismatch]
+    my_organisations: list[int]
+    actions: list[CaseAction]
+    today: object
+    overdue: list[CaseAction]
+    meetings: list[Meeting]
+    health: list[HealthWarning]
+    checklist: list["ChecklistItem"]
+    phases: list
+
+
+def case_page(*, viewer: Viewer, id) -> CasePage:
+    """Everything the case page shows, for a viewer who may see the case; the view is
+    audited once (the case, and the linked reports read with it)."""
+    case = case_get(viewer=viewer, id=id)
+    participants = _participants(case)
+    organisations = participating_organisations(participants)
+    agreements = _agreements(case)
+    actions = _actions(case)
+    today = timezone.localdate()
+    meetings = _meetings(case)
+    mismatches = agreement_mismatches(agreements)
+    audit_record(
+        viewer=viewer,
+        action="view",
+        object_type="cases.case",
+        object_ids=[case.pk],
+        fields=["title", "goal", "unit", "participants"],
+        context=case_context(case),
+    )
+    return CasePage(
+        case=case,
+        permissions=case_permissions(viewer=viewer, case=case),
+        participants=participants,
+        organisations=organisations,
+        parent_visible=parent_visible(viewer=viewer, case=case),
+        subcases=case_subcases(viewer=viewer, case=case),
+        reports=_reports(viewer, case),
+        timeline=_timeline(case),
+        agreements=agreements,
+        tasks=agreements_per_organisation(organisations, agreements),
+        open_topics=[a for a in agreements if a.organisation_id is None],
+        mismatches=mismatches,
+        my_organisations=case_organisations_of(viewer=viewer, case=case),
+        actions=actions,
+        today=today,
+        overdue=[a for a in actions if a.is_overdue(today)],
+        meetings=meetings,
+        health=case_health(
+            case=case,
+            participants=participants,
+            actions=actions,
+            mismatches=mismatches,
+            meetings=meetings,
+            today=today,
+            now=timezone.now(),
+        ),
+        checklist=phase_checklist(
+            case=case, participants=participants, agreements=agreements, meetings=meetings
+        ),
+        phases=list(Phase.choices),
+    )
+
+
+# --- Phases ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    item: str
+    label: str
+    done: bool
+    automatic: bool
+    note: str = ""
+
+
+def _proven(case: Case, participants, agreements, meetings, now) -> set[str]:
+    """The checklist items the case's data proves."""
+    organisations = {p.organisation_id for p in participants}
+    proven = set()
+    if len(organisations) >= 2:
+        proven.add("partners_identified")
+    if any(p.role == CaseRole.COORDINATOR for p in participants):
+        proven.add("lead_named")
+    taken = {a.organisation_id for a in agreements if a.status == AgreementStatus.ACCEPTED}
+    if organisations and organisations <= taken:
+        proven.add("roles_and_agreements")
+    if any(m.starts_at > now for m in meetings):
+        proven.add("meeting_rhythm")
+    others = organisations - {case.building.owner_id}
+    if others and others <= set(
+        organisations_sharing_with(case.building.owner_id, DataCategory.RESIDENT_IDENTITY)
+    ):
+        proven.add("data_sharing")
+    return proven
+
+
+def phase_checklist(
+    *, case: Case, participants, agreements, meetings, phase: int | None = None
+) -> list[ChecklistItem]:
+    """The checklist of `phase` (default: the case's): proven items tick themselves,
+    the others are ticked by hand with a note."""
+    phase = phase or case.phase
+    proven = _proven(case, participants, agreements, meetings, timezone.now())
+    ticked = {c.item: c for c in PhaseCheck.objects.filter(case=case)}
+    return [
+        ChecklistItem(
+            item=item,
+            label=str(label),
+            done=(item in proven) if item in AUTO_ITEMS else item in ticked,
+            automatic=item in AUTO_ITEMS,
+            note=ticked[item].note if item in ticked else "",
+        )
+        for item, label in PHASE_ITEMS[phase]
+    ]
+
+
+def case_checklist(*, viewer: Viewer, case_id, phase: int | None = None) -> list[ChecklistItem]:
+    case = case_get(viewer=viewer, id=case_id)
+    return phase_checklist(
+        case=case,
+        participants=_participants(case),
+        agreements=_agreements(case),
+        meetings=_meetings(case),
+        phase=phase,
+    )
+
+
+# --- My work and cases by health --------------------------------------------------------------
+
+
+@dataclass
+class CaseHealth:
+    case: Case
+    warnings: list[HealthWarning]
+
+
+def cases_by_health(*, viewer: Viewer) -> list[CaseHealth]:
+    """The viewer's open cases, those with the most warnings first. Reads per case what
+    its health needs (a handful of queries each): for one person's cases, not for a
+    portfolio report."""
+    today = timezone.localdate()
+    now = timezone.now()
+    rows = []
+    for case in case_list(viewer=viewer, filters={"status": CaseStatus.OPEN}):
+        rows.append(
+            CaseHealth(
+                case,
+                case_health(
+                    case=case,
+                    participants=_participants(case),
+                    actions=_actions(case),
+                    mismatches=agreement_mismatches(_agreements(case)),
+                    meetings=_meetings(case),
+                    today=today,
+                    now=now,
+                ),
+            )
+        )
+    return sorted(rows, key=lambda r: (-len(r.warnings), r.case.title))
+
+
+@dataclass
+class MyWork:
+    actions: list[CaseAction]
+    meetings: list[Meeting]
+    cases: list[CaseHealth]
+    today: object
+
+
+def my_work(*, viewer: Viewer) -> MyWork:
+    """One professional's page: open actions of theirs (named as owner, or of their
+    organisation without an owner) on cases they take part in, the meetings coming up,
+    and their cases by health."""
+    cases = Case.objects.visible_to(viewer)
+    actions = (
+        CaseAction.objects.filter(case__in=cases, status__in=["open", "in_progress"])
+        .filter(
+            Q(owner_id=viewer.user_id)
+            | Q(owner__isnull=True, owner_organisation_id__in=viewer.organisation_ids)
+        )
+        .select_related("case", "owner_organisation")
+        .order_by("due_date", "id")
+    )
+    meetings = (
+        Meeting.objects.filter(case__in=cases, starts_at__gte=timezone.now())
+        .select_related("case")
+        .order_by("starts_at", "id")[:20]
+    )
+    return MyWork(
+        actions=list(actions),
+        meetings=list(meetings),
+        cases=cases_by_health(viewer=viewer),
+        today=timezone.localdate(),
+    )
+
+
+# --- Choices for the forms -----------------------------------------------------------------
+
+
+def case_building_choices(*, viewer: Viewer) -> QuerySet[Building]:
+    """Buildings the viewer may open a case on: those they may see."""
+    return Building.objects.visible_to(viewer).order_by("name")
+
+
+def case_organisation_choices() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(is_active=True).order_by("name")
+
+
+def case_person_choices() -> QuerySet[Membership]:
+    """People who may be named on a case: active members (no service accounts)."""
+    User = get_user_model()
+    return (
+        Membership.objects.filter(
+            is_active=True, is_service_account=False, organisation__is_active=True
+        )
+        .select_related("user", "organisation")
+        .filter(user__in=User.objects.filter(is_active=True))
+        .order_by("organisation__name", "user__last_name", "user__username")
+    )

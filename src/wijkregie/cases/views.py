@@ -1,0 +1,655 @@
+"""Case pages: my cases, one case, opening a case, participants, regie, linking reports.
+
+Thin: parse the request, call a selector or service, render. Need-to-know lives in the
+selectors (`case_get` answers 404 for missing and forbidden alike).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from wijkregie.cases import selectors, services
+from wijkregie.cases.forms import (
+    ActionEditForm,
+    ActionForm,
+    AgendaItemForm,
+    AgreementAnswerForm,
+    AgreementForm,
+    AttendanceForm,
+    CaseBuildingForm,
+    CaseOpenForm,
+    DecisionForm,
+    MeetingForm,
+    MinutesForm,
+    ParticipantForm,
+    PhaseItemForm,
+    PhaseMoveForm,
+    RegieMoveForm,
+    ReportLinkForm,
+)
+from wijkregie.cases.models import (
+    CHANGE_CASE,
+    MANAGE_PARTICIPANTS,
+    MOVE_REGIE,
+    OPEN_CASE,
+)
+from wijkregie.cases.roles import MANAGE_ACTIONS, MANAGE_MEETINGS
+from wijkregie.core.exceptions import ApplicationError
+from wijkregie.core.forms import add_service_errors
+from wijkregie.core.pdf import render_pdf
+from wijkregie.places.selectors import building_get, unit_list
+from wijkregie.reports.location import location_label
+from wijkregie.reports.selectors import report_get
+
+
+@login_required
+@require_GET
+def case_list(request):
+    viewer = request.viewer
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "cases": selectors.case_list(viewer=viewer),
+            "may_open": selectors.may_open_case(viewer),
+        },
+    )
+
+
+@login_required
+@require_GET
+def my_work(request):
+    return render(request, "cases/my_work.html", {"work": selectors.my_work(viewer=request.viewer)})
+
+
+def _detail_context(request, pk, **forms) -> dict:
+    page = selectors.case_page(viewer=request.viewer, id=pk)
+    context = {
+        "page": page,
+        "case": page.case,
+        "can": {p.split(".", 1)[1]: True for p in page.permissions},
+    }
+    if MANAGE_PARTICIPANTS in page.permissions:
+        context["participant_form"] = _participant_form()
+    if MOVE_REGIE in page.permissions:
+        context["regie_form"] = RegieMoveForm(participants=page.participants)
+    if CHANGE_CASE in page.permissions and page.my_organisations:
+        context["agreement_form"] = AgreementForm(organisations=page.organisations)
+    if MANAGE_ACTIONS in page.permissions:
+        context["action_form"] = _action_form(page)
+    if MANAGE_MEETINGS in page.permissions:
+        context["meeting_form"] = MeetingForm()
+    if MANAGE_PARTICIPANTS in page.permissions:
+        failed_tick = forms.pop("phase_item_form", None)
+        context["phase_items"] = [
+            (
+                i,
+                failed_tick
+                if failed_tick is not None and failed_tick.prefix == f"p-{i.item}"
+                else PhaseItemForm(prefix=f"p-{i.item}", initial={"item": i.item}),
+            )
+            for i in page.checklist
+            if not i.done and not i.automatic
+        ]
+        context["phase_form"] = PhaseMoveForm(initial={"to_phase": min(page.case.phase + 1, 3)})
+    failed = forms.pop("answer_form", None)
+    # What others expect of the viewer's organisations, each with its own answer form.
+    context["answers"] = [
+        (
+            a,
+            failed
+            if failed is not None and failed.prefix == f"a{a.pk}"
+            else AgreementAnswerForm(prefix=f"a{a.pk}"),
+        )
+        for a in page.agreements
+        if a.organisation_id in page.my_organisations and a.status != "accepted"
+    ]
+    context.update(forms)
+    return context
+
+
+def _action_form(page, data=None, form_class=ActionForm, **kwargs):
+    return form_class(
+        data,
+        organisations=page.organisations,
+        people=selectors.action_owner_choices(page.participants),
+        **kwargs,
+    )
+
+
+def _participant_form(data=None) -> ParticipantForm:
+    return ParticipantForm(
+        data,
+        organisations=selectors.case_organisation_choices(),
+        people=selectors.case_person_choices(),
+    )
+
+
+@login_required
+@require_GET
+def case_detail(request, pk):
+    return render(request, "cases/detail.html", _detail_context(request, pk))
+
+
+def _post(request, pk, *, form, form_name: str, act, done: str):
+    case = selectors.case_get(viewer=request.viewer, id=pk)
+    if form.is_valid():
+        try:
+            act(case, form.cleaned_data)
+        except (ApplicationError, ValidationError) as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("cases:detail", pk=case.pk)
+    return render(
+        request, "cases/detail.html", _detail_context(request, pk, **{form_name: form}), status=400
+    )
+
+
+@login_required
+@require_POST
+def participant_add(request, pk):
+    return _post(
+        request,
+        pk,
+        form=_participant_form(request.POST),
+        form_name="participant_form",
+        act=lambda case, d: services.case_participant_add(
+            actor=request.viewer,
+            case_id=case.pk,
+            organisation_id=d["organisation"],
+            user_id=d.get("user"),
+            role=d["role"],
+        ),
+        done=_("The participant has been added."),
+    )
+
+
+@login_required
+@require_POST
+def participant_end(request, pk, participant_id):
+    case = selectors.case_get(viewer=request.viewer, id=pk)
+    try:
+        services.case_participant_end(
+            actor=request.viewer, case_id=case.pk, participant_id=participant_id
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The participant has left the case."))
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def regie_move(request, pk):
+    case = selectors.case_get(viewer=request.viewer, id=pk)
+    participants = selectors.case_participants(viewer=request.viewer, case=case)
+    return _post(
+        request,
+        pk,
+        form=RegieMoveForm(request.POST, participants=participants),
+        form_name="regie_form",
+        act=lambda case, d: services.case_regie_move(
+            actor=request.viewer,
+            case_id=case.pk,
+            to_participant_id=d["to_participant"],
+            reason=d["reason"],
+        ),
+        done=_("The regie has moved."),
+    )
+
+
+@login_required
+@require_POST
+def agreement_record(request, pk):
+    page_orgs = selectors.participating_organisations(
+        selectors.case_participants(
+            viewer=request.viewer, case=selectors.case_get(viewer=request.viewer, id=pk)
+        )
+    )
+    return _post(
+        request,
+        pk,
+        form=AgreementForm(request.POST, organisations=page_orgs),
+        form_name="agreement_form",
+        act=lambda case, d: services.agreement_record(
+            actor=request.viewer,
+            case_id=case.pk,
+            topic=d["topic"],
+            description=d.get("description", ""),
+            organisation_id=d.get("organisation"),
+        ),
+        done=_("The task agreement has been recorded."),
+    )
+
+
+@login_required
+@require_POST
+def agreement_answer(request, pk, agreement_id):
+    return _post(
+        request,
+        pk,
+        form=AgreementAnswerForm(request.POST, prefix=f"a{agreement_id}"),
+        form_name="answer_form",
+        act=lambda case, d: services.agreement_answer(
+            actor=request.viewer,
+            case_id=case.pk,
+            agreement_id=agreement_id,
+            accept=d["accept"],
+            note=d.get("note", ""),
+        ),
+        done=_("Your answer has been recorded."),
+    )
+
+
+@login_required
+@require_POST
+def action_create(request, pk):
+    page = selectors.case_page(viewer=request.viewer, id=pk)
+    form = _action_form(page, request.POST)
+
+    def act(case, d):
+        action = services.action_create(
+            actor=request.viewer,
+            case_id=case.pk,
+            description=d["description"],
+            owner_organisation_id=d["owner_organisation"],
+            owner_id=d.get("owner"),
+            due_date=d["due_date"],
+        )
+        if action.is_overdue(page.today):
+            messages.warning(
+                request, _("Note: the due date lies in the past, so the action is overdue.")
+            )
+
+    return _post(
+        request,
+        pk,
+        form=form,
+        form_name="action_form",
+        act=act,
+        done=_("The action has been agreed."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_edit(request, pk, action_id):
+    """Change an action; a change by someone else in between is refused, not lost."""
+    viewer = request.viewer
+    case, action = selectors.case_action_get(viewer=viewer, case_id=pk, action_id=action_id)
+    page = selectors.case_page(viewer=viewer, id=case.pk)
+    initial = {
+        "description": action.description,
+        "owner_organisation": action.owner_organisation_id,
+        "owner": action.owner_id,
+        "due_date": action.due_date,
+        "status": action.status,
+        "outcome": action.outcome,
+        "version": action.version,
+    }
+    data = request.POST if request.method == "POST" else None
+    form = _action_form(page, data, form_class=ActionEditForm, initial=initial)
+    conflict = False
+    if data is not None and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.action_update(
+                actor=viewer,
+                case_id=case.pk,
+                action_id=action.pk,
+                version=d["version"],
+                description=d["description"],
+                owner_organisation_id=d["owner_organisation"],
+                owner_id=d.get("owner"),
+                due_date=d["due_date"],
+                status=d["status"],
+                outcome=d.get("outcome", ""),
+            )
+        except services.EditConflict as exc:
+            conflict = True
+            add_service_errors(form, exc)
+            # The editor's text stays in the form; the version is the current one, so
+            # saving again (after checking) is a deliberate choice.
+            form.data = form.data.copy()
+            form.data["version"] = exc.extra.get("current_version", action.version)
+        except (ApplicationError, ValidationError) as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The action has been changed."))
+            return redirect("cases:detail", pk=case.pk)
+        case, action = selectors.case_action_get(viewer=viewer, case_id=pk, action_id=action_id)
+    return render(
+        request,
+        "cases/action_edit.html",
+        {"case": case, "action": action, "form": form, "conflict": conflict, "today": page.today},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_open(request):
+    """Open a case: first the building, then what the case is about."""
+    viewer = request.viewer
+    if not selectors.may_open_case(viewer):
+        raise DjangoPermissionDenied
+    buildings = selectors.case_building_choices(viewer=viewer)
+    building_id = request.POST.get("building") or request.GET.get("building")
+    if not building_id:
+        return render(
+            request, "cases/open.html", {"building_form": CaseBuildingForm(buildings=buildings)}
+        )
+    building = building_get(viewer=viewer, id=building_id)
+    parents = [
+        c
+        for c in selectors.case_list(viewer=viewer, filters={"building": building.pk})
+        if viewer.is_superuser or viewer.has_perm(CHANGE_CASE, obj=c)
+    ]
+    organisations = [
+        (g.organisation_id, g.organisation_name)
+        for g in viewer.grants
+        if OPEN_CASE in g.permissions
+    ]
+    form = CaseOpenForm(
+        request.POST if request.method == "POST" else None,
+        units=unit_list(viewer=viewer, building_id=building.pk),
+        parents=parents,
+        organisations=organisations,
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            case = services.case_open(
+                actor=viewer,
+                building_id=building.pk,
+                title=d["title"],
+                goal=d["goal"],
+                kind=d["kind"],
+                level=d["level"],
+                confidentiality=d["confidentiality"],
+                unit_id=d.get("unit"),
+                parent_id=d.get("parent"),
+                organisation_id=d.get("organisation"),
+            )
+        except (ApplicationError, ValidationError) as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The case has been opened."))
+            return redirect("cases:detail", pk=case.pk)
+    return render(
+        request,
+        "cases/open.html",
+        {"form": form, "building": building},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_link(request, report_id):
+    """From the report page: link the report to one of the building's cases."""
+    viewer = request.viewer
+    report = report_get(viewer=viewer, id=report_id)
+    cases = selectors.case_link_targets(viewer=viewer, report=report)
+    form = ReportLinkForm(request.POST if request.method == "POST" else None, cases=cases)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_report_link(
+                actor=viewer,
+                case_id=form.cleaned_data["case"],
+                report_id=report.pk,
+                note=form.cleaned_data.get("note", ""),
+            )
+        except (ApplicationError, ValidationError) as exc:
+            add_service_errors(form, exc, fields={"report": "case"})
+        else:
+            messages.success(request, _("The report has been linked to the case."))
+            return redirect("cases:detail", pk=form.cleaned_data["case"])
+    return render(
+        request,
+        "cases/report_link.html",
+        {"report": report, "location": location_label(report), "form": form, "cases": cases},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def building_cases(request, building_id):
+    """The building page's section (htmx fragment, or a page of its own without htmx)."""
+    viewer = request.viewer
+    building = building_get(viewer=viewer, id=building_id)
+    context = {
+        "building": building,
+        "cases": selectors.building_cases(viewer=viewer, building_id=building.pk),
+        "may_open": selectors.may_open_case(viewer),
+    }
+    template = "cases/_building_cases.html" if request.htmx else "cases/building_cases.html"
+    return render(request, template, context)
+
+
+# --- Meetings --------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def meeting_create(request, pk):
+    form = MeetingForm(request.POST)
+    created = {}
+
+    def act(case, d):
+        created["meeting"] = services.meeting_schedule(
+            actor=request.viewer,
+            case_id=case.pk,
+            title=d["title"],
+            starts_at=d["starts_at"],
+            location=d.get("location", ""),
+            held=d.get("held", False),
+        )
+
+    response = _post(
+        request,
+        pk,
+        form=form,
+        form_name="meeting_form",
+        act=act,
+        done=_("The meeting has been scheduled; its agenda is ready to edit."),
+    )
+    if "meeting" in created:
+        return redirect("cases:meeting", pk=pk, meeting_id=created["meeting"].pk)
+    return response
+
+
+def _meeting_context(request, pk, meeting_id, **forms) -> dict:
+    page = selectors.meeting_page(viewer=request.viewer, case_id=pk, meeting_id=meeting_id)
+    context = {"page": page, "case": page.case, "meeting": page.meeting}
+    if MANAGE_MEETINGS in page.permissions:
+        organisations = selectors.participating_organisations(page.participants)
+        context.update(
+            agenda_form=AgendaItemForm(),
+            attendance_form=AttendanceForm(
+                participants=page.participants,
+                initial={"attendees": [a.user_id for a in page.attendance]},
+            ),
+            minutes_form=MinutesForm(initial={"minutes": page.meeting.minutes}),
+            decision_form=DecisionForm(
+                attendance=page.attendance,
+                organisations=organisations,
+                initial={"level": page.case.level, "within_may_decide_on": True},
+            )
+            if page.has_started
+            else None,
+        )
+    context.update(forms)
+    return context
+
+
+@login_required
+@require_GET
+def meeting_detail(request, pk, meeting_id):
+    return render(request, "cases/meeting.html", _meeting_context(request, pk, meeting_id))
+
+
+def _meeting_post(request, pk, meeting_id, *, form, form_name, act, done):
+    page = selectors.meeting_page(viewer=request.viewer, case_id=pk, meeting_id=meeting_id)
+    if form.is_valid():
+        try:
+            act(page, form.cleaned_data)
+        except (ApplicationError, ValidationError) as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("cases:meeting", pk=pk, meeting_id=meeting_id)
+    return render(
+        request,
+        "cases/meeting.html",
+        _meeting_context(request, pk, meeting_id, **{form_name: form}),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def meeting_agenda_add(request, pk, meeting_id):
+    return _meeting_post(
+        request,
+        pk,
+        meeting_id,
+        form=AgendaItemForm(request.POST),
+        form_name="agenda_form",
+        act=lambda page, d: services.agenda_item_add(
+            actor=request.viewer, case_id=pk, meeting_id=meeting_id, title=d["title"]
+        ),
+        done=_("The item has been added to the agenda."),
+    )
+
+
+@login_required
+@require_POST
+def meeting_agenda_remove(request, pk, meeting_id, item_id):
+    services.agenda_item_remove(
+        actor=request.viewer, case_id=pk, meeting_id=meeting_id, item_id=item_id
+    )
+    messages.success(request, _("The item has been taken off the agenda."))
+    return redirect("cases:meeting", pk=pk, meeting_id=meeting_id)
+
+
+@login_required
+@require_POST
+def meeting_attendance(request, pk, meeting_id):
+    page = selectors.meeting_page(viewer=request.viewer, case_id=pk, meeting_id=meeting_id)
+    return _meeting_post(
+        request,
+        pk,
+        meeting_id,
+        form=AttendanceForm(request.POST, participants=page.participants),
+        form_name="attendance_form",
+        act=lambda page, d: services.meeting_attendance_set(
+            actor=request.viewer, case_id=pk, meeting_id=meeting_id, user_ids=d["attendees"]
+        ),
+        done=_("The attendance has been recorded."),
+    )
+
+
+@login_required
+@require_POST
+def meeting_minutes(request, pk, meeting_id):
+    return _meeting_post(
+        request,
+        pk,
+        meeting_id,
+        form=MinutesForm(request.POST),
+        form_name="minutes_form",
+        act=lambda page, d: services.meeting_minutes_set(
+            actor=request.viewer, case_id=pk, meeting_id=meeting_id, minutes=d["minutes"]
+        ),
+        done=_("The minutes have been saved."),
+    )
+
+
+@login_required
+@require_POST
+def decision_create(request, pk, meeting_id):
+    page = selectors.meeting_page(viewer=request.viewer, case_id=pk, meeting_id=meeting_id)
+    form = DecisionForm(
+        request.POST,
+        attendance=page.attendance,
+        organisations=selectors.participating_organisations(page.participants),
+    )
+    return _meeting_post(
+        request,
+        pk,
+        meeting_id,
+        form=form,
+        form_name="decision_form",
+        act=lambda page, d: services.decision_record(
+            actor=request.viewer,
+            case_id=pk,
+            meeting_id=meeting_id,
+            text=d["text"],
+            decided_by_user_id=d["decided_by"],
+            level=d["level"],
+            within_may_decide_on=d.get("within_may_decide_on", False),
+            action=form.action(),
+        ),
+        done=_("The decision has been recorded."),
+    )
+
+
+@login_required
+@require_GET
+def meeting_pdf(request, pk, meeting_id):
+    """The minutes as a PDF in the house style (core/pdf.py)."""
+    page = selectors.meeting_page(viewer=request.viewer, case_id=pk, meeting_id=meeting_id)
+    pdf = render_pdf(
+        "cases/meeting_pdf.html",
+        {"page": page, "case": page.case, "meeting": page.meeting},
+        title=_("Minutes: %(title)s") % {"title": page.meeting.title},
+        subject=page.case.title,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="minutes-{page.meeting.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def phase_item_tick(request, pk, item):
+    form = PhaseItemForm(request.POST, prefix=f"p-{item}")
+    return _post(
+        request,
+        pk,
+        form=form,
+        form_name="phase_item_form",
+        act=lambda case, d: services.phase_item_tick(
+            actor=request.viewer, case_id=case.pk, item=item, note=d["note"]
+        ),
+        done=_("The item has been ticked."),
+    )
+
+
+@login_required
+@require_POST
+def phase_move(request, pk):
+    return _post(
+        request,
+        pk,
+        form=PhaseMoveForm(request.POST),
+        form_name="phase_form",
+        act=lambda case, d: services.phase_move(
+            actor=request.viewer,
+            case_id=case.pk,
+            to_phase=d["to_phase"],
+            note=d["note"],
+            skip_reason=d.get("skip_reason", ""),
+        ),
+        done=_("The case has moved to another phase."),
+    )
