@@ -351,7 +351,8 @@ class StandardTextChoiceForm(forms.Form):
 
     def __init__(self, *args, texts=(), **kwargs):
         super().__init__(*args, **kwargs)
+        dutch_only = _("Dutch only")  # outside the f-string, where makemessages finds it
         self.fields["standard_text"].choices = [
-            (text.pk, text.title if own else f"{text.title} ({_('Dutch only')})")
+            (text.pk, text.title if own else f"{text.title} ({dutch_only})")
             for text, _body, _language, own in texts
         ]
