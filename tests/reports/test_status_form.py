@@ -29,7 +29,6 @@ def test_no_status_is_chosen_beforehand_and_the_text_starts_empty(world, login):
     assert options[0] == ('value="" selected', "Kies een status")
     assert [label for _, label in options[1:]] == [
         "Opgelost",
-        "Gekoppeld aan een casus",
         "Afgewezen",
     ]
     assert not any("selected" in attrs for attrs, _ in options[1:])
