@@ -1,7 +1,9 @@
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.utils import translation
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -9,6 +11,14 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from wijkregie.core.cache import ProcessMemo
 from wijkregie.partners.models import Membership, Organisation, Role
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request in English leaves English active in the worker; the next test (whichever
+    xdist gives this worker) starts in the default language again."""
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

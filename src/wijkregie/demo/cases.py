@@ -77,12 +77,13 @@ def _main_case(horizon: Building) -> Case:
     services.case_regie_move(
         actor=corporation, case_id=case.pk, to_participant_id=municipality.pk, reason=REGIE_REASON
     )
-    # Intake of the corporation links the first reports on the building.
+    # Intake of the corporation links the latest reports it handled on the building (they
+    # keep their status); the new ones stay in the queue for the daily intake.
     reports = Report.objects.filter(
         building=horizon,
         receiving_organisation=organisations["de-vaart"],
-        status__in=[ReportStatus.RECEIVED, ReportStatus.IN_TRIAGE],
-    ).order_by("created_at", "pk")[:LINKED_REPORTS]
+        status=ReportStatus.RESOLVED,
+    ).order_by("-created_at", "-pk")[:LINKED_REPORTS]
     for report in reports:
         services.case_report_link(
             actor=corporation,
