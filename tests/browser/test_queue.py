@@ -77,5 +77,7 @@ def test_the_building_search_works_by_keyboard(page, base_url):
     with page.expect_navigation():
         page.keyboard.press("Enter")  # the list is closed: now the form is sent
     assert re.search(rf"[?&]building={building}(&|$)", page.url)
-    assert page.locator("table.wr-queue-table tbody tr").count() >= 1
+    rows = page.locator("table.wr-queue-table tbody tr")
+    buildings = {rows.nth(i).locator("td").nth(1).inner_text() for i in range(rows.count())}
+    assert buildings == {"De Horizon"}  # every row, and there is one
     _clean(page, "queue-building")

@@ -189,3 +189,16 @@ def test_the_api_lists_creates_and_changes_texts(world, login):
     )
     assert put.status_code == 200 and put.json()["active"] is False
     assert login(world.users["police_intake"]).get(detail).status_code == 404
+
+
+def test_without_an_organisation_the_only_one_of_the_actor_is_taken(world):
+    text = services.standard_text_create(
+        actor=world.viewer("intake"), organisation_id=None, title="Wanneer?", body=QUESTION
+    )
+    assert text.organisation_id == world.owner.pk
+    with pytest.raises(ValidationError) as exc:
+        services.standard_text_create(
+            actor=world.viewer("staff"), organisation_id=None, title="Ander", body=QUESTION
+        )
+    assert exc.value.message_dict == {"organisation": ["Zeg voor welke organisatie de tekst is."]}
+    assert StandardText.objects.count() == 1

@@ -7,7 +7,6 @@ No serializer here has a field of the reporter's identity except
 """
 
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -491,20 +490,11 @@ class StandardTextListApi(APIView):
         operation_id="standard_texts_create",
     )
     def post(self, request):
-        viewer = viewer_for_request(request)
         data = StandardTextInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        organisation_id = data.validated_data.get("organisation")
-        if organisation_id is None:
-            own = selectors.standard_text_organisations(viewer=viewer)
-            organisation_id = own[0].pk if len(own) == 1 else None
-        if organisation_id is None:
-            raise serializers.ValidationError(
-                {"organisation": [_("Say which organisation the text is for.")]}
-            )
         text = services.standard_text_create(
-            actor=viewer,
-            organisation_id=organisation_id,
+            actor=viewer_for_request(request),
+            organisation_id=data.validated_data.get("organisation"),
             title=data.validated_data["title"],
             body=data.validated_data["body"],
         )

@@ -58,8 +58,14 @@ def _may_manage(actor: Viewer, organisation_id: int) -> None:
 
 
 def standard_text_create(*, actor: Viewer, organisation_id, title: str, body: dict) -> StandardText:
-    """A new text in the library of an organisation the actor does intake for. Dutch is
-    required, the other resident languages optional; titles are unique per organisation."""
+    """A new text in the library of an organisation the actor does intake for (`None`:
+    the only one it does intake for). Dutch is required, the other resident languages
+    optional; titles are unique per organisation."""
+    if organisation_id is None:
+        own = actor.organisations_with(RECEIVE_REPORTS)
+        if len(own) != 1:
+            raise ValidationError({"organisation": _("Say which organisation the text is for.")})
+        organisation_id = next(iter(own))
     organisation_id = as_id(organisation_id)
     _may_manage(actor, organisation_id)
     values = _checked(title=title, body=body)
