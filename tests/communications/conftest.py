@@ -3,6 +3,8 @@
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 import pytest
 
 from tests.residents.factories import (
@@ -15,19 +17,17 @@ from tests.residents.factories import (
 )
 from wijkregie.communications.services import newsletters as services
 from wijkregie.partners.selectors import viewer_for
+from wijkregie.residents.models import ConsentPurpose, ConsentSource, ContactConsent
 
 WRITER = ["communications.manage_newsletters", "residents.view_resident", "places.view_building"]
 
 
-def give_consent(resident, source="form"):
-    try:
-        from wijkregie.residents.services import contact_consent_give
-    except ImportError:  # TEMPORARY until the consent records are merged
-        resident.consent_newsletter_email = True
-        resident.save(update_fields=["consent_newsletter_email"])
-        return
-    contact_consent_give(
-        actor=None, resident_id=resident.pk, purpose="newsletter_email", source=source
+def give_consent(resident, source=ConsentSource.FORM):
+    ContactConsent.objects.create(
+        resident=resident,
+        purpose=ConsentPurpose.NEWSLETTER_EMAIL,
+        given_at=timezone.now(),
+        given_source=source,
     )
 
 

@@ -1,16 +1,17 @@
 """Addresses a newsletter carries: the public page, its images, the signed unsubscribe
 link and the QR code. No personal data in any of them except the unsubscribe link, which
-names one delivery under a signature (django.core.signing, SECRET_KEY)."""
+proves "I am this resident" for one action (residents/links.py: signed, a year valid)."""
 
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 
 import segno
 
-UNSUBSCRIBE_SALT = "wijkregie.communications.newsletter-unsubscribe"
+from wijkregie.residents.links import resident_link_principal, resident_link_token
+
+UNSUBSCRIBE_ACTION = "unsubscribe:newsletter_email"
 
 
 def absolute(path: str) -> str:
@@ -26,22 +27,19 @@ def image_url(newsletter, image) -> str:
     return absolute(reverse("newsletters_public:image", args=[newsletter.public_code, image.pk]))
 
 
-def unsubscribe_token(delivery_id: int) -> str:
-    return signing.dumps(delivery_id, salt=UNSUBSCRIBE_SALT)
+def unsubscribe_token(resident_id: int) -> str:
+    return resident_link_token(resident_id=resident_id, action=UNSUBSCRIBE_ACTION)
 
 
-def unsubscribe_delivery_id(token: str) -> int | None:
-    """The delivery a token names, or None for a token that was changed or made up."""
-    try:
-        value = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
-        return None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def unsubscribe_principal(token: str):
+    """The resident a token proves, or None for a token that was changed, made up or is
+    older than a year."""
+    return resident_link_principal(token, action=UNSUBSCRIBE_ACTION)
 
 
-def unsubscribe_url(delivery_id: int) -> str:
+def unsubscribe_url(resident_id: int) -> str:
     return absolute(
-        reverse("newsletters_public:unsubscribe", args=[unsubscribe_token(delivery_id)])
+        reverse("newsletters_public:unsubscribe", args=[unsubscribe_token(resident_id)])
     )
 
 

@@ -109,7 +109,7 @@ def _deliver_one(newsletter: Newsletter, delivery: NewsletterDelivery, building_
         return DeliveryStatus.SKIPPED
     versions = {v.language: v for v in newsletter.versions.all()}
     version = versions.get(delivery.language) or versions["nl"]
-    url = links.unsubscribe_url(delivery.pk)
+    url = links.unsubscribe_url(resident.pk)
     try:
         sent = mail_send(
             to=[resident.email],

@@ -27,7 +27,7 @@ from wijkregie.core.audit import DataOwner, audit_record
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import parse_id
 from wijkregie.places.models import Building
-from wijkregie.residents.models import VIEW_RESIDENT
+from wijkregie.residents.models import VIEW_RESIDENT, Resident
 
 RESIDENT_OBJECT_TYPE = "residents.resident"
 
@@ -187,9 +187,7 @@ def public_image_get(*, code: str, image_id) -> NewsletterImage:
     return image
 
 
-def delivery_for_unsubscribe(*, delivery_id: int) -> NewsletterDelivery | None:
-    return (
-        NewsletterDelivery.objects.select_related("newsletter__organisation")
-        .filter(pk=delivery_id)
-        .first()
-    )
+def unsubscribe_resident(*, principal):
+    """The resident a signed unsubscribe link proves (for the page's language and the
+    landlord's name), or None."""
+    return Resident.objects.select_related("landlord").filter(pk=principal.subject_id).first()

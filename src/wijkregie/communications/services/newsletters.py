@@ -30,16 +30,14 @@ from wijkregie.communications.models import (
     NewsletterVersion,
 )
 from wijkregie.communications.richtext import clean_body
-from wijkregie.communications.selectors.newsletters import (
-    delivery_for_unsubscribe,
-    newsletter_get,
-)
+from wijkregie.communications.selectors.newsletters import newsletter_get
 from wijkregie.core.access import Viewer
 from wijkregie.core.audit import audit_record
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from wijkregie.core.ids import parse_id
 from wijkregie.places.models import Building
 from wijkregie.reports.photos import PhotoRejected, sanitise_photo
+from wijkregie.residents.models import Resident
 
 OBJECT_TYPE = "communications.newsletter"
 MAX_IMAGES = 6
@@ -281,12 +279,16 @@ class UnsubscribeRefused(ApplicationError):
     """The unsubscribe link was changed or made up."""
 
 
-def newsletter_unsubscribe(*, token: str) -> NewsletterDelivery:
+def newsletter_unsubscribe(*, token: str) -> Resident:
     """Withdraw the consent to newsletters by e-mail of the resident the signed link was
     sent to (source: unsubscribe). Doing it twice changes nothing more."""
-    delivery_id = links.unsubscribe_delivery_id(token)
-    delivery = delivery_for_unsubscribe(delivery_id=delivery_id) if delivery_id else None
-    if delivery is None:
+    principal = links.unsubscribe_principal(token)
+    resident = (
+        Resident.objects.select_related("landlord").filter(pk=principal.subject_id).first()
+        if principal
+        else None
+    )
+    if resident is None:
         raise UnsubscribeRefused(
             _(
                 "This unsubscribe link is not valid: it may have been changed or cut off. "
@@ -295,8 +297,8 @@ def newsletter_unsubscribe(*, token: str) -> NewsletterDelivery:
             )
         )
     with transaction.atomic():
-        consent.withdraw_by_unsubscribe(resident_id=delivery.resident_id)
-    return delivery
+        consent.withdraw_by_unsubscribe(principal=principal)
+    return resident
 
 
 PROVIDER_EVENTS = {

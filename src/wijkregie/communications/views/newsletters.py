@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -367,31 +368,33 @@ def public_image(request, code, image_id):
     return response
 
 
+INVALID_LINK = _lazy(
+    "This unsubscribe link is not valid: it may have been changed or cut off. Use the "
+    "link from the e-mail exactly as it is, or ask the sender to unsubscribe you."
+)
+
+
 @csrf_exempt  # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click", no cookie
 @never_cache
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
     """GET: a page with one button; POST (that button, or the mail client's one-click
-    request): withdraw the consent. A changed link is refused with a clear message."""
-    delivery_id = links.unsubscribe_delivery_id(token)
-    delivery = selectors.delivery_for_unsubscribe(delivery_id=delivery_id) if delivery_id else None
-    language = (
-        delivery.language
-        if delivery
-        else _resident_language(request, dict(settings.WIJKREGIE_RESIDENT_LANGUAGES))
-    )
+    request): withdraw the consent. A changed link is refused with a clear message, in
+    the language asked for (else Dutch); a valid one answers in the resident's language."""
+    principal = links.unsubscribe_principal(token)
+    resident = selectors.unsubscribe_resident(principal=principal) if principal else None
+    languages = dict(settings.WIJKREGIE_RESIDENT_LANGUAGES)
+    if resident is not None and resident.preferred_language in languages:
+        language = resident.preferred_language
+    else:
+        language = _resident_language(request, languages)
     with translation.override(language):
-        context = {"token": token, "organisation_name": ""}
-        if delivery is None:
-            context["refused"] = _(
-                "This unsubscribe link is not valid: it may have been changed or cut off. "
-                "Use the link from the e-mail exactly as it is, or ask the sender to "
-                "unsubscribe you."
-            )
+        context = {"token": token, "organisation_name": resident.landlord.name if resident else ""}
+        if resident is None:
+            context["refused"] = str(INVALID_LINK)
             return render(
                 request, "communications/newsletters/unsubscribe.html", context, status=400
             )
-        context["organisation_name"] = delivery.newsletter.organisation.name
         if request.method == "POST":
             try:
                 services.newsletter_unsubscribe(token=token)
@@ -401,7 +404,9 @@ def unsubscribe(request, token):
                     request, "communications/newsletters/unsubscribe.html", context, status=400
                 )
             context["done"] = True
-        return render(request, "communications/newsletters/unsubscribe.html", context)
+        response = render(request, "communications/newsletters/unsubscribe.html", context)
+    response.headers["Content-Language"] = language
+    return response
 
 
 @csrf_exempt
