@@ -110,7 +110,7 @@ def _detail_context(request, newsletter, **extra) -> dict:
     return {
         "newsletter": newsletter,
         "is_draft": newsletter.status == NewsletterStatus.DRAFT,
-        "languages": _language_rows(newsletter),
+        "language_rows": _language_rows(newsletter),
         "images": selectors.image_list(newsletter),
         "image_form": extra.pop("image_form", None) or ImageForm(),
         "deliveries": selectors.delivery_list(viewer=viewer, newsletter=newsletter),
