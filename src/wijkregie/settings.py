@@ -342,6 +342,9 @@ SPECTACULAR_SETTINGS = {
         "CaseConfidentialityEnum": "wijkregie.cases.workflows.Confidentiality",
         "AgreementStatusEnum": "wijkregie.cases.workflows.AgreementStatus",
         "ActionStatusEnum": "wijkregie.cases.workflows.ActionStatus",
+        "NewsletterStatusEnum": "wijkregie.communications.models.NewsletterStatus",
+        "NewsletterDeliveryStatusEnum": "wijkregie.communications.models.DeliveryStatus",
+        "NewsletterDeliveryChannelEnum": "wijkregie.communications.models.DeliveryChannel",
     },
 }
 

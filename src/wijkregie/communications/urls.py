@@ -27,7 +27,7 @@ urlpatterns = [
     ),
     path("newsletters/<int:pk>/send/", newsletters.newsletter_send, name="newsletter_send"),
     path(
-        "newsletters/<int:pk>/pdf/<str:language>/",
+        "newsletters/<int:pk>/newsletter-<str:language>.pdf",
         newsletters.newsletter_pdf,
         name="newsletter_pdf",
     ),
