@@ -277,3 +277,20 @@ def test_writes_are_audited(world):
         [str(newsletter.pk)],
         ["buildings", "title", "versions"],
     )
+
+
+def test_the_resume_command_sends_what_a_dead_worker_left(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    newsletter = world.newsletter()
+    with django_capture_on_commit_callbacks(execute=False):  # the task never ran
+        services.newsletter_send(actor=world.viewer("writer"), newsletter_id=newsletter.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("newsletters_resume", stdout=io.StringIO())
+    newsletter.refresh_from_db()
+    assert (len(mailoutbox), newsletter.status) == (2, NewsletterStatus.SENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("newsletters_resume", stdout=io.StringIO())
+    assert len(mailoutbox) == 2
