@@ -111,6 +111,18 @@ def test_every_persona_sees_exactly_their_newsletters(demo, client):
                     reverse("communications_api:newsletter_deliveries", args=[newsletter.pk])
                 ).json()
                 assert all(r["resident_name"] for r in rows), username
+        if username not in WRITERS:  # writing to it: refused, nothing changed
+            newsletter = newsletters[0]
+            attempts = [
+                client.post(reverse("communications:newsletter_send", args=[newsletter.pk])),
+                client.post(
+                    reverse("communications:newsletter_version", args=[newsletter.pk, "pl"]),
+                    {"subject": "x", "body": "<p>x</p>"},
+                ),
+                client.post(reverse("communications_api:newsletter_send", args=[newsletter.pk])),
+            ]
+            assert {r.status_code for r in attempts} == {404}, username
+            assert newsletter.versions.count() == 3
         seen[username] = listed
     assert seen == {
         u: ({n.title for n in newsletters} if u in WRITERS else set()) for u in PERSONAS

@@ -29,7 +29,7 @@ from wijkregie.communications.forms.newsletters import (
     NewsletterForm,
     VersionForm,
 )
-from wijkregie.communications.models import NewsletterStatus
+from wijkregie.communications.models import DeliveryStatus, NewsletterStatus
 from wijkregie.communications.selectors import newsletters as selectors
 from wijkregie.communications.services import newsletters as services
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
@@ -115,7 +115,10 @@ def _detail_context(request, newsletter, **extra) -> dict:
         "image_form": extra.pop("image_form", None) or ImageForm(),
         "deliveries": selectors.delivery_list(viewer=viewer, newsletter=newsletter),
         "sees_recipients": selectors.may_see_recipients(viewer, newsletter),
-        "counts": selectors.delivery_counts(newsletter),
+        "counts": [
+            (DeliveryStatus(status).label, count)
+            for status, count in sorted(selectors.delivery_counts(newsletter).items())
+        ],
         "public_url": links.public_url(newsletter),
         **extra,
     }
