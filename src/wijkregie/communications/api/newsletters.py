@@ -25,6 +25,15 @@ from wijkregie.core.exceptions import PermissionDenied
 from wijkregie.partners.selectors import viewer_for_request
 
 
+class TextField(serializers.CharField):
+    """A string, and only a string (DRF's CharField would take 0 for "0")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class RefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -66,21 +75,21 @@ class SavedVersionOutputSerializer(serializers.Serializer):
 
 
 class NewsletterCreateInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    title = TextField(max_length=TITLE_MAX_LENGTH)
     buildings = serializers.ListField(child=IdField(), min_length=1)
-    subject = serializers.CharField(max_length=SUBJECT_MAX_LENGTH, help_text="Dutch subject.")
-    body = serializers.CharField(max_length=BODY_MAX_LENGTH, help_text="Dutch text (HTML).")
+    subject = TextField(max_length=SUBJECT_MAX_LENGTH, help_text="Dutch subject.")
+    body = TextField(max_length=BODY_MAX_LENGTH, help_text="Dutch text (HTML).")
     organisation = IdField(required=False)
 
 
 class NewsletterUpdateInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    title = TextField(max_length=TITLE_MAX_LENGTH)
     buildings = serializers.ListField(child=IdField(), min_length=1)
 
 
 class VersionInputSerializer(serializers.Serializer):
-    subject = serializers.CharField(max_length=SUBJECT_MAX_LENGTH)
-    body = serializers.CharField(max_length=BODY_MAX_LENGTH)
+    subject = TextField(max_length=SUBJECT_MAX_LENGTH)
+    body = TextField(max_length=BODY_MAX_LENGTH)
 
 
 class DeliveryOutputSerializer(serializers.Serializer):
