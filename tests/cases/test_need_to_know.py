@@ -28,6 +28,10 @@ AT_THE_TABLE = {
     "opbouwwerker",
     "wijkteam",
 }
+# The demo's open escalation to the strategic level reaches the people with a strategic
+# mandate at the table's organisations (not the one who asked): the area director, and the
+# corporation's functional administrator, who is not at the table.
+ESCALATION_ADDRESSEES = {"gebiedsregisseur", "beheerder"}
 EXPECTED = {
     username: ({CASE_TITLE} if username in AT_THE_TABLE else set())
     | ({SUBCASE_TITLE} if username == "woonfraude" else set())
@@ -64,6 +68,7 @@ def _pages(case):
         reverse("cases_api:case_actions", args=[case.pk]),
         reverse("cases_api:case_meetings", args=[case.pk]),
         reverse("cases_api:case_phase", args=[case.pk]),
+        reverse("cases_api:case_escalations", args=[case.pk]),
     ]
 
 
@@ -105,6 +110,15 @@ def test_the_demo_story_case(demo):
             ("measurable_goals", False),
         ],
     )
+    escalation = case.escalations.get()
+    assert (escalation.level, escalation.status, escalation.asked_by.username) == (
+        "strategic",
+        "open",
+        "wijkbeheerder",
+    )
+    assert sorted(escalation.addressees.values_list("user__username", flat=True)) == sorted(
+        ESCALATION_ADDRESSEES
+    )
     assert build_cases() == demo  # idempotent
     assert Case.objects.count() == 2
 
@@ -121,7 +135,15 @@ def test_every_persona_sees_exactly_their_cases(demo, client):
         page = client.get(reverse("cases:list")).content.decode()
         assert {t for t in cases if t in page} == listed, username
         work = client.get(reverse("cases:my_work")).content.decode()
-        assert {t for t in cases if t in work} == listed, username
+        escalated = {CASE_TITLE} if username in ESCALATION_ADDRESSEES else set()
+        assert {t for t in cases if t in work} == listed | escalated, username
+        escalation = demo["case"].escalations.get()
+        status = client.get(reverse("cases:escalation", args=[escalation.pk])).status_code
+        api_status = client.get(
+            reverse("cases_api:escalation_detail", args=[escalation.pk])
+        ).status_code
+        sees = CASE_TITLE in listed or username in ESCALATION_ADDRESSEES
+        assert (status, api_status) == ((200, 200) if sees else (404, 404)), username
         for title, case in cases.items():
             statuses = {client.get(url).status_code for url in _pages(case)}
             assert statuses == ({200} if title in listed else {404}), (username, title)

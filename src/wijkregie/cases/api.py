@@ -189,6 +189,39 @@ class PhaseOutputSerializer(serializers.Serializer):
     checklist = ChecklistItemOutputSerializer(many=True)
 
 
+class EscalationAddresseeOutputSerializer(serializers.Serializer):
+    person = serializers.SerializerMethodField()
+    organisation = CaseRef()
+    mandate_level = serializers.CharField()
+
+    def get_person(self, obj) -> str:
+        return obj.user.get_full_name() or obj.user.username
+
+
+class EscalationOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    case = serializers.SerializerMethodField()
+    level = serializers.CharField()
+    question = serializers.CharField()
+    status = serializers.CharField()
+    asked_by = serializers.CharField(source="asked_by_label")
+    asked_by_organisation = CaseRef()
+    addressees = EscalationAddresseeOutputSerializer(many=True, source="addressees.all")
+    answer = serializers.CharField()
+    answered_by = serializers.CharField(source="answered_by_label")
+    answered_by_organisation = CaseRef(allow_null=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def get_case(self, obj) -> dict:
+        return {"id": obj.case_id, "title": obj.case.title}
+
+
+class EscalationsWaitingOutputSerializer(serializers.Serializer):
+    for_me = EscalationOutputSerializer(many=True)
+    for_the_table = EscalationOutputSerializer(many=True)
+
+
 # --- Input -------------------------------------------------------------------------------
 
 
@@ -301,6 +334,16 @@ class PhaseMoveInputSerializer(serializers.Serializer):
 class PhaseItemInputSerializer(serializers.Serializer):
     item = serializers.CharField(max_length=40)
     note = serializers.CharField(max_length=2000)
+
+
+class EscalationInputSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=MandateLevel.choices)
+    question = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    organisation = IdField(required=False, allow_null=True)
+
+
+class EscalationAnswerInputSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 # --- Views -------------------------------------------------------------------------------
@@ -687,3 +730,74 @@ class CasePhaseItemsApi(APIView):
             note=data.validated_data["note"],
         )
         return Response(_phase(viewer, pk))
+
+
+class CaseEscalationsApi(APIView):
+    """The case's escalations, newest first; or take a question to a higher level."""
+
+    @extend_schema(responses=EscalationOutputSerializer(many=True))
+    def get(self, request, pk):
+        found = selectors.case_escalations(viewer=viewer_for_request(request), case_id=pk)
+        return Response(EscalationOutputSerializer(found, many=True).data)
+
+    @extend_schema(request=EscalationInputSerializer, responses={201: EscalationOutputSerializer})
+    def post(self, request, pk):
+        data = EscalationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        viewer = viewer_for_request(request)
+        escalation = services.escalation_raise(
+            actor=viewer,
+            case_id=pk,
+            level=d["level"],
+            question=d["question"],
+            organisation_id=d.get("organisation"),
+        )
+        page = selectors.escalation_page(viewer=viewer, id=escalation.pk)
+        return Response(
+            EscalationOutputSerializer(page.escalation).data, status=status.HTTP_201_CREATED
+        )
+
+
+class CaseEscalationTakeUpApi(APIView):
+    """The table takes an escalation's answer up."""
+
+    @extend_schema(request=None, responses=EscalationOutputSerializer)
+    def post(self, request, pk, escalation_id):
+        viewer = viewer_for_request(request)
+        services.escalation_close(actor=viewer, case_id=pk, escalation_id=escalation_id)
+        page = selectors.escalation_page(viewer=viewer, id=escalation_id)
+        return Response(EscalationOutputSerializer(page.escalation).data)
+
+
+class EscalationsWaitingApi(APIView):
+    """What waits for the caller: escalations to answer, and answers to take up."""
+
+    @extend_schema(responses=EscalationsWaitingOutputSerializer)
+    def get(self, request):
+        waiting = selectors.escalations_waiting(viewer=viewer_for_request(request))
+        return Response(EscalationsWaitingOutputSerializer(waiting).data)
+
+
+class EscalationDetailApi(APIView):
+    """One escalation, for whoever sees its case or is addressed."""
+
+    @extend_schema(responses=EscalationOutputSerializer)
+    def get(self, request, escalation_id):
+        page = selectors.escalation_page(viewer=viewer_for_request(request), id=escalation_id)
+        return Response(EscalationOutputSerializer(page.escalation).data)
+
+
+class EscalationAnswerApi(APIView):
+    """Answer an escalation addressed to the caller (once)."""
+
+    @extend_schema(request=EscalationAnswerInputSerializer, responses=EscalationOutputSerializer)
+    def post(self, request, escalation_id):
+        data = EscalationAnswerInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        viewer = viewer_for_request(request)
+        services.escalation_answer(
+            actor=viewer, escalation_id=escalation_id, answer=data.validated_data["answer"]
+        )
+        page = selectors.escalation_page(viewer=viewer, id=escalation_id)
+        return Response(EscalationOutputSerializer(page.escalation).data)

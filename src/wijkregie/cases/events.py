@@ -202,3 +202,36 @@ def phase_moved_event(
             "reason": reason,
         },
     )
+
+
+def escalated_event(*, case: Case, actor, organisation_id, at, escalation_id, level, addressees):
+    return _write(
+        case=case,
+        type=CaseEventType.ESCALATED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"escalation_id": escalation_id, "level": level, "addressees": addressees},
+    )
+
+
+def escalation_answered_event(*, case: Case, actor, organisation_id, at, escalation_id, level):
+    return _write(
+        case=case,
+        type=CaseEventType.ESCALATION_ANSWERED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"escalation_id": escalation_id, "level": level},
+    )
+
+
+def escalation_closed_event(*, case: Case, actor, organisation_id, at, escalation_id, level):
+    return _write(
+        case=case,
+        type=CaseEventType.ESCALATION_CLOSED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"escalation_id": escalation_id, "level": level},
+    )

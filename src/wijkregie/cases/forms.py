@@ -324,3 +324,28 @@ class PhaseMoveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Only needed when items of this phase are not done."),
     )
+
+
+class EscalationForm(forms.Form):
+    level = forms.ChoiceField(label=_("To which level"))
+    question = forms.CharField(
+        label=_("Question"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "It goes to the people of the organisations at this table who hold that mandate level."
+        ),
+    )
+
+    def __init__(self, *args, levels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = [(m, MandateLevel(m).label) for m in levels]
+
+
+class EscalationAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Your answer"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The answer goes back to the table of the case."),
+    )

@@ -21,6 +21,7 @@ from wijkregie.cases.workflows import (
     CaseRole,
     CaseStatus,
     Confidentiality,
+    EscalationStatus,
     Phase,
     ReminderKind,
 )
@@ -456,6 +457,71 @@ class PhaseCheck(BaseModel):
         return f"{self.case_id}: {self.item}"
 
 
+class Escalation(BaseModel):
+    """A question taken from the table up to the tactical or strategic level: to the
+    people of the participating organisations who hold that mandate level (the
+    addressees, fixed when it is asked); answered there and brought back down.
+
+    Seen by whoever sees the case, and by its addressees (who need not sit at the table:
+    they see the escalation, the case's title and who asked, not the rest of the case).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="escalations")
+    level = models.CharField(_("to level"), max_length=16, choices=MandateLevel.choices)
+    question = models.TextField(_("question"), max_length=TEXT_MAX_LENGTH)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    asked_by_label = models.CharField(max_length=200, blank=True)
+    asked_by_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=EscalationStatus.choices, default="open"
+    )
+    answer = models.TextField(_("answer"), max_length=TEXT_MAX_LENGTH, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_by_label = models.CharField(max_length=200, blank=True)
+    answered_by_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("taken up at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "created_at", "id"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        indexes = [models.Index(fields=["case", "status"], name="case_escalation_idx")]
+
+    def __str__(self):
+        return self.question[:80]
+
+
+class EscalationAddressee(models.Model):
+    """One person an escalation is addressed to, for the organisation whose mandate they
+    hold (a copy of the membership's level when it was asked)."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="addressees")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    mandate_level = models.CharField(max_length=16, choices=MandateLevel.choices)
+
+    class Meta:
+        ordering = ["escalation", "organisation__name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["escalation", "user", "organisation"], name="escalation_addressee_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "escalation"], name="escalation_addressee_idx")]
+
+    def __str__(self):
+        return f"{self.escalation_id}: {self.user_id}"
+
+
 class CaseEventType(models.TextChoices):
     OPENED = "opened", _("Case opened")
     PARTICIPANT_ADDED = "participant_added", _("Participant added")
@@ -472,6 +538,9 @@ class CaseEventType(models.TextChoices):
     DECISION_RECORDED = "decision_recorded", _("Decision recorded")
     PHASE_ITEM_TICKED = "phase_item_ticked", _("Checklist item ticked")
     PHASE_MOVED = "phase_moved", _("Phase changed")
+    ESCALATED = "escalated", _("Escalated")
+    ESCALATION_ANSWERED = "escalation_answered", _("Escalation answered")
+    ESCALATION_CLOSED = "escalation_closed", _("Escalation answer taken up")
 
 
 class CaseEvent(TimelineEvent):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -33,6 +33,8 @@ from wijkregie.cases.models import (
     CaseParticipant,
     CaseReport,
     Decision,
+    Escalation,
+    EscalationAddressee,
     Meeting,
     PhaseCheck,
     TaskAgreement,
@@ -40,17 +42,19 @@ from wijkregie.cases.models import (
 from wijkregie.cases.roles import MANAGE_ACTIONS, MANAGE_AGREEMENTS, MANAGE_MEETINGS
 from wijkregie.cases.workflows import (
     AUTO_ITEMS,
+    MANDATE_RANK,
     PHASE_ITEMS,
     AgreementStatus,
     CaseRole,
     CaseStatus,
+    EscalationStatus,
     Phase,
 )
 from wijkregie.core.access import Viewer
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id, parse_id
-from wijkregie.partners.models import DataCategory, Membership, Organisation
+from wijkregie.partners.models import DataCategory, MandateLevel, Membership, Organisation
 from wijkregie.partners.selectors import organisations_sharing_with
 from wijkregie.places.models import Building
 from wijkregie.reports.location import location_label
@@ -292,6 +296,19 @@ def _event_text(event: CaseEvent) -> str:
                 "reason": p.get("reason", ""),
             }
         return text
+    if event.type in (
+        CaseEventType.ESCALATED,
+        CaseEventType.ESCALATION_ANSWERED,
+        CaseEventType.ESCALATION_CLOSED,
+    ):
+        level = p.get("level")
+        label = MandateLevel(level).label.lower() if level in MandateLevel.values else ""
+        if event.type == CaseEventType.ESCALATED:
+            return _("To the %(level)s level: %(people)s") % {
+                "level": label,
+                "people": ", ".join(p.get("addressees") or []),
+            }
+        return _("%(level)s level") % {"level": label.capitalize()}
     if event.type == CaseEventType.REPORT_LINKED:
         return _("Report #%(id)s") % {"id": p.get("report_id")}
     return ""
@@ -669,6 +686,7 @@ class CasePage:
     health: list[HealthWarning]
     checklist: list["ChecklistItem"]
     phases: list
+    escalations: list = field(default_factory=list)
 
 
 def case_page(*, viewer: Viewer, id) -> CasePage:
@@ -721,6 +739,7 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
             case=case, participants=participants, agreements=agreements, meetings=meetings
         ),
         phases=list(Phase.choices),
+        escalations=_escalations(case),
     )
 
 
@@ -855,6 +874,143 @@ def my_work(*, viewer: Viewer) -> MyWork:
         cases=cases_by_health(viewer=viewer),
         today=timezone.localdate(),
     )
+
+
+# --- Escalations ----------------------------------------------------------------------------
+
+
+def escalation_levels_above(level: str) -> list[str]:
+    """The mandate levels above `level`, low to high (where a case escalates to)."""
+    return [m for m, rank in MANDATE_RANK.items() if rank > MANDATE_RANK.get(level, 0)]
+
+
+def escalation_reach(*, case: Case, level: str, exclude_user_id=None) -> list[Membership]:
+    """Who an escalation to `level` reaches: the people of the organisations at the table
+    (active participants) whose membership holds that mandate level or a higher one;
+    people, not service accounts, and not the one asking."""
+    levels = [m for m, rank in MANDATE_RANK.items() if rank >= MANDATE_RANK.get(level, 99)]
+    qs = (
+        Membership.objects.filter(
+            organisation_id__in=CaseParticipant.objects.active()
+            .filter(case=case)
+            .values("organisation_id"),
+            mandate_level__in=levels,
+            is_active=True,
+            is_service_account=False,
+            user__is_active=True,
+            organisation__is_active=True,
+        )
+        .select_related("user", "organisation")
+        .order_by("organisation__name", "user__last_name", "user__username", "pk")
+    )
+    if exclude_user_id is not None:
+        qs = qs.exclude(user_id=exclude_user_id)
+    return list(qs)
+
+
+def _escalations_visible(viewer: Viewer) -> QuerySet[Escalation]:
+    """Escalations on cases the viewer sees, and those addressed to them."""
+    if viewer.is_superuser:
+        return Escalation.objects.all()
+    return Escalation.objects.filter(
+        Q(case__in=Case.objects.visible_to(viewer).values("pk"))
+        | Q(
+            pk__in=EscalationAddressee.objects.filter(
+                user_id=viewer.user_id or 0, organisation_id__in=viewer.organisation_ids
+            ).values("escalation_id")
+        )
+    )
+
+
+def _with_people(qs: QuerySet[Escalation]) -> QuerySet[Escalation]:
+    return qs.select_related(
+        "case", "asked_by_organisation", "answered_by_organisation"
+    ).prefetch_related(
+        Prefetch(
+            "addressees",
+            queryset=EscalationAddressee.objects.select_related("user", "organisation"),
+        )
+    )
+
+
+def _escalations(case: Case) -> list[Escalation]:
+    return list(_with_people(Escalation.objects.filter(case=case)).order_by("-created_at", "-pk"))
+
+
+def case_escalations(*, viewer: Viewer, case_id) -> list[Escalation]:
+    """The escalations of a case the viewer sees, newest first."""
+    return _escalations(case_get(viewer=viewer, id=case_id))
+
+
+def escalation_is_addressed_to(escalation: Escalation, viewer: Viewer) -> bool:
+    return any(
+        a.user_id == viewer.user_id and a.organisation_id in viewer.organisation_ids
+        for a in escalation.addressees.all()
+    )
+
+
+@dataclass
+class EscalationPage:
+    escalation: Escalation
+    may_answer: bool
+    may_close: bool
+    sees_case: bool
+
+
+def escalation_page(*, viewer: Viewer, id) -> EscalationPage:
+    """One escalation, for whoever sees its case or is addressed; `NotFound` otherwise.
+    An addressee who is not at the table sees the question, the case's title and who
+    asked, not the rest of the case. The read is audited with the case as context."""
+    escalation = _with_people(_escalations_visible(viewer)).filter(pk=as_id(id)).first()
+    if escalation is None:
+        raise NotFound(_("Not found."))
+    case = escalation.case
+    sees_case = Case.objects.visible_to(viewer).filter(pk=case.pk).exists()
+    audit_record(
+        viewer=viewer,
+        action="view",
+        object_type="cases.escalation",
+        object_ids=[escalation.pk],
+        fields=["question", "answer"],
+        context=case_context(case),
+    )
+    return EscalationPage(
+        escalation=escalation,
+        may_answer=escalation.status == EscalationStatus.OPEN
+        and escalation_is_addressed_to(escalation, viewer),
+        may_close=escalation.status == EscalationStatus.ANSWERED
+        and sees_case
+        and (viewer.is_superuser or viewer.has_perm(CHANGE_CASE, obj=case)),
+        sees_case=sees_case,
+    )
+
+
+@dataclass
+class EscalationsWaiting:
+    for_me: list[Escalation]  # open, addressed to the viewer: theirs to answer
+    for_the_table: list[Escalation]  # answered, on cases the viewer changes: to take up
+
+
+def escalations_waiting(*, viewer: Viewer) -> EscalationsWaiting:
+    """What waits for the viewer on each side of an escalation (two queries and their
+    prefetches, whatever the number of cases)."""
+    if viewer.user_id is None:
+        return EscalationsWaiting([], [])
+    for_me = _with_people(
+        Escalation.objects.filter(
+            status=EscalationStatus.OPEN,
+            pk__in=EscalationAddressee.objects.filter(
+                user_id=viewer.user_id, organisation_id__in=viewer.organisation_ids
+            ).values("escalation_id"),
+        )
+    ).order_by("created_at", "pk")
+    for_table = _with_people(
+        Escalation.objects.filter(
+            status=EscalationStatus.ANSWERED,
+            case__in=Case.objects.visible_to(viewer, permission=CHANGE_CASE).values("pk"),
+        )
+    ).order_by("answered_at", "pk")
+    return EscalationsWaiting(list(for_me), list(for_table))
 
 
 # --- Choices for the forms -----------------------------------------------------------------

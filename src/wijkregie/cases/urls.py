@@ -52,6 +52,13 @@ urlpatterns = [
         name="decision_create",
     ),
     path("<int:pk>/meetings/<int:meeting_id>/minutes.pdf", views.meeting_pdf, name="meeting_pdf"),
+    path("<int:pk>/escalations/", views.escalation_raise, name="escalation_raise"),
+    path(
+        "<int:pk>/escalations/<int:escalation_id>/take-up/",
+        views.escalation_close,
+        name="escalation_close",
+    ),
+    path("escalations/<int:escalation_id>/", views.escalation_detail, name="escalation"),
     path("<int:pk>/phase/", views.phase_move, name="phase_move"),
     path("<int:pk>/phase/items/<slug:item>/", views.phase_item_tick, name="phase_item_tick"),
     path("link-report/<int:report_id>/", views.report_link, name="report_link"),

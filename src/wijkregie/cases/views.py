@@ -24,6 +24,8 @@ from wijkregie.cases.forms import (
     CaseBuildingForm,
     CaseOpenForm,
     DecisionForm,
+    EscalationAnswerForm,
+    EscalationForm,
     MeetingForm,
     MinutesForm,
     ParticipantForm,
@@ -64,7 +66,14 @@ def case_list(request):
 @login_required
 @require_GET
 def my_work(request):
-    return render(request, "cases/my_work.html", {"work": selectors.my_work(viewer=request.viewer)})
+    return render(
+        request,
+        "cases/my_work.html",
+        {
+            "work": selectors.my_work(viewer=request.viewer),
+            "escalations": selectors.escalations_waiting(viewer=request.viewer),
+        },
+    )
 
 
 def _detail_context(request, pk, **forms) -> dict:
@@ -84,6 +93,18 @@ def _detail_context(request, pk, **forms) -> dict:
         context["action_form"] = _action_form(page)
     if MANAGE_MEETINGS in page.permissions:
         context["meeting_form"] = MeetingForm()
+    levels = selectors.escalation_levels_above(page.case.level)
+    if CHANGE_CASE in page.permissions and page.my_organisations and levels:
+        context["escalation_form"] = forms.pop("escalation_form", None) or EscalationForm(
+            levels=levels
+        )
+    context["escalations"] = [
+        (
+            e,
+            selectors.escalation_is_addressed_to(e, request.viewer) and e.status == "open",
+        )
+        for e in page.escalations
+    ]
     if MANAGE_PARTICIPANTS in page.permissions:
         failed_tick = forms.pop("phase_item_form", None)
         context["phase_items"] = [
@@ -433,6 +454,69 @@ def building_cases(request, building_id):
     }
     template = "cases/_building_cases.html" if request.htmx else "cases/building_cases.html"
     return render(request, template, context)
+
+
+# --- Escalations -----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def escalation_raise(request, pk):
+    case = selectors.case_get(viewer=request.viewer, id=pk)
+    return _post(
+        request,
+        pk,
+        form=EscalationForm(request.POST, levels=selectors.escalation_levels_above(case.level)),
+        form_name="escalation_form",
+        act=lambda case, d: services.escalation_raise(
+            actor=request.viewer, case_id=case.pk, level=d["level"], question=d["question"]
+        ),
+        done=_("The question has gone up; those who hold the mandate see it in their work."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def escalation_detail(request, escalation_id):
+    """One escalation: the question, and the answer form for its addressees."""
+    page = selectors.escalation_page(viewer=request.viewer, id=escalation_id)
+    form = None
+    status = 200
+    if page.may_answer:
+        form = EscalationAnswerForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form is None:
+            messages.error(request, _("This escalation does not wait for your answer."))
+            return redirect("cases:escalation", escalation_id=page.escalation.pk)
+        if form.is_valid():
+            try:
+                services.escalation_answer(
+                    actor=request.viewer,
+                    escalation_id=page.escalation.pk,
+                    answer=form.cleaned_data["answer"],
+                )
+            except (ApplicationError, ValidationError) as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Your answer has gone back to the table."))
+                return redirect("cases:escalation", escalation_id=page.escalation.pk)
+        status = 400
+    return render(request, "cases/escalation.html", {"page": page, "form": form}, status=status)
+
+
+@login_required
+@require_POST
+def escalation_close(request, pk, escalation_id):
+    case = selectors.case_get(viewer=request.viewer, id=pk)
+    try:
+        services.escalation_close(
+            actor=request.viewer, case_id=case.pk, escalation_id=escalation_id
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The answer has been taken up by the table."))
+    return redirect("cases:detail", pk=case.pk)
 
 
 # --- Meetings --------------------------------------------------------------------------------

@@ -12,7 +12,14 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from wijkregie.cases import services
-from wijkregie.cases.models import Case, CaseAction, CaseParticipant, Meeting, TaskAgreement
+from wijkregie.cases.models import (
+    Case,
+    CaseAction,
+    CaseParticipant,
+    Escalation,
+    Meeting,
+    TaskAgreement,
+)
 from wijkregie.cases.workflows import CaseKind, CaseRole, Confidentiality
 from wijkregie.partners.models import MandateLevel, Organisation
 from wijkregie.partners.selectors import viewer_for
@@ -321,6 +328,27 @@ def _phase(case: Case) -> None:
     )
 
 
+ESCALATION_QUESTION = (
+    "Wie neemt het besluit over cameratoezicht in de bergingen van portiek B (circa "
+    "€ 18.000) en wie betaalt het? In het casusoverleg viel dit buiten het mandaat van de "
+    "wijkbeheerder; de tafel vraagt een besluit op strategisch niveau."
+)
+
+
+def _escalation(case: Case) -> None:
+    """An open escalation to the strategic level, asked by the corporation's
+    neighbourhood manager: it reaches the municipality's area director and the
+    corporation's people with a strategic mandate."""
+    if Escalation.objects.filter(case=case).exists():
+        return
+    services.escalation_raise(
+        actor=_viewer("wijkbeheerder"),
+        case_id=case.pk,
+        level=MandateLevel.STRATEGIC,
+        question=ESCALATION_QUESTION,
+    )
+
+
 def _subcase(horizon: Building, parent: Case) -> Case:
     existing = Case.objects.filter(title=SUBCASE_TITLE, parent=parent).first()
     if existing is not None:
@@ -368,5 +396,6 @@ def build_cases() -> dict:
     _actions(case)
     _meetings(case)
     _phase(case)
+    _escalation(case)
     case.refresh_from_db()
     return {"case": case, "subcase": _subcase(horizon, case)}

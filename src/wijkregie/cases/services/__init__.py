@@ -15,6 +15,11 @@ from wijkregie.cases.services.actions import (
     action_update,
 )
 from wijkregie.cases.services.agreements import agreement_answer, agreement_record
+from wijkregie.cases.services.escalations import (
+    escalation_answer,
+    escalation_close,
+    escalation_raise,
+)
 from wijkregie.cases.services.linking import case_report_link
 from wijkregie.cases.services.meetings import (
     agenda_item_add,
@@ -49,6 +54,9 @@ __all__ = [
     "case_regie_move",
     "case_report_link",
     "decision_record",
+    "escalation_answer",
+    "escalation_close",
+    "escalation_raise",
     "meeting_attendance_set",
     "meeting_minutes_set",
     "meeting_schedule",

@@ -17,6 +17,7 @@ from wijkregie.cases.models import (
     CaseParticipant,
     CaseReport,
     Decision,
+    Escalation,
     Meeting,
 )
 from wijkregie.cases.roles import MANAGE_MEETINGS
@@ -36,6 +37,7 @@ from wijkregie.cases.services.actions import action_create
 from wijkregie.cases.workflows import (
     MANDATE_RANK,
     AgendaSource,
+    EscalationStatus,
 )
 from wijkregie.core.access import Viewer
 from wijkregie.core.exceptions import NotFound
@@ -57,8 +59,9 @@ def _meeting_for(actor: Viewer, case_id, meeting_id, permission: str) -> tuple[C
 
 def _agenda_generate(case: Case, meeting: Meeting, now: datetime) -> int:
     """The items that need the table: reports linked since the previous meeting,
-    overdue actions, diverging expectations. All of it is the case's own (what every
-    participant sees); a restricted sub-case never contributes."""
+    overdue actions, diverging expectations, escalations waiting up or down. All of it is
+    the case's own (what every participant sees); a restricted sub-case never
+    contributes."""
     previous = (
         Meeting.objects.filter(case=case, starts_at__lt=meeting.starts_at)
         .exclude(pk=meeting.pk)
@@ -99,6 +102,22 @@ def _agenda_generate(case: Case, meeting: Meeting, now: datetime) -> int:
         )
     for mismatch in agreement_mismatches(_agreements(case)):
         items.append((AgendaSource.MISMATCH, mismatch.text[:500], None))
+    for escalation in Escalation.objects.filter(
+        case=case, status__in=[EscalationStatus.OPEN, EscalationStatus.ANSWERED]
+    ).order_by("created_at", "pk"):
+        level = MandateLevel(escalation.level).label.lower()
+        items.append(
+            (
+                AgendaSource.ESCALATION,
+                (
+                    _("Escalation to the %(level)s level, waiting for an answer: %(q)s")
+                    if escalation.status == EscalationStatus.OPEN
+                    else _("Answer from the %(level)s level to take up: %(q)s")
+                )
+                % {"level": level, "q": escalation.question[:300]},
+                escalation.pk,
+            )
+        )
     AgendaItem.objects.bulk_create(
         [
             AgendaItem(meeting=meeting, position=n, title=title[:500], source=source, ref_id=ref)
