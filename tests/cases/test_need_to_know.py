@@ -32,6 +32,13 @@ AT_THE_TABLE = {
 # mandate at the table's organisations (not the one who asked): the area director, and the
 # corporation's functional administrator, who is not at the table.
 ESCALATION_ADDRESSEES = {"gebiedsregisseur", "beheerder"}
+# The demo's notes and visit report, and who at the table sees each (its audience and its
+# author's organisation).
+FRAGMENTS = {
+    "Bewonersavond in buurthuis De Steiger": AT_THE_TABLE,
+    "Huisbezoeken portiek B": {"wijkteam", "gebiedsregisseur"},
+    "Signalen drugshandel bergingen": {"wijkagent", "gebiedsregisseur"},
+}
 EXPECTED = {
     username: ({CASE_TITLE} if username in AT_THE_TABLE else set())
     | ({SUBCASE_TITLE} if username == "woonfraude" else set())
@@ -69,6 +76,7 @@ def _pages(case):
         reverse("cases_api:case_meetings", args=[case.pk]),
         reverse("cases_api:case_phase", args=[case.pk]),
         reverse("cases_api:case_escalations", args=[case.pk]),
+        reverse("cases_api:case_fragments", args=[case.pk]),
     ]
 
 
@@ -149,6 +157,13 @@ def test_every_persona_sees_exactly_their_cases(demo, client):
             assert statuses == ({200} if title in listed else {404}), (username, title)
             if title in listed:
                 body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+                api = client.get(reverse("cases_api:case_fragments", args=[case.pk])).json()
+                if title == CASE_TITLE:
+                    expected = {t for t, who in FRAGMENTS.items() if username in who}
+                    assert {t for t in FRAGMENTS if t in body} == expected, username
+                    assert {f["title"] for f in api} == expected, username
+                else:
+                    assert api == [], username
                 assert not any(name in body for name in reporters), username
                 if title == CASE_TITLE:
                     assert SUBCASE_TITLE not in body, username

@@ -816,8 +816,17 @@ def test_the_case_page_reads_the_same_number_of_queries_however_much_is_on_it(wo
                 level="strategic",
                 question=f"Vraag {n}-{i}",
             )
+            services.fragment_add(
+                actor=world.viewer("director"),
+                case_id=case.pk,
+                kind="note",
+                title=f"Notitie {n}-{i}",
+                text="Tekst.",
+                audience="organisations",
+                organisation_ids=[world.police.pk],
+            )
 
     more(2)  # two meetings held: every check of the health runs
     few = count()
     more(5)
-    assert (few, count()) == (24, 24)
+    assert (few, count()) == (26, 26)

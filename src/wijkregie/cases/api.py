@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,6 +22,8 @@ from wijkregie.cases.workflows import (
     CaseRole,
     CaseStatus,
     Confidentiality,
+    FragmentAudience,
+    FragmentKind,
 )
 from wijkregie.core.api import IdField, Pagination
 from wijkregie.partners.models import MandateLevel
@@ -189,6 +192,23 @@ class PhaseOutputSerializer(serializers.Serializer):
     checklist = ChecklistItemOutputSerializer(many=True)
 
 
+class FragmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+    visited_on = serializers.DateField(allow_null=True)
+    author = serializers.CharField(source="author_label")
+    author_organisation = CaseRef()
+    audience = serializers.CharField()
+    audience_organisations = CaseRef(many=True, source="audience_organisations.all")
+    residents_may_be_told = serializers.BooleanField()
+    file_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
 class EscalationAddresseeOutputSerializer(serializers.Serializer):
     person = serializers.SerializerMethodField()
     organisation = CaseRef()
@@ -334,6 +354,17 @@ class PhaseMoveInputSerializer(serializers.Serializer):
 class PhaseItemInputSerializer(serializers.Serializer):
     item = serializers.CharField(max_length=40)
     note = serializers.CharField(max_length=2000)
+
+
+class FragmentInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=FragmentKind.choices)
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    text = serializers.CharField(max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True)
+    visited_on = serializers.DateField(required=False, allow_null=True)
+    audience = serializers.ChoiceField(choices=FragmentAudience.choices, required=False)
+    organisations = serializers.ListField(child=IdField(), required=False)
+    residents_may_be_told = serializers.BooleanField(required=False, default=False)
+    file = serializers.FileField(required=False)
 
 
 class EscalationInputSerializer(serializers.Serializer):
@@ -801,3 +832,41 @@ class EscalationAnswerApi(APIView):
         )
         page = selectors.escalation_page(viewer=viewer, id=escalation_id)
         return Response(EscalationOutputSerializer(page.escalation).data)
+
+
+class CaseFragmentsApi(APIView):
+    """Notes, documents and visit reports the caller may see; or add one (multipart for a
+    document's file)."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(responses=FragmentOutputSerializer(many=True))
+    def get(self, request, pk):
+        found = selectors.case_fragments(viewer=viewer_for_request(request), case_id=pk)
+        return Response(FragmentOutputSerializer(found, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": FragmentInputSerializer},
+        responses={201: FragmentOutputSerializer},
+    )
+    def post(self, request, pk):
+        data = FragmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        upload = d.get("file")
+        viewer = viewer_for_request(request)
+        fragment = services.fragment_add(
+            actor=viewer,
+            case_id=pk,
+            kind=d["kind"],
+            title=d["title"],
+            text=d.get("text", ""),
+            audience=d.get("audience") or FragmentAudience.ALL,
+            organisation_ids=d.get("organisations") or [],
+            residents_may_be_told=d.get("residents_may_be_told", False),
+            visited_on=d.get("visited_on"),
+            file_name=upload.name if upload else "",
+            file_data=upload.read() if upload else None,
+        )
+        fragment = selectors.case_fragment_get(viewer=viewer, case_id=pk, fragment_id=fragment.pk)
+        return Response(FragmentOutputSerializer(fragment).data, status=status.HTTP_201_CREATED)

@@ -41,6 +41,7 @@ urlpatterns = [
     ),
     path("<int:pk>/phase/", api.CasePhaseApi.as_view(), name="case_phase"),
     path("<int:pk>/phase/items/", api.CasePhaseItemsApi.as_view(), name="case_phase_items"),
+    path("<int:pk>/fragments/", api.CaseFragmentsApi.as_view(), name="case_fragments"),
     path("<int:pk>/escalations/", api.CaseEscalationsApi.as_view(), name="case_escalations"),
     path(
         "<int:pk>/escalations/<int:escalation_id>/take-up/",

@@ -235,3 +235,15 @@ def escalation_closed_event(*, case: Case, actor, organisation_id, at, escalatio
         at=at,
         parameters={"escalation_id": escalation_id, "level": level},
     )
+
+
+def fragment_added_event(*, case: Case, actor, organisation_id, at, fragment_id, kind, title):
+    """Only for a fragment all participants see (the timeline is everyone's)."""
+    return _write(
+        case=case,
+        type=CaseEventType.FRAGMENT_ADDED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"fragment_id": fragment_id, "kind": kind, "title": title},
+    )

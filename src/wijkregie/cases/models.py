@@ -7,6 +7,8 @@ organisation-wide permission shows a case. A linked report travels without its r
 `CaseReport` points at the report, and `ReporterIdentity` has no path from `Report`.
 """
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -22,6 +24,8 @@ from wijkregie.cases.workflows import (
     CaseStatus,
     Confidentiality,
     EscalationStatus,
+    FragmentAudience,
+    FragmentKind,
     Phase,
     ReminderKind,
 )
@@ -522,6 +526,52 @@ class EscalationAddressee(models.Model):
         return f"{self.escalation_id}: {self.user_id}"
 
 
+def fragment_file_path(instance, filename) -> str:
+    # Unguessable names: documents are served only through a view that checks access.
+    return f"cases/documents/{secrets.token_hex(16)}{filename[filename.rfind('.') :]}"
+
+
+class CaseFragment(BaseModel):
+    """A note, document (upload) or visit report on a case: written by one organisation
+    for an audience — all participants, named organisations, or the coordinator only —
+    and flagged when residents may be told its content. Who may not see it does not see
+    it at all: not in a list, a count, an agenda or the timeline (selectors)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="fragments")
+    kind = models.CharField(_("kind"), max_length=16, choices=FragmentKind.choices)
+    title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
+    text = models.TextField(_("text"), max_length=TEXT_MAX_LENGTH, blank=True)
+    visited_on = models.DateField(_("visited on"), null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    author_label = models.CharField(max_length=200, blank=True)
+    author_organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("author organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    audience = models.CharField(_("who sees it"), max_length=16, choices=FragmentAudience.choices)
+    audience_organisations = models.ManyToManyField(
+        Organisation, verbose_name=_("organisations that see it"), blank=True, related_name="+"
+    )
+    residents_may_be_told = models.BooleanField(_("residents may be told"), default=False)
+    file = models.FileField(_("file"), upload_to=fragment_file_path, max_length=200, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(max_length=40, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "-created_at", "-id"]
+        verbose_name = _("note, document or visit report")
+        verbose_name_plural = _("notes, documents and visit reports")
+        indexes = [models.Index(fields=["case", "audience"], name="case_fragment_idx")]
+
+    def __str__(self):
+        return self.title
+
+
 class CaseEventType(models.TextChoices):
     OPENED = "opened", _("Case opened")
     PARTICIPANT_ADDED = "participant_added", _("Participant added")
@@ -538,6 +588,7 @@ class CaseEventType(models.TextChoices):
     DECISION_RECORDED = "decision_recorded", _("Decision recorded")
     PHASE_ITEM_TICKED = "phase_item_ticked", _("Checklist item ticked")
     PHASE_MOVED = "phase_moved", _("Phase changed")
+    FRAGMENT_ADDED = "fragment_added", _("Note, document or visit report added")
     ESCALATED = "escalated", _("Escalated")
     ESCALATION_ANSWERED = "escalation_answered", _("Escalation answered")
     ESCALATION_CLOSED = "escalation_closed", _("Escalation answer taken up")

@@ -30,6 +30,7 @@ from wijkregie.cases.models import (
     CaseAction,
     CaseEvent,
     CaseEventType,
+    CaseFragment,
     CaseParticipant,
     CaseReport,
     Decision,
@@ -48,6 +49,8 @@ from wijkregie.cases.workflows import (
     CaseRole,
     CaseStatus,
     EscalationStatus,
+    FragmentAudience,
+    FragmentKind,
     Phase,
 )
 from wijkregie.core.access import Viewer
@@ -309,6 +312,10 @@ def _event_text(event: CaseEvent) -> str:
                 "people": ", ".join(p.get("addressees") or []),
             }
         return _("%(level)s level") % {"level": label.capitalize()}
+    if event.type == CaseEventType.FRAGMENT_ADDED:
+        kind = p.get("kind")
+        label = FragmentKind(kind).label if kind in FragmentKind.values else ""
+        return f"{label}: {p.get('title', '')}"
     if event.type == CaseEventType.REPORT_LINKED:
         return _("Report #%(id)s") % {"id": p.get("report_id")}
     return ""
@@ -687,6 +694,7 @@ class CasePage:
     checklist: list["ChecklistItem"]
     phases: list
     escalations: list = field(default_factory=list)
+    fragments: list = field(default_factory=list)
 
 
 def case_page(*, viewer: Viewer, id) -> CasePage:
@@ -740,6 +748,7 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
         ),
         phases=list(Phase.choices),
         escalations=_escalations(case),
+        fragments=_fragments(viewer, case, participants),
     )
 
 
@@ -874,6 +883,96 @@ def my_work(*, viewer: Viewer) -> MyWork:
         cases=cases_by_health(viewer=viewer),
         today=timezone.localdate(),
     )
+
+
+# --- Notes, documents and visit reports ---------------------------------------------------
+
+
+def _at_the_table(viewer: Viewer, participants: list[CaseParticipant]) -> tuple[set[int], bool]:
+    """The organisations the viewer sits at the table for, and whether they hold the
+    regie (coordinator), from the participants read already."""
+    mine = [
+        p
+        for p in participants
+        if p.user_id is not None
+        and p.user_id == viewer.user_id
+        and p.organisation_id in viewer.organisation_ids
+    ]
+    return {p.organisation_id for p in mine}, any(p.role == CaseRole.COORDINATOR for p in mine)
+
+
+def fragment_visible_q(*, viewer: Viewer, participants: list[CaseParticipant]) -> Q:
+    """The fragments of a case (one the viewer sees) that the viewer may see: those for
+    all participants; those of an organisation they sit at the table for; those for
+    named organisations among theirs; those for the coordinator, when they hold it."""
+    if viewer.is_superuser:
+        return Q()
+    organisations, coordinator = _at_the_table(viewer, participants)
+    q = Q(audience=FragmentAudience.ALL)
+    if organisations:
+        q |= Q(author_organisation_id__in=organisations)
+        q |= Q(
+            audience=FragmentAudience.ORGANISATIONS,
+            pk__in=CaseFragment.audience_organisations.through.objects.filter(
+                organisation_id__in=organisations
+            ).values("casefragment_id"),
+        )
+    if coordinator:
+        q |= Q(audience=FragmentAudience.COORDINATOR)
+    return q
+
+
+def _fragments_qs(viewer: Viewer, case: Case, participants) -> QuerySet[CaseFragment]:
+    return (
+        CaseFragment.objects.filter(case=case)
+        .filter(fragment_visible_q(viewer=viewer, participants=participants))
+        .select_related("author_organisation")
+        .prefetch_related("audience_organisations")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _fragments(viewer: Viewer, case: Case, participants) -> list[CaseFragment]:
+    return list(_fragments_qs(viewer, case, participants))
+
+
+def case_fragments(*, viewer: Viewer, case_id) -> list[CaseFragment]:
+    """The notes, documents and visit reports of a case the viewer may see, newest
+    first; audited with the case as context when there are any."""
+    case = case_get(viewer=viewer, id=case_id)
+    found = _fragments(viewer, case, _participants(case))
+    if found:
+        audit_record(
+            viewer=viewer,
+            action="list",
+            object_type="cases.casefragment",
+            object_ids=[f.pk for f in found],
+            fields=["title", "text"],
+            context=case_context(case),
+        )
+    return found
+
+
+def case_fragment_get(*, viewer: Viewer, case_id, fragment_id) -> CaseFragment:
+    """One fragment the viewer may see (its file is served from it); `NotFound` for
+    missing and forbidden alike. Audited with the case as context."""
+    case = case_get(viewer=viewer, id=case_id)
+    fragment = (
+        _fragments_qs(viewer, case, _participants(case))
+        .filter(pk=parse_id(fragment_id) or 0)
+        .first()
+    )
+    if fragment is None:
+        raise NotFound(_("Not found."))
+    audit_record(
+        viewer=viewer,
+        action="view",
+        object_type="cases.casefragment",
+        object_ids=[fragment.pk],
+        fields=["file"],
+        context=case_context(case),
+    )
+    return fragment
 
 
 # --- Escalations ----------------------------------------------------------------------------

@@ -52,6 +52,8 @@ urlpatterns = [
         name="decision_create",
     ),
     path("<int:pk>/meetings/<int:meeting_id>/minutes.pdf", views.meeting_pdf, name="meeting_pdf"),
+    path("<int:pk>/fragments/", views.fragment_add, name="fragment_add"),
+    path("<int:pk>/fragments/<int:fragment_id>/file/", views.fragment_file, name="fragment_file"),
     path("<int:pk>/escalations/", views.escalation_raise, name="escalation_raise"),
     path(
         "<int:pk>/escalations/<int:escalation_id>/take-up/",

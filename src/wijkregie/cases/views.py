@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,6 +26,7 @@ from wijkregie.cases.forms import (
     DecisionForm,
     EscalationAnswerForm,
     EscalationForm,
+    FragmentForm,
     MeetingForm,
     MinutesForm,
     ParticipantForm,
@@ -93,6 +94,10 @@ def _detail_context(request, pk, **forms) -> dict:
         context["action_form"] = _action_form(page)
     if MANAGE_MEETINGS in page.permissions:
         context["meeting_form"] = MeetingForm()
+    if page.my_organisations and page.case.status == "open":
+        context["fragment_form"] = forms.pop("fragment_form", None) or FragmentForm(
+            organisations=[o.organisation for o in page.organisations]
+        )
     levels = selectors.escalation_levels_above(page.case.level)
     if CHANGE_CASE in page.permissions and page.my_organisations and levels:
         context["escalation_form"] = forms.pop("escalation_form", None) or EscalationForm(
@@ -454,6 +459,65 @@ def building_cases(request, building_id):
     }
     template = "cases/_building_cases.html" if request.htmx else "cases/building_cases.html"
     return render(request, template, context)
+
+
+# --- Notes, documents and visit reports ------------------------------------------------------
+
+
+@login_required
+@require_POST
+def fragment_add(request, pk):
+    case = selectors.case_get(viewer=request.viewer, id=pk)
+    organisations = selectors.participating_organisations(
+        selectors.case_participants(viewer=request.viewer, case=case)
+    )
+    form = FragmentForm(
+        request.POST, request.FILES, organisations=[o.organisation for o in organisations]
+    )
+
+    def act(case, d):
+        upload = d.get("file")
+        services.fragment_add(
+            actor=request.viewer,
+            case_id=case.pk,
+            kind=d["kind"],
+            title=d["title"],
+            text=d.get("text", ""),
+            audience=d["audience"],
+            organisation_ids=d.get("organisations") or [],
+            residents_may_be_told=d.get("residents_may_be_told", False),
+            visited_on=d.get("visited_on"),
+            file_name=upload.name if upload else "",
+            file_data=upload.read() if upload else None,
+        )
+
+    return _post(
+        request,
+        pk,
+        form=form,
+        form_name="fragment_form",
+        act=act,
+        done=_("It has been added to the case, for those you chose."),
+    )
+
+
+@login_required
+@require_GET
+def fragment_file(request, pk, fragment_id):
+    fragment = selectors.case_fragment_get(
+        viewer=request.viewer, case_id=pk, fragment_id=fragment_id
+    )
+    if not fragment.file:
+        raise Http404
+    response = FileResponse(
+        fragment.file.open("rb"),
+        content_type=fragment.content_type,
+        as_attachment=True,
+        filename=fragment.file_name,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- Escalations -----------------------------------------------------------------------------

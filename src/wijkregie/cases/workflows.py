@@ -118,3 +118,18 @@ class EscalationStatus(models.TextChoices):
     OPEN = "open", _("Waiting for an answer")
     ANSWERED = "answered", _("Answered, back to the table")
     CLOSED = "closed", _("Taken up by the table")
+
+
+class FragmentKind(models.TextChoices):
+    NOTE = "note", _("Note")
+    DOCUMENT = "document", _("Document")
+    VISIT_REPORT = "visit_report", _("Visit report")
+
+
+class FragmentAudience(models.TextChoices):
+    """Who of the case's participants sees a note, document or visit report (besides its
+    author's organisation, which always does)."""
+
+    ALL = "all", _("All participants")
+    ORGANISATIONS = "organisations", _("Named organisations only")
+    COORDINATOR = "coordinator", _("The coordinator only")

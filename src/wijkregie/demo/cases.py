@@ -15,6 +15,7 @@ from wijkregie.cases import services
 from wijkregie.cases.models import (
     Case,
     CaseAction,
+    CaseFragment,
     CaseParticipant,
     Escalation,
     Meeting,
@@ -349,6 +350,65 @@ def _escalation(case: Case) -> None:
     )
 
 
+# (username writing it, kind, title, text, audience, organisation slugs, residents may be
+#  told, visited days ago)
+FRAGMENTS = [
+    (
+        "gebiedsregisseur",
+        "note",
+        "Bewonersavond in buurthuis De Steiger",
+        "Het buurthuis is op dinsdagavond beschikbaar; de gemeente betaalt de zaalhuur.",
+        "all",
+        [],
+        True,
+        None,
+    ),
+    (
+        "wijkteam",
+        "visit_report",
+        "Huisbezoeken portiek B",
+        "Vier huishoudens bezocht. Twee hebben schulden en zijn aangemeld voor "
+        "schuldhulp; één bewoner is eenzaam en krijgt een maatje.",
+        "organisations",
+        ["wijkteam-rivierstad", "gemeente-rivierstad"],
+        False,
+        20,
+    ),
+    (
+        "wijkagent",
+        "note",
+        "Signalen drugshandel bergingen",
+        "Uit politie-informatie: dezelfde twee personen worden vaak 's avonds bij de "
+        "bergingen van portiek B gezien. Alleen voor de regisseur.",
+        "coordinator",
+        [],
+        False,
+        None,
+    ),
+]
+
+
+def _fragments(case: Case) -> None:
+    """A note for all, a visit report for the social team and the municipality, and a
+    police note for the coordinator only."""
+    if CaseFragment.objects.filter(case=case).exists():
+        return
+    organisations = {o.slug: o for o in Organisation.objects.all()}
+    today = timezone.localdate()
+    for username, kind, title, text, audience, slugs, tell, days in FRAGMENTS:
+        services.fragment_add(
+            actor=_viewer(username),
+            case_id=case.pk,
+            kind=kind,
+            title=title,
+            text=text,
+            audience=audience,
+            organisation_ids=[organisations[s].pk for s in slugs],
+            residents_may_be_told=tell,
+            visited_on=today - datetime.timedelta(days=days) if days else None,
+        )
+
+
 def _subcase(horizon: Building, parent: Case) -> Case:
     existing = Case.objects.filter(title=SUBCASE_TITLE, parent=parent).first()
     if existing is not None:
@@ -397,5 +457,6 @@ def build_cases() -> dict:
     _meetings(case)
     _phase(case)
     _escalation(case)
+    _fragments(case)
     case.refresh_from_db()
     return {"case": case, "subcase": _subcase(horizon, case)}

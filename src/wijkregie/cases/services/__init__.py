@@ -20,6 +20,7 @@ from wijkregie.cases.services.escalations import (
     escalation_close,
     escalation_raise,
 )
+from wijkregie.cases.services.fragments import fragment_add
 from wijkregie.cases.services.linking import case_report_link
 from wijkregie.cases.services.meetings import (
     agenda_item_add,
@@ -57,6 +58,7 @@ __all__ = [
     "escalation_answer",
     "escalation_close",
     "escalation_raise",
+    "fragment_add",
     "meeting_attendance_set",
     "meeting_minutes_set",
     "meeting_schedule",
