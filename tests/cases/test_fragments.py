@@ -289,3 +289,41 @@ def test_the_fragments_api(world, table, login):
     assert (response.status_code, list(response.json()["errors"])) == (400, ["file"])
     assert [f["title"] for f in login(world.users["director"]).get(url).json()] == ["Schouw"]
     assert login(world.users["outsider"]).get(url).status_code == 404
+
+
+def test_personal_data_reaches_only_organisations_with_an_agreement(world, table, login):
+    from tests.partners.factories import DataSharingAgreementFactory
+
+    _add(world, table, title="Verdachte personen", data_category="police_information")
+    _add(world, table, title="Zonder persoonsgegevens")
+    assert _titles(world, table, "agent") == ["Verdachte personen", "Zonder persoonsgegevens"]
+    assert _titles(world, table, "coordinator") == ["Zonder persoonsgegevens"]
+    assert _titles(world, table, "director") == ["Zonder persoonsgegevens"]
+    body = (
+        login(world.users["coordinator"])
+        .get(reverse("cases:detail", args=[table.pk]))
+        .content.decode()
+    )
+    assert "Verdachte personen" not in body
+    assert "Waarom u misschien minder ziet" in body
+    assert "geen enkel convenant voor gegevensdeling" in body
+    DataSharingAgreementFactory(
+        parties=[world.owner, world.police], data_categories=["police_information"]
+    )
+    assert _titles(world, table, "coordinator") == ["Verdachte personen", "Zonder persoonsgegevens"]
+    assert _titles(world, table, "director") == ["Zonder persoonsgegevens"]
+
+
+def test_adding_a_participant_without_an_agreement_says_what_it_will_not_receive(world, login):
+    case = world.open_case()
+    client = login(world.users["coordinator"])
+    response = client.post(
+        reverse("cases:participant_add", args=[case.pk]),
+        {"organisation": world.police.pk, "user": world.users["agent"].pk, "role": "handler"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert (
+        "Politie Test heeft geen convenant voor gegevensdeling met Woonstichting Test"
+        in response.content.decode()
+    )

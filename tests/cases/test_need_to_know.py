@@ -32,12 +32,15 @@ AT_THE_TABLE = {
 # mandate at the table's organisations (not the one who asked): the area director, and the
 # corporation's functional administrator, who is not at the table.
 ESCALATION_ADDRESSEES = {"gebiedsregisseur", "beheerder"}
-# The demo's notes and visit report, and who at the table sees each (its audience and its
-# author's organisation).
+# The demo's notes and visit report, and who at the table sees each: its audience and
+# its author's organisation, and only under an agreement covering its personal data. The
+# visit report (care signals) is for the social team and the municipality, but no
+# agreement between them covers care signals; the police note (police information) is
+# for the coordinator, but the municipality has no agreement with the police covering it.
 FRAGMENTS = {
     "Bewonersavond in buurthuis De Steiger": AT_THE_TABLE,
-    "Huisbezoeken portiek B": {"wijkteam", "gebiedsregisseur"},
-    "Signalen drugshandel bergingen": {"wijkagent", "gebiedsregisseur"},
+    "Huisbezoeken portiek B": {"wijkteam"},
+    "Signalen drugshandel bergingen": {"wijkagent"},
 }
 EXPECTED = {
     username: ({CASE_TITLE} if username in AT_THE_TABLE else set())
@@ -162,6 +165,8 @@ def test_every_persona_sees_exactly_their_cases(demo, client):
                     expected = {t for t, who in FRAGMENTS.items() if username in who}
                     assert {t for t in FRAGMENTS if t in body} == expected, username
                     assert {f["title"] for f in api} == expected, username
+                    # Everyone at this table lacks some agreement, and the page says so.
+                    assert "Waarom u misschien minder ziet" in body, username
                 else:
                     assert api == [], username
                 assert not any(name in body for name in reporters), username

@@ -26,7 +26,7 @@ from wijkregie.cases.workflows import (
     FragmentKind,
 )
 from wijkregie.core.api import IdField, Pagination
-from wijkregie.partners.models import MandateLevel
+from wijkregie.partners.models import DataCategory, MandateLevel
 from wijkregie.partners.selectors import viewer_for_request
 from wijkregie.reports.workflows import ReportStatus
 
@@ -203,6 +203,7 @@ class FragmentOutputSerializer(serializers.Serializer):
     audience = serializers.CharField()
     audience_organisations = CaseRef(many=True, source="audience_organisations.all")
     residents_may_be_told = serializers.BooleanField()
+    data_category = serializers.CharField()
     file_name = serializers.CharField()
     content_type = serializers.CharField()
     size = serializers.IntegerField(allow_null=True)
@@ -364,6 +365,9 @@ class FragmentInputSerializer(serializers.Serializer):
     audience = serializers.ChoiceField(choices=FragmentAudience.choices, required=False)
     organisations = serializers.ListField(child=IdField(), required=False)
     residents_may_be_told = serializers.BooleanField(required=False, default=False)
+    data_category = serializers.ChoiceField(
+        choices=DataCategory.choices, required=False, allow_blank=True
+    )
     file = serializers.FileField(required=False)
 
 
@@ -864,6 +868,7 @@ class CaseFragmentsApi(APIView):
             audience=d.get("audience") or FragmentAudience.ALL,
             organisation_ids=d.get("organisations") or [],
             residents_may_be_told=d.get("residents_may_be_told", False),
+            data_category=d.get("data_category") or "",
             visited_on=d.get("visited_on"),
             file_name=upload.name if upload else "",
             file_data=upload.read() if upload else None,

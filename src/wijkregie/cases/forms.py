@@ -15,7 +15,7 @@ from wijkregie.cases.workflows import (
     Phase,
 )
 from wijkregie.core.forms import DateInput
-from wijkregie.partners.models import MandateLevel
+from wijkregie.partners.models import DataCategory, MandateLevel
 
 
 def _blank(label):
@@ -393,6 +393,15 @@ class FragmentForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Only when you chose named organisations."),
+    )
+    data_category = forms.ChoiceField(
+        label=_("Personal data in it"),
+        choices=[("", _("No personal data"))] + list(DataCategory.choices),
+        required=False,
+        help_text=_(
+            "Organisations without a data-sharing agreement with yours covering this "
+            "category do not receive it."
+        ),
     )
     residents_may_be_told = forms.BooleanField(
         label=_("Residents may be told about this"), required=False

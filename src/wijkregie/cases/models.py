@@ -32,7 +32,7 @@ from wijkregie.cases.workflows import (
 from wijkregie.core.access import NOTHING, VisibleToQuerySet, object_grant_q
 from wijkregie.core.models import BaseModel
 from wijkregie.core.timeline import TimelineEvent
-from wijkregie.partners.models import MandateLevel, Organisation
+from wijkregie.partners.models import DataCategory, MandateLevel, Organisation
 from wijkregie.places.models import Building, Unit
 from wijkregie.reports.models import Report
 
@@ -557,6 +557,11 @@ class CaseFragment(BaseModel):
         Organisation, verbose_name=_("organisations that see it"), blank=True, related_name="+"
     )
     residents_may_be_told = models.BooleanField(_("residents may be told"), default=False)
+    # The kind of personal data it holds, if any: an organisation without an agreement
+    # with the author organisation covering it never receives it (selectors).
+    data_category = models.CharField(
+        _("personal data"), max_length=32, choices=DataCategory.choices, blank=True
+    )
     file = models.FileField(_("file"), upload_to=fragment_file_path, max_length=200, blank=True)
     file_name = models.CharField(_("file name"), max_length=200, blank=True)
     content_type = models.CharField(max_length=40, blank=True)

@@ -58,7 +58,7 @@ from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id, parse_id
 from wijkregie.partners.models import DataCategory, MandateLevel, Membership, Organisation
-from wijkregie.partners.selectors import organisations_sharing_with
+from wijkregie.partners.selectors import organisations_sharing_with, shared_categories
 from wijkregie.places.models import Building
 from wijkregie.reports.location import location_label
 from wijkregie.reports.models import Report
@@ -695,6 +695,7 @@ class CasePage:
     phases: list
     escalations: list = field(default_factory=list)
     fragments: list = field(default_factory=list)
+    data_limits: list = field(default_factory=list)
 
 
 def case_page(*, viewer: Viewer, id) -> CasePage:
@@ -708,6 +709,7 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
     today = timezone.localdate()
     meetings = _meetings(case)
     mismatches = agreement_mismatches(agreements)
+    sharing = _sharing(participants)
     audit_record(
         viewer=viewer,
         action="view",
@@ -748,7 +750,8 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
         ),
         phases=list(Phase.choices),
         escalations=_escalations(case),
-        fragments=_fragments(viewer, case, participants),
+        fragments=_fragments(viewer, case, participants, sharing),
+        data_limits=data_limits(viewer=viewer, participants=participants, sharing=sharing),
     )
 
 
@@ -901,10 +904,18 @@ def _at_the_table(viewer: Viewer, participants: list[CaseParticipant]) -> tuple[
     return {p.organisation_id for p in mine}, any(p.role == CaseRole.COORDINATOR for p in mine)
 
 
-def fragment_visible_q(*, viewer: Viewer, participants: list[CaseParticipant]) -> Q:
-    """The fragments of a case (one the viewer sees) that the viewer may see: those for
-    all participants; those of an organisation they sit at the table for; those for
-    named organisations among theirs; those for the coordinator, when they hold it."""
+def fragment_visible_q(
+    *, viewer: Viewer, participants: list[CaseParticipant], sharing: dict | None = None
+) -> Q:
+    """The fragments of a case (one the viewer sees) that the viewer may see.
+
+    Audience: those for all participants; those of an organisation they sit at the table
+    for; those for named organisations among theirs; those for the coordinator, when they
+    hold it. Data-sharing: a fragment holding personal data of a category reaches them
+    only from their own organisation, or from an author organisation that shares that
+    category with one of theirs under a valid agreement (`sharing`, from
+    `partners.selectors.shared_categories`).
+    """
     if viewer.is_superuser:
         return Q()
     organisations, coordinator = _at_the_table(viewer, participants)
@@ -919,21 +930,85 @@ def fragment_visible_q(*, viewer: Viewer, participants: list[CaseParticipant]) -
         )
     if coordinator:
         q |= Q(audience=FragmentAudience.COORDINATOR)
-    return q
+    received = Q(data_category="")
+    if organisations:
+        received |= Q(author_organisation_id__in=organisations)
+        for category in DataCategory.values:
+            authors = sorted(
+                author
+                for (author, other), categories in (sharing or {}).items()
+                if other in organisations and category in categories
+            )
+            if authors:
+                received |= Q(data_category=category, author_organisation_id__in=authors)
+    return q & received
 
 
-def _fragments_qs(viewer: Viewer, case: Case, participants) -> QuerySet[CaseFragment]:
+def _sharing(participants: list[CaseParticipant]) -> dict:
+    return shared_categories({p.organisation_id for p in participants})
+
+
+@dataclass(frozen=True)
+class DataLimit:
+    """What one participating organisation's data does not bring the viewer: the
+    categories with no agreement between it and the viewer's organisations."""
+
+    organisation: str
+    categories: list[str]
+    none_at_all: bool
+
+
+def data_limits(
+    *, viewer: Viewer, participants: list[CaseParticipant], sharing: dict
+) -> list[DataLimit]:
+    """Why the viewer receives less from some partners at the table: per other
+    participating organisation, the data categories no agreement with the viewer's
+    organisations covers. Drawn from the agreements alone, so it says nothing of what is
+    on the case."""
+    mine, _coordinator = _at_the_table(viewer, participants)
+    if not mine or viewer.is_superuser:
+        return []
+    others = {p.organisation_id: p.organisation for p in participants}
+    limits = []
+    for oid, organisation in sorted(others.items(), key=lambda o: o[1].name):
+        if oid in mine:
+            continue
+        covered = set().union(*(sharing.get((oid, m), frozenset()) for m in mine))
+        missing = [str(label) for value, label in DataCategory.choices if value not in covered]
+        if missing:
+            limits.append(DataLimit(organisation.name, missing, not covered))
+    return limits
+
+
+def sharing_gaps(*, case: Case, organisation_id) -> list[str]:
+    """The other organisations at the table with which `organisation_id` shares no data
+    category at all: it sits at the table, but their personal data does not reach it."""
+    participants = _participants(case)
+    sharing = _sharing(participants)
+    return sorted(
+        {
+            p.organisation.name
+            for p in participants
+            if p.organisation_id != organisation_id
+            and not sharing.get((p.organisation_id, organisation_id))
+        }
+    )
+
+
+def _fragments_qs(viewer: Viewer, case: Case, participants, sharing=None) -> QuerySet[CaseFragment]:
+    if sharing is None:
+        sharing = _sharing(participants)
     return (
         CaseFragment.objects.filter(case=case)
-        .filter(fragment_visible_q(viewer=viewer, participants=participants))
+        .filter(fragment_visible_q(viewer=viewer, participants=participants, sharing=sharing))
         .select_related("author_organisation")
         .prefetch_related("audience_organisations")
         .order_by("-created_at", "-pk")
     )
 
 
-def _fragments(viewer: Viewer, case: Case, participants) -> list[CaseFragment]:
-    return list(_fragments_qs(viewer, case, participants))
+def _fragments(viewer: Viewer, case: Case, participants, sharing=None) -> list[CaseFragment]:
+    return list(_fragments_qs(viewer, case, participants, sharing))
 
 
 def case_fragments(*, viewer: Viewer, case_id) -> list[CaseFragment]:

@@ -177,6 +177,29 @@ def _post(request, pk, *, form, form_name: str, act, done: str):
     )
 
 
+def _participant_added(request):
+    def act(case, d):
+        participant = services.case_participant_add(
+            actor=request.viewer,
+            case_id=case.pk,
+            organisation_id=d["organisation"],
+            user_id=d.get("user"),
+            role=d["role"],
+        )
+        gaps = selectors.sharing_gaps(case=case, organisation_id=participant.organisation_id)
+        if gaps:
+            messages.warning(
+                request,
+                _(
+                    "%(org)s has no data-sharing agreement with %(others)s: it takes part, "
+                    "but personal data they write on the case does not reach it."
+                )
+                % {"org": participant.organisation.name, "others": ", ".join(gaps)},
+            )
+
+    return act
+
+
 @login_required
 @require_POST
 def participant_add(request, pk):
@@ -185,13 +208,7 @@ def participant_add(request, pk):
         pk,
         form=_participant_form(request.POST),
         form_name="participant_form",
-        act=lambda case, d: services.case_participant_add(
-            actor=request.viewer,
-            case_id=case.pk,
-            organisation_id=d["organisation"],
-            user_id=d.get("user"),
-            role=d["role"],
-        ),
+        act=_participant_added(request),
         done=_("The participant has been added."),
     )
 
@@ -486,6 +503,7 @@ def fragment_add(request, pk):
             audience=d["audience"],
             organisation_ids=d.get("organisations") or [],
             residents_may_be_told=d.get("residents_may_be_told", False),
+            data_category=d.get("data_category") or "",
             visited_on=d.get("visited_on"),
             file_name=upload.name if upload else "",
             file_data=upload.read() if upload else None,

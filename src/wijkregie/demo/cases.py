@@ -351,7 +351,7 @@ def _escalation(case: Case) -> None:
 
 
 # (username writing it, kind, title, text, audience, organisation slugs, residents may be
-#  told, visited days ago)
+#  told, visited days ago, personal data category)
 FRAGMENTS = [
     (
         "gebiedsregisseur",
@@ -362,6 +362,7 @@ FRAGMENTS = [
         [],
         True,
         None,
+        "",
     ),
     (
         "wijkteam",
@@ -373,6 +374,7 @@ FRAGMENTS = [
         ["wijkteam-rivierstad", "gemeente-rivierstad"],
         False,
         20,
+        "care",
     ),
     (
         "wijkagent",
@@ -384,18 +386,22 @@ FRAGMENTS = [
         [],
         False,
         None,
+        "police_information",
     ),
 ]
 
 
 def _fragments(case: Case) -> None:
-    """A note for all, a visit report for the social team and the municipality, and a
-    police note for the coordinator only."""
+    """A note for all; a visit report with care signals for the social team and the
+    municipality, which have no agreement covering care signals, so only the social team
+    receives it; a note with police information for the coordinator only, whose
+    municipality has no agreement with the police covering that, so only the police
+    have it."""
     if CaseFragment.objects.filter(case=case).exists():
         return
     organisations = {o.slug: o for o in Organisation.objects.all()}
     today = timezone.localdate()
-    for username, kind, title, text, audience, slugs, tell, days in FRAGMENTS:
+    for username, kind, title, text, audience, slugs, tell, days, category in FRAGMENTS:
         services.fragment_add(
             actor=_viewer(username),
             case_id=case.pk,
@@ -405,6 +411,7 @@ def _fragments(case: Case) -> None:
             audience=audience,
             organisation_ids=[organisations[s].pk for s in slugs],
             residents_may_be_told=tell,
+            data_category=category,
             visited_on=today - datetime.timedelta(days=days) if days else None,
         )
 

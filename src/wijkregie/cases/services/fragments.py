@@ -24,6 +24,7 @@ from wijkregie.cases.uploads import DocumentRejected, check_document
 from wijkregie.cases.workflows import FragmentAudience, FragmentKind
 from wijkregie.core.access import Viewer
 from wijkregie.core.ids import parse_id
+from wijkregie.partners.models import DataCategory
 
 
 def _visited_on(value, today: dt.date) -> dt.date:
@@ -49,6 +50,7 @@ def fragment_add(
     audience: str = FragmentAudience.ALL,
     organisation_ids=(),
     residents_may_be_told: bool = False,
+    data_category: str = "",
     visited_on=None,
     file_name: str = "",
     file_data: bytes | None = None,
@@ -60,13 +62,18 @@ def fragment_add(
     Anyone named on the case adds them, for the organisation they sit at the table for
     (the author organisation, which always sees its own). `audience` "organisations"
     names participating organisations (`organisation_ids`); "coordinator" is for the one
-    holding the regie. A document's file is checked by its content (`cases/uploads.py`);
-    a visit report has the date of a visit that took place. The timeline mentions a
-    fragment only when all participants see it.
+    holding the regie. `data_category` names the personal data it holds, if any: it then
+    reaches only organisations sharing that category with the author's. A document's file
+    is checked by its content (`cases/uploads.py`); a visit report has the date of a visit
+    that took place. The timeline mentions a fragment only when all participants
+    receive it (for all, without personal data).
     """
     now = now or timezone.now()
     kind = _choice(kind, FragmentKind, field="kind")
     audience = _choice(audience, FragmentAudience, field="audience")
+    data_category = data_category or ""
+    if data_category:
+        data_category = _choice(data_category, DataCategory, field="data_category")
     title = _text(title, field="title", max_length=TITLE_MAX_LENGTH, required=True)
     text = _text(
         text, field="text", max_length=TEXT_MAX_LENGTH, required=kind != FragmentKind.DOCUMENT
@@ -116,6 +123,7 @@ def fragment_add(
             author_organisation_id=acting,
             audience=audience,
             residents_may_be_told=bool(residents_may_be_told),
+            data_category=data_category,
             created_at=now,
         )
         if document is not None:
@@ -126,7 +134,8 @@ def fragment_add(
         fragment.save()
         if named:
             fragment.audience_organisations.set(sorted(named))
-        if audience == FragmentAudience.ALL:
+        if audience == FragmentAudience.ALL and not data_category:
+            # The timeline is everyone's: it names only what everyone receives.
             events.fragment_added_event(
                 case=case,
                 actor=actor,
