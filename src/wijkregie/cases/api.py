@@ -808,7 +808,9 @@ class CaseEscalationTakeUpApi(APIView):
 class EscalationsWaitingApi(APIView):
     """What waits for the caller: escalations to answer, and answers to take up."""
 
-    @extend_schema(responses=EscalationsWaitingOutputSerializer)
+    @extend_schema(
+        operation_id="cases_escalations_waiting", responses=EscalationsWaitingOutputSerializer
+    )
     def get(self, request):
         waiting = selectors.escalations_waiting(viewer=viewer_for_request(request))
         return Response(EscalationsWaitingOutputSerializer(waiting).data)
@@ -875,3 +877,22 @@ class CaseFragmentsApi(APIView):
         )
         fragment = selectors.case_fragment_get(viewer=viewer, case_id=pk, fragment_id=fragment.pk)
         return Response(FragmentOutputSerializer(fragment).data, status=status.HTTP_201_CREATED)
+
+
+class MinutesMailingOutputSerializer(serializers.Serializer):
+    meeting = serializers.IntegerField(source="meeting_id")
+    requested_at = serializers.DateTimeField(source="created_at")
+    sent_at = serializers.DateTimeField(allow_null=True)
+
+
+class CaseMeetingMinutesSendApi(APIView):
+    """Send the minutes (PDF) to the people named on the case, in the background; once."""
+
+    @extend_schema(request=None, responses={202: MinutesMailingOutputSerializer})
+    def post(self, request, pk, meeting_id):
+        mailing = services.meeting_minutes_send(
+            actor=viewer_for_request(request), case_id=pk, meeting_id=meeting_id
+        )
+        return Response(
+            MinutesMailingOutputSerializer(mailing).data, status=status.HTTP_202_ACCEPTED
+        )

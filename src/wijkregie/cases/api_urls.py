@@ -39,6 +39,11 @@ urlpatterns = [
         api.CaseMeetingDecisionsApi.as_view(),
         name="case_meeting_decisions",
     ),
+    path(
+        "<int:pk>/meetings/<int:meeting_id>/minutes/send/",
+        api.CaseMeetingMinutesSendApi.as_view(),
+        name="case_meeting_minutes_send",
+    ),
     path("<int:pk>/phase/", api.CasePhaseApi.as_view(), name="case_phase"),
     path("<int:pk>/phase/items/", api.CasePhaseItemsApi.as_view(), name="case_phase_items"),
     path("<int:pk>/fragments/", api.CaseFragmentsApi.as_view(), name="case_fragments"),

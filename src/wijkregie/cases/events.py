@@ -247,3 +247,14 @@ def fragment_added_event(*, case: Case, actor, organisation_id, at, fragment_id,
         at=at,
         parameters={"fragment_id": fragment_id, "kind": kind, "title": title},
     )
+
+
+def minutes_sent_event(*, case: Case, actor, organisation_id, at, meeting_id):
+    return _write(
+        case=case,
+        type=CaseEventType.MINUTES_SENT,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"meeting_id": meeting_id},
+    )

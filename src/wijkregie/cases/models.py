@@ -379,6 +379,21 @@ class Meeting(BaseModel):
         return self.title
 
 
+class MinutesMailing(models.Model):
+    """The marker that a meeting's minutes were sent to the participants (or are on
+    their way): one per meeting, so they go once, however often the task or its worker
+    starts again."""
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="mailing")
+    requested_by_label = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self):
+        return f"minutes of {self.meeting_id}"
+
+
 class AgendaItem(BaseModel):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda")
     position = models.PositiveSmallIntegerField(default=0)
@@ -594,6 +609,7 @@ class CaseEventType(models.TextChoices):
     PHASE_ITEM_TICKED = "phase_item_ticked", _("Checklist item ticked")
     PHASE_MOVED = "phase_moved", _("Phase changed")
     FRAGMENT_ADDED = "fragment_added", _("Note, document or visit report added")
+    MINUTES_SENT = "minutes_sent", _("Minutes sent to the participants")
     ESCALATED = "escalated", _("Escalated")
     ESCALATION_ANSWERED = "escalation_answered", _("Escalation answered")
     ESCALATION_CLOSED = "escalation_closed", _("Escalation answer taken up")

@@ -37,6 +37,7 @@ from wijkregie.cases.models import (
     Escalation,
     EscalationAddressee,
     Meeting,
+    MinutesMailing,
     PhaseCheck,
     TaskAgreement,
 )
@@ -512,6 +513,7 @@ class MeetingPage:
     decisions: list[Decision]
     participants: list[CaseParticipant]
     has_started: bool
+    mailing: object = None  # MinutesMailing, once the minutes were sent
 
 
 def meeting_page(*, viewer: Viewer, case_id, meeting_id) -> MeetingPage:
@@ -529,10 +531,16 @@ def meeting_page(*, viewer: Viewer, case_id, meeting_id) -> MeetingPage:
         fields=["agenda", "attendance", "decisions", "minutes"],
         context=case_context(case),
     )
+    return meeting_page_for(case, meeting, permissions=case_permissions(viewer=viewer, case=case))
+
+
+def meeting_page_for(case: Case, meeting: Meeting, *, permissions=frozenset()) -> MeetingPage:
+    """What a meeting's page and its minutes (PDF) show, read for a meeting already
+    checked (`meeting_page`) or for the system (the minutes mailed to the participants)."""
     return MeetingPage(
         case=case,
         meeting=meeting,
-        permissions=case_permissions(viewer=viewer, case=case),
+        permissions=frozenset(permissions),
         agenda=list(meeting.agenda.order_by("position", "id")),
         attendance=list(
             meeting.attendance.select_related("user", "organisation").order_by(
@@ -546,6 +554,7 @@ def meeting_page(*, viewer: Viewer, case_id, meeting_id) -> MeetingPage:
         ),
         participants=_participants(case),
         has_started=meeting.starts_at <= timezone.now(),
+        mailing=MinutesMailing.objects.filter(meeting=meeting).first(),
     )
 
 

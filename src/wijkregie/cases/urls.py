@@ -51,6 +51,11 @@ urlpatterns = [
         views.decision_create,
         name="decision_create",
     ),
+    path(
+        "<int:pk>/meetings/<int:meeting_id>/minutes/send/",
+        views.meeting_minutes_send,
+        name="meeting_minutes_send",
+    ),
     path("<int:pk>/meetings/<int:meeting_id>/minutes.pdf", views.meeting_pdf, name="meeting_pdf"),
     path("<int:pk>/fragments/", views.fragment_add, name="fragment_add"),
     path("<int:pk>/fragments/<int:fragment_id>/file/", views.fragment_file, name="fragment_file"),

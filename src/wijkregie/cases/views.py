@@ -35,6 +35,7 @@ from wijkregie.cases.forms import (
     RegieMoveForm,
     ReportLinkForm,
 )
+from wijkregie.cases.minutes import minutes_file_name, minutes_pdf
 from wijkregie.cases.models import (
     CHANGE_CASE,
     MANAGE_PARTICIPANTS,
@@ -44,7 +45,6 @@ from wijkregie.cases.models import (
 from wijkregie.cases.roles import MANAGE_ACTIONS, MANAGE_MEETINGS
 from wijkregie.core.exceptions import ApplicationError
 from wijkregie.core.forms import add_service_errors
-from wijkregie.core.pdf import render_pdf
 from wijkregie.places.selectors import building_get, unit_list
 from wijkregie.reports.location import location_label
 from wijkregie.reports.selectors import report_get
@@ -770,18 +770,26 @@ def decision_create(request, pk, meeting_id):
 
 
 @login_required
+@require_POST
+def meeting_minutes_send(request, pk, meeting_id):
+    try:
+        services.meeting_minutes_send(actor=request.viewer, case_id=pk, meeting_id=meeting_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("The minutes are on their way to the people named on the case.")
+        )
+    return redirect("cases:meeting", pk=pk, meeting_id=meeting_id)
+
+
+@login_required
 @require_GET
 def meeting_pdf(request, pk, meeting_id):
     """The minutes as a PDF in the house style (core/pdf.py)."""
     page = selectors.meeting_page(viewer=request.viewer, case_id=pk, meeting_id=meeting_id)
-    pdf = render_pdf(
-        "cases/meeting_pdf.html",
-        {"page": page, "case": page.case, "meeting": page.meeting},
-        title=_("Minutes: %(title)s") % {"title": page.meeting.title},
-        subject=page.case.title,
-    )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="minutes-{page.meeting.pk}.pdf"'
+    response = HttpResponse(minutes_pdf(page), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{minutes_file_name(page.meeting)}"'
     response["Cache-Control"] = "private, no-store"
     return response
 

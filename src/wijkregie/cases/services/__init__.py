@@ -27,6 +27,7 @@ from wijkregie.cases.services.meetings import (
     agenda_item_remove,
     decision_record,
     meeting_attendance_set,
+    meeting_minutes_send,
     meeting_minutes_set,
     meeting_schedule,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "escalation_raise",
     "fragment_add",
     "meeting_attendance_set",
+    "meeting_minutes_send",
     "meeting_minutes_set",
     "meeting_schedule",
     "phase_item_tick",

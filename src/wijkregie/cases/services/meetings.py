@@ -5,10 +5,10 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from wijkregie.cases import events
+from wijkregie.cases import events, tasks
 from wijkregie.cases.models import (
     AgendaItem,
     Attendance,
@@ -19,6 +19,7 @@ from wijkregie.cases.models import (
     Decision,
     Escalation,
     Meeting,
+    MinutesMailing,
 )
 from wijkregie.cases.roles import MANAGE_MEETINGS
 from wijkregie.cases.selectors import (
@@ -254,6 +255,42 @@ def meeting_minutes_set(*, actor: Viewer, case_id, meeting_id, minutes: str) -> 
         meeting.save(update_fields=["minutes", "updated_at"])
         _audit(actor, case, "update", "cases.meeting", [meeting.pk], ["minutes"])
     return meeting
+
+
+def meeting_minutes_send(
+    *, actor: Viewer, case_id, meeting_id, now: datetime | None = None
+) -> MinutesMailing:
+    """Send the minutes (the PDF) to the people named on the case, by e-mail in the
+    background; once per meeting. Needs `cases.manage_meetings`; the meeting has been
+    held and has minutes."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case, meeting = _meeting_for(actor, case_id, meeting_id, MANAGE_MEETINGS)
+        if meeting.starts_at > now:
+            raise ValidationError({"minutes": _("The meeting has not taken place yet.")})
+        if not meeting.minutes.strip():
+            raise ValidationError({"minutes": _("Write the minutes before sending them.")})
+        mailing, created = MinutesMailing.objects.get_or_create(
+            meeting=meeting, defaults={"requested_by_label": actor.label[:200], "created_at": now}
+        )
+        if not created:
+            raise ValidationError(
+                {
+                    "minutes": _("The minutes of this meeting were sent on %(date)s.")
+                    % {"date": formats.date_format(timezone.localtime(mailing.created_at))}
+                }
+            )
+        tasks.minutes_notify.enqueue(mailing_id=mailing.pk)
+        mine = case_organisations_of(viewer=actor, case=case)
+        events.minutes_sent_event(
+            case=case,
+            actor=actor,
+            organisation_id=mine[0] if mine else None,
+            at=now,
+            meeting_id=meeting.pk,
+        )
+        _audit(actor, case, "export", "cases.meeting", [meeting.pk], ["minutes"])
+    return mailing
 
 
 def _outside_mandate(attendance: Attendance, level: str, within: bool) -> str:
