@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.case_open, name="open"),
     path("my-work/", views.my_work, name="my_work"),
+    path("by-health/", views.by_health, name="by_health"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/participants/", views.participant_add, name="participant_add"),
     path(

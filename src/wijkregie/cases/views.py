@@ -66,6 +66,15 @@ def case_list(request):
 
 @login_required
 @require_GET
+def by_health(request):
+    """The viewer's open cases, those in most trouble first, each saying why."""
+    return render(
+        request, "cases/by_health.html", {"rows": selectors.cases_by_health(viewer=request.viewer)}
+    )
+
+
+@login_required
+@require_GET
 def my_work(request):
     return render(
         request,
