@@ -130,9 +130,12 @@ class ReportLinkForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, cases=(), **kwargs):
+    def __init__(self, *args, cases=(), labels=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["case"].choices = _blank(_("Choose a case")) + [(c.pk, c.title) for c in cases]
+        labels = labels or {}
+        self.fields["case"].choices = _blank(_("Choose a case")) + [
+            (c.pk, labels.get(c.pk, c.title)) for c in cases
+        ]
 
 
 class AgreementForm(forms.Form):

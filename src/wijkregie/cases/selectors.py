@@ -135,6 +135,18 @@ def case_link_targets(*, viewer: Viewer, report: Report) -> list[Case]:
     )
 
 
+def cases_to_link(*, viewer: Viewer, reports: list[Report]) -> list[Case]:
+    """Open cases on the buildings of `reports` the viewer may link reports to (the
+    queue's bulk link)."""
+    buildings = {r.building_id for r in reports}
+    return list(
+        Case.objects.visible_to(viewer, permission=LINK_REPORT)
+        .filter(status=CaseStatus.OPEN, building_id__in=buildings)
+        .select_related("building")
+        .order_by("building__name", "title", "pk")
+    )
+
+
 # --- One case -------------------------------------------------------------------------------
 
 

@@ -69,6 +69,7 @@ urlpatterns = [
     path("escalations/<int:escalation_id>/", views.escalation_detail, name="escalation"),
     path("<int:pk>/phase/", views.phase_move, name="phase_move"),
     path("<int:pk>/phase/items/<slug:item>/", views.phase_item_tick, name="phase_item_tick"),
+    path("link-reports/", views.reports_link, name="reports_link"),
     path("link-report/<int:report_id>/", views.report_link, name="report_link"),
     path("building/<int:building_id>/", views.building_cases, name="building_cases"),
 ]

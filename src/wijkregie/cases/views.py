@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wijkregie.cases import selectors, services
@@ -468,6 +469,76 @@ def report_link(request, report_id):
         request,
         "cases/report_link.html",
         {"report": report, "location": location_label(report), "form": form, "cases": cases},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+BULK_LINK_MAX = 50
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reports_link(request):
+    """From the intake queue: link the chosen reports to one case. Each report is linked
+    on its own; one that cannot be (another building, linked already) is named with the
+    reason and the others are linked."""
+    viewer = request.viewer
+    data = request.POST if request.method == "POST" else request.GET
+    ids = []
+    for raw in data.getlist("report")[: BULK_LINK_MAX + 1]:
+        if raw.isdigit() and int(raw) not in ids:
+            ids.append(int(raw))
+    if not ids:
+        messages.error(request, _("Choose one or more reports in the queue first."))
+        return redirect("reports:queue")
+    if len(ids) > BULK_LINK_MAX:
+        messages.error(request, _("Link at most %(n)d reports at a time.") % {"n": BULK_LINK_MAX})
+        return redirect("reports:queue")
+    reports = [report_get(viewer=viewer, id=i) for i in ids]
+    cases = selectors.cases_to_link(viewer=viewer, reports=reports)
+    form = ReportLinkForm(
+        data if request.method == "POST" else None,
+        cases=cases,
+        labels={c.pk: f"{c.title} ({c.building.name})" for c in cases},
+    )
+    if request.method == "POST" and form.is_valid():
+        linked, refused = [], []
+        for report in reports:
+            try:
+                services.case_report_link(
+                    actor=viewer,
+                    case_id=form.cleaned_data["case"],
+                    report_id=report.pk,
+                    note=form.cleaned_data.get("note", ""),
+                )
+            except (ApplicationError, ValidationError) as exc:
+                reason = " ".join(getattr(exc, "messages", None) or [str(exc.message)])
+                refused.append(f"#{report.pk}: {reason}")
+            else:
+                linked.append(report.pk)
+        if linked:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d report has been linked to the case.",
+                    "%(n)d reports have been linked to the case.",
+                    len(linked),
+                )
+                % {"n": len(linked)},
+            )
+        if refused:
+            messages.warning(request, _("Not linked: %(list)s") % {"list": "; ".join(refused)})
+        if linked:
+            return redirect("cases:detail", pk=form.cleaned_data["case"])
+        form.add_error("case", _("None of the chosen reports could be linked to this case."))
+    return render(
+        request,
+        "cases/reports_link.html",
+        {
+            "rows": [(r, location_label(r)) for r in reports],
+            "form": form,
+            "cases": cases,
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
 
