@@ -125,6 +125,21 @@ def building_cases(*, viewer: Viewer, building_id) -> list[Case]:
     return list(case_list(viewer=viewer, filters={"building": building_id}))
 
 
+def organisation_cases(*, viewer: Viewer, organisation_id) -> list[Case]:
+    """The open cases an organisation takes part in that the viewer may see (the
+    partner directory's section): each with its building."""
+    organisation_id = parse_id(organisation_id)
+    if organisation_id is None:
+        return []
+    return list(
+        case_list(viewer=viewer, filters={"status": CaseStatus.OPEN}).filter(
+            pk__in=CaseParticipant.objects.active()
+            .filter(organisation_id=organisation_id)
+            .values("case_id")
+        )
+    )
+
+
 def case_link_targets(*, viewer: Viewer, report: Report) -> list[Case]:
     """Open cases on the report's building the viewer may link reports to."""
     return list(

@@ -72,4 +72,9 @@ urlpatterns = [
     path("link-reports/", views.reports_link, name="reports_link"),
     path("link-report/<int:report_id>/", views.report_link, name="report_link"),
     path("building/<int:building_id>/", views.building_cases, name="building_cases"),
+    path(
+        "organisation/<int:organisation_id>/",
+        views.organisation_cases,
+        name="organisation_cases",
+    ),
 ]

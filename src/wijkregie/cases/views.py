@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -46,6 +46,7 @@ from wijkregie.cases.models import (
 from wijkregie.cases.roles import MANAGE_ACTIONS, MANAGE_MEETINGS
 from wijkregie.core.exceptions import ApplicationError
 from wijkregie.core.forms import add_service_errors
+from wijkregie.partners.models import Organisation
 from wijkregie.places.selectors import building_get, unit_list
 from wijkregie.reports.location import location_label
 from wijkregie.reports.selectors import report_get
@@ -555,6 +556,24 @@ def building_cases(request, building_id):
         "may_open": selectors.may_open_case(viewer),
     }
     template = "cases/_building_cases.html" if request.htmx else "cases/building_cases.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def organisation_cases(request, organisation_id):
+    """The partner directory's section per organisation (htmx fragment, or a page of its
+    own without htmx): the open cases with it that the viewer takes part in."""
+    organisation = get_object_or_404(
+        Organisation.objects.filter(is_active=True), pk=organisation_id
+    )
+    context = {
+        "organisation": organisation,
+        "cases": selectors.organisation_cases(
+            viewer=request.viewer, organisation_id=organisation.pk
+        ),
+    }
+    template = "cases/_organisation_cases.html" if request.htmx else "cases/organisation_cases.html"
     return render(request, template, context)
 
 
