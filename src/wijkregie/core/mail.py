@@ -87,11 +87,13 @@ def mail_send(
     headers: dict[str, str] | None = None,
     metadata: dict[str, str] | None = None,
     mjml: bool = False,
+    attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> int:
     """Render the three templates in the recipient's language and send; returns 0 or 1.
 
-    `template` is the path without its ending ("reports/email/reporter_status"). The log
-    line names the template and `log_object`, never the addresses.
+    `template` is the path without its ending ("reports/email/reporter_status").
+    `attachments` are (file name, content, MIME type). The log line names the template
+    and `log_object`, never the addresses.
     """
     if not to:
         return 0
@@ -106,6 +108,8 @@ def mail_send(
     message.attach_alternative(html, "text/html")
     if metadata:
         message.metadata = metadata  # django-anymail's ESP metadata
+    for name, content, mimetype in attachments or []:
+        message.attach(name, content, mimetype)
     sent = message.send()
     log_event(
         "email_sent",

@@ -327,6 +327,27 @@ def organisations_sharing_with(
     return frozenset(result)
 
 
+def shared_categories(
+    organisation_ids: Iterable[int], *, on: date | None = None
+) -> dict[tuple[int, int], frozenset[str]]:
+    """For each ordered pair of distinct organisations among `organisation_ids`, the data
+    categories they share under agreements valid on `on` (default: today) that have both
+    as parties; a pair without any is absent. A system-level fact (two queries whatever
+    the number of organisations), e.g. for what each participant of a case receives."""
+    ids = set(organisation_ids)
+    if len(ids) < 2:
+        return {}
+    day = on or timezone.localdate()
+    found: dict[tuple[int, int], set[str]] = {}
+    agreements = DataSharingAgreement.objects.filter(_valid_on(day), parties__in=ids)
+    for agreement in agreements.distinct().prefetch_related("parties"):
+        parties = {p.pk for p in agreement.parties.all()} & ids
+        for a in parties:
+            for b in parties - {a}:
+                found.setdefault((a, b), set()).update(agreement.data_categories)
+    return {pair: frozenset(c) for pair, c in found.items()}
+
+
 # --- API tokens ---------------------------------------------------------------------------
 
 
