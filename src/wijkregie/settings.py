@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "wijkregie.residents",
     "wijkregie.reports",
     "wijkregie.cases",
+    "wijkregie.communications",
     "wijkregie.demo",
 ]
 

@@ -73,12 +73,19 @@ def mail_language(language: str | None) -> str:
 
 
 def mail_send(
-    *, to: list[str], template: str, context: dict, language: str | None, log_object: str = ""
+    *,
+    to: list[str],
+    template: str,
+    context: dict,
+    language: str | None,
+    log_object: str = "",
+    attachments: list[tuple[str, bytes, str]] = (),
 ) -> int:
     """Render the three templates in the recipient's language and send; returns 0 or 1.
 
     `template` is the path without its ending ("reports/email/reporter_status"). The log
-    line names the template and `log_object`, never the addresses.
+    line names the template and `log_object`, never the addresses. `attachments`:
+    (file name, content, MIME type), e.g. a letter's PDF.
     """
     if not to:
         return 0
@@ -88,6 +95,8 @@ def mail_send(
         html = render_to_string(f"{template}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=to)
     message.attach_alternative(html, "text/html")
+    for name, content, mimetype in attachments:
+        message.attach(name, content, mimetype)
     sent = message.send()
     log_event(
         "email_sent",

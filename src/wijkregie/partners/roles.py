@@ -27,6 +27,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.import_residents",
             "partners.view_directory",
             "cases.open_case",
+            "communications.send_letters",
         ),
     ),
     "intake": (
@@ -41,6 +42,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.view_resident_contact",
             "partners.view_directory",
             "cases.open_case",
+            "communications.send_letters",
         ),
     ),
     "woonfraude": (

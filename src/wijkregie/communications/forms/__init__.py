@@ -1,0 +1,1 @@
+"""Forms of the communications app, one module per area."""

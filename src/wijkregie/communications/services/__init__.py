@@ -1,0 +1,1 @@
+"""Every write of the communications app, one module per area."""
