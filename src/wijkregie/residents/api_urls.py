@@ -22,6 +22,12 @@ urlpatterns = [
         privacy_api.ResidentDataSubjectErasureApi.as_view(),
         name="data_subject_erasure",
     ),
+    path(
+        "units/<int:unit_id>/contact-moments/",
+        api.UnitContactHistoryApi.as_view(),
+        name="unit_contact_history",
+    ),
+    path("not-reached/", api.ResidentsNotReachedApi.as_view(), name="not_reached"),
     path("imports/", api.ResidentImportStartApi.as_view(), name="import_start"),
     path("imports/<int:pk>/", api.ResidentImportDetailApi.as_view(), name="import_detail"),
 ]
