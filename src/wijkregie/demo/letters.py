@@ -22,7 +22,7 @@ from wijkregie.places.models import Building
 TEMPLATE_NAME = "Wat we doen in uw flat"
 SENT_TITLE = "Wat we doen in uw flat"
 REVIEW_TITLE = "Werkzaamheden aan de liften"
-REVIEW_FLOORS = [9, 10]
+REVIEW_FLOORS = [8, 9]
 
 VERSIONS = {
     "nl": {

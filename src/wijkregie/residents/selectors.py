@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Viewer
 from wijkregie.core.audit import AuditContext, DataOwner, audit_record, audit_record_by_owner
-from wijkregie.core.exceptions import NotFound
+from wijkregie.core.exceptions import NotFound, PermissionDenied
 from wijkregie.core.ids import as_id, parse_id
 from wijkregie.core.models import Job
 from wijkregie.partners.models import Organisation
@@ -451,7 +451,9 @@ def residents_not_reached(
     """Current residents the viewer may see (in one building, if given) with no contact in
     the last `days` that the viewer may see: for the landlord's staff any contact, for a
     partner its own organisations' contacts. Longest unreached first (never first). One
-    "list" audit entry per landlord."""
+    "list" audit entry per landlord. PermissionDenied without `residents.view_resident`."""
+    if not viewer.is_superuser and not viewer.organisations_with(VIEW_RESIDENT):
+        raise PermissionDenied(_("You may not see residents."))
     visibility = resident_visibility(viewer=viewer)
     since = timezone.now() - timedelta(days=days)
     current = current_occupancies(visibility.today).filter(resident=OuterRef("pk"))
