@@ -50,6 +50,7 @@ ROLE_PERMISSIONS = {
         "residents.import_residents",
         "partners.view_directory",
         "cases.open_case",
+        "communications.send_letters",
     },
     "intake": {"reports.receive_reports", "reports.view_reporter_identity", "places.view_building"},
     "leefbaarheidsconsulent": {
@@ -58,6 +59,7 @@ ROLE_PERMISSIONS = {
         "residents.view_resident_contact",
         "partners.view_directory",
         "cases.open_case",
+        "communications.send_letters",
     },
     "woonfraude": {
         "places.view_building",
