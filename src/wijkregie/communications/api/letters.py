@@ -4,8 +4,11 @@ The same selectors, need-to-know and audit entries as the pages; writes go throu
 services. The PDFs themselves are in the pages (letter and print-bundle downloads).
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,6 +18,7 @@ from wijkregie.communications.selectors import letters as selectors
 from wijkregie.communications.services import letters as services
 from wijkregie.communications.workflows import BatchStatus, BatchTarget, DeliveryMethod
 from wijkregie.core.api import IdField
+from wijkregie.core.exceptions import NotFound
 from wijkregie.partners.selectors import viewer_for_request
 
 # --- Templates ---------------------------------------------------------------------------------
@@ -62,6 +66,7 @@ def _versions(items) -> dict:
 
 
 class LetterTemplateListApi(APIView):
+    parser_classes = [JSONParser]  # nested language versions: JSON only
     @extend_schema(
         operation_id="communications_letter_templates_list",
         responses=LetterTemplateOutputSerializer(many=True),
@@ -81,12 +86,15 @@ class LetterTemplateListApi(APIView):
         data.is_valid(raise_exception=True)
         d = data.validated_data
         viewer = viewer_for_request(request)
-        template = services.letter_template_create(
-            actor=viewer,
-            organisation_id=d["organisation"],
-            name=d["name"],
-            versions=_versions(d["versions"]),
-        )
+        try:
+            template = services.letter_template_create(
+                actor=viewer,
+                organisation_id=d["organisation"],
+                name=d["name"],
+                versions=_versions(d["versions"]),
+            )
+        except NotFound as exc:
+            raise DjangoValidationError({"organisation": [exc.message]}) from None
         template = selectors.letter_template_get(viewer=viewer, id=template.pk)
         return Response(
             LetterTemplateOutputSerializer(template).data, status=status.HTTP_201_CREATED
@@ -94,6 +102,7 @@ class LetterTemplateListApi(APIView):
 
 
 class LetterTemplateDetailApi(APIView):
+    parser_classes = [JSONParser]
     @extend_schema(
         operation_id="communications_letter_templates_retrieve",
         responses=LetterTemplateOutputSerializer,
@@ -203,6 +212,7 @@ class LetterOutputSerializer(serializers.Serializer):
 
 
 class LetterBatchListApi(APIView):
+    parser_classes = [JSONParser]  # lists of up to 5,000 units: JSON only
     @extend_schema(
         operation_id="communications_letter_batches_list",
         responses=LetterBatchOutputSerializer(many=True),
@@ -222,7 +232,16 @@ class LetterBatchListApi(APIView):
         data.is_valid(raise_exception=True)
         d = data.validated_data
         viewer = viewer_for_request(request)
-        batch = services.letter_batch_create(
+        try:
+            batch = self._create(viewer, d)
+        except NotFound as exc:  # an id in the body that is not there (or not yours)
+            raise DjangoValidationError({"non_field_errors": [exc.message]}) from None
+        batch = selectors.letter_batch_get(viewer=viewer, id=batch.pk)
+        return Response(LetterBatchOutputSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
+
+    @staticmethod
+    def _create(viewer, d):
+        return services.letter_batch_create(
             actor=viewer,
             organisation_id=d["organisation"],
             template_id=d["template"],
@@ -236,8 +255,6 @@ class LetterBatchListApi(APIView):
             letter_date=d.get("letter_date"),
             language=d["language"],
         )
-        batch = selectors.letter_batch_get(viewer=viewer, id=batch.pk)
-        return Response(LetterBatchOutputSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
 
 class LetterBatchDetailApi(APIView):
