@@ -67,6 +67,7 @@ def _versions(items) -> dict:
 
 class LetterTemplateListApi(APIView):
     parser_classes = [JSONParser]  # nested language versions: JSON only
+
     @extend_schema(
         operation_id="communications_letter_templates_list",
         responses=LetterTemplateOutputSerializer(many=True),
@@ -103,6 +104,7 @@ class LetterTemplateListApi(APIView):
 
 class LetterTemplateDetailApi(APIView):
     parser_classes = [JSONParser]
+
     @extend_schema(
         operation_id="communications_letter_templates_retrieve",
         responses=LetterTemplateOutputSerializer,
@@ -213,6 +215,7 @@ class LetterOutputSerializer(serializers.Serializer):
 
 class LetterBatchListApi(APIView):
     parser_classes = [JSONParser]  # lists of up to 5,000 units: JSON only
+
     @extend_schema(
         operation_id="communications_letter_batches_list",
         responses=LetterBatchOutputSerializer(many=True),
