@@ -196,6 +196,25 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             )
     elif reads:
         out.append(("audited reads", reads.get("reason", reads.get("status")), "", "not measured"))
+
+    letters = results.get("letters", {})
+    if letters.get("status") == "ok":
+        for b in letters["batches"]:
+            out.append(
+                (
+                    f"letter batch, {b['letters']} letters by the worker",
+                    f"{b['worker_letters_per_s']} letters/s vs {b['weasyprint_pdfs_per_s']} "
+                    f"PDFs/s straight from WeasyPrint = {b['ratio']}×; first letter after "
+                    f"{b['first_letter_after_s']} s; peak memory {b['peak_rss_mb_letters_made']} "
+                    f"MB made, {b['peak_rss_mb_after_bundle']} MB with the bundle",
+                    f"≥ {letters['target_ratio']}×",
+                    _verdict(b["ratio"] >= letters["target_ratio"]),
+                )
+            )
+    elif letters:
+        out.append(
+            ("letter batch", letters.get("reason", letters.get("status")), "", "not measured")
+        )
     return out
 
 

@@ -45,8 +45,13 @@ def building(db):
     return BuildingFactory(owner=OrganisationFactory(slug="de-vaart"), floors=2, entrances=["A"])
 
 
-def test_both_imports_are_registered_kinds_of_the_one_job_model():
+def test_the_imports_and_letters_are_registered_kinds_of_the_one_job_model():
     assert [(k.name, k.run) for k in jobs.job_kinds()] == [
+        (
+            "letter_deliveries",
+            "wijkregie.communications.services.letters.letter_batch_send_job",
+        ),
+        ("letters", "wijkregie.communications.services.letters.letter_batch_make_job"),
         ("residents", "wijkregie.residents.services.residents_import_job"),
         ("units", "wijkregie.places.unit_import.units_job"),
     ]
@@ -141,7 +146,7 @@ def test_register_refuses_a_second_runner_for_a_kind_and_job_start_an_unknown_ki
         jobs.register("units", label="units", run="somewhere.else")
     assert jobs.register("units", label="units", run="wijkregie.places.unit_import.units_job")
     with pytest.raises(LookupError):
-        jobs.job_start(actor=system_viewer(), kind="letters", organisation_id=1, language="nl")
+        jobs.job_start(actor=system_viewer(), kind="posters", organisation_id=1, language="nl")
 
 
 def _stale_running_job(building, settings) -> Job:

@@ -26,6 +26,7 @@ def test_the_neighbourhood_manager_role_has_exactly_its_permissions():
         "partners.view_directory",
         "cases.open_case",
         "communications.manage_newsletters",
+        "communications.send_letters",
     }
 
 

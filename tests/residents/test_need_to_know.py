@@ -51,6 +51,7 @@ ROLE_PERMISSIONS = {
         "partners.view_directory",
         "cases.open_case",
         "communications.manage_newsletters",
+        "communications.send_letters",
     },
     "intake": {"reports.receive_reports", "reports.view_reporter_identity", "places.view_building"},
     "leefbaarheidsconsulent": {
@@ -60,6 +61,7 @@ ROLE_PERMISSIONS = {
         "partners.view_directory",
         "cases.open_case",
         "communications.manage_newsletters",
+        "communications.send_letters",
     },
     "woonfraude": {
         "places.view_building",

@@ -28,6 +28,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "partners.view_directory",
             "cases.open_case",
             "communications.manage_newsletters",
+            "communications.send_letters",
         ),
     ),
     "intake": (
@@ -43,6 +44,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "partners.view_directory",
             "cases.open_case",
             "communications.manage_newsletters",
+            "communications.send_letters",
         ),
     ),
     "woonfraude": (

@@ -167,6 +167,70 @@ class ResidentListApi(APIView):
         )
 
 
+class ContactHistoryFilterSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(
+        choices=ContactChannel.choices, required=False, help_text="Only contacts of this kind."
+    )
+
+
+class UnitContactMomentOutputSerializer(ResidentContactMomentOutputSerializer):
+    resident_id = serializers.IntegerField()
+    resident = serializers.CharField(help_text="The resident's name.")
+
+
+class UnitContactHistoryOutputSerializer(serializers.Serializer):
+    unit = ResidentUnitOutputSerializer()
+    residents = serializers.ListField(child=serializers.DictField(), help_text="id and name.")
+    entries = UnitContactMomentOutputSerializer(many=True)
+
+
+class NotReachedOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    units = ResidentUnitOutputSerializer(many=True)
+    last_contact = serializers.DateTimeField(allow_null=True)
+
+
+class NotReachedFilterSerializer(serializers.Serializer):
+    building = IdField(required=False, help_text="Only residents of this building.")
+
+
+class UnitContactHistoryApi(APIView):
+    @extend_schema(
+        operation_id="residents_unit_contact_history",
+        parameters=[ContactHistoryFilterSerializer],
+        responses=UnitContactHistoryOutputSerializer,
+        description="Every contact with the residents who live or lived in a unit, as far as "
+        "the caller may see them; 404 for a unit whose residents the caller may not see.",
+    )
+    def get(self, request, unit_id: int):
+        filters = ContactHistoryFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        history = selectors.unit_contact_history(
+            viewer=viewer_for_request(request),
+            unit_id=unit_id,
+            channel=filters.validated_data.get("channel"),
+        )
+        return Response(UnitContactHistoryOutputSerializer(history).data)
+
+
+class ResidentsNotReachedApi(APIView):
+    @extend_schema(
+        operation_id="residents_not_reached",
+        parameters=[NotReachedFilterSerializer],
+        responses=NotReachedOutputSerializer(many=True),
+        description="Current residents the caller may see with no contact in the past year "
+        "that the caller may see; never reached first.",
+    )
+    def get(self, request):
+        filters = NotReachedFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        rows = selectors.residents_not_reached(
+            viewer=viewer_for_request(request), building_id=filters.validated_data.get("building")
+        )
+        return Response(NotReachedOutputSerializer(rows, many=True).data)
+
+
 class ResidentDetailApi(APIView):
     @extend_schema(
         operation_id="residents_retrieve",
@@ -244,11 +308,16 @@ class ResidentContactMomentListApi(APIView):
 
     @extend_schema(
         operation_id="residents_contact_moments_list",
+        parameters=[ContactHistoryFilterSerializer],
         responses=ResidentContactMomentOutputSerializer(many=True),
     )
     def get(self, request, pk: int):
+        filters = ContactHistoryFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
         history = selectors.resident_contact_history(
-            viewer=viewer_for_request(request), resident_id=pk
+            viewer=viewer_for_request(request),
+            resident_id=pk,
+            channel=filters.validated_data.get("channel"),
         )
         return Response(ResidentContactMomentOutputSerializer(history, many=True).data)
 

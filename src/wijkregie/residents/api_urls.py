@@ -23,6 +23,12 @@ urlpatterns = [
         name="data_subject_erasure",
     ),
     path("<int:pk>/consents/", api.ResidentConsentApi.as_view(), name="resident_consents"),
+    path(
+        "units/<int:unit_id>/contact-moments/",
+        api.UnitContactHistoryApi.as_view(),
+        name="unit_contact_history",
+    ),
+    path("not-reached/", api.ResidentsNotReachedApi.as_view(), name="not_reached"),
     path("imports/", api.ResidentImportStartApi.as_view(), name="import_start"),
     path("imports/<int:pk>/", api.ResidentImportDetailApi.as_view(), name="import_detail"),
 ]

@@ -20,15 +20,15 @@ personal data here records exactly one audit entry.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Viewer
 from wijkregie.core.audit import AuditContext, DataOwner, audit_record, audit_record_by_owner
-from wijkregie.core.exceptions import NotFound
+from wijkregie.core.exceptions import NotFound, PermissionDenied
 from wijkregie.core.ids import as_id, parse_id
 from wijkregie.core.models import Job
 from wijkregie.partners.models import Organisation
@@ -325,12 +325,16 @@ def _visible_resident(
     return resident, access
 
 
-def _contact_history(resident: Resident, access: ResidentAccess) -> list[dict]:
+def _contact_history(
+    resident: Resident, access: ResidentAccess, channel: str | None = None
+) -> list[dict]:
     moments = ContactMoment.objects.filter(resident=resident).select_related(
         "organisation", "by_membership__user", "unit__building"
     )
     if not access.sees_all_contact_history:
         moments = moments.filter(organisation_id__in=access.organisation_ids)
+    if channel:
+        moments = moments.filter(channel=channel)
     return [
         {
             "id": m.pk,
@@ -352,7 +356,9 @@ def _contact_history(resident: Resident, access: ResidentAccess) -> list[dict]:
     ]
 
 
-def resident_get(*, viewer: Viewer, id, include_contact_history: bool = False) -> ResidentView:
+def resident_get(
+    *, viewer: Viewer, id, include_contact_history: bool = False, channel: str | None = None
+) -> ResidentView:
     """One resident with the fields the viewer may see; NotFound for missing and forbidden
     alike. Records one "view" audit entry with the fields shown (the contact history too,
     when asked for, in the same entry)."""
@@ -369,7 +375,7 @@ def resident_get(*, viewer: Viewer, id, include_contact_history: bool = False) -
         )
     view = _resident_view(resident, access, detail=True)
     if include_contact_history:
-        view[CONTACT_HISTORY] = _contact_history(resident, access)
+        view[CONTACT_HISTORY] = _contact_history(resident, access, channel)
     audit_record(
         viewer=viewer,
         action="view",
@@ -382,12 +388,15 @@ def resident_get(*, viewer: Viewer, id, include_contact_history: bool = False) -
     return view
 
 
-def resident_contact_history(*, viewer: Viewer, resident_id) -> list[dict]:
-    """The contact moments of a resident the viewer may see: all of them for the landlord's
-    staff, only those of the viewer's own organisations for partners. One audit entry."""
+def resident_contact_history(
+    *, viewer: Viewer, resident_id, channel: str | None = None
+) -> list[dict]:
+    """The contact moments of a resident the viewer may see (of one channel, if given): all
+    of them for the landlord's staff, only those of the viewer's own organisations for
+    partners. One audit entry."""
     visibility = resident_visibility(viewer=viewer)
     resident, access = _visible_resident(viewer, visibility, resident_id)
-    history = _contact_history(resident, access)
+    history = _contact_history(resident, access, channel)
     audit_record(
         viewer=viewer,
         action="view",
@@ -398,6 +407,142 @@ def resident_contact_history(*, viewer: Viewer, resident_id) -> list[dict]:
         data_owner=DataOwner(resident.landlord_id, resident.landlord.name),
     )
     return history
+
+
+@dataclass(frozen=True)
+class UnitContactHistory:
+    unit: dict
+    residents: list[dict]  # {"id", "name"} of the residents whose contacts are listed
+    entries: list[dict]  # contact moments, newest first, each with "resident_id", "resident"
+
+
+def unit_contact_history(
+    *, viewer: Viewer, unit_id, channel: str | None = None
+) -> UnitContactHistory:
+    """Every contact with the residents who live or lived in a unit, as far as the viewer
+    may see them: the residents the viewer sees (need-to-know, as everywhere), and of each
+    only the contacts the viewer sees on the resident's own page. NotFound for a unit the
+    viewer may not see residents of. One "view" audit entry per landlord."""
+    unit_id = parse_id(unit_id)
+    unit = Unit.objects.filter(pk=unit_id).select_related("building").first() if unit_id else None
+    if (
+        unit is None
+        or not Building.objects.visible_to(viewer, permission=VIEW_RESIDENT)
+        .filter(pk=unit.building_id)
+        .exists()
+    ):
+        raise NotFound(_("Not found."))
+    visibility = resident_visibility(viewer=viewer)
+    residents = list(
+        _with_current_occupancies(
+            Resident.objects.visible_to(viewer, resolved=visibility).filter(
+                Exists(Occupancy.objects.filter(resident=OuterRef("pk"), unit=unit))
+            ),
+            visibility.today,
+        )
+        .select_related("landlord")
+        .order_by("family_name", "given_name", "pk")
+    )
+    shown, entries = [], []
+    for resident in residents:
+        access = visibility.access_for(
+            resident, {o.unit.building_id for o in resident.current_occupancies}
+        )
+        if access is None or IDENTITY not in access.categories:
+            continue
+        shown.append((resident, access))
+        for entry in _contact_history(resident, access, channel):
+            entries.append({**entry, "resident_id": resident.pk, "resident": resident.full_name})
+    entries.sort(key=lambda e: (e["occurred_at"], e["id"]), reverse=True)
+    audit_record_by_owner(
+        viewer=viewer,
+        action="view",
+        object_type=OBJECT_TYPE,
+        objects=[(r.pk, DataOwner(r.landlord_id, r.landlord.name)) for r, _a in shown],
+        fields=["given_name", "family_name", CONTACT_HISTORY],
+        context=AuditContext(type="places.unit", id=str(unit.pk), label=str(unit)),
+        default_owner=DataOwner(unit.building.owner_id),
+    )
+    return UnitContactHistory(
+        unit=_unit_view(unit),
+        residents=[{"id": r.pk, "name": r.full_name} for r, _a in shown],
+        entries=entries,
+    )
+
+
+NOT_REACHED_DAYS = 365
+
+
+def residents_not_reached(
+    *, viewer: Viewer, building_id=None, days: int = NOT_REACHED_DAYS, limit: int = 500
+) -> list[dict]:
+    """Current residents the viewer may see (in one building, if given) with no contact in
+    the last `days` that the viewer may see: for the landlord's staff any contact, for a
+    partner its own organisations' contacts. Longest unreached first (never first). One
+    "list" audit entry per landlord. PermissionDenied without `residents.view_resident`."""
+    if not viewer.is_superuser and not viewer.organisations_with(VIEW_RESIDENT):
+        raise PermissionDenied(_("You may not see residents."))
+    visibility = resident_visibility(viewer=viewer)
+    since = timezone.now() - timedelta(days=days)
+    current = current_occupancies(visibility.today).filter(resident=OuterRef("pk"))
+    if building_id is not None:
+        current = current.filter(unit__building_id=building_id)
+    residents = list(
+        _with_current_occupancies(
+            Resident.objects.visible_to(viewer, resolved=visibility).filter(Exists(current)),
+            visibility.today,
+        )
+        .select_related("landlord")
+        .order_by("family_name", "given_name", "pk")
+    )
+    rows = []
+    for resident in residents:
+        access = visibility.access_for(
+            resident, {o.unit.building_id for o in resident.current_occupancies}
+        )
+        if access is None or IDENTITY not in access.categories:
+            continue
+        rows.append((resident, access))
+    moments = ContactMoment.objects.filter(resident_id__in=[r.pk for r, _a in rows])
+    own = viewer.organisation_ids
+    last_any = dict(
+        moments.values("resident_id")
+        .annotate(last=Max("occurred_at"))
+        .values_list("resident_id", "last")
+    )
+    last_own = dict(
+        moments.filter(organisation_id__in=own)
+        .values("resident_id")
+        .annotate(last=Max("occurred_at"))
+        .values_list("resident_id", "last")
+    )
+    result = []
+    for resident, access in rows:
+        last = (last_any if access.sees_all_contact_history else last_own).get(resident.pk)
+        if last is not None and last >= since:
+            continue
+        view = _resident_view(resident, access, detail=False, only_building_id=building_id)
+        result.append(
+            {
+                "id": resident.pk,
+                "name": resident.full_name,
+                "units": view.get("units", []),
+                "last_contact": last,
+                "landlord_id": resident.landlord_id,
+                "landlord": resident.landlord.name,
+            }
+        )
+    result.sort(key=lambda r: (r["last_contact"] is not None, r["last_contact"] or 0, r["name"]))
+    result = result[:limit]
+    audit_record_by_owner(
+        viewer=viewer,
+        action="list",
+        object_type=OBJECT_TYPE,
+        objects=[(r["id"], DataOwner(r["landlord_id"], r["landlord"])) for r in result],
+        fields=["given_name", "family_name", "units", CONTACT_HISTORY],
+        context=AuditContext(type="places.building", id=str(building_id)) if building_id else None,
+    )
+    return result
 
 
 def resident_access(*, viewer: Viewer, resident_id) -> tuple[Resident, ResidentAccess]:

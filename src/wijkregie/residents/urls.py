@@ -9,6 +9,12 @@ urlpatterns = [
     path("buildings/<int:building_id>/", views.resident_building_list, name="building"),
     path("<int:resident_id>/", views.resident_detail, name="detail"),
     path(
+        "units/<int:unit_id>/contact-history/",
+        views.unit_contact_history,
+        name="unit_history",
+    ),
+    path("not-reached/", views.residents_not_reached, name="not_reached"),
+    path(
         "<int:resident_id>/contact-moments/",
         views.contact_moment_create,
         name="contact_moment_create",

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wijkregie.core.exceptions import ApplicationError, PermissionDenied
 from wijkregie.core.forms import add_service_errors
+from wijkregie.core.ids import parse_id
 from wijkregie.places.selectors import building_get
 from wijkregie.residents import selectors, services
 from wijkregie.residents.forms import (
@@ -24,6 +25,7 @@ from wijkregie.residents.forms import (
     ResidentSearchForm,
 )
 from wijkregie.residents.importing import EXAMPLE_CSV
+from wijkregie.residents.models import ContactChannel
 
 PAGE_SIZE = 50
 
@@ -118,9 +120,16 @@ def _organisation_choices(viewer, organisation_ids) -> list[tuple[int, str]]:
     return sorted(((o, names.get(o, str(o))) for o in organisation_ids), key=lambda c: c[1])
 
 
+def _channel(request) -> str | None:
+    """The kind of contact to show (?channel=), or None for every kind."""
+    channel = request.GET.get("channel") or None
+    return channel if channel in ContactChannel.values else None
+
+
 def _render_detail(request, resident_id, form=None, consent_form=None, status=200):
+    channel = _channel(request)
     resident = selectors.resident_get(
-        viewer=request.viewer, id=resident_id, include_contact_history=True
+        viewer=request.viewer, id=resident_id, include_contact_history=True, channel=channel
     )
     form = form or ContactMomentForm(
         organisations=_organisation_choices(request.viewer, resident.access.organisation_ids)
@@ -130,8 +139,45 @@ def _render_detail(request, resident_id, form=None, consent_form=None, status=20
     return render(
         request,
         "residents/detail.html",
-        {"resident": resident, "form": form, "consent_form": consent_form},
+        {
+            "resident": resident,
+            "form": form,
+            "consent_form": consent_form,
+            "channels": ContactChannel.choices,
+            "channel": channel,
+        },
         status=status,
+    )
+
+
+@require_GET
+@login_required
+def unit_contact_history(request, unit_id: int):
+    channel = _channel(request)
+    history = selectors.unit_contact_history(
+        viewer=request.viewer, unit_id=unit_id, channel=channel
+    )
+    return render(
+        request,
+        "residents/unit_history.html",
+        {"history": history, "channels": ContactChannel.choices, "channel": channel},
+    )
+
+
+@require_GET
+@login_required
+def residents_not_reached(request):
+    viewer = request.viewer
+    buildings = list(selectors.resident_buildings(viewer=viewer))
+    building_id = parse_id(request.GET.get("building"))
+    building = next((b for b in buildings if b.pk == building_id), None)
+    rows = selectors.residents_not_reached(
+        viewer=viewer, building_id=building.pk if building else None
+    )  # refuses a viewer who may see no residents
+    return render(
+        request,
+        "residents/not_reached.html",
+        {"rows": rows, "buildings": buildings, "building": building},
     )
 
 

@@ -1,0 +1,1 @@
+"""REST API of the communications app, one module per area."""

@@ -1,1 +1,1 @@
-"""Forms of communications (forms/newsletters.py)."""
+"""Forms of the communications app, one module per area."""

@@ -1,0 +1,1 @@
+"""Reads of the communications app, one module per area."""

@@ -1,1 +1,1 @@
-"""Every write of communications (services/newsletters.py)."""
+"""Every write of the communications app, one module per area."""

@@ -1,0 +1,1 @@
+"""Pages of the communications app, one module per area."""

@@ -9,9 +9,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
 
     dependencies = [
+        ('communications', '0001_initial'),
         ('partners', '0001_initial'),
         ('places', '0003_building_point'),
         ('residents', '0002_contact_source'),
