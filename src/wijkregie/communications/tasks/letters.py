@@ -1,4 +1,4 @@
-"""Background tasks of communications: interfaces that call notifications, no logic."""
+"""Background tasks of letters: interfaces that call notifications, no logic."""
 
 from wijkregie.communications import notifications
 from wijkregie.core.mail import mail_task
