@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "wijkregie.residents",
     "wijkregie.reports",
     "wijkregie.cases",
+    "wijkregie.outreach",
     "wijkregie.demo",
 ]
 
@@ -329,6 +330,8 @@ SPECTACULAR_SETTINGS = {
         "CaseConfidentialityEnum": "wijkregie.cases.workflows.Confidentiality",
         "AgreementStatusEnum": "wijkregie.cases.workflows.AgreementStatus",
         "ActionStatusEnum": "wijkregie.cases.workflows.ActionStatus",
+        "VisitOutcomeEnum": "wijkregie.outreach.models.VisitOutcome",
+        "CoverageStateEnum": "wijkregie.outreach.models.Coverage",
     },
 }
 

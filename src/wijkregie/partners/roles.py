@@ -19,6 +19,8 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "wijkbeheerder": (
         "Wijkbeheerder",
         (
+            "outreach.visit_doors",
+            "outreach.plan_outreach",
             "places.view_building",
             "places.import_units",
             "places.change_building",
@@ -36,6 +38,8 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "leefbaarheidsconsulent": (
         "Leefbaarheidsconsulent",
         (
+            "outreach.visit_doors",
+            "outreach.plan_outreach",
             "places.view_building",
             "residents.view_resident",
             "residents.view_resident_contact",
@@ -74,6 +78,8 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "gebiedsregisseur": (
         "Gebiedsregisseur",
         (
+            "outreach.visit_doors",
+            "outreach.plan_outreach",
             "places.view_building",
             "residents.view_resident",
             "partners.view_directory",
@@ -83,6 +89,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "boa": (
         "BOA (handhaver)",
         (
+            "outreach.visit_doors",
             "places.view_building",
             "residents.view_resident",
             "partners.view_directory",
@@ -92,6 +99,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "wijkagent": (
         "Wijkagent",
         (
+            "outreach.visit_doors",
             "places.view_building",
             "residents.view_resident",
             "partners.view_directory",
@@ -101,6 +109,8 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "opbouwwerker": (
         "Opbouwwerker",
         (
+            "outreach.visit_doors",
+            "outreach.plan_outreach",
             "places.view_building",
             "residents.view_resident",
             "partners.view_directory",
@@ -110,13 +120,20 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "wijkteam": (
         "Sociaal wijkteam",
         (
+            "outreach.visit_doors",
             "places.view_building",
             "residents.view_resident",
             "partners.view_directory",
             "cases.open_case",
         ),
     ),
-    "beveiliger": ("Beveiliger", ("places.view_building",)),
+    "beveiliger": (
+        "Beveiliger",
+        (
+            "outreach.visit_doors",
+            "places.view_building",
+        ),
+    ),
     "bemiddelaar": ("Buurtbemiddelaar", ("partners.view_directory",)),
 }
 
