@@ -6,7 +6,7 @@ the same visit, the key reused for another door 409.
 """
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,6 +22,12 @@ from wijkregie.outreach.models import (
     VisitOutcome,
 )
 from wijkregie.partners.selectors import viewer_for_request
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_code = "conflict"
+
 
 # --- Rounds -------------------------------------------------------------------------------
 
@@ -206,7 +212,10 @@ class RoundVisitsApi(APIView):
         viewer = viewer_for_request(request)
         data = VisitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        visit, created = services.visit_record(actor=viewer, round_id=pk, **data.validated_data)
+        try:
+            visit, created = services.visit_record(actor=viewer, round_id=pk, **data.validated_data)
+        except services.IdempotencyKeyConflict as exc:
+            raise Conflict(exc.message) from exc
         row = _visit_row(viewer, visit.round, visit)
         return Response(
             VisitOutputSerializer(row).data,
