@@ -266,6 +266,8 @@ FAMILY_NAMES = [
     "Martina",
     "Pinas",
 ]
+# Share of residents with each consent (residents.ContactConsent), as in a landlord's file.
+CONSENT_SHARES = (("newsletter_email", 0.3), ("chat", 0.2), ("share_with_partners", 0.25))
 LANGUAGES = [
     ("nl", 70),
     ("en", 6),
@@ -475,7 +477,7 @@ def generate(seed: int, scale, *, log=print) -> World:
     from wijkregie.partners.models import Membership, Organisation, Role
     from wijkregie.places.geo import rd_to_wgs84
     from wijkregie.places.models import Building, BuildingContact, CommonArea, Neighbourhood, Unit
-    from wijkregie.residents.models import Occupancy, Resident
+    from wijkregie.residents.models import ContactConsent, Occupancy, Resident
 
     User = get_user_model()
     rng = random.Random(seed)
@@ -859,6 +861,7 @@ def generate(seed: int, scale, *, log=print) -> World:
         owner_of = {p.id: p.owner_id for p in plans}
         language = _weighted(rng, LANGUAGES)
         occupancy_rows = []
+        consent_rows = []
 
         def resident_rows():
             for rid, (unit_id, kind) in enumerate(assignments, start=1):
@@ -881,12 +884,12 @@ def generate(seed: int, scale, *, log=print) -> World:
                     email,
                     phone,
                     language(),
-                    rng.random() < 0.3,
-                    rng.random() < 0.2,
-                    rng.random() < 0.25,
                     ts,
                     ts,
                 )
+                for purpose, share in CONSENT_SHARES:
+                    if rng.random() < share:
+                        consent_rows.append((rid, purpose, "", ts, "import", ts, ts))
 
         world.counts["residents"] = copy_rows(
             Resident,
@@ -899,13 +902,23 @@ def generate(seed: int, scale, *, log=print) -> World:
                 "email",
                 "phone",
                 "preferred_language",
-                "consent_newsletter_email",
-                "consent_chat",
-                "consent_share_with_partners",
                 "created_at",
                 "updated_at",
             ],
             resident_rows(),
+        )
+        world.counts["consents"] = copy_rows(
+            ContactConsent,
+            [
+                "resident_id",
+                "purpose",
+                "channel",
+                "given_at",
+                "given_source",
+                "created_at",
+                "updated_at",
+            ],
+            consent_rows,
         )
         world.counts["occupancies"] = copy_rows(
             Occupancy,

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
@@ -18,7 +19,14 @@ from wijkregie.partners.models import (
 )
 from wijkregie.partners.selectors import viewer_for
 from wijkregie.places.models import Building, BuildingContact, Unit
-from wijkregie.residents.models import ContactMoment, Occupancy, Resident
+from wijkregie.residents.models import (
+    ConsentPurpose,
+    ConsentSource,
+    ContactConsent,
+    ContactMoment,
+    Occupancy,
+    Resident,
+)
 
 _sequence = itertools.count(1)
 
@@ -128,8 +136,22 @@ def make_resident(landlord: Organisation, relation_number: str | None = None, **
         "phone": "0612345678",
         "preferred_language": "nl",
     }
+    # consent_<purpose>=True: an open consent record for that purpose.
+    consents = [
+        name.removeprefix("consent_")
+        for name in [k for k in fields if k.startswith("consent_")]
+        if fields.pop(name)
+    ]
     values.update(fields)
-    return Resident.objects.create(landlord=landlord, external_id=number, **values)
+    resident = Resident.objects.create(landlord=landlord, external_id=number, **values)
+    for purpose in consents:
+        ContactConsent.objects.create(
+            resident=resident,
+            purpose=ConsentPurpose(purpose),
+            given_at=timezone.now(),
+            given_source=ConsentSource.IMPORT,
+        )
+    return resident
 
 
 def make_occupancy(

@@ -153,9 +153,7 @@ def test_retrieve_shows_the_detail_fields(staff, landlord, resident):
         "units",
         "email",
         "phone",
-        "consent_newsletter_email",
-        "consent_chat",
-        "consent_share_with_partners",
+        "consents",
         "occupancies",
     }
     assert [(o["kind"], o["start_date"], o["is_current"]) for o in body["occupancies"]] == [

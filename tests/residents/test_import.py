@@ -18,7 +18,7 @@ from wijkregie.core.access import system_viewer
 from wijkregie.core.exceptions import ApplicationError, PermissionDenied
 from wijkregie.core.models import AuditEntry, Job
 from wijkregie.residents import importing, services
-from wijkregie.residents.models import Occupancy, Resident
+from wijkregie.residents.models import ContactConsent, Occupancy, Resident
 
 pytestmark = pytest.mark.django_db
 
@@ -137,16 +137,18 @@ def test_import_creates_residents_and_occupancies(run, landlord, units):
         "06 1234 5678",
         "tr",
     )
-    assert (ayla.consent_newsletter_email, ayla.consent_chat, ayla.consent_share_with_partners) == (
-        True,
-        False,
-        False,
-    )
-    assert (jan.preferred_language, jan.consent_chat, jan.consent_share_with_partners) == (
-        "nl",
-        True,
-        True,
-    )
+    consents = ContactConsent.objects.order_by("resident__external_id", "purpose")
+    assert list(
+        consents.values_list(
+            "resident__external_id", "purpose", "given_source", "source_type", "withdrawn_at"
+        )
+    ) == [
+        ("1001", "newsletter_email", "import", "core.job", None),
+        ("1002", "chat", "import", "core.job", None),
+        ("1002", "share_with_partners", "import", "core.job", None),
+    ]
+    assert set(consents.values_list("source_id", flat=True)) == {str(job.pk)}
+    assert jan.preferred_language == "nl"
     assert set(
         Occupancy.objects.values_list(
             "resident__external_id", "unit", "kind", "start_date", "end_date"
@@ -165,9 +167,7 @@ def test_import_creates_residents_and_occupancies(run, landlord, units):
     )
     assert entry.object_ids == [str(pk) for pk in sorted([ayla.pk, jan.pk])]
     assert entry.fields == [
-        "consent_chat",
-        "consent_newsletter_email",
-        "consent_share_with_partners",
+        "consents",
         "email",
         "family_name",
         "given_name",

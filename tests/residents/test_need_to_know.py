@@ -159,9 +159,7 @@ IDENTITY = frozenset({"given_name", "family_name", "preferred_language", "units"
 CONTACT = frozenset({"email", "phone"})
 LANDLORD_LIST = IDENTITY | CONTACT | {"relation_number"}
 LANDLORD_DETAIL = LANDLORD_LIST | {
-    "consent_newsletter_email",
-    "consent_chat",
-    "consent_share_with_partners",
+    "consents",
     "occupancies",
 }
 PARTNER_FULL = IDENTITY | CONTACT
@@ -467,7 +465,7 @@ def test_detail_pages_show_exactly_the_allowed_fields(world, persona, login):
             assert response.status_code == 200, key
             page = response.content.decode()
             assert_page_shows(page, persona, [key])
-            assert ("Toestemmingen" in page) == ("consent_chat" in detail_fields(persona, key))
+            assert ("Toestemmingen" in page) == ("consents" in detail_fields(persona, key))
             assert AuditEntry.objects.count() == before + 1
         else:
             assert response.status_code == 404, key

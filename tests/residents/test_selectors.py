@@ -42,9 +42,7 @@ IDENTITY_LIST = {"given_name", "family_name", "preferred_language", "units"}
 CONTACT_FIELDS = {"email", "phone"}
 TENANCY_DETAIL = {
     "relation_number",
-    "consent_newsletter_email",
-    "consent_chat",
-    "consent_share_with_partners",
+    "consents",
     "occupancies",
 }
 

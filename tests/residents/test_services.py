@@ -65,9 +65,6 @@ def test_resident_create_saves_and_audits_the_fields_given(landlord, admin):
         landlord.pk,
     )
     assert entry.fields == [
-        "consent_chat",
-        "consent_newsletter_email",
-        "consent_share_with_partners",
         "email",
         "family_name",
         "given_name",

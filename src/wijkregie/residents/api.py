@@ -4,6 +4,8 @@ A resident's fields that the caller may not see are absent from the answer (not 
 every field of the output serializers is optional and the selectors leave out the keys.
 """
 
+from django.utils.translation import gettext as _
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -12,11 +14,12 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from wijkregie.core.api import EmailOrBlankField, IdField
+from wijkregie.core.exceptions import NotFound
 from wijkregie.core.models import Job
 from wijkregie.partners.selectors import viewer_for_request
 from wijkregie.residents import selectors, services
 from wijkregie.residents.forms import SUMMARY_MAX_LENGTH
-from wijkregie.residents.models import ContactChannel
+from wijkregie.residents.models import ConsentPurpose, ConsentSource, ContactChannel
 
 # --- output ----------------------------------------------------------------------------------
 
@@ -54,12 +57,26 @@ class ResidentOccupancyOutputSerializer(serializers.Serializer):
     is_current = serializers.BooleanField()
 
 
-class ResidentDetailOutputSerializer(ResidentListOutputSerializer):
-    """One resident. Consents and occupancies are the landlord's administration."""
+class ResidentConsentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    purpose = serializers.CharField(
+        help_text="newsletter_email, chat, share_with_partners or contact_again."
+    )
+    channel = serializers.CharField(help_text="How to be contacted (contact_again); blank: any.")
+    given_at = serializers.DateTimeField()
+    given_source = serializers.CharField(
+        help_text="door, form, letter_reply, phone, email, evening, import or staff."
+    )
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_source = serializers.CharField(help_text="How it was withdrawn; blank while open.")
+    is_current = serializers.BooleanField()
 
-    consent_newsletter_email = serializers.BooleanField(required=False)
-    consent_chat = serializers.BooleanField(required=False)
-    consent_share_with_partners = serializers.BooleanField(required=False)
+
+class ResidentDetailOutputSerializer(ResidentListOutputSerializer):
+    """One resident. Consents (open ones first, then the history) and occupancies are the
+    landlord's administration."""
+
+    consents = ResidentConsentOutputSerializer(many=True, required=False)
     occupancies = ResidentOccupancyOutputSerializer(many=True, required=False)
 
 
@@ -160,6 +177,60 @@ class ResidentDetailApi(APIView):
     def get(self, request, pk: int):
         resident = selectors.resident_get(viewer=viewer_for_request(request), id=pk)
         return Response(ResidentDetailOutputSerializer(resident).data)
+
+
+class ResidentConsentApi(APIView):
+    class ConsentInputSerializer(serializers.Serializer):
+        purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
+        given = serializers.BooleanField(help_text="true: the resident gives it; false: withdraws.")
+        source = serializers.ChoiceField(
+            choices=[c for c in ConsentSource.choices if c[0] not in ("import", "unsubscribe")],
+            help_text="How the resident said so.",
+        )
+        channel = serializers.ChoiceField(
+            choices=["", "visit", "phone", "letter", "email"],
+            required=False,
+            default="",
+            help_text="For contact_again: how to be approached; blank: any way.",
+        )
+
+    @extend_schema(
+        operation_id="residents_consents_list",
+        responses=ResidentConsentOutputSerializer(many=True),
+        description="The resident's consents, open ones first, then the history. The "
+        "landlord's administration: 404 for anyone else.",
+    )
+    def get(self, request, pk: int):
+        resident = selectors.resident_get(viewer=viewer_for_request(request), id=pk)
+        if "consents" not in resident:
+            raise NotFound(_("Resident not found."))
+        return Response(ResidentConsentOutputSerializer(resident["consents"], many=True).data)
+
+    @extend_schema(
+        operation_id="residents_consents_record",
+        request=ConsentInputSerializer,
+        responses={200: ResidentConsentOutputSerializer(many=True)},
+        description="Record that the resident gives or withdraws a consent; answers the "
+        "consents as they are now. Giving an open consent again changes nothing.",
+    )
+    def post(self, request, pk: int):
+        serializer = self.ConsentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        viewer = viewer_for_request(request)
+        if data["given"]:
+            services.contact_consent_give(
+                actor=viewer,
+                resident_id=pk,
+                purpose=data["purpose"],
+                source=data["source"],
+                channel=data["channel"],
+            )
+        else:
+            services.contact_consent_withdraw(
+                actor=viewer, resident_id=pk, purpose=data["purpose"], source=data["source"]
+            )
+        return self.get(request, pk)
 
 
 class ResidentContactMomentListApi(APIView):

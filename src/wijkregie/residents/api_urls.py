@@ -22,6 +22,7 @@ urlpatterns = [
         privacy_api.ResidentDataSubjectErasureApi.as_view(),
         name="data_subject_erasure",
     ),
+    path("<int:pk>/consents/", api.ResidentConsentApi.as_view(), name="resident_consents"),
     path("imports/", api.ResidentImportStartApi.as_view(), name="import_start"),
     path("imports/<int:pk>/", api.ResidentImportDetailApi.as_view(), name="import_detail"),
 ]

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from wijkregie.residents.models import ContactChannel
+from wijkregie.residents.models import ConsentPurpose, ConsentSource, ContactChannel
 
 SUMMARY_MAX_LENGTH = 4000
 
@@ -49,6 +49,42 @@ class ContactMomentForm(forms.Form):
             self.fields["organisation"].choices = organisations
         else:
             del self.fields["organisation"]
+
+
+class ConsentForm(forms.Form):
+    """What a resident said about one consent, recorded by the landlord's staff."""
+
+    GIVE, WITHDRAW = "give", "withdraw"
+
+    purpose = forms.ChoiceField(label=_("Consent"), choices=ConsentPurpose.choices)
+    decision = forms.ChoiceField(
+        label=_("The resident"),
+        choices=[(GIVE, _("gives this consent")), (WITHDRAW, _("withdraws this consent"))],
+        widget=forms.RadioSelect,
+    )
+    source = forms.ChoiceField(
+        label=_("How"),
+        choices=[
+            (value, label)
+            for value, label in ConsentSource.choices
+            if value not in (ConsentSource.IMPORT, ConsentSource.UNSUBSCRIBE)
+        ],
+    )
+    channel = forms.ChoiceField(
+        label=_("Contact by"),
+        required=False,
+        choices=[("", _("Any way"))]
+        + [
+            (c.value, c.label)
+            for c in (
+                ContactChannel.VISIT,
+                ContactChannel.PHONE,
+                ContactChannel.LETTER,
+                ContactChannel.EMAIL,
+            )
+        ],
+        help_text=_("Only for “to be contacted again”: how the resident wants to be approached."),
+    )
 
 
 class ResidentImportForm(forms.Form):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from wijkregie.places import csvfile
 from wijkregie.places.addresses import parse_postcode
 from wijkregie.residents.languages import is_language_code, normalise_language_code
-from wijkregie.residents.models import OccupancyKind, Resident
+from wijkregie.residents.models import ConsentPurpose, OccupancyKind, Resident
 
 JOB_KIND = "residents"  # the kind of core job (registered in ResidentsConfig.ready())
 
@@ -43,7 +43,14 @@ COLUMNS = (
     "consent_share_with_partners",
 )
 REQUIRED_COLUMNS = ("relation_number", "given_name", "family_name", "occupancy_kind", "start_date")
-CONSENT_COLUMNS = ("consent_newsletter_email", "consent_chat", "consent_share_with_partners")
+# Consent columns and the consent each records (residents.ContactConsent): "ja" gives it,
+# "nee" withdraws it, an empty cell leaves what is recorded as it is.
+CONSENT_PURPOSES = {
+    "consent_newsletter_email": ConsentPurpose.NEWSLETTER_EMAIL,
+    "consent_chat": ConsentPurpose.CHAT,
+    "consent_share_with_partners": ConsentPurpose.SHARE_WITH_PARTNERS,
+}
+CONSENT_COLUMNS = tuple(CONSENT_PURPOSES)
 # What describes the person (the same on every row of one relation number).
 PERSON_COLUMNS = (
     "given_name",
@@ -281,6 +288,9 @@ def parse_row(row: int, record: dict[str, str]) -> tuple[ResidentRow | None, lis
 
     for column in CONSENT_COLUMNS:
         raw = record.get(column, "")
+        if not raw.strip():
+            person[column] = None
+            continue
         consent = parse_yes_no(raw)
         if consent is None:
             error(

@@ -24,7 +24,6 @@ from wijkregie.residents.languages import validate_language_code
 # Fields by data category: a selector returns only the categories the viewer may see.
 IDENTITY_FIELDS = ("given_name", "family_name", "preferred_language")
 CONTACT_FIELDS = ("email", "phone")
-CONSENT_FIELDS = ("consent_newsletter_email", "consent_chat", "consent_share_with_partners")
 
 VIEW_RESIDENT = "residents.view_resident"
 VIEW_RESIDENT_CONTACT = "residents.view_resident_contact"
@@ -55,6 +54,15 @@ class ResidentQuerySet(VisibleToQuerySet):
         if permission != VIEW_RESIDENT:
             raise ValueError(f"Residents are listed with {VIEW_RESIDENT}, not {permission}.")
         return (resolved or resident_visibility(viewer=viewer)).condition()
+
+    def visible_to(self, viewer: Viewer, *, permission: str | None = None, **resolved):
+        """Also annotates `shares_with_partners`, which `ResidentVisibility.access_for`
+        reads from each row (the consent is a record, `ContactConsent`)."""
+        return (
+            super()
+            .visible_to(viewer, permission=permission, **resolved)
+            .annotate(shares_with_partners=consent_current(ConsentPurpose.SHARE_WITH_PARTNERS))
+        )
 
 
 class Resident(BaseModel):
@@ -88,12 +96,6 @@ class Resident(BaseModel):
         validators=[validate_language_code],
         help_text=_("ISO 639-1 code, e.g. nl, tr, ar."),
     )
-    consent_newsletter_email = models.BooleanField(_("newsletter by e-mail"), default=False)
-    consent_chat = models.BooleanField(_("building chat"), default=False)
-    consent_share_with_partners = models.BooleanField(
-        _("contact by partners other than the landlord"), default=False
-    )
-
     objects = ResidentQuerySet.as_manager()
 
     class Meta:
@@ -215,6 +217,104 @@ class ContactMoment(BaseModel):
         return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"
 
 
+class ConsentPurpose(models.TextChoices):
+    """What a resident agreed to. Each is a record (`ContactConsent`): given when and how,
+    withdrawn when and how; the lists of who may be approached are computed from them."""
+
+    NEWSLETTER_EMAIL = "newsletter_email", _("Newsletter by e-mail")
+    CHAT = "chat", _("Building chat")
+    SHARE_WITH_PARTNERS = "share_with_partners", _("Contact by partners other than the landlord")
+    CONTACT_AGAIN = "contact_again", _("To be contacted again")
+
+
+class ConsentSource(models.TextChoices):
+    """How a consent was given or withdrawn."""
+
+    DOOR = "door", _("At the door")
+    FORM = "form", _("On a web form")
+    LETTER_REPLY = "letter_reply", _("In reply to a letter")
+    PHONE = "phone", _("By phone")
+    EMAIL = "email", _("By e-mail")
+    EVENING = "evening", _("At a residents' evening")
+    IMPORT = "import", _("In the landlord's administration (import)")
+    STAFF = "staff", _("Recorded by staff")
+    UNSUBSCRIBE = "unsubscribe", _("With the unsubscribe link")
+
+
+class ContactConsentQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class ContactConsent(BaseModel):
+    """One consent of one resident for one purpose: at most one open (not withdrawn) per
+    purpose. Withdrawing closes it; giving it again opens a new record, so the history of
+    what was agreed when, and how, stays."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("consent"), max_length=24, choices=ConsentPurpose.choices)
+    # How the resident wants to be approached (for "to be contacted again"); blank: any.
+    channel = models.CharField(
+        _("how"), max_length=16, choices=ContactChannel.choices, blank=True, default=""
+    )
+    given_at = models.DateTimeField(_("given on"))
+    given_source = models.CharField(_("given"), max_length=16, choices=ConsentSource.choices)
+    given_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_source = models.CharField(
+        _("withdrawn"), max_length=16, choices=ConsentSource.choices, blank=True, default=""
+    )
+    withdrawn_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # What the consent was recorded from (a visit, a letter reply), like ContactMoment.
+    source_type = models.CharField(_("source"), max_length=100, blank=True, default="")
+    source_id = models.CharField(_("source id"), max_length=64, blank=True, default="")
+    note = models.CharField(_("note"), max_length=500, blank=True, default="")
+
+    objects = ContactConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-given_at", "-pk"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident", "purpose"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="contact_consent_one_open_per_purpose",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=models.F("given_at")),
+                name="contact_consent_withdrawn_after_given",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["purpose", "resident"],
+                name="contact_consent_open_idx",
+                condition=Q(withdrawn_at__isnull=True),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.resident_id}: {self.purpose}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.withdrawn_at is None
+
+
+def consent_current(purpose: str):
+    """A filter for residents with an open consent for `purpose` (use in querysets of
+    Resident: `Resident.objects.filter(consent_current(...))`)."""
+    return Exists(
+        ContactConsent.objects.filter(resident=OuterRef("pk"), purpose=purpose, withdrawn_at=None)
+    )
+
+
 # --- Need-to-know -----------------------------------------------------------------------
 
 
@@ -262,7 +362,7 @@ class ResidentVisibility:
         condition = Q(landlord_id__in=self.landlord_ids)
         consent_buildings = frozenset().union(*self.partner_buildings.values())
         if consent_buildings:
-            condition |= Q(consent_share_with_partners=True) & Exists(
+            condition |= consent_current(ConsentPurpose.SHARE_WITH_PARTNERS) & Exists(
                 current.filter(unit__building_id__in=consent_buildings)
             )
         for landlord_id, building_ids in sorted(self._agreement_buildings().items()):
@@ -300,7 +400,7 @@ class ResidentVisibility:
             if not shared:
                 continue
             granted = set()
-            if resident.consent_share_with_partners:
+            if _shares_with_partners(resident):
                 granted |= {IDENTITY, CONTACT}
             covered = self.agreements.get((organisation_id, landlord_id), frozenset())
             if DataCategory.RESIDENT_IDENTITY in covered:
@@ -316,6 +416,15 @@ class ResidentVisibility:
         return ResidentAccess(
             frozenset(categories), frozenset(buildings), frozenset(organisations), False
         )
+
+
+def _shares_with_partners(resident: Resident) -> bool:
+    shares = getattr(resident, "shares_with_partners", None)
+    if shares is None:  # a resident not read through `visible_to`
+        shares = (
+            resident.consents.current().filter(purpose=ConsentPurpose.SHARE_WITH_PARTNERS).exists()
+        )
+    return bool(shares)
 
 
 def resident_visibility(*, viewer: Viewer, today: date | None = None) -> ResidentVisibility:

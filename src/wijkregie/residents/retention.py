@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from wijkregie.core import retention
 from wijkregie.core.access import Viewer, system_viewer
 from wijkregie.core.audit import AuditContext, DataOwner, audit_record, audit_record_by_owner
-from wijkregie.residents.models import ContactMoment, Occupancy, Resident
+from wijkregie.residents.models import ContactConsent, ContactMoment, Occupancy, Resident
 
 OBJECT_TYPE = "residents.resident"
 BATCH = 500
@@ -116,6 +116,17 @@ def _occupancy_record(o: Occupancy) -> dict:
     }
 
 
+def _consent_record(c: ContactConsent) -> dict:
+    return {
+        "consent": c.get_purpose_display(),
+        "how": c.get_channel_display() if c.channel else None,
+        "given": c.given_at.isoformat(),
+        "given_how": c.get_given_source_display(),
+        "withdrawn": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+        "withdrawn_how": c.get_withdrawn_source_display() if c.withdrawn_source else None,
+    }
+
+
 def export_resident(subject: retention.DataSubject) -> retention.SubjectData:
     resident = Resident.objects.select_related("landlord").get(pk=subject.id)
     occupancies = Occupancy.objects.filter(resident=resident).select_related("unit__building")
@@ -130,9 +141,9 @@ def export_resident(subject: retention.DataSubject) -> retention.SubjectData:
                 "email": resident.email,
                 "phone": resident.phone,
                 "preferred_language": resident.preferred_language,
-                "consent_newsletter_email": resident.consent_newsletter_email,
-                "consent_chat": resident.consent_chat,
-                "consent_share_with_partners": resident.consent_share_with_partners,
+                "consents": [
+                    _consent_record(c) for c in resident.consents.order_by("given_at", "pk")
+                ],
                 "recorded_at": retention.stamp(resident.created_at),
                 "occupancies": [
                     _occupancy_record(o) for o in occupancies.order_by("start_date", "pk")

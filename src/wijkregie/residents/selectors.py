@@ -41,11 +41,14 @@ from wijkregie.residents.models import (  # noqa: F401  (the rules, re-exported 
     TENANCY,
     VIEW_RESIDENT,
     VIEW_RESIDENT_CONTACT,
+    ConsentPurpose,
+    ContactConsent,
     ContactMoment,
     Occupancy,
     Resident,
     ResidentAccess,
     ResidentVisibility,
+    consent_current,
     current_occupancies,
     resident_visibility,
 )
@@ -62,9 +65,7 @@ DETAIL_FIELDS = {
     CONTACT: LIST_FIELDS[CONTACT],
     TENANCY: (
         "relation_number",
-        "consent_newsletter_email",
-        "consent_chat",
-        "consent_share_with_partners",
+        "consents",
         "occupancies",
     ),
 }
@@ -184,11 +185,33 @@ def _resident_view(
                     resident.all_occupancies, key=lambda o: (o.start_date, o.pk), reverse=True
                 )
             ]
+        elif name == "consents":
+            view["consents"] = [_consent_view(c) for c in resident.all_consents]
         elif name == "relation_number":
             view["relation_number"] = resident.external_id
         else:
             view[name] = getattr(resident, name)
     return view
+
+
+def _consent_view(consent: ContactConsent) -> dict:
+    return {
+        "id": consent.pk,
+        "purpose": consent.purpose,
+        "purpose_label": consent.get_purpose_display(),
+        "channel": consent.channel,
+        "channel_label": consent.get_channel_display() if consent.channel else "",
+        "given_at": consent.given_at,
+        "given_source": consent.given_source,
+        "given_source_label": consent.get_given_source_display(),
+        "withdrawn_at": consent.withdrawn_at,
+        "withdrawn_source": consent.withdrawn_source,
+        "withdrawn_source_label": (
+            consent.get_withdrawn_source_display() if consent.withdrawn_source else ""
+        ),
+        "is_current": consent.is_current,
+        "note": consent.note,
+    }
 
 
 def _with_current_occupancies(residents: QuerySet[Resident], day: date) -> QuerySet[Resident]:
@@ -339,6 +362,11 @@ def resident_get(*, viewer: Viewer, id, include_contact_history: bool = False) -
         resident.all_occupancies = list(
             Occupancy.objects.filter(resident=resident).select_related("unit__building")
         )
+        # Open consents first, then the history, newest first.
+        resident.all_consents = sorted(
+            ContactConsent.objects.filter(resident=resident),
+            key=lambda c: (not c.is_current, -c.given_at.timestamp(), -c.pk),
+        )
     view = _resident_view(resident, access, detail=True)
     if include_contact_history:
         view[CONTACT_HISTORY] = _contact_history(resident, access)
@@ -376,6 +404,36 @@ def resident_access(*, viewer: Viewer, resident_id) -> tuple[Resident, ResidentA
     """For services: the resident and the viewer's access, NotFound when not visible.
     Reads no personal data for display, so records no audit entry."""
     return _visible_resident(viewer, resident_visibility(viewer=viewer), resident_id)
+
+
+def residents_consenting(
+    *, purpose: str, building_ids=None, today: date | None = None
+) -> QuerySet[Resident]:
+    """The residents who consent to `purpose` now, computed from the consent records at
+    the moment of asking (a withdrawal a second ago counts); with `building_ids`, only those
+    living there today. For the services that send (newsletters, the chat's invitations):
+    they have checked that the sender may address these buildings, and audit the sending."""
+    if purpose not in ConsentPurpose.values:
+        raise ValueError(f"Unknown consent purpose {purpose!r}.")
+    residents = Resident.objects.filter(consent_current(purpose))
+    if building_ids is not None:
+        residents = residents.filter(
+            Exists(
+                current_occupancies(today or timezone.localdate()).filter(
+                    resident=OuterRef("pk"), unit__building_id__in=list(building_ids)
+                )
+            )
+        )
+    return residents.order_by("pk")
+
+
+def resident_consents(*, resident_id) -> dict[str, ContactConsent]:
+    """The resident's open consents by purpose (for services deciding whether to approach
+    them; reads no personal data for display)."""
+    return {
+        c.purpose: c
+        for c in ContactConsent.objects.current().filter(resident_id=parse_id(resident_id))
+    }
 
 
 # --- Buildings with residents, import jobs (no personal data: not audited) -----------------

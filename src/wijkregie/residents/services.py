@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wijkregie.core import jobs
-from wijkregie.core.access import Viewer, system_viewer
+from wijkregie.core.access import ResidentPrincipal, Viewer, system_viewer
 from wijkregie.core.audit import AuditContext, DataOwner, audit_record
 from wijkregie.core.changes import apply_changes, refuse_unknown_fields
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
@@ -27,8 +27,20 @@ from wijkregie.partners.selectors import viewer_for
 from wijkregie.places.models import Unit
 from wijkregie.residents import importing
 from wijkregie.residents.importing import JOB_KIND, ResidentRow, RowError, address_key
-from wijkregie.residents.models import ContactMoment, Occupancy, Resident
-from wijkregie.residents.selectors import IMPORT_RESIDENTS, OBJECT_TYPE, resident_access
+from wijkregie.residents.models import (
+    ConsentPurpose,
+    ConsentSource,
+    ContactConsent,
+    ContactMoment,
+    Occupancy,
+    Resident,
+)
+from wijkregie.residents.selectors import (
+    IMPORT_RESIDENTS,
+    OBJECT_TYPE,
+    TENANCY,
+    resident_access,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +54,6 @@ RESIDENT_FIELDS = (
     "email",
     "phone",
     "preferred_language",
-    "consent_newsletter_email",
-    "consent_chat",
-    "consent_share_with_partners",
 )
 
 
@@ -79,11 +88,10 @@ def resident_create(
     email: str = "",
     phone: str = "",
     preferred_language: str = "nl",
-    consent_newsletter_email: bool = False,
-    consent_chat: bool = False,
-    consent_share_with_partners: bool = False,
+    consents: tuple[str, ...] = (),
 ) -> Resident:
-    """Create a resident of `landlord_id`. Raises PermissionDenied without
+    """Create a resident of `landlord_id`, with the consents (purposes) the landlord's
+    administration records for them. Raises PermissionDenied without
     `residents.import_residents` there, ValidationError for invalid or duplicate data."""
     with transaction.atomic():
         if not _may_administer(actor, landlord_id):
@@ -96,19 +104,29 @@ def resident_create(
             email=email.strip(),
             phone=phone.strip(),
             preferred_language=preferred_language.strip().lower(),
-            consent_newsletter_email=consent_newsletter_email,
-            consent_chat=consent_chat,
-            consent_share_with_partners=consent_share_with_partners,
         )
         resident.full_clean()
         resident.save(force_insert=True)
+        purposes = _valid_purposes(consents)
+        now = timezone.now()
+        ContactConsent.objects.bulk_create(
+            ContactConsent(
+                resident=resident,
+                purpose=purpose,
+                given_at=now,
+                given_source=ConsentSource.STAFF,
+                given_by=_membership(actor, landlord_id),
+            )
+            for purpose in purposes
+        )
         audit_record(
             viewer=actor,
             action="create",
             object_type=OBJECT_TYPE,
             object_ids=[resident.pk],
             fields=_audit_names(
-                f for f in RESIDENT_FIELDS if getattr(resident, f) not in ("", None)
+                [f for f in RESIDENT_FIELDS if getattr(resident, f) not in ("", None)]
+                + (["consents"] if purposes else [])
             ),
             organisation_id=landlord_id,
             data_owner=DataOwner(landlord_id),
@@ -302,6 +320,118 @@ def contact_moment_record(
     return moment
 
 
+# --- Consents ---------------------------------------------------------------------------
+
+
+def _valid_purposes(purposes) -> list[str]:
+    purposes = list(dict.fromkeys(purposes))
+    unknown = [p for p in purposes if p not in ConsentPurpose.values]
+    if unknown:
+        raise ValidationError({"purpose": _("This is not a consent that can be recorded.")})
+    return purposes
+
+
+def _membership(actor: Viewer, organisation_id: int) -> Membership | None:
+    if actor.user_id is None:
+        return None
+    return Membership.objects.filter(user_id=actor.user_id, organisation_id=organisation_id).first()
+
+
+def _consent_resident(actor, resident_id) -> tuple[Resident, Viewer, Membership | None]:
+    """The resident whose consent `actor` records, locked, with the viewer the audit trail
+    names. Staff: the landlord's staff who may see the resident's tenancy data (consents are
+    the landlord's administration; a partner tells the landlord). A resident: a principal
+    proving they are this resident (a signed link)."""
+    if isinstance(actor, ResidentPrincipal):
+        resident = Resident.objects.select_for_update().filter(pk=parse_id(resident_id)).first()
+        if resident is None or not actor.is_for(resident):
+            raise NotFound(_("Resident not found."))
+        return resident, actor.audit_viewer(label="resident"), None
+    resident, access = resident_access(viewer=actor, resident_id=resident_id)
+    if TENANCY not in access.categories:
+        raise PermissionDenied(_("Only the landlord records a resident's consents."))
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    return resident, actor, _membership(actor, resident.landlord_id)
+
+
+def _consent_audit(viewer: Viewer, resident: Resident) -> None:
+    audit_record(
+        viewer=viewer,
+        action="update",
+        object_type=OBJECT_TYPE,
+        object_ids=[resident.pk],
+        fields=["consents"],
+        organisation_id=resident.landlord_id,
+        data_owner=DataOwner(resident.landlord_id),
+    )
+
+
+def contact_consent_give(
+    *,
+    actor: Viewer | ResidentPrincipal,
+    resident_id,
+    purpose: str,
+    source: str,
+    channel: str = "",
+    source_type: str = "",
+    source_id=None,
+    note: str = "",
+) -> ContactConsent:
+    """Record that the resident consents to `purpose`, given `source` (ConsentSource) and,
+    for being contacted again, `channel` (how). A consent that is already open for the
+    purpose with the same channel is returned unchanged (no write, no audit entry); with
+    another channel it is closed and a new one opened, so the history shows the change."""
+    if source not in ConsentSource.values or source == ConsentSource.UNSUBSCRIBE:
+        raise ValidationError({"source": _("Say how the resident gave this consent.")})
+    (purpose,) = _valid_purposes([purpose])
+    with transaction.atomic():
+        resident, viewer, membership = _consent_resident(actor, resident_id)
+        now = timezone.now()
+        current = resident.consents.current().filter(purpose=purpose).first()
+        if current is not None:
+            if current.channel == channel:
+                return current
+            current.withdrawn_at, current.withdrawn_source = now, source
+            current.withdrawn_by = membership
+            current.save(update_fields=["withdrawn_at", "withdrawn_source", "withdrawn_by"])
+        consent = ContactConsent(
+            resident=resident,
+            purpose=purpose,
+            channel=channel,
+            given_at=now,
+            given_source=source,
+            given_by=membership,
+            source_type=source_type,
+            source_id="" if source_id is None else str(source_id),
+            note=note.strip(),
+        )
+        consent.full_clean(validate_constraints=False)
+        consent.save(force_insert=True)
+        _consent_audit(viewer, resident)
+    return consent
+
+
+def contact_consent_withdraw(
+    *, actor: Viewer | ResidentPrincipal, resident_id, purpose: str, source: str
+) -> ContactConsent | None:
+    """Close the resident's open consent for `purpose`; None (and no write) when there is
+    none. Takes effect at once: the lists of who may be approached are computed at the
+    moment of sending (`residents.selectors.residents_consenting`)."""
+    if source not in ConsentSource.values:
+        raise ValidationError({"source": _("Say how the resident withdrew this consent.")})
+    (purpose,) = _valid_purposes([purpose])
+    with transaction.atomic():
+        resident, viewer, membership = _consent_resident(actor, resident_id)
+        consent = resident.consents.current().filter(purpose=purpose).first()
+        if consent is None:
+            return None
+        consent.withdrawn_at = max(timezone.now(), consent.given_at)
+        consent.withdrawn_source, consent.withdrawn_by = source, membership
+        consent.save(update_fields=["withdrawn_at", "withdrawn_source", "withdrawn_by"])
+        _consent_audit(viewer, resident)
+    return consent
+
+
 # --- The ERP import -----------------------------------------------------------------------
 
 
@@ -481,6 +611,40 @@ def _chunks(values: list, size: int = BATCH_SIZE):
         yield values[start : start + size]
 
 
+def _import_consents(job: Job, persons: dict[str, dict], ids: dict[str, int], now) -> set[int]:
+    """Give and withdraw the consents the file states ("ja"/"nee"; an empty cell states
+    nothing); the ids of the residents whose consents changed."""
+    wanted: dict[tuple[int, str], bool] = {}
+    for number, person in persons.items():
+        for column, purpose in importing.CONSENT_PURPOSES.items():
+            if person.get(column) is not None:
+                wanted[(ids[number], purpose)] = person[column]
+    current: dict[tuple[int, str], ContactConsent] = {}
+    for chunk in _chunks(sorted({resident_id for resident_id, _purpose in wanted})):
+        for consent in ContactConsent.objects.current().filter(resident_id__in=chunk):
+            current[(consent.resident_id, consent.purpose)] = consent
+    given = [
+        ContactConsent(
+            resident_id=resident_id,
+            purpose=purpose,
+            given_at=now,
+            given_source=ConsentSource.IMPORT,
+            source_type="core.job",
+            source_id=str(job.pk),
+        )
+        for (resident_id, purpose), value in sorted(wanted.items())
+        if value and (resident_id, purpose) not in current
+    ]
+    withdrawn = [c for key, c in sorted(current.items()) if wanted.get(key) is False]
+    for consent in withdrawn:
+        consent.withdrawn_at, consent.withdrawn_source = now, ConsentSource.IMPORT
+    ContactConsent.objects.bulk_create(given, batch_size=BATCH_SIZE)
+    ContactConsent.objects.bulk_update(
+        withdrawn, ["withdrawn_at", "withdrawn_source"], batch_size=BATCH_SIZE
+    )
+    return {c.resident_id for c in [*given, *withdrawn]}
+
+
 def _write(
     run: jobs.JobRun, organisation: Organisation, rows: list[tuple[ResidentRow, int]]
 ) -> None:
@@ -499,6 +663,7 @@ def _write(
 
         to_create, to_update, changed_fields = [], [], set()
         for number, person in persons.items():
+            person = {k: v for k, v in person.items() if k not in importing.CONSENT_COLUMNS}
             resident = existing.get(number)
             if resident is None:
                 to_create.append(
@@ -569,9 +734,14 @@ def _write(
             changed_occupancies, ["kind", "end_date", "updated_at"], batch_size=BATCH_SIZE
         )
 
+        consented = _import_consents(job, persons, ids, now)
+        updated_ids |= consented - created_ids
+
         fields = set(changed_fields)
         if to_create:
             fields |= set(RESIDENT_FIELDS)
+        if consented:
+            fields.add("consents")
         if new_occupancies or changed_occupancies:
             fields.add("occupancies")
         audit_record(

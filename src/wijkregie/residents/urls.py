@@ -13,6 +13,7 @@ urlpatterns = [
         views.contact_moment_create,
         name="contact_moment_create",
     ),
+    path("<int:resident_id>/consents/", views.consent_record, name="consent_record"),
     path("import/", views.resident_import, name="import"),
     path("import/example.csv", views.resident_import_example, name="import_example"),
     path("import/<int:job_id>/", views.resident_import_job, name="import_job"),

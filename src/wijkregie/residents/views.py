@@ -17,7 +17,12 @@ from wijkregie.core.exceptions import ApplicationError, PermissionDenied
 from wijkregie.core.forms import add_service_errors
 from wijkregie.places.selectors import building_get
 from wijkregie.residents import selectors, services
-from wijkregie.residents.forms import ContactMomentForm, ResidentImportForm, ResidentSearchForm
+from wijkregie.residents.forms import (
+    ConsentForm,
+    ContactMomentForm,
+    ResidentImportForm,
+    ResidentSearchForm,
+)
 from wijkregie.residents.importing import EXAMPLE_CSV
 
 PAGE_SIZE = 50
@@ -113,17 +118,19 @@ def _organisation_choices(viewer, organisation_ids) -> list[tuple[int, str]]:
     return sorted(((o, names.get(o, str(o))) for o in organisation_ids), key=lambda c: c[1])
 
 
-def _render_detail(request, resident_id, form=None, status=200):
+def _render_detail(request, resident_id, form=None, consent_form=None, status=200):
     resident = selectors.resident_get(
         viewer=request.viewer, id=resident_id, include_contact_history=True
     )
     form = form or ContactMomentForm(
         organisations=_organisation_choices(request.viewer, resident.access.organisation_ids)
     )
+    if "consents" in resident:  # the landlord's staff: they record consents
+        consent_form = consent_form or ConsentForm()
     return render(
         request,
         "residents/detail.html",
-        {"resident": resident, "form": form},
+        {"resident": resident, "form": form, "consent_form": consent_form},
         status=status,
     )
 
@@ -159,6 +166,40 @@ def contact_moment_create(request, resident_id: int):
             messages.success(request, _("The contact has been recorded."))
             return redirect("residents:detail", resident_id=resident_id)
     return _render_detail(request, resident_id, form=form, status=400)
+
+
+@require_POST
+@login_required
+def consent_record(request, resident_id: int):
+    viewer = request.viewer
+    selectors.resident_access(viewer=viewer, resident_id=resident_id)  # 404 before the form
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == ConsentForm.GIVE:
+                services.contact_consent_give(
+                    actor=viewer,
+                    resident_id=resident_id,
+                    purpose=data["purpose"],
+                    source=data["source"],
+                    channel=data["channel"],
+                )
+                messages.success(request, _("The consent has been recorded."))
+            elif services.contact_consent_withdraw(
+                actor=viewer,
+                resident_id=resident_id,
+                purpose=data["purpose"],
+                source=data["source"],
+            ):
+                messages.success(request, _("The withdrawal has been recorded."))
+            else:
+                messages.info(request, _("There was no consent to withdraw; nothing changed."))
+        except (ValidationError, ApplicationError) as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect("residents:detail", resident_id=resident_id)
+    return _render_detail(request, resident_id, consent_form=form, status=400)
 
 
 @require_http_methods(["GET", "POST"])
