@@ -29,7 +29,13 @@ from wijkregie.outreach.models import (
 from wijkregie.partners.selectors import viewer_for
 from wijkregie.places.models import Building, Unit
 from wijkregie.reports.models import Category, Channel, Report, ReporterIdentity
-from wijkregie.residents.models import ContactMoment, Resident, current_occupancies
+from wijkregie.residents.models import (
+    ConsentPurpose,
+    ContactConsent,
+    ContactMoment,
+    Resident,
+    current_occupancies,
+)
 
 SEES_ROUND = {"wijkbeheerder", "leefbaarheid", "opbouwwerker", "beveiliger"}
 SEES_EVENING = {"opbouwwerker"}
@@ -341,9 +347,9 @@ def test_every_persona_sees_exactly_their_rounds_and_evenings(demo, client):
                 assert (shown, named) == (set(), set())
             elif username == "opbouwwerker":
                 consented = set(
-                    Resident.objects.filter(consent_share_with_partners=True).values_list(
-                        "pk", flat=True
-                    )
+                    ContactConsent.objects.current()
+                    .filter(purpose=ConsentPurpose.SHARE_WITH_PARTNERS)
+                    .values_list("resident_id", flat=True)
                 )
                 horizon = set(
                     current_occupancies(timezone.localdate())
@@ -469,4 +475,37 @@ def test_the_invitation_link_and_its_qr_code(demo, client):
             actor=_viewer("opbouwwerker"), evening_id=invitation.evening_id
         )
         == 0
+    )
+
+
+@pytest.mark.parametrize("username", ["leefbaarheid", "opbouwwerker"])
+def test_consent_to_be_contacted_again_becomes_a_consent_record(demo, username):
+    round_ = _round()
+    visible = {
+        r["id"]
+        for names in selectors._names_by_unit(_viewer(username), round_.building_id).values()
+        for r in names
+    }
+    tried = set(Visit.objects.filter(round=round_).values_list("unit_id", flat=True))
+    occupancy = (
+        current_occupancies(timezone.localdate())
+        .filter(resident_id__in=visible, unit__building=round_.building)
+        .exclude(unit_id__in=tried)
+        .first()
+    )
+    visit, _created = _record(
+        username,
+        unit_id=occupancy.unit_id,
+        resident_id=occupancy.resident_id,
+        contact_again=True,
+        contact_channel="phone",
+    )
+    consent = ContactConsent.objects.current().get(
+        resident_id=occupancy.resident_id, purpose=ConsentPurpose.CONTACT_AGAIN
+    )
+    assert (consent.given_source, consent.channel, consent.source_type, consent.source_id) == (
+        "door",
+        "phone",
+        "outreach.visit",
+        str(visit.pk),
     )

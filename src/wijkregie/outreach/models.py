@@ -57,7 +57,7 @@ class Topic(models.TextChoices):
 class ContactAgainChannel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     PHONE = "phone", _("Phone")
-    POST = "post", _("Letter by post")
+    POST = "letter", _("Letter by post")
     VISIT = "visit", _("Another visit")
 
 

@@ -56,6 +56,9 @@ from wijkregie.residents import services as resident_services
 from wijkregie.residents.models import (
     CONTACT,
     IDENTITY,
+    TENANCY,
+    ConsentPurpose,
+    ConsentSource,
     ContactChannel,
     OccupancyKind,
     current_occupancies,
@@ -427,7 +430,7 @@ def visit_record(
         if outcome in (VisitOutcome.SPOKE, VisitOutcome.LETTER_LEFT):
             _contact(actor, visit, resident, access)
         if contact_again and resident is not None:
-            _consent(actor, visit, resident)
+            _consent(actor, visit, resident, access)
     return visit, True
 
 
@@ -512,16 +515,15 @@ def _contact(actor: Viewer, visit: Visit, resident, access) -> None:
         )
 
 
-def _consent(actor: Viewer, visit: Visit, resident) -> None:
-    """Consent to be contacted again, as a consent record when the residents app keeps
-    them (`contact_consent_give`); the visit keeps it in any case."""
-    give = getattr(resident_services, "contact_consent_give", None)
-    if give is None:
-        return
-    from wijkregie.residents.models import ConsentPurpose, ConsentSource
-
-    give(
-        actor=actor,
+def _consent(actor: Viewer, visit: Visit, resident, access) -> None:
+    """Consent to be contacted again (and how) as a consent record, the visit its source.
+    Consents are the landlord's administration: a partner's visitor (who sees the resident
+    but not the tenancy) hands it to the landlord, recorded by the platform."""
+    giver = actor
+    if not actor.is_superuser and TENANCY not in access.categories:
+        giver = system_viewer(label=f"outreach visit {visit.pk}", origin="web")
+    resident_services.contact_consent_give(
+        actor=giver,
         resident_id=resident.pk,
         purpose=ConsentPurpose.CONTACT_AGAIN,
         source=ConsentSource.DOOR,
