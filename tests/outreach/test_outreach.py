@@ -13,7 +13,6 @@ from django.utils import timezone
 
 import pytest
 
-from wijkregie.core.exceptions import NotFound
 from wijkregie.demo.outreach import EVENING_TITLE, ROUND_TITLE, build_outreach
 from wijkregie.demo.partners import PERSONAS
 from wijkregie.outreach import selectors, services
@@ -181,7 +180,7 @@ def test_bad_keys_outcomes_and_times(demo):
 
 def test_a_round_for_a_building_one_may_not_see(demo, client):
     horizon = Building.objects.get(name="De Horizon")
-    with pytest.raises(NotFound) as refused:
+    with pytest.raises(ValidationError) as refused:
         services.round_create(
             actor=_viewer("oostwaard"),
             building_id=horizon.pk,
@@ -189,7 +188,7 @@ def test_a_round_for_a_building_one_may_not_see(demo, client):
             starts_on="2026-12-01",
             ends_on="2026-12-02",
         )
-    assert refused.value.message == "Building not found."
+    assert refused.value.message_dict == {"building_id": ["Building not found."]}
     client.force_login(get_user_model().objects.get(username="oostwaard"))
     response = client.post(
         reverse("outreach_api:round_list"),
@@ -202,8 +201,8 @@ def test_a_round_for_a_building_one_may_not_see(demo, client):
         content_type="application/json",
         HTTP_ACCEPT_LANGUAGE="en",
     )
-    assert response.status_code == 404
-    assert response.json()["detail"] == "Not found."  # the API's one answer for a 404
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"building_id": ["Building not found."]}
     assert Round.objects.count() == 1
 
 

@@ -111,11 +111,12 @@ def _planning_organisation(actor: Viewer, organisation_id) -> int:
     return planners[0]
 
 
-def _visible_building(actor: Viewer, building_id) -> Building:
+def _visible_building(actor: Viewer, building_id, field: str = "building_id") -> Building:
+    """A building the actor may see; else a field error (missing and forbidden alike)."""
     try:
         return building_get(viewer=actor, id=building_id, permission=VIEW_BUILDING)
     except NotFound:
-        raise NotFound(_("Building not found.")) from None
+        raise ValidationError({field: _("Building not found.")}) from None
 
 
 # --- Rounds -------------------------------------------------------------------------------
@@ -557,7 +558,9 @@ def evening_create(
         raise ValidationError({"building_ids": _("Choose at least one building.")})
     with transaction.atomic():
         organisation_id = _planning_organisation(actor, organisation_id)
-        buildings = [_visible_building(actor, b) for b in dict.fromkeys(building_ids)]
+        buildings = [
+            _visible_building(actor, b, "building_ids") for b in dict.fromkeys(building_ids)
+        ]
         evening = Evening.objects.create(
             organisation_id=organisation_id,
             title=title,
