@@ -54,9 +54,12 @@ def test_an_outcome_recorded_offline_is_sent_once_when_the_network_returns(brows
     page.goto(walk)
     # The service worker controls the page and holds a copy of it.
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
-    page.wait_for_function(
-        "async () => !!(await caches.match(location.pathname))", polling=200, timeout=15000
-    )
+    for _attempt in range(60):  # the worker fetches and keeps the page's files
+        if page.evaluate("async () => !!(await caches.match(location.pathname))"):
+            break
+        page.wait_for_timeout(500)
+    else:
+        pytest.fail("The service worker kept no copy of the walk page.")
     status = page.locator("#outbox-status")
     assert status.get_attribute("aria-live") == "polite"
     assert status.get_attribute("data-waiting") == "0"

@@ -1,11 +1,11 @@
 """The demo flat with its round and evening, built once per test module.
 
-The data is committed to the test database for the module's tests (each runs in a
-transaction that rolls back) and flushed afterwards, so that the modules after it start
-from an empty database as everywhere else (flush recreates permissions and roles).
+The data is built inside one transaction that lives as long as the module; each test runs
+in a savepoint of it (pytest-django's `db`), and the transaction is rolled back at the
+end, so the modules after it start from the migrated database as everywhere else.
 """
 
-from django.core.management import call_command
+from django.db import transaction
 from django.test import override_settings
 from django.utils import translation
 
@@ -33,15 +33,21 @@ BUILD_SETTINGS = {
 
 @pytest.fixture(scope="module")
 def demo_flat(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), override_settings(**BUILD_SETTINGS):
-        build_partners()
-        build_places()
-        build_residents()
-        build_reports()
-        build_cases()
-        built = build_outreach()
-        yield built
-        call_command("flush", "--no-input", verbosity=0)
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with override_settings(**BUILD_SETTINGS):
+                build_partners()
+                build_places()
+                build_residents()
+                build_reports()
+                build_cases()
+                built = build_outreach()
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture

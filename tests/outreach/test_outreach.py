@@ -225,7 +225,9 @@ def test_the_api_answers_201_then_200_for_a_replay_then_409(demo, client):
         content_type="application/json",
     )
     assert unknown.status_code == 400
-    assert unknown.json()["errors"] == {"unit_id": ["This door is not on the round's list."]}
+    assert unknown.json()["errors"] == {
+        "unit_id": ["Deze deur staat niet op de lijst van de ronde."]  # Dutch by default
+    }
     assert Visit.objects.filter(round=round_, unit=unit).count() == 1
 
 
@@ -398,7 +400,7 @@ def test_the_walk_page_without_javascript_records_a_visit(demo, client):
     assert Visit.objects.get(idempotency_key=key).outcome == "letter_left"
     bad = client.post(url, {"idempotency_key": key, "unit_id": 999999, "outcome": "spoke"})
     assert bad.status_code == 400
-    assert "This door is not on the round&#x27;s list." in bad.content.decode()
+    assert "Deze deur staat niet op de lijst van de ronde." in bad.content.decode()
 
 
 def test_the_service_worker_and_the_manifest(demo, client):

@@ -42,6 +42,13 @@ self.addEventListener("fetch", (event) => {
         }
         return response;
       })
-      .catch(() => caches.match(url.pathname).then((hit) => hit || Response.error())),
+      .catch(() =>
+        caches.match(url.pathname, { ignoreVary: true, ignoreSearch: true }).then((hit) => {
+          if (!hit) return Response.error();
+          // A navigation may not be answered with a response that was redirected.
+          if (!hit.redirected) return hit;
+          return hit.blob().then((body) => new Response(body, { status: hit.status, headers: hit.headers }));
+        }),
+      ),
   );
 });
