@@ -7,8 +7,9 @@ the same visit, the key reused for another door 409.
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
+from rest_framework.views import APIView as BaseAPIView
 
 from wijkregie.core.api import IdField
 from wijkregie.outreach import selectors, services
@@ -22,6 +23,30 @@ from wijkregie.outreach.models import (
     VisitOutcome,
 )
 from wijkregie.partners.selectors import viewer_for_request
+
+
+class APIView(BaseAPIView):
+    """JSON in: a list (floors, topics, team) has one unambiguous shape."""
+
+    parser_classes = [JSONParser]
+
+
+class TextField(serializers.CharField):
+    """A string, and only a string (a number is refused, as the schema says)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class FlagField(serializers.BooleanField):
+    """true or false, and only those."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
 
 
 class Conflict(exceptions.APIException):
@@ -48,13 +73,11 @@ class RoundOutputSerializer(serializers.Serializer):
 
 class RoundInputSerializer(serializers.Serializer):
     building_id = IdField()
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    title = TextField(max_length=TITLE_MAX_LENGTH)
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
     organisation_id = IdField(required=False)
-    entrances = serializers.ListField(
-        child=serializers.CharField(max_length=10), required=False, max_length=50
-    )
+    entrances = serializers.ListField(child=TextField(max_length=10), required=False, max_length=50)
     floors = serializers.ListField(
         child=serializers.IntegerField(min_value=-3, max_value=60), required=False, max_length=70
     )
@@ -165,18 +188,18 @@ class VisitInputSerializer(serializers.Serializer):
     unit_id = IdField()
     outcome = serializers.ChoiceField(choices=VisitOutcome.choices)
     recorded_at = serializers.DateTimeField(required=False, help_text="When, on the phone.")
-    revisit = serializers.BooleanField(required=False, default=False)
+    revisit = FlagField(required=False, default=False)
     topics = serializers.ListField(
         child=serializers.ChoiceField(choices=Topic.choices), required=False, max_length=20
     )
-    topics_other = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    topics_other = TextField(required=False, allow_blank=True, max_length=200)
+    note = TextField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
     resident_id = IdField(required=False, allow_null=True)
-    contact_again = serializers.BooleanField(required=False, default=False)
+    contact_again = FlagField(required=False, default=False)
     contact_channel = serializers.ChoiceField(
         choices=ContactAgainChannel.choices, required=False, allow_blank=True
     )
-    concern = serializers.CharField(required=False, allow_blank=True, max_length=INPUT_MAX_LENGTH)
+    concern = TextField(required=False, allow_blank=True, max_length=INPUT_MAX_LENGTH)
     concern_category_id = IdField(required=False, allow_null=True)
     concern_case_id = IdField(required=False, allow_null=True)
 
@@ -242,9 +265,9 @@ class EveningOutputSerializer(serializers.Serializer):
 
 
 class EveningInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    title = TextField(max_length=TITLE_MAX_LENGTH)
     starts_at = serializers.DateTimeField()
-    place = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    place = TextField(max_length=TITLE_MAX_LENGTH)
     building_ids = serializers.ListField(child=IdField(), min_length=1, max_length=20)
     organisation_id = IdField(required=False)
 
