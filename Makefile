@@ -39,7 +39,7 @@ assets: var/vendor/.done
 # Translations: the compiled .mo files are committed, so set-up needs no gettext.
 messages: install
 	for app in src/wijkregie/*/; do [ -d "$$app/locale" ] || continue; \
-	  (cd "$$app" && ../../../$(BIN)/django-admin makemessages --all --no-obsolete -v 0 && ../../../$(BIN)/django-admin compilemessages -v 0) || exit 1; done
+	  (cd "$$app" && ../../../$(BIN)/django-admin makemessages --all --no-obsolete -e html,txt,py,mjml -v 0 && ../../../$(BIN)/django-admin compilemessages -v 0) || exit 1; done
 	# allauth's Dutch in "u" (settings.LOCALE_PATHS): kept by hand, only compiled.
 	$(MANAGE) compilemessages -v 0
 

@@ -119,7 +119,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 "  queries: plain / long history",
                 f"{detail['plain']['queries']} / {detail['long']['queries']} "
                 f"(DB {detail['plain']['db_ms_median']} / {detail['long']['db_ms_median']} ms)",
-                "same count",
+                "same count per report state",
                 _verdict(detail["query_count_constant"]),
             )
         )

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "django_tasks",
     "django_tasks_db",
+    "anymail",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "wijkregie.residents",
     "wijkregie.reports",
     "wijkregie.cases",
+    "wijkregie.communications",
     "wijkregie.outreach",
     "wijkregie.demo",
 ]
@@ -284,6 +286,17 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Wijkregie <noreply@wijkregie.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# django-anymail: with DJANGO_EMAIL_BACKEND=anymail.backends.mailgun.EmailBackend mail goes
+# through Mailgun's API; its tracking webhook (/nieuwsbrief/webhooks/mailgun/tracking/)
+# reports bounces and complaints, each request checked against the signing key, and with
+# ANYMAIL_WEBHOOK_SECRET ("user:password") against HTTP basic auth as well (docs/operations.md).
+ANYMAIL = {
+    "MAILGUN_API_KEY": env("MAILGUN_API_KEY", default=""),
+    "MAILGUN_SENDER_DOMAIN": env("MAILGUN_SENDER_DOMAIN", default=""),
+    "MAILGUN_API_URL": env("MAILGUN_API_URL", default="https://api.eu.mailgun.net/v3"),
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+    "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default=""),
+}
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -330,6 +343,9 @@ SPECTACULAR_SETTINGS = {
         "CaseConfidentialityEnum": "wijkregie.cases.workflows.Confidentiality",
         "AgreementStatusEnum": "wijkregie.cases.workflows.AgreementStatus",
         "ActionStatusEnum": "wijkregie.cases.workflows.ActionStatus",
+        "NewsletterStatusEnum": "wijkregie.communications.models.NewsletterStatus",
+        "NewsletterDeliveryStatusEnum": "wijkregie.communications.models.DeliveryStatus",
+        "NewsletterDeliveryChannelEnum": "wijkregie.communications.models.DeliveryChannel",
         "VisitOutcomeEnum": "wijkregie.outreach.models.VisitOutcome",
         "CoverageStateEnum": "wijkregie.outreach.models.Coverage",
     },

@@ -28,6 +28,20 @@ AT_THE_TABLE = {
     "opbouwwerker",
     "wijkteam",
 }
+# The demo's open escalation to the strategic level reaches the people with a strategic
+# mandate at the table's organisations (not the one who asked): the area director, and the
+# corporation's functional administrator, who is not at the table.
+ESCALATION_ADDRESSEES = {"gebiedsregisseur", "beheerder"}
+# The demo's notes and visit report, and who at the table sees each: its audience and
+# its author's organisation, and only under an agreement covering its personal data. The
+# visit report (care signals) is for the social team and the municipality, but no
+# agreement between them covers care signals; the police note (police information) is
+# for the coordinator, but the municipality has no agreement with the police covering it.
+FRAGMENTS = {
+    "Bewonersavond in buurthuis De Steiger": AT_THE_TABLE,
+    "Huisbezoeken portiek B": {"wijkteam"},
+    "Signalen drugshandel bergingen": {"wijkagent"},
+}
 EXPECTED = {
     username: ({CASE_TITLE} if username in AT_THE_TABLE else set())
     | ({SUBCASE_TITLE} if username == "woonfraude" else set())
@@ -64,6 +78,8 @@ def _pages(case):
         reverse("cases_api:case_actions", args=[case.pk]),
         reverse("cases_api:case_meetings", args=[case.pk]),
         reverse("cases_api:case_phase", args=[case.pk]),
+        reverse("cases_api:case_escalations", args=[case.pk]),
+        reverse("cases_api:case_fragments", args=[case.pk]),
     ]
 
 
@@ -105,6 +121,15 @@ def test_the_demo_story_case(demo):
             ("measurable_goals", False),
         ],
     )
+    escalation = case.escalations.get()
+    assert (escalation.level, escalation.status, escalation.asked_by.username) == (
+        "strategic",
+        "open",
+        "wijkbeheerder",
+    )
+    assert sorted(escalation.addressees.values_list("user__username", flat=True)) == sorted(
+        ESCALATION_ADDRESSEES
+    )
     assert build_cases() == demo  # idempotent
     assert Case.objects.count() == 2
 
@@ -121,12 +146,29 @@ def test_every_persona_sees_exactly_their_cases(demo, client):
         page = client.get(reverse("cases:list")).content.decode()
         assert {t for t in cases if t in page} == listed, username
         work = client.get(reverse("cases:my_work")).content.decode()
-        assert {t for t in cases if t in work} == listed, username
+        escalated = {CASE_TITLE} if username in ESCALATION_ADDRESSEES else set()
+        assert {t for t in cases if t in work} == listed | escalated, username
+        escalation = demo["case"].escalations.get()
+        status = client.get(reverse("cases:escalation", args=[escalation.pk])).status_code
+        api_status = client.get(
+            reverse("cases_api:escalation_detail", args=[escalation.pk])
+        ).status_code
+        sees = CASE_TITLE in listed or username in ESCALATION_ADDRESSEES
+        assert (status, api_status) == ((200, 200) if sees else (404, 404)), username
         for title, case in cases.items():
             statuses = {client.get(url).status_code for url in _pages(case)}
             assert statuses == ({200} if title in listed else {404}), (username, title)
             if title in listed:
                 body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+                api = client.get(reverse("cases_api:case_fragments", args=[case.pk])).json()
+                if title == CASE_TITLE:
+                    expected = {t for t, who in FRAGMENTS.items() if username in who}
+                    assert {t for t in FRAGMENTS if t in body} == expected, username
+                    assert {f["title"] for f in api} == expected, username
+                    # Everyone at this table lacks some agreement, and the page says so.
+                    assert "Waarom u misschien minder ziet" in body, username
+                else:
+                    assert api == [], username
                 assert not any(name in body for name in reporters), username
                 if title == CASE_TITLE:
                     assert SUBCASE_TITLE not in body, username

@@ -810,8 +810,23 @@ def test_the_case_page_reads_the_same_number_of_queries_however_much_is_on_it(wo
                 decided_by_user_id=world.users["agent"].pk,
                 level="operational",
             )
+            services.escalation_raise(
+                actor=world.viewer("coordinator"),
+                case_id=case.pk,
+                level="strategic",
+                question=f"Vraag {n}-{i}",
+            )
+            services.fragment_add(
+                actor=world.viewer("director"),
+                case_id=case.pk,
+                kind="note",
+                title=f"Notitie {n}-{i}",
+                text="Tekst.",
+                audience="organisations",
+                organisation_ids=[world.police.pk],
+            )
 
     more(2)  # two meetings held: every check of the health runs
     few = count()
     more(5)
-    assert (few, count()) == (22, 22)
+    assert (few, count()) == (27, 27)

@@ -421,3 +421,23 @@ def test_the_phase_on_the_page_and_in_the_api(world, login):
         content_type="application/json",
     )
     assert response.status_code == 400
+
+
+def test_the_partner_directory_shows_the_cases_with_each_organisation(world, login):
+    case = world.open_case()
+    world.add(case, "agent", world.police)
+    url = reverse("cases:organisation_cases", args=[world.police.pk])
+    body = login(world.users["coordinator"]).get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Aanpak De Toren" in body and "<html" not in body
+    body = login(world.users["agent"]).get(url).content.decode()
+    assert "Aanpak De Toren" in body and "<html" in body
+    # Someone at no table with the police sees no case, not even that there is one.
+    body = login(world.users["outsider"]).get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Aanpak De Toren" not in body
+    assert "U neemt deel aan geen open casus met deze organisatie." in body
+    assert (
+        login(world.users["outsider"])
+        .get(reverse("cases:organisation_cases", args=[987654]))
+        .status_code
+        == 404
+    )

@@ -334,6 +334,7 @@ def count_queries(client, path) -> int:
 def test_the_number_of_queries_does_not_grow_with_the_trail(officer_client, organisation):
     viewer = viewer_of(organisation)
     record(viewer, ids=[1])
+    count_queries(officer_client, "/audit/")  # the officer's grants are kept from now on
     with_one = count_queries(officer_client, "/audit/")
     for i in range(60):
         record(viewer, ids=[i, i + 1000])

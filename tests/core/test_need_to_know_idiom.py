@@ -177,9 +177,11 @@ def test_object_permissions_are_asked_of_the_viewer_not_of_a_django_user():
     assert offenders == []
 
 
-def test_only_reports_passphrases_proves_reporters():
-    """A ResidentPrincipal for a report is made where the proof is checked, nowhere else."""
+def test_residents_are_proven_only_where_the_proof_is_checked():
+    """A ResidentPrincipal is made where the proof is checked, nowhere else: the reporter
+    of a report by the passphrase or signed link (reports/passphrases.py), a resident by a
+    signed link in an e-mail (residents/links.py)."""
     takers = [name for name, text in _modules() if "principal_issuer(" in text]
     issuers = [name for name, text in _modules() if "_issuer.issue(" in text]
-    assert takers == ["core/access.py", "reports/passphrases.py"]
-    assert issuers == ["reports/passphrases.py"]
+    assert takers == ["core/access.py", "reports/passphrases.py", "residents/links.py"]
+    assert issuers == ["reports/passphrases.py", "residents/links.py"]

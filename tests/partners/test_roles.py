@@ -27,6 +27,7 @@ def test_the_neighbourhood_manager_role_has_exactly_its_permissions():
         "residents.import_residents",
         "partners.view_directory",
         "cases.open_case",
+        "communications.manage_newsletters",
     }
 
 

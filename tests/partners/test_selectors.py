@@ -336,6 +336,32 @@ def test_viewer_for_a_token_acts_for_the_tokens_organisation_only(
     assert token_viewer.has_perm("places.view_building") is False
 
 
+def test_viewer_grants_are_kept_until_a_membership_role_or_permission_changes(
+    make_professional, vaart, politie, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import Permission
+
+    user = make_professional("ann", organisation=vaart, permissions=["places.view_building"])
+    viewer_for(user)
+    with django_assert_num_queries(0):
+        assert viewer_for(user).has_perm("places.view_building") is True
+
+    membership = user.memberships.get()
+    role = membership.roles.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        role.permissions.remove(Permission.objects.get(codename="view_building"))
+    assert viewer_for(user).has_perm("places.view_building") is False
+
+    with django_capture_on_commit_callbacks(execute=True):
+        MembershipFactory(user=user, organisation=politie)
+    assert viewer_for(user).organisation_ids == {vaart.pk, politie.pk}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        membership.is_active = False
+        membership.save()
+    assert viewer_for(user).organisation_ids == {politie.pk}
+
+
 def test_directory_takes_three_queries_however_many_people(
     make_professional, vaart, politie, people, django_assert_num_queries
 ):

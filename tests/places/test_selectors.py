@@ -67,7 +67,9 @@ def test_building_list_needs_the_view_permission(make_professional, owner_org, b
 
 
 def test_building_list_ignores_contacts_whose_membership_ended(partner_user, partner, building):
-    Membership.objects.filter(user=partner_user).update(is_active=False)
+    for membership in Membership.objects.filter(user=partner_user):
+        membership.is_active = False
+        membership.save()  # as the services do: every process forgets its kept grants
 
     assert names(selectors.building_list(viewer=partner)) == []
 
@@ -258,10 +260,30 @@ def test_building_floor_plan_takes_two_queries_whatever_the_number_of_units(
             UnitFactory.create_batch(per_floor, building=building, entrance=entrance, floor=floor)
     CommonAreaFactory.create_batch(3, building=building)
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(2):  # the first time; then kept (below)
         plan = selectors.building_floor_plan(building=building)
 
     assert plan.unit_count == 10 * per_floor  # 10 and 60 units
+
+
+def test_building_floor_plan_is_kept_until_a_unit_or_common_area_changes(
+    django_assert_num_queries, django_capture_on_commit_callbacks, building
+):
+    unit = UnitFactory(building=building, entrance="A", floor=0, house_number=1)
+    selectors.building_floor_plan(building=building)
+    with django_assert_num_queries(0):
+        assert selectors.building_floor_plan(building=building).unit_count == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        unit.floor = 2
+        unit.save()
+        CommonAreaFactory(building=building, kind=CommonAreaKind.LIFT, name="Lift A", entrance="A")
+
+    plan = selectors.building_floor_plan(building=building)
+    assert [
+        (f.number, [u.address for u in f.units]) for f in plan.entrances[0].floors if f.units
+    ] == [(2, ["1"])]
+    assert plan.area_count == 1
 
 
 # --- the directory --------------------------------------------------------------------------

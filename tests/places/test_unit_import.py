@@ -1001,3 +1001,15 @@ def test_units_import_reports_a_bad_point_in_dutch(manager, building):
     result = run(manager, building, content, language="nl")
 
     assert as_tuples(result.errors) == [(2, "y", "Geef zowel x als y, of geen van beide.")]
+
+
+def test_units_import_makes_every_process_forget_the_kept_floor_plan(
+    manager, building, django_capture_on_commit_callbacks
+):
+    from wijkregie.places.selectors import building_floor_plan
+
+    assert building_floor_plan(building=building).unit_count == 0  # kept now
+    with django_capture_on_commit_callbacks(execute=True):
+        run(manager, building, units_csv(HORIZON_ROWS))
+
+    assert building_floor_plan(building=building).unit_count == 4

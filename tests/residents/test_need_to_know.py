@@ -52,6 +52,7 @@ ROLE_PERMISSIONS = {
         "residents.import_residents",
         "partners.view_directory",
         "cases.open_case",
+        "communications.manage_newsletters",
     },
     "intake": {"reports.receive_reports", "reports.view_reporter_identity", "places.view_building"},
     "leefbaarheidsconsulent": {
@@ -62,6 +63,7 @@ ROLE_PERMISSIONS = {
         "residents.view_resident_contact",
         "partners.view_directory",
         "cases.open_case",
+        "communications.manage_newsletters",
     },
     "woonfraude": {
         "places.view_building",

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,9 +22,11 @@ from wijkregie.cases.workflows import (
     CaseRole,
     CaseStatus,
     Confidentiality,
+    FragmentAudience,
+    FragmentKind,
 )
 from wijkregie.core.api import IdField, Pagination
-from wijkregie.partners.models import MandateLevel
+from wijkregie.partners.models import DataCategory, MandateLevel
 from wijkregie.partners.selectors import viewer_for_request
 from wijkregie.reports.workflows import ReportStatus
 
@@ -189,6 +192,57 @@ class PhaseOutputSerializer(serializers.Serializer):
     checklist = ChecklistItemOutputSerializer(many=True)
 
 
+class FragmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+    visited_on = serializers.DateField(allow_null=True)
+    author = serializers.CharField(source="author_label")
+    author_organisation = CaseRef()
+    audience = serializers.CharField()
+    audience_organisations = CaseRef(many=True, source="audience_organisations.all")
+    residents_may_be_told = serializers.BooleanField()
+    data_category = serializers.CharField()
+    file_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class EscalationAddresseeOutputSerializer(serializers.Serializer):
+    person = serializers.SerializerMethodField()
+    organisation = CaseRef()
+    mandate_level = serializers.CharField()
+
+    def get_person(self, obj) -> str:
+        return obj.user.get_full_name() or obj.user.username
+
+
+class EscalationOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    case = serializers.SerializerMethodField()
+    level = serializers.CharField()
+    question = serializers.CharField()
+    status = serializers.CharField()
+    asked_by = serializers.CharField(source="asked_by_label")
+    asked_by_organisation = CaseRef()
+    addressees = EscalationAddresseeOutputSerializer(many=True, source="addressees.all")
+    answer = serializers.CharField()
+    answered_by = serializers.CharField(source="answered_by_label")
+    answered_by_organisation = CaseRef(allow_null=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def get_case(self, obj) -> dict:
+        return {"id": obj.case_id, "title": obj.case.title}
+
+
+class EscalationsWaitingOutputSerializer(serializers.Serializer):
+    for_me = EscalationOutputSerializer(many=True)
+    for_the_table = EscalationOutputSerializer(many=True)
+
+
 # --- Input -------------------------------------------------------------------------------
 
 
@@ -301,6 +355,30 @@ class PhaseMoveInputSerializer(serializers.Serializer):
 class PhaseItemInputSerializer(serializers.Serializer):
     item = serializers.CharField(max_length=40)
     note = serializers.CharField(max_length=2000)
+
+
+class FragmentInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=FragmentKind.choices)
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    text = serializers.CharField(max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True)
+    visited_on = serializers.DateField(required=False, allow_null=True)
+    audience = serializers.ChoiceField(choices=FragmentAudience.choices, required=False)
+    organisations = serializers.ListField(child=IdField(), required=False)
+    residents_may_be_told = serializers.BooleanField(required=False, default=False)
+    data_category = serializers.ChoiceField(
+        choices=DataCategory.choices, required=False, allow_blank=True
+    )
+    file = serializers.FileField(required=False)
+
+
+class EscalationInputSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=MandateLevel.choices)
+    question = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    organisation = IdField(required=False, allow_null=True)
+
+
+class EscalationAnswerInputSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 # --- Views -------------------------------------------------------------------------------
@@ -687,3 +765,134 @@ class CasePhaseItemsApi(APIView):
             note=data.validated_data["note"],
         )
         return Response(_phase(viewer, pk))
+
+
+class CaseEscalationsApi(APIView):
+    """The case's escalations, newest first; or take a question to a higher level."""
+
+    @extend_schema(responses=EscalationOutputSerializer(many=True))
+    def get(self, request, pk):
+        found = selectors.case_escalations(viewer=viewer_for_request(request), case_id=pk)
+        return Response(EscalationOutputSerializer(found, many=True).data)
+
+    @extend_schema(request=EscalationInputSerializer, responses={201: EscalationOutputSerializer})
+    def post(self, request, pk):
+        data = EscalationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        viewer = viewer_for_request(request)
+        escalation = services.escalation_raise(
+            actor=viewer,
+            case_id=pk,
+            level=d["level"],
+            question=d["question"],
+            organisation_id=d.get("organisation"),
+        )
+        page = selectors.escalation_page(viewer=viewer, id=escalation.pk)
+        return Response(
+            EscalationOutputSerializer(page.escalation).data, status=status.HTTP_201_CREATED
+        )
+
+
+class CaseEscalationTakeUpApi(APIView):
+    """The table takes an escalation's answer up."""
+
+    @extend_schema(request=None, responses=EscalationOutputSerializer)
+    def post(self, request, pk, escalation_id):
+        viewer = viewer_for_request(request)
+        services.escalation_close(actor=viewer, case_id=pk, escalation_id=escalation_id)
+        page = selectors.escalation_page(viewer=viewer, id=escalation_id)
+        return Response(EscalationOutputSerializer(page.escalation).data)
+
+
+class EscalationsWaitingApi(APIView):
+    """What waits for the caller: escalations to answer, and answers to take up."""
+
+    @extend_schema(
+        operation_id="cases_escalations_waiting", responses=EscalationsWaitingOutputSerializer
+    )
+    def get(self, request):
+        waiting = selectors.escalations_waiting(viewer=viewer_for_request(request))
+        return Response(EscalationsWaitingOutputSerializer(waiting).data)
+
+
+class EscalationDetailApi(APIView):
+    """One escalation, for whoever sees its case or is addressed."""
+
+    @extend_schema(responses=EscalationOutputSerializer)
+    def get(self, request, escalation_id):
+        page = selectors.escalation_page(viewer=viewer_for_request(request), id=escalation_id)
+        return Response(EscalationOutputSerializer(page.escalation).data)
+
+
+class EscalationAnswerApi(APIView):
+    """Answer an escalation addressed to the caller (once)."""
+
+    @extend_schema(request=EscalationAnswerInputSerializer, responses=EscalationOutputSerializer)
+    def post(self, request, escalation_id):
+        data = EscalationAnswerInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        viewer = viewer_for_request(request)
+        services.escalation_answer(
+            actor=viewer, escalation_id=escalation_id, answer=data.validated_data["answer"]
+        )
+        page = selectors.escalation_page(viewer=viewer, id=escalation_id)
+        return Response(EscalationOutputSerializer(page.escalation).data)
+
+
+class CaseFragmentsApi(APIView):
+    """Notes, documents and visit reports the caller may see; or add one (multipart for a
+    document's file)."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(responses=FragmentOutputSerializer(many=True))
+    def get(self, request, pk):
+        found = selectors.case_fragments(viewer=viewer_for_request(request), case_id=pk)
+        return Response(FragmentOutputSerializer(found, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": FragmentInputSerializer},
+        responses={201: FragmentOutputSerializer},
+    )
+    def post(self, request, pk):
+        data = FragmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        upload = d.get("file")
+        viewer = viewer_for_request(request)
+        fragment = services.fragment_add(
+            actor=viewer,
+            case_id=pk,
+            kind=d["kind"],
+            title=d["title"],
+            text=d.get("text", ""),
+            audience=d.get("audience") or FragmentAudience.ALL,
+            organisation_ids=d.get("organisations") or [],
+            residents_may_be_told=d.get("residents_may_be_told", False),
+            data_category=d.get("data_category") or "",
+            visited_on=d.get("visited_on"),
+            file_name=upload.name if upload else "",
+            file_data=upload.read() if upload else None,
+        )
+        fragment = selectors.case_fragment_get(viewer=viewer, case_id=pk, fragment_id=fragment.pk)
+        return Response(FragmentOutputSerializer(fragment).data, status=status.HTTP_201_CREATED)
+
+
+class MinutesMailingOutputSerializer(serializers.Serializer):
+    meeting = serializers.IntegerField(source="meeting_id")
+    requested_at = serializers.DateTimeField(source="created_at")
+    sent_at = serializers.DateTimeField(allow_null=True)
+
+
+class CaseMeetingMinutesSendApi(APIView):
+    """Send the minutes (PDF) to the people named on the case, in the background; once."""
+
+    @extend_schema(request=None, responses={202: MinutesMailingOutputSerializer})
+    def post(self, request, pk, meeting_id):
+        mailing = services.meeting_minutes_send(
+            actor=viewer_for_request(request), case_id=pk, meeting_id=meeting_id
+        )
+        return Response(
+            MinutesMailingOutputSerializer(mailing).data, status=status.HTTP_202_ACCEPTED
+        )

@@ -39,7 +39,30 @@ urlpatterns = [
         api.CaseMeetingDecisionsApi.as_view(),
         name="case_meeting_decisions",
     ),
+    path(
+        "<int:pk>/meetings/<int:meeting_id>/minutes/send/",
+        api.CaseMeetingMinutesSendApi.as_view(),
+        name="case_meeting_minutes_send",
+    ),
     path("<int:pk>/phase/", api.CasePhaseApi.as_view(), name="case_phase"),
     path("<int:pk>/phase/items/", api.CasePhaseItemsApi.as_view(), name="case_phase_items"),
+    path("<int:pk>/fragments/", api.CaseFragmentsApi.as_view(), name="case_fragments"),
+    path("<int:pk>/escalations/", api.CaseEscalationsApi.as_view(), name="case_escalations"),
+    path(
+        "<int:pk>/escalations/<int:escalation_id>/take-up/",
+        api.CaseEscalationTakeUpApi.as_view(),
+        name="case_escalation_take_up",
+    ),
+    path("escalations/", api.EscalationsWaitingApi.as_view(), name="escalations_waiting"),
+    path(
+        "escalations/<int:escalation_id>/",
+        api.EscalationDetailApi.as_view(),
+        name="escalation_detail",
+    ),
+    path(
+        "escalations/<int:escalation_id>/answer/",
+        api.EscalationAnswerApi.as_view(),
+        name="escalation_answer",
+    ),
     path("<int:pk>/mismatches/", api.CaseMismatchesApi.as_view(), name="case_mismatches"),
 ]

@@ -202,3 +202,59 @@ def phase_moved_event(
             "reason": reason,
         },
     )
+
+
+def escalated_event(*, case: Case, actor, organisation_id, at, escalation_id, level, addressees):
+    return _write(
+        case=case,
+        type=CaseEventType.ESCALATED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"escalation_id": escalation_id, "level": level, "addressees": addressees},
+    )
+
+
+def escalation_answered_event(*, case: Case, actor, organisation_id, at, escalation_id, level):
+    return _write(
+        case=case,
+        type=CaseEventType.ESCALATION_ANSWERED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"escalation_id": escalation_id, "level": level},
+    )
+
+
+def escalation_closed_event(*, case: Case, actor, organisation_id, at, escalation_id, level):
+    return _write(
+        case=case,
+        type=CaseEventType.ESCALATION_CLOSED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"escalation_id": escalation_id, "level": level},
+    )
+
+
+def fragment_added_event(*, case: Case, actor, organisation_id, at, fragment_id, kind, title):
+    """Only for a fragment all participants see (the timeline is everyone's)."""
+    return _write(
+        case=case,
+        type=CaseEventType.FRAGMENT_ADDED,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"fragment_id": fragment_id, "kind": kind, "title": title},
+    )
+
+
+def minutes_sent_event(*, case: Case, actor, organisation_id, at, meeting_id):
+    return _write(
+        case=case,
+        type=CaseEventType.MINUTES_SENT,
+        actor=actor,
+        organisation_id=organisation_id,
+        at=at,
+        parameters={"meeting_id": meeting_id},
+    )

@@ -5,9 +5,17 @@ from django.utils.translation import gettext_lazy as _
 
 from wijkregie.cases.models import ACTION_MAX_LENGTH, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from wijkregie.cases.services import REASON_MAX_LENGTH
-from wijkregie.cases.workflows import ActionStatus, CaseKind, CaseRole, Confidentiality, Phase
+from wijkregie.cases.workflows import (
+    ActionStatus,
+    CaseKind,
+    CaseRole,
+    Confidentiality,
+    FragmentAudience,
+    FragmentKind,
+    Phase,
+)
 from wijkregie.core.forms import DateInput
-from wijkregie.partners.models import MandateLevel
+from wijkregie.partners.models import DataCategory, MandateLevel
 
 
 def _blank(label):
@@ -122,9 +130,12 @@ class ReportLinkForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, cases=(), **kwargs):
+    def __init__(self, *args, cases=(), labels=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["case"].choices = _blank(_("Choose a case")) + [(c.pk, c.title) for c in cases]
+        labels = labels or {}
+        self.fields["case"].choices = _blank(_("Choose a case")) + [
+            (c.pk, labels.get(c.pk, c.title)) for c in cases
+        ]
 
 
 class AgreementForm(forms.Form):
@@ -324,3 +335,83 @@ class PhaseMoveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Only needed when items of this phase are not done."),
     )
+
+
+class EscalationForm(forms.Form):
+    level = forms.ChoiceField(label=_("To which level"))
+    question = forms.CharField(
+        label=_("Question"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "It goes to the people of the organisations at this table who hold that mandate level."
+        ),
+    )
+
+    def __init__(self, *args, levels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = [(m, MandateLevel(m).label) for m in levels]
+
+
+class EscalationAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Your answer"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The answer goes back to the table of the case."),
+    )
+
+
+class FragmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What"), choices=FragmentKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
+    text = forms.CharField(
+        label=_("Text"),
+        max_length=TEXT_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Required for a note or a visit report."),
+    )
+    visited_on = forms.DateField(
+        label=_("Date of the visit"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("For a visit report."),
+    )
+    file = forms.FileField(
+        label=_("File"),
+        required=False,
+        help_text=_("For a document: a PDF or a photo (JPEG, PNG, WebP), at most 10 MB."),
+    )
+    audience = forms.ChoiceField(
+        label=_("Who sees it"),
+        choices=FragmentAudience.choices,
+        initial=FragmentAudience.ALL,
+        widget=forms.RadioSelect,
+        help_text=_("Your own organisation always sees what it wrote."),
+    )
+    organisations = forms.TypedMultipleChoiceField(
+        label=_("Organisations that see it"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only when you chose named organisations."),
+    )
+    data_category = forms.ChoiceField(
+        label=_("Personal data in it"),
+        choices=[("", _("No personal data"))] + list(DataCategory.choices),
+        required=False,
+        help_text=_(
+            "Organisations without a data-sharing agreement with yours covering this "
+            "category do not receive it."
+        ),
+    )
+    residents_may_be_told = forms.BooleanField(
+        label=_("Residents may be told about this"), required=False
+    )
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisations"].choices = [(o.id, o.name) for o in organisations]
+        for name in ("text", "visited_on", "file", "organisations"):
+            self.fields[name].no_optional_marker = True  # the hint says when

@@ -7,6 +7,8 @@ organisation-wide permission shows a case. A linked report travels without its r
 `CaseReport` points at the report, and `ReporterIdentity` has no path from `Report`.
 """
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -21,13 +23,16 @@ from wijkregie.cases.workflows import (
     CaseRole,
     CaseStatus,
     Confidentiality,
+    EscalationStatus,
+    FragmentAudience,
+    FragmentKind,
     Phase,
     ReminderKind,
 )
 from wijkregie.core.access import NOTHING, VisibleToQuerySet, object_grant_q
 from wijkregie.core.models import BaseModel
 from wijkregie.core.timeline import TimelineEvent
-from wijkregie.partners.models import MandateLevel, Organisation
+from wijkregie.partners.models import DataCategory, MandateLevel, Organisation
 from wijkregie.places.models import Building, Unit
 from wijkregie.reports.models import Report
 
@@ -374,6 +379,21 @@ class Meeting(BaseModel):
         return self.title
 
 
+class MinutesMailing(models.Model):
+    """The marker that a meeting's minutes were sent to the participants (or are on
+    their way): one per meeting, so they go once, however often the task or its worker
+    starts again."""
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="mailing")
+    requested_by_label = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self):
+        return f"minutes of {self.meeting_id}"
+
+
 class AgendaItem(BaseModel):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda")
     position = models.PositiveSmallIntegerField(default=0)
@@ -456,6 +476,122 @@ class PhaseCheck(BaseModel):
         return f"{self.case_id}: {self.item}"
 
 
+class Escalation(BaseModel):
+    """A question taken from the table up to the tactical or strategic level: to the
+    people of the participating organisations who hold that mandate level (the
+    addressees, fixed when it is asked); answered there and brought back down.
+
+    Seen by whoever sees the case, and by its addressees (who need not sit at the table:
+    they see the escalation, the case's title and who asked, not the rest of the case).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="escalations")
+    level = models.CharField(_("to level"), max_length=16, choices=MandateLevel.choices)
+    question = models.TextField(_("question"), max_length=TEXT_MAX_LENGTH)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    asked_by_label = models.CharField(max_length=200, blank=True)
+    asked_by_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=EscalationStatus.choices, default="open"
+    )
+    answer = models.TextField(_("answer"), max_length=TEXT_MAX_LENGTH, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_by_label = models.CharField(max_length=200, blank=True)
+    answered_by_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("taken up at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "created_at", "id"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        indexes = [models.Index(fields=["case", "status"], name="case_escalation_idx")]
+
+    def __str__(self):
+        return self.question[:80]
+
+
+class EscalationAddressee(models.Model):
+    """One person an escalation is addressed to, for the organisation whose mandate they
+    hold (a copy of the membership's level when it was asked)."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="addressees")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    mandate_level = models.CharField(max_length=16, choices=MandateLevel.choices)
+
+    class Meta:
+        ordering = ["escalation", "organisation__name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["escalation", "user", "organisation"], name="escalation_addressee_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "escalation"], name="escalation_addressee_idx")]
+
+    def __str__(self):
+        return f"{self.escalation_id}: {self.user_id}"
+
+
+def fragment_file_path(instance, filename) -> str:
+    # Unguessable names: documents are served only through a view that checks access.
+    return f"cases/documents/{secrets.token_hex(16)}{filename[filename.rfind('.') :]}"
+
+
+class CaseFragment(BaseModel):
+    """A note, document (upload) or visit report on a case: written by one organisation
+    for an audience — all participants, named organisations, or the coordinator only —
+    and flagged when residents may be told its content. Who may not see it does not see
+    it at all: not in a list, a count, an agenda or the timeline (selectors)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="fragments")
+    kind = models.CharField(_("kind"), max_length=16, choices=FragmentKind.choices)
+    title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
+    text = models.TextField(_("text"), max_length=TEXT_MAX_LENGTH, blank=True)
+    visited_on = models.DateField(_("visited on"), null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    author_label = models.CharField(max_length=200, blank=True)
+    author_organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("author organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    audience = models.CharField(_("who sees it"), max_length=16, choices=FragmentAudience.choices)
+    audience_organisations = models.ManyToManyField(
+        Organisation, verbose_name=_("organisations that see it"), blank=True, related_name="+"
+    )
+    residents_may_be_told = models.BooleanField(_("residents may be told"), default=False)
+    # The kind of personal data it holds, if any: an organisation without an agreement
+    # with the author organisation covering it never receives it (selectors).
+    data_category = models.CharField(
+        _("personal data"), max_length=32, choices=DataCategory.choices, blank=True
+    )
+    file = models.FileField(_("file"), upload_to=fragment_file_path, max_length=200, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(max_length=40, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "-created_at", "-id"]
+        verbose_name = _("note, document or visit report")
+        verbose_name_plural = _("notes, documents and visit reports")
+        indexes = [models.Index(fields=["case", "audience"], name="case_fragment_idx")]
+
+    def __str__(self):
+        return self.title
+
+
 class CaseEventType(models.TextChoices):
     OPENED = "opened", _("Case opened")
     PARTICIPANT_ADDED = "participant_added", _("Participant added")
@@ -472,6 +608,11 @@ class CaseEventType(models.TextChoices):
     DECISION_RECORDED = "decision_recorded", _("Decision recorded")
     PHASE_ITEM_TICKED = "phase_item_ticked", _("Checklist item ticked")
     PHASE_MOVED = "phase_moved", _("Phase changed")
+    FRAGMENT_ADDED = "fragment_added", _("Note, document or visit report added")
+    MINUTES_SENT = "minutes_sent", _("Minutes sent to the participants")
+    ESCALATED = "escalated", _("Escalated")
+    ESCALATION_ANSWERED = "escalation_answered", _("Escalation answered")
+    ESCALATION_CLOSED = "escalation_closed", _("Escalation answer taken up")
 
 
 class CaseEvent(TimelineEvent):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -30,28 +30,37 @@ from wijkregie.cases.models import (
     CaseAction,
     CaseEvent,
     CaseEventType,
+    CaseFragment,
     CaseParticipant,
     CaseReport,
     Decision,
+    Escalation,
+    EscalationAddressee,
     Meeting,
+    MinutesMailing,
     PhaseCheck,
     TaskAgreement,
 )
 from wijkregie.cases.roles import MANAGE_ACTIONS, MANAGE_AGREEMENTS, MANAGE_MEETINGS
 from wijkregie.cases.workflows import (
+    ACTION_OPEN_STATUSES,
     AUTO_ITEMS,
+    MANDATE_RANK,
     PHASE_ITEMS,
     AgreementStatus,
     CaseRole,
     CaseStatus,
+    EscalationStatus,
+    FragmentAudience,
+    FragmentKind,
     Phase,
 )
 from wijkregie.core.access import Viewer
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id, parse_id
-from wijkregie.partners.models import DataCategory, Membership, Organisation
-from wijkregie.partners.selectors import organisations_sharing_with
+from wijkregie.partners.models import DataCategory, MandateLevel, Membership, Organisation
+from wijkregie.partners.selectors import organisations_sharing_with, shared_categories
 from wijkregie.places.models import Building
 from wijkregie.reports.location import location_label
 from wijkregie.reports.models import Report
@@ -116,6 +125,21 @@ def building_cases(*, viewer: Viewer, building_id) -> list[Case]:
     return list(case_list(viewer=viewer, filters={"building": building_id}))
 
 
+def organisation_cases(*, viewer: Viewer, organisation_id) -> list[Case]:
+    """The open cases an organisation takes part in that the viewer may see (the
+    partner directory's section): each with its building."""
+    organisation_id = parse_id(organisation_id)
+    if organisation_id is None:
+        return []
+    return list(
+        case_list(viewer=viewer, filters={"status": CaseStatus.OPEN}).filter(
+            pk__in=CaseParticipant.objects.active()
+            .filter(organisation_id=organisation_id)
+            .values("case_id")
+        )
+    )
+
+
 def case_link_targets(*, viewer: Viewer, report: Report) -> list[Case]:
     """Open cases on the report's building the viewer may link reports to."""
     return list(
@@ -123,6 +147,18 @@ def case_link_targets(*, viewer: Viewer, report: Report) -> list[Case]:
         .filter(status=CaseStatus.OPEN, building_id=report.building_id)
         .exclude(report_links__report=report)
         .order_by("title")
+    )
+
+
+def cases_to_link(*, viewer: Viewer, reports: list[Report]) -> list[Case]:
+    """Open cases on the buildings of `reports` the viewer may link reports to (the
+    queue's bulk link)."""
+    buildings = {r.building_id for r in reports}
+    return list(
+        Case.objects.visible_to(viewer, permission=LINK_REPORT)
+        .filter(status=CaseStatus.OPEN, building_id__in=buildings)
+        .select_related("building")
+        .order_by("building__name", "title", "pk")
     )
 
 
@@ -292,6 +328,23 @@ def _event_text(event: CaseEvent) -> str:
                 "reason": p.get("reason", ""),
             }
         return text
+    if event.type in (
+        CaseEventType.ESCALATED,
+        CaseEventType.ESCALATION_ANSWERED,
+        CaseEventType.ESCALATION_CLOSED,
+    ):
+        level = p.get("level")
+        label = MandateLevel(level).label.lower() if level in MandateLevel.values else ""
+        if event.type == CaseEventType.ESCALATED:
+            return _("To the %(level)s level: %(people)s") % {
+                "level": label,
+                "people": ", ".join(p.get("addressees") or []),
+            }
+        return _("%(level)s level") % {"level": label.capitalize()}
+    if event.type == CaseEventType.FRAGMENT_ADDED:
+        kind = p.get("kind")
+        label = FragmentKind(kind).label if kind in FragmentKind.values else ""
+        return f"{label}: {p.get('title', '')}"
     if event.type == CaseEventType.REPORT_LINKED:
         return _("Report #%(id)s") % {"id": p.get("report_id")}
     return ""
@@ -488,6 +541,7 @@ class MeetingPage:
     decisions: list[Decision]
     participants: list[CaseParticipant]
     has_started: bool
+    mailing: object = None  # MinutesMailing, once the minutes were sent
 
 
 def meeting_page(*, viewer: Viewer, case_id, meeting_id) -> MeetingPage:
@@ -505,10 +559,16 @@ def meeting_page(*, viewer: Viewer, case_id, meeting_id) -> MeetingPage:
         fields=["agenda", "attendance", "decisions", "minutes"],
         context=case_context(case),
     )
+    return meeting_page_for(case, meeting, permissions=case_permissions(viewer=viewer, case=case))
+
+
+def meeting_page_for(case: Case, meeting: Meeting, *, permissions=frozenset()) -> MeetingPage:
+    """What a meeting's page and its minutes (PDF) show, read for a meeting already
+    checked (`meeting_page`) or for the system (the minutes mailed to the participants)."""
     return MeetingPage(
         case=case,
         meeting=meeting,
-        permissions=case_permissions(viewer=viewer, case=case),
+        permissions=frozenset(permissions),
         agenda=list(meeting.agenda.order_by("position", "id")),
         attendance=list(
             meeting.attendance.select_related("user", "organisation").order_by(
@@ -522,6 +582,7 @@ def meeting_page(*, viewer: Viewer, case_id, meeting_id) -> MeetingPage:
         ),
         participants=_participants(case),
         has_started=meeting.starts_at <= timezone.now(),
+        mailing=MinutesMailing.objects.filter(meeting=meeting).first(),
     )
 
 
@@ -548,9 +609,13 @@ def case_health(
     meetings: list[Meeting],
     today,
     now,
+    present: dict | None = None,
+    without_follow_up: int | None = None,
 ) -> list[HealthWarning]:
     """Why a case is in trouble, in words; derived from what the page has read already
-    (one query for attendance and one for decisions of the last meetings)."""
+    (one query for attendance and one for decisions of the last meetings, unless a list
+    of cases read them for all its cases at once: `present`, meeting id -> organisation
+    ids present, and `without_follow_up`, the number of decisions without an action)."""
     warnings: list[HealthWarning] = []
     if not any(p.role == CaseRole.COORDINATOR for p in participants):
         warnings.append(
@@ -610,11 +675,12 @@ def case_health(
         )
     last = held[-ABSENT_MEETINGS:]
     if len(last) == ABSENT_MEETINGS:
-        present = {}
-        for row in Attendance.objects.filter(meeting__in=last).values(
-            "meeting_id", "organisation_id"
-        ):
-            present.setdefault(row["meeting_id"], set()).add(row["organisation_id"])
+        if present is None:
+            present = {}
+            for row in Attendance.objects.filter(meeting__in=last).values(
+                "meeting_id", "organisation_id"
+            ):
+                present.setdefault(row["meeting_id"], set()).add(row["organisation_id"])
         absent = sorted(
             {
                 p.organisation.name
@@ -631,7 +697,11 @@ def case_health(
                 )
             )
     if held:
-        without = Decision.objects.filter(meeting__in=held, actions__isnull=True).count()
+        without = (
+            without_follow_up
+            if without_follow_up is not None
+            else Decision.objects.filter(meeting__in=held, actions__isnull=True).count()
+        )
         if without:
             warnings.append(
                 HealthWarning(
@@ -669,6 +739,9 @@ class CasePage:
     health: list[HealthWarning]
     checklist: list["ChecklistItem"]
     phases: list
+    escalations: list = field(default_factory=list)
+    fragments: list = field(default_factory=list)
+    data_limits: list = field(default_factory=list)
 
 
 def case_page(*, viewer: Viewer, id) -> CasePage:
@@ -682,6 +755,7 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
     today = timezone.localdate()
     meetings = _meetings(case)
     mismatches = agreement_mismatches(agreements)
+    sharing = _sharing(participants)
     audit_record(
         viewer=viewer,
         action="view",
@@ -721,6 +795,9 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
             case=case, participants=participants, agreements=agreements, meetings=meetings
         ),
         phases=list(Phase.choices),
+        escalations=_escalations(case),
+        fragments=_fragments(viewer, case, participants, sharing),
+        data_limits=data_limits(viewer=viewer, participants=participants, sharing=sharing),
     )
 
 
@@ -797,28 +874,76 @@ class CaseHealth:
     warnings: list[HealthWarning]
 
 
+def _by_case(rows) -> dict[int, list]:
+    grouped: dict[int, list] = {}
+    for row in rows:
+        grouped.setdefault(row.case_id, []).append(row)
+    return grouped
+
+
 def cases_by_health(*, viewer: Viewer) -> list[CaseHealth]:
-    """The viewer's open cases, those with the most warnings first. Reads per case what
-    its health needs (a handful of queries each): for one person's cases, not for a
-    portfolio report."""
+    """The viewer's open cases, those with the most warnings first. Everything the
+    health needs is read for all the cases at once (a fixed number of queries, however
+    many cases, actions, meetings or participants)."""
     today = timezone.localdate()
     now = timezone.now()
-    rows = []
-    for case in case_list(viewer=viewer, filters={"status": CaseStatus.OPEN}):
-        rows.append(
-            CaseHealth(
-                case,
-                case_health(
-                    case=case,
-                    participants=_participants(case),
-                    actions=_actions(case),
-                    mismatches=agreement_mismatches(_agreements(case)),
-                    meetings=_meetings(case),
-                    today=today,
-                    now=now,
-                ),
-            )
+    cases = list(case_list(viewer=viewer, filters={"status": CaseStatus.OPEN}))
+    ids = [c.pk for c in cases]
+    if not ids:
+        return []
+    participants = _by_case(
+        CaseParticipant.objects.active()
+        .filter(case_id__in=ids)
+        .select_related("organisation", "user")
+        .order_by("organisation__name", "id")
+    )
+    # Health looks only at actions still to be done.
+    actions = _by_case(
+        CaseAction.objects.filter(case_id__in=ids, status__in=ACTION_OPEN_STATUSES)
+        .select_related("owner_organisation", "owner")
+        .order_by("due_date", "id")
+    )
+    agreements = _by_case(
+        TaskAgreement.objects.filter(case_id__in=ids)
+        .select_related("organisation", "expected_by")
+        .order_by("topic_key", "organisation__name", "id")
+    )
+    meetings = _by_case(Meeting.objects.filter(case_id__in=ids).order_by("starts_at", "id"))
+    last = [
+        m.pk
+        for found in meetings.values()
+        for m in [m for m in found if m.starts_at <= now][-ABSENT_MEETINGS:]
+    ]
+    present: dict[int, set[int]] = {}
+    for row in Attendance.objects.filter(meeting_id__in=last).values(
+        "meeting_id", "organisation_id"
+    ):
+        present.setdefault(row["meeting_id"], set()).add(row["organisation_id"])
+    without = dict(
+        Decision.objects.filter(
+            meeting__case_id__in=ids, meeting__starts_at__lte=now, actions__isnull=True
         )
+        .values("meeting__case_id")
+        .annotate(n=Count("id", distinct=True))
+        .values_list("meeting__case_id", "n")
+    )
+    rows = [
+        CaseHealth(
+            case,
+            case_health(
+                case=case,
+                participants=participants.get(case.pk, []),
+                actions=actions.get(case.pk, []),
+                mismatches=agreement_mismatches(agreements.get(case.pk, [])),
+                meetings=meetings.get(case.pk, []),
+                today=today,
+                now=now,
+                present=present,
+                without_follow_up=without.get(case.pk, 0),
+            ),
+        )
+        for case in cases
+    ]
     return sorted(rows, key=lambda r: (-len(r.warnings), r.case.title))
 
 
@@ -855,6 +980,305 @@ def my_work(*, viewer: Viewer) -> MyWork:
         cases=cases_by_health(viewer=viewer),
         today=timezone.localdate(),
     )
+
+
+# --- Notes, documents and visit reports ---------------------------------------------------
+
+
+def _at_the_table(viewer: Viewer, participants: list[CaseParticipant]) -> tuple[set[int], bool]:
+    """The organisations the viewer sits at the table for, and whether they hold the
+    regie (coordinator), from the participants read already."""
+    mine = [
+        p
+        for p in participants
+        if p.user_id is not None
+        and p.user_id == viewer.user_id
+        and p.organisation_id in viewer.organisation_ids
+    ]
+    return {p.organisation_id for p in mine}, any(p.role == CaseRole.COORDINATOR for p in mine)
+
+
+def fragment_visible_q(
+    *, viewer: Viewer, participants: list[CaseParticipant], sharing: dict | None = None
+) -> Q:
+    """The fragments of a case (one the viewer sees) that the viewer may see.
+
+    Audience: those for all participants; those of an organisation they sit at the table
+    for; those for named organisations among theirs; those for the coordinator, when they
+    hold it. Data-sharing: a fragment holding personal data of a category reaches them
+    only from their own organisation, or from an author organisation that shares that
+    category with one of theirs under a valid agreement (`sharing`, from
+    `partners.selectors.shared_categories`).
+    """
+    if viewer.is_superuser:
+        return Q()
+    organisations, coordinator = _at_the_table(viewer, participants)
+    q = Q(audience=FragmentAudience.ALL)
+    if organisations:
+        q |= Q(author_organisation_id__in=organisations)
+        q |= Q(
+            audience=FragmentAudience.ORGANISATIONS,
+            pk__in=CaseFragment.audience_organisations.through.objects.filter(
+                organisation_id__in=organisations
+            ).values("casefragment_id"),
+        )
+    if coordinator:
+        q |= Q(audience=FragmentAudience.COORDINATOR)
+    received = Q(data_category="")
+    if organisations:
+        received |= Q(author_organisation_id__in=organisations)
+        for category in DataCategory.values:
+            authors = sorted(
+                author
+                for (author, other), categories in (sharing or {}).items()
+                if other in organisations and category in categories
+            )
+            if authors:
+                received |= Q(data_category=category, author_organisation_id__in=authors)
+    return q & received
+
+
+def _sharing(participants: list[CaseParticipant]) -> dict:
+    return shared_categories({p.organisation_id for p in participants})
+
+
+@dataclass(frozen=True)
+class DataLimit:
+    """What one participating organisation's data does not bring the viewer: the
+    categories with no agreement between it and the viewer's organisations."""
+
+    organisation: str
+    categories: list[str]
+    none_at_all: bool
+
+
+def data_limits(
+    *, viewer: Viewer, participants: list[CaseParticipant], sharing: dict
+) -> list[DataLimit]:
+    """Why the viewer receives less from some partners at the table: per other
+    participating organisation, the data categories no agreement with the viewer's
+    organisations covers. Drawn from the agreements alone, so it says nothing of what is
+    on the case."""
+    mine, _coordinator = _at_the_table(viewer, participants)
+    if not mine or viewer.is_superuser:
+        return []
+    others = {p.organisation_id: p.organisation for p in participants}
+    limits = []
+    for oid, organisation in sorted(others.items(), key=lambda o: o[1].name):
+        if oid in mine:
+            continue
+        covered = set().union(*(sharing.get((oid, m), frozenset()) for m in mine))
+        missing = [str(label) for value, label in DataCategory.choices if value not in covered]
+        if missing:
+            limits.append(DataLimit(organisation.name, missing, not covered))
+    return limits
+
+
+def sharing_gaps(*, case: Case, organisation_id) -> list[str]:
+    """The other organisations at the table with which `organisation_id` shares no data
+    category at all: it sits at the table, but their personal data does not reach it."""
+    participants = _participants(case)
+    sharing = _sharing(participants)
+    return sorted(
+        {
+            p.organisation.name
+            for p in participants
+            if p.organisation_id != organisation_id
+            and not sharing.get((p.organisation_id, organisation_id))
+        }
+    )
+
+
+def _fragments_qs(viewer: Viewer, case: Case, participants, sharing=None) -> QuerySet[CaseFragment]:
+    if sharing is None:
+        sharing = _sharing(participants)
+    return (
+        CaseFragment.objects.filter(case=case)
+        .filter(fragment_visible_q(viewer=viewer, participants=participants, sharing=sharing))
+        .select_related("author_organisation")
+        .prefetch_related("audience_organisations")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _fragments(viewer: Viewer, case: Case, participants, sharing=None) -> list[CaseFragment]:
+    return list(_fragments_qs(viewer, case, participants, sharing))
+
+
+def case_fragments(*, viewer: Viewer, case_id) -> list[CaseFragment]:
+    """The notes, documents and visit reports of a case the viewer may see, newest
+    first; audited with the case as context when there are any."""
+    case = case_get(viewer=viewer, id=case_id)
+    found = _fragments(viewer, case, _participants(case))
+    if found:
+        audit_record(
+            viewer=viewer,
+            action="list",
+            object_type="cases.casefragment",
+            object_ids=[f.pk for f in found],
+            fields=["title", "text"],
+            context=case_context(case),
+        )
+    return found
+
+
+def case_fragment_get(*, viewer: Viewer, case_id, fragment_id) -> CaseFragment:
+    """One fragment the viewer may see (its file is served from it); `NotFound` for
+    missing and forbidden alike. Audited with the case as context."""
+    case = case_get(viewer=viewer, id=case_id)
+    fragment = (
+        _fragments_qs(viewer, case, _participants(case))
+        .filter(pk=parse_id(fragment_id) or 0)
+        .first()
+    )
+    if fragment is None:
+        raise NotFound(_("Not found."))
+    audit_record(
+        viewer=viewer,
+        action="view",
+        object_type="cases.casefragment",
+        object_ids=[fragment.pk],
+        fields=["file"],
+        context=case_context(case),
+    )
+    return fragment
+
+
+# --- Escalations ----------------------------------------------------------------------------
+
+
+def escalation_levels_above(level: str) -> list[str]:
+    """The mandate levels above `level`, low to high (where a case escalates to)."""
+    return [m for m, rank in MANDATE_RANK.items() if rank > MANDATE_RANK.get(level, 0)]
+
+
+def escalation_reach(*, case: Case, level: str, exclude_user_id=None) -> list[Membership]:
+    """Who an escalation to `level` reaches: the people of the organisations at the table
+    (active participants) whose membership holds that mandate level or a higher one;
+    people, not service accounts, and not the one asking."""
+    levels = [m for m, rank in MANDATE_RANK.items() if rank >= MANDATE_RANK.get(level, 99)]
+    qs = (
+        Membership.objects.filter(
+            organisation_id__in=CaseParticipant.objects.active()
+            .filter(case=case)
+            .values("organisation_id"),
+            mandate_level__in=levels,
+            is_active=True,
+            is_service_account=False,
+            user__is_active=True,
+            organisation__is_active=True,
+        )
+        .select_related("user", "organisation")
+        .order_by("organisation__name", "user__last_name", "user__username", "pk")
+    )
+    if exclude_user_id is not None:
+        qs = qs.exclude(user_id=exclude_user_id)
+    return list(qs)
+
+
+def _escalations_visible(viewer: Viewer) -> QuerySet[Escalation]:
+    """Escalations on cases the viewer sees, and those addressed to them."""
+    if viewer.is_superuser:
+        return Escalation.objects.all()
+    return Escalation.objects.filter(
+        Q(case__in=Case.objects.visible_to(viewer).values("pk"))
+        | Q(
+            pk__in=EscalationAddressee.objects.filter(
+                user_id=viewer.user_id or 0, organisation_id__in=viewer.organisation_ids
+            ).values("escalation_id")
+        )
+    )
+
+
+def _with_people(qs: QuerySet[Escalation]) -> QuerySet[Escalation]:
+    return qs.select_related(
+        "case", "asked_by_organisation", "answered_by_organisation"
+    ).prefetch_related(
+        Prefetch(
+            "addressees",
+            queryset=EscalationAddressee.objects.select_related("user", "organisation"),
+        )
+    )
+
+
+def _escalations(case: Case) -> list[Escalation]:
+    return list(_with_people(Escalation.objects.filter(case=case)).order_by("-created_at", "-pk"))
+
+
+def case_escalations(*, viewer: Viewer, case_id) -> list[Escalation]:
+    """The escalations of a case the viewer sees, newest first."""
+    return _escalations(case_get(viewer=viewer, id=case_id))
+
+
+def escalation_is_addressed_to(escalation: Escalation, viewer: Viewer) -> bool:
+    return any(
+        a.user_id == viewer.user_id and a.organisation_id in viewer.organisation_ids
+        for a in escalation.addressees.all()
+    )
+
+
+@dataclass
+class EscalationPage:
+    escalation: Escalation
+    may_answer: bool
+    may_close: bool
+    sees_case: bool
+
+
+def escalation_page(*, viewer: Viewer, id) -> EscalationPage:
+    """One escalation, for whoever sees its case or is addressed; `NotFound` otherwise.
+    An addressee who is not at the table sees the question, the case's title and who
+    asked, not the rest of the case. The read is audited with the case as context."""
+    escalation = _with_people(_escalations_visible(viewer)).filter(pk=as_id(id)).first()
+    if escalation is None:
+        raise NotFound(_("Not found."))
+    case = escalation.case
+    sees_case = Case.objects.visible_to(viewer).filter(pk=case.pk).exists()
+    audit_record(
+        viewer=viewer,
+        action="view",
+        object_type="cases.escalation",
+        object_ids=[escalation.pk],
+        fields=["question", "answer"],
+        context=case_context(case),
+    )
+    return EscalationPage(
+        escalation=escalation,
+        may_answer=escalation.status == EscalationStatus.OPEN
+        and escalation_is_addressed_to(escalation, viewer),
+        may_close=escalation.status == EscalationStatus.ANSWERED
+        and sees_case
+        and (viewer.is_superuser or viewer.has_perm(CHANGE_CASE, obj=case)),
+        sees_case=sees_case,
+    )
+
+
+@dataclass
+class EscalationsWaiting:
+    for_me: list[Escalation]  # open, addressed to the viewer: theirs to answer
+    for_the_table: list[Escalation]  # answered, on cases the viewer changes: to take up
+
+
+def escalations_waiting(*, viewer: Viewer) -> EscalationsWaiting:
+    """What waits for the viewer on each side of an escalation (two queries and their
+    prefetches, whatever the number of cases)."""
+    if viewer.user_id is None:
+        return EscalationsWaiting([], [])
+    for_me = _with_people(
+        Escalation.objects.filter(
+            status=EscalationStatus.OPEN,
+            pk__in=EscalationAddressee.objects.filter(
+                user_id=viewer.user_id, organisation_id__in=viewer.organisation_ids
+            ).values("escalation_id"),
+        )
+    ).order_by("created_at", "pk")
+    for_table = _with_people(
+        Escalation.objects.filter(
+            status=EscalationStatus.ANSWERED,
+            case__in=Case.objects.visible_to(viewer, permission=CHANGE_CASE).values("pk"),
+        )
+    ).order_by("answered_at", "pk")
+    return EscalationsWaiting(list(for_me), list(for_table))
 
 
 # --- Choices for the forms -----------------------------------------------------------------

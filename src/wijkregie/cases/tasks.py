@@ -11,3 +11,8 @@ from wijkregie.core.mail import mail_task
 @mail_task()
 def action_reminder_notify(*, reminder_id: int) -> int:
     return notifications.action_reminder_send(reminder_id=reminder_id)
+
+
+@mail_task()
+def minutes_notify(*, mailing_id: int) -> int:
+    return notifications.minutes_send(mailing_id=mailing_id)

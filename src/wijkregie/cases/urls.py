@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.case_open, name="open"),
     path("my-work/", views.my_work, name="my_work"),
+    path("by-health/", views.by_health, name="by_health"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/participants/", views.participant_add, name="participant_add"),
     path(
@@ -51,9 +52,29 @@ urlpatterns = [
         views.decision_create,
         name="decision_create",
     ),
+    path(
+        "<int:pk>/meetings/<int:meeting_id>/minutes/send/",
+        views.meeting_minutes_send,
+        name="meeting_minutes_send",
+    ),
     path("<int:pk>/meetings/<int:meeting_id>/minutes.pdf", views.meeting_pdf, name="meeting_pdf"),
+    path("<int:pk>/fragments/", views.fragment_add, name="fragment_add"),
+    path("<int:pk>/fragments/<int:fragment_id>/file/", views.fragment_file, name="fragment_file"),
+    path("<int:pk>/escalations/", views.escalation_raise, name="escalation_raise"),
+    path(
+        "<int:pk>/escalations/<int:escalation_id>/take-up/",
+        views.escalation_close,
+        name="escalation_close",
+    ),
+    path("escalations/<int:escalation_id>/", views.escalation_detail, name="escalation"),
     path("<int:pk>/phase/", views.phase_move, name="phase_move"),
     path("<int:pk>/phase/items/<slug:item>/", views.phase_item_tick, name="phase_item_tick"),
+    path("link-reports/", views.reports_link, name="reports_link"),
     path("link-report/<int:report_id>/", views.report_link, name="report_link"),
     path("building/<int:building_id>/", views.building_cases, name="building_cases"),
+    path(
+        "organisation/<int:organisation_id>/",
+        views.organisation_cases,
+        name="organisation_cases",
+    ),
 ]

@@ -8,9 +8,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wijkregie.cases import selectors, services
@@ -24,6 +25,9 @@ from wijkregie.cases.forms import (
     CaseBuildingForm,
     CaseOpenForm,
     DecisionForm,
+    EscalationAnswerForm,
+    EscalationForm,
+    FragmentForm,
     MeetingForm,
     MinutesForm,
     ParticipantForm,
@@ -32,6 +36,7 @@ from wijkregie.cases.forms import (
     RegieMoveForm,
     ReportLinkForm,
 )
+from wijkregie.cases.minutes import minutes_file_name, minutes_pdf
 from wijkregie.cases.models import (
     CHANGE_CASE,
     MANAGE_PARTICIPANTS,
@@ -41,7 +46,7 @@ from wijkregie.cases.models import (
 from wijkregie.cases.roles import MANAGE_ACTIONS, MANAGE_MEETINGS
 from wijkregie.core.exceptions import ApplicationError
 from wijkregie.core.forms import add_service_errors
-from wijkregie.core.pdf import render_pdf
+from wijkregie.partners.models import Organisation
 from wijkregie.places.selectors import building_get, unit_list
 from wijkregie.reports.location import location_label
 from wijkregie.reports.selectors import report_get
@@ -63,8 +68,24 @@ def case_list(request):
 
 @login_required
 @require_GET
+def by_health(request):
+    """The viewer's open cases, those in most trouble first, each saying why."""
+    return render(
+        request, "cases/by_health.html", {"rows": selectors.cases_by_health(viewer=request.viewer)}
+    )
+
+
+@login_required
+@require_GET
 def my_work(request):
-    return render(request, "cases/my_work.html", {"work": selectors.my_work(viewer=request.viewer)})
+    return render(
+        request,
+        "cases/my_work.html",
+        {
+            "work": selectors.my_work(viewer=request.viewer),
+            "escalations": selectors.escalations_waiting(viewer=request.viewer),
+        },
+    )
 
 
 def _detail_context(request, pk, **forms) -> dict:
@@ -84,6 +105,22 @@ def _detail_context(request, pk, **forms) -> dict:
         context["action_form"] = _action_form(page)
     if MANAGE_MEETINGS in page.permissions:
         context["meeting_form"] = MeetingForm()
+    if page.my_organisations and page.case.status == "open":
+        context["fragment_form"] = forms.pop("fragment_form", None) or FragmentForm(
+            organisations=[o.organisation for o in page.organisations]
+        )
+    levels = selectors.escalation_levels_above(page.case.level)
+    if CHANGE_CASE in page.permissions and page.my_organisations and levels:
+        context["escalation_form"] = forms.pop("escalation_form", None) or EscalationForm(
+            levels=levels
+        )
+    context["escalations"] = [
+        (
+            e,
+            selectors.escalation_is_addressed_to(e, request.viewer) and e.status == "open",
+        )
+        for e in page.escalations
+    ]
     if MANAGE_PARTICIPANTS in page.permissions:
         failed_tick = forms.pop("phase_item_form", None)
         context["phase_items"] = [
@@ -151,6 +188,29 @@ def _post(request, pk, *, form, form_name: str, act, done: str):
     )
 
 
+def _participant_added(request):
+    def act(case, d):
+        participant = services.case_participant_add(
+            actor=request.viewer,
+            case_id=case.pk,
+            organisation_id=d["organisation"],
+            user_id=d.get("user"),
+            role=d["role"],
+        )
+        gaps = selectors.sharing_gaps(case=case, organisation_id=participant.organisation_id)
+        if gaps:
+            messages.warning(
+                request,
+                _(
+                    "%(org)s has no data-sharing agreement with %(others)s: it takes part, "
+                    "but personal data they write on the case does not reach it."
+                )
+                % {"org": participant.organisation.name, "others": ", ".join(gaps)},
+            )
+
+    return act
+
+
 @login_required
 @require_POST
 def participant_add(request, pk):
@@ -159,13 +219,7 @@ def participant_add(request, pk):
         pk,
         form=_participant_form(request.POST),
         form_name="participant_form",
-        act=lambda case, d: services.case_participant_add(
-            actor=request.viewer,
-            case_id=case.pk,
-            organisation_id=d["organisation"],
-            user_id=d.get("user"),
-            role=d["role"],
-        ),
+        act=_participant_added(request),
         done=_("The participant has been added."),
     )
 
@@ -420,6 +474,76 @@ def report_link(request, report_id):
     )
 
 
+BULK_LINK_MAX = 50
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reports_link(request):
+    """From the intake queue: link the chosen reports to one case. Each report is linked
+    on its own; one that cannot be (another building, linked already) is named with the
+    reason and the others are linked."""
+    viewer = request.viewer
+    data = request.POST if request.method == "POST" else request.GET
+    ids = []
+    for raw in data.getlist("report")[: BULK_LINK_MAX + 1]:
+        if raw.isdigit() and int(raw) not in ids:
+            ids.append(int(raw))
+    if not ids:
+        messages.error(request, _("Choose one or more reports in the queue first."))
+        return redirect("reports:queue")
+    if len(ids) > BULK_LINK_MAX:
+        messages.error(request, _("Link at most %(n)d reports at a time.") % {"n": BULK_LINK_MAX})
+        return redirect("reports:queue")
+    reports = [report_get(viewer=viewer, id=i) for i in ids]
+    cases = selectors.cases_to_link(viewer=viewer, reports=reports)
+    form = ReportLinkForm(
+        data if request.method == "POST" else None,
+        cases=cases,
+        labels={c.pk: f"{c.title} ({c.building.name})" for c in cases},
+    )
+    if request.method == "POST" and form.is_valid():
+        linked, refused = [], []
+        for report in reports:
+            try:
+                services.case_report_link(
+                    actor=viewer,
+                    case_id=form.cleaned_data["case"],
+                    report_id=report.pk,
+                    note=form.cleaned_data.get("note", ""),
+                )
+            except (ApplicationError, ValidationError) as exc:
+                reason = " ".join(getattr(exc, "messages", None) or [str(exc.message)])
+                refused.append(f"#{report.pk}: {reason}")
+            else:
+                linked.append(report.pk)
+        if linked:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d report has been linked to the case.",
+                    "%(n)d reports have been linked to the case.",
+                    len(linked),
+                )
+                % {"n": len(linked)},
+            )
+        if refused:
+            messages.warning(request, _("Not linked: %(list)s") % {"list": "; ".join(refused)})
+        if linked:
+            return redirect("cases:detail", pk=form.cleaned_data["case"])
+        form.add_error("case", _("None of the chosen reports could be linked to this case."))
+    return render(
+        request,
+        "cases/reports_link.html",
+        {
+            "rows": [(r, location_label(r)) for r in reports],
+            "form": form,
+            "cases": cases,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
 @login_required
 @require_GET
 def building_cases(request, building_id):
@@ -433,6 +557,147 @@ def building_cases(request, building_id):
     }
     template = "cases/_building_cases.html" if request.htmx else "cases/building_cases.html"
     return render(request, template, context)
+
+
+@login_required
+@require_GET
+def organisation_cases(request, organisation_id):
+    """The partner directory's section per organisation (htmx fragment, or a page of its
+    own without htmx): the open cases with it that the viewer takes part in."""
+    organisation = get_object_or_404(
+        Organisation.objects.filter(is_active=True), pk=organisation_id
+    )
+    context = {
+        "organisation": organisation,
+        "cases": selectors.organisation_cases(
+            viewer=request.viewer, organisation_id=organisation.pk
+        ),
+    }
+    template = "cases/_organisation_cases.html" if request.htmx else "cases/organisation_cases.html"
+    return render(request, template, context)
+
+
+# --- Notes, documents and visit reports ------------------------------------------------------
+
+
+@login_required
+@require_POST
+def fragment_add(request, pk):
+    case = selectors.case_get(viewer=request.viewer, id=pk)
+    organisations = selectors.participating_organisations(
+        selectors.case_participants(viewer=request.viewer, case=case)
+    )
+    form = FragmentForm(
+        request.POST, request.FILES, organisations=[o.organisation for o in organisations]
+    )
+
+    def act(case, d):
+        upload = d.get("file")
+        services.fragment_add(
+            actor=request.viewer,
+            case_id=case.pk,
+            kind=d["kind"],
+            title=d["title"],
+            text=d.get("text", ""),
+            audience=d["audience"],
+            organisation_ids=d.get("organisations") or [],
+            residents_may_be_told=d.get("residents_may_be_told", False),
+            data_category=d.get("data_category") or "",
+            visited_on=d.get("visited_on"),
+            file_name=upload.name if upload else "",
+            file_data=upload.read() if upload else None,
+        )
+
+    return _post(
+        request,
+        pk,
+        form=form,
+        form_name="fragment_form",
+        act=act,
+        done=_("It has been added to the case, for those you chose."),
+    )
+
+
+@login_required
+@require_GET
+def fragment_file(request, pk, fragment_id):
+    fragment = selectors.case_fragment_get(
+        viewer=request.viewer, case_id=pk, fragment_id=fragment_id
+    )
+    if not fragment.file:
+        raise Http404
+    response = FileResponse(
+        fragment.file.open("rb"),
+        content_type=fragment.content_type,
+        as_attachment=True,
+        filename=fragment.file_name,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Escalations -----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def escalation_raise(request, pk):
+    case = selectors.case_get(viewer=request.viewer, id=pk)
+    return _post(
+        request,
+        pk,
+        form=EscalationForm(request.POST, levels=selectors.escalation_levels_above(case.level)),
+        form_name="escalation_form",
+        act=lambda case, d: services.escalation_raise(
+            actor=request.viewer, case_id=case.pk, level=d["level"], question=d["question"]
+        ),
+        done=_("The question has gone up; those who hold the mandate see it in their work."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def escalation_detail(request, escalation_id):
+    """One escalation: the question, and the answer form for its addressees."""
+    page = selectors.escalation_page(viewer=request.viewer, id=escalation_id)
+    form = None
+    status = 200
+    if page.may_answer:
+        form = EscalationAnswerForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form is None:
+            messages.error(request, _("This escalation does not wait for your answer."))
+            return redirect("cases:escalation", escalation_id=page.escalation.pk)
+        if form.is_valid():
+            try:
+                services.escalation_answer(
+                    actor=request.viewer,
+                    escalation_id=page.escalation.pk,
+                    answer=form.cleaned_data["answer"],
+                )
+            except (ApplicationError, ValidationError) as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Your answer has gone back to the table."))
+                return redirect("cases:escalation", escalation_id=page.escalation.pk)
+        status = 400
+    return render(request, "cases/escalation.html", {"page": page, "form": form}, status=status)
+
+
+@login_required
+@require_POST
+def escalation_close(request, pk, escalation_id):
+    case = selectors.case_get(viewer=request.viewer, id=pk)
+    try:
+        services.escalation_close(
+            actor=request.viewer, case_id=case.pk, escalation_id=escalation_id
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The answer has been taken up by the table."))
+    return redirect("cases:detail", pk=case.pk)
 
 
 # --- Meetings --------------------------------------------------------------------------------
@@ -604,18 +869,26 @@ def decision_create(request, pk, meeting_id):
 
 
 @login_required
+@require_POST
+def meeting_minutes_send(request, pk, meeting_id):
+    try:
+        services.meeting_minutes_send(actor=request.viewer, case_id=pk, meeting_id=meeting_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("The minutes are on their way to the people named on the case.")
+        )
+    return redirect("cases:meeting", pk=pk, meeting_id=meeting_id)
+
+
+@login_required
 @require_GET
 def meeting_pdf(request, pk, meeting_id):
     """The minutes as a PDF in the house style (core/pdf.py)."""
     page = selectors.meeting_page(viewer=request.viewer, case_id=pk, meeting_id=meeting_id)
-    pdf = render_pdf(
-        "cases/meeting_pdf.html",
-        {"page": page, "case": page.case, "meeting": page.meeting},
-        title=_("Minutes: %(title)s") % {"title": page.meeting.title},
-        subject=page.case.title,
-    )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="minutes-{page.meeting.pk}.pdf"'
+    response = HttpResponse(minutes_pdf(page), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{minutes_file_name(page.meeting)}"'
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -69,6 +69,7 @@ class AgendaSource(models.TextChoices):
     REPORT = "report", _("New linked report")
     ACTION = "action", _("Overdue action")
     MISMATCH = "mismatch", _("Diverging expectation")
+    ESCALATION = "escalation", _("Escalation")
     MANUAL = "manual", _("Added by hand")
 
 
@@ -108,3 +109,27 @@ PHASE_ITEMS: dict[int, tuple[tuple[str, str], ...]] = {
 AUTO_ITEMS = frozenset(
     {"partners_identified", "lead_named", "roles_and_agreements", "data_sharing", "meeting_rhythm"}
 )
+
+
+class EscalationStatus(models.TextChoices):
+    """An escalation goes up with a question, is answered there and comes back down: the
+    table takes the answer up (closed)."""
+
+    OPEN = "open", _("Waiting for an answer")
+    ANSWERED = "answered", _("Answered, back to the table")
+    CLOSED = "closed", _("Taken up by the table")
+
+
+class FragmentKind(models.TextChoices):
+    NOTE = "note", _("Note")
+    DOCUMENT = "document", _("Document")
+    VISIT_REPORT = "visit_report", _("Visit report")
+
+
+class FragmentAudience(models.TextChoices):
+    """Who of the case's participants sees a note, document or visit report (besides its
+    author's organisation, which always does)."""
+
+    ALL = "all", _("All participants")
+    ORGANISATIONS = "organisations", _("Named organisations only")
+    COORDINATOR = "coordinator", _("The coordinator only")

@@ -20,7 +20,11 @@ A mail task is enqueued when the transaction commits (`transaction.on_commit`): 
 that is rolled back sends nothing, and the worker always reads what was committed.
 `mail_send` renders `<template>_subject.txt`, `<template>.txt` and `<template>.html` in the
 recipient's language (none given: the default language), and sends a plain-text body with
-an HTML alternative. No other module sends mail itself.
+an HTML alternative. With `mjml=True` the HTML comes from `<template>.mjml`, compiled by
+mjml-python (responsive mail that mail clients render alike; newsletters). `headers` adds
+mail headers (List-Unsubscribe); `metadata` travels with the message to providers that
+report bounces and complaints back (django-anymail; ignored by other backends). No other
+module sends mail itself.
 """
 
 from collections.abc import Callable
@@ -35,6 +39,7 @@ from django.utils import translation
 
 from django_tasks import task
 from django_tasks.base import DEFAULT_TASK_PRIORITY, Task
+from mjml import mjml2html
 
 from wijkregie.core.logging import log_event
 
@@ -73,21 +78,38 @@ def mail_language(language: str | None) -> str:
 
 
 def mail_send(
-    *, to: list[str], template: str, context: dict, language: str | None, log_object: str = ""
+    *,
+    to: list[str],
+    template: str,
+    context: dict,
+    language: str | None,
+    log_object: str = "",
+    headers: dict[str, str] | None = None,
+    metadata: dict[str, str] | None = None,
+    mjml: bool = False,
+    attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> int:
     """Render the three templates in the recipient's language and send; returns 0 or 1.
 
-    `template` is the path without its ending ("reports/email/reporter_status"). The log
-    line names the template and `log_object`, never the addresses.
+    `template` is the path without its ending ("reports/email/reporter_status").
+    `attachments` are (file name, content, MIME type). The log line names the template
+    and `log_object`, never the addresses.
     """
     if not to:
         return 0
     with translation.override(mail_language(language)):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         text = render_to_string(f"{template}.txt", context)
-        html = render_to_string(f"{template}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to)
+        if mjml:
+            html = mjml2html(render_to_string(f"{template}.mjml", context))
+        else:
+            html = render_to_string(f"{template}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=to, headers=headers)
     message.attach_alternative(html, "text/html")
+    if metadata:
+        message.metadata = metadata  # django-anymail's ESP metadata
+    for name, content, mimetype in attachments or []:
+        message.attach(name, content, mimetype)
     sent = message.send()
     log_event(
         "email_sent",

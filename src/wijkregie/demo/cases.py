@@ -12,7 +12,15 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from wijkregie.cases import services
-from wijkregie.cases.models import Case, CaseAction, CaseParticipant, Meeting, TaskAgreement
+from wijkregie.cases.models import (
+    Case,
+    CaseAction,
+    CaseFragment,
+    CaseParticipant,
+    Escalation,
+    Meeting,
+    TaskAgreement,
+)
 from wijkregie.cases.workflows import CaseKind, CaseRole, Confidentiality
 from wijkregie.partners.models import MandateLevel, Organisation
 from wijkregie.partners.selectors import viewer_for
@@ -321,6 +329,93 @@ def _phase(case: Case) -> None:
     )
 
 
+ESCALATION_QUESTION = (
+    "Wie neemt het besluit over cameratoezicht in de bergingen van portiek B (circa "
+    "€ 18.000) en wie betaalt het? In het casusoverleg viel dit buiten het mandaat van de "
+    "wijkbeheerder; de tafel vraagt een besluit op strategisch niveau."
+)
+
+
+def _escalation(case: Case) -> None:
+    """An open escalation to the strategic level, asked by the corporation's
+    neighbourhood manager: it reaches the municipality's area director and the
+    corporation's people with a strategic mandate."""
+    if Escalation.objects.filter(case=case).exists():
+        return
+    services.escalation_raise(
+        actor=_viewer("wijkbeheerder"),
+        case_id=case.pk,
+        level=MandateLevel.STRATEGIC,
+        question=ESCALATION_QUESTION,
+    )
+
+
+# (username writing it, kind, title, text, audience, organisation slugs, residents may be
+#  told, visited days ago, personal data category)
+FRAGMENTS = [
+    (
+        "gebiedsregisseur",
+        "note",
+        "Bewonersavond in buurthuis De Steiger",
+        "Het buurthuis is op dinsdagavond beschikbaar; de gemeente betaalt de zaalhuur.",
+        "all",
+        [],
+        True,
+        None,
+        "",
+    ),
+    (
+        "wijkteam",
+        "visit_report",
+        "Huisbezoeken portiek B",
+        "Vier huishoudens bezocht. Twee hebben schulden en zijn aangemeld voor "
+        "schuldhulp; één bewoner is eenzaam en krijgt een maatje.",
+        "organisations",
+        ["wijkteam-rivierstad", "gemeente-rivierstad"],
+        False,
+        20,
+        "care",
+    ),
+    (
+        "wijkagent",
+        "note",
+        "Signalen drugshandel bergingen",
+        "Uit politie-informatie: dezelfde twee personen worden vaak 's avonds bij de "
+        "bergingen van portiek B gezien. Alleen voor de regisseur.",
+        "coordinator",
+        [],
+        False,
+        None,
+        "police_information",
+    ),
+]
+
+
+def _fragments(case: Case) -> None:
+    """A note for all; a visit report with care signals for the social team and the
+    municipality, which have no agreement covering care signals, so only the social team
+    receives it; a note with police information for the coordinator only, whose
+    municipality has no agreement with the police covering that, so only the police
+    have it."""
+    if CaseFragment.objects.filter(case=case).exists():
+        return
+    organisations = {o.slug: o for o in Organisation.objects.all()}
+    today = timezone.localdate()
+    for username, kind, title, text, audience, slugs, tell, days, category in FRAGMENTS:
+        services.fragment_add(
+            actor=_viewer(username),
+            case_id=case.pk,
+            kind=kind,
+            title=title,
+            text=text,
+            audience=audience,
+            organisation_ids=[organisations[s].pk for s in slugs],
+            residents_may_be_told=tell,
+            data_category=category,
+            visited_on=today - datetime.timedelta(days=days) if days else None,
+        )
+
+
 def _subcase(horizon: Building, parent: Case) -> Case:
     existing = Case.objects.filter(title=SUBCASE_TITLE, parent=parent).first()
     if existing is not None:
@@ -368,5 +463,7 @@ def build_cases() -> dict:
     _actions(case)
     _meetings(case)
     _phase(case)
+    _escalation(case)
+    _fragments(case)
     case.refresh_from_db()
     return {"case": case, "subcase": _subcase(horizon, case)}

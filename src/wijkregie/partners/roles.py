@@ -29,6 +29,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.import_residents",
             "partners.view_directory",
             "cases.open_case",
+            "communications.manage_newsletters",
         ),
     ),
     "intake": (
@@ -45,6 +46,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.view_resident_contact",
             "partners.view_directory",
             "cases.open_case",
+            "communications.manage_newsletters",
         ),
     ),
     "woonfraude": (

@@ -69,6 +69,35 @@ def viewer_for(
     (only the token's organisation)."""
     if user is None or not user.is_authenticated:
         return Viewer(user_id=None, label="anonymous", origin=origin, request_id=request_id)
+    token_organisation = token.organisation_id if token is not None else None
+    grants = GRANTS.get(
+        (user.pk, token_organisation), lambda: _grants(_memberships(user, token_organisation))
+    )
+    extra = {}
+    if token is not None:
+        origin = "api"
+        # Services refuse a token's writes outside its own organisation.
+        extra["organisation_scope"] = token.organisation_id
+    return Viewer(
+        user_id=user.pk,
+        label=user.get_username(),
+        grants=grants,
+        origin=origin,
+        request_id=request_id,
+        # A token acts for its organisation with its roles there, never as a superuser.
+        is_superuser=user.is_superuser and token is None,
+        extra=extra,
+    )
+
+
+# Every request builds its viewer from the person's memberships, roles and permissions:
+# the grants are kept per process (core.cache.ProcessMemo) and forgotten in every process
+# when a membership, role, organisation, user or a role's permissions change (apps.py).
+# The grants are frozen dataclasses: safe to share.
+GRANTS = ProcessMemo("partners.grants")
+
+
+def _memberships(user, organisation_id: int | None):
     memberships = (
         Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
         .select_related("organisation")
@@ -85,22 +114,9 @@ def viewer_for(
         )
         .order_by("organisation__name")
     )
-    extra = {}
-    if token is not None:
-        memberships = memberships.filter(organisation_id=token.organisation_id)
-        origin = "api"
-        # Services refuse a token's writes outside its own organisation.
-        extra["organisation_scope"] = token.organisation_id
-    return Viewer(
-        user_id=user.pk,
-        label=user.get_username(),
-        grants=_grants(memberships),
-        origin=origin,
-        request_id=request_id,
-        # A token acts for its organisation with its roles there, never as a superuser.
-        is_superuser=user.is_superuser and token is None,
-        extra=extra,
-    )
+    if organisation_id is not None:
+        memberships = memberships.filter(organisation_id=organisation_id)
+    return memberships
 
 
 def viewer_for_request(request) -> Viewer:
@@ -309,6 +325,27 @@ def organisations_sharing_with(
             result.update(p.pk for p in agreement.parties.all())
     result.discard(organisation_id)
     return frozenset(result)
+
+
+def shared_categories(
+    organisation_ids: Iterable[int], *, on: date | None = None
+) -> dict[tuple[int, int], frozenset[str]]:
+    """For each ordered pair of distinct organisations among `organisation_ids`, the data
+    categories they share under agreements valid on `on` (default: today) that have both
+    as parties; a pair without any is absent. A system-level fact (two queries whatever
+    the number of organisations), e.g. for what each participant of a case receives."""
+    ids = set(organisation_ids)
+    if len(ids) < 2:
+        return {}
+    day = on or timezone.localdate()
+    found: dict[tuple[int, int], set[str]] = {}
+    agreements = DataSharingAgreement.objects.filter(_valid_on(day), parties__in=ids)
+    for agreement in agreements.distinct().prefetch_related("parties"):
+        parties = {p.pk for p in agreement.parties.all()} & ids
+        for a in parties:
+            for b in parties - {a}:
+                found.setdefault((a, b), set()).update(agreement.data_categories)
+    return {pair: frozenset(c) for pair, c in found.items()}
 
 
 # --- API tokens ---------------------------------------------------------------------------

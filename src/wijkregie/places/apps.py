@@ -20,8 +20,8 @@ class PlacesConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from wijkregie.partners.models import Organisation
-        from wijkregie.places.models import Building, CommonArea
-        from wijkregie.places.selectors import BUILDINGS_BY_CODE, COMMON_AREAS
+        from wijkregie.places.models import Building, CommonArea, Unit
+        from wijkregie.places.selectors import BUILDINGS_BY_CODE, COMMON_AREAS, FLOOR_PLANS
 
         for model in (Building, Organisation):
             for signal in (post_save, post_delete):
@@ -36,4 +36,11 @@ class PlacesConfig(AppConfig):
                 sender=CommonArea,
                 dispatch_uid=f"{COMMON_AREAS.name}.{signal}",
             )
+        for model in (Unit, CommonArea):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    FLOOR_PLANS.on_model_change,
+                    sender=model,
+                    dispatch_uid=f"{FLOOR_PLANS.name}.{model.__name__}.{signal}",
+                )
         register(_("Buildings"), "places:building_list", "places.view_building", order=20)

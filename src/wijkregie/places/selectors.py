@@ -259,15 +259,28 @@ class FloorPlan:
     area_count: int
 
 
+# The units and common areas of each building as the floor plan draws them (addresses, no
+# personal data), kept per process: the report page draws the plan on every view.
+# Forgotten on a change of a unit or common area (apps.py) and by the unit import, which
+# writes without signals.
+FLOOR_PLANS = ProcessMemo("places.floor-plans", max_keys=2_000)
+
+
 def building_floor_plan(*, building: Building) -> FloorPlan:
-    """Entrances × floors × units and the common areas of a building, in two queries.
+    """Entrances × floors × units and the common areas of a building, in two queries
+    (none while this process keeps the building's rows).
 
     The caller obtained `building` from `building_get` (visibility is checked there).
     Floors run from the lowest (a basement with units) to the top storey, and every
     entrance gets every floor, so the picture and its table have the same grid.
     """
-    units = list(
-        Unit.objects.filter(building_id=building.pk)
+    units, areas = FLOOR_PLANS.get(building.pk, lambda: _floor_plan_rows(building.pk))
+    return _floor_plan(building, units, areas)
+
+
+def _floor_plan_rows(building_id: int) -> tuple[tuple, tuple]:
+    units = tuple(
+        Unit.objects.filter(building_id=building_id)
         .order_by("entrance", "floor", "house_number", "house_letter", "house_number_addition")
         .values_list(
             "id",
@@ -280,11 +293,15 @@ def building_floor_plan(*, building: Building) -> FloorPlan:
             "entrance",
         )
     )
-    areas = list(
-        CommonArea.objects.filter(building_id=building.pk)
+    areas = tuple(
+        CommonArea.objects.filter(building_id=building_id)
         .order_by("entrance", "floor", "kind", "name", "pk")
         .values_list("id", "kind", "name", "entrance", "floor")
     )
+    return units, areas
+
+
+def _floor_plan(building: Building, units, areas) -> FloorPlan:
     kind_labels = dict(CommonAreaKind.choices)
 
     entrance_labels = list(building.entrances or [])

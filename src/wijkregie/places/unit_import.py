@@ -844,6 +844,8 @@ def _write(
             ],
             batch_size=1000,
         )
+    if to_create or to_update:
+        selectors.FLOOR_PLANS.changed()  # written without signals: every process forgets its plans
     result.point = _set_point(building, rows)
     result.created = len(to_create)
     result.updated = len(to_update)

@@ -436,16 +436,15 @@ def saved_queue_filters(*, viewer: Viewer) -> list[SavedQueueFilter]:
 
 def report_get(*, viewer: Viewer, id) -> Report:
     """One report for intake; `NotFound` for missing and forbidden alike."""
+    # Five joins, and the people and the parent report in their own small queries (none
+    # when the report has none): joining all of them made PostgreSQL spend 5–20 ms planning
+    # a 2 ms query on every report page.
     report = (
         Report.objects.select_related(
-            "category",
-            "building",
-            "unit",
-            "common_area",
-            "receiving_organisation",
-            "created_by_membership__organisation",
-            "assigned_to__user",
-            "duplicate_of",
+            "category", "building", "unit", "common_area", "receiving_organisation"
+        )
+        .prefetch_related(
+            "created_by_membership__organisation", "assigned_to__user", "duplicate_of"
         )
         .filter(pk=as_id(id))
         .first()
@@ -1133,15 +1132,11 @@ def standard_text_get(*, viewer: Viewer, id) -> StandardText:
     return text
 
 
-def standard_texts_for_report(*, viewer: Viewer, report: Report) -> list:
-    """The receiving organisation's texts in use, each with the version in the reporter's
-    language (or Dutch): [(text, body, language, in_reporters_language)]."""
-    language = (
-        ReporterIdentity.objects.filter(report_id=report.pk)
-        .values_list("language", flat=True)
-        .first()
-        or "nl"
-    )
+def standard_texts_for_report(*, viewer: Viewer, report: Report, language: str) -> list:
+    """The receiving organisation's texts in use, each with the version in `language`
+    (the reporter's, as `reporter_identity_get` gives it to this viewer; else Dutch):
+    [(text, body, language, in_reporters_language)]."""
+    language = language or "nl"
     texts = standard_text_list(viewer=viewer).filter(
         organisation_id=report.receiving_organisation_id
     )

@@ -190,15 +190,14 @@ def home_counts(request) -> dict:
 # --- One report ----------------------------------------------------------------------------
 
 
-def _text_choice_form(viewer, report):
-    texts = selectors.standard_texts_for_report(viewer=viewer, report=report)
-    return StandardTextChoiceForm(texts=texts) if texts else None
-
-
 def _detail_context(request, report, **forms) -> dict:
     viewer = request.viewer
     allowed = selectors.report_allowed_transitions(report=report)
     plan = building_floor_plan(building=report.building)
+    reporter = selectors.reporter_identity_get(viewer=viewer, report=report)
+    texts = selectors.standard_texts_for_report(
+        viewer=viewer, report=report, language=reporter.language
+    )
     context = {
         "report": report,
         "location": location_label(report),
@@ -206,7 +205,7 @@ def _detail_context(request, report, **forms) -> dict:
         "photos": selectors.report_photo_list(viewer=viewer, report=report),
         "timeline": selectors.report_timeline(viewer=viewer, report=report),
         "messages_thread": selectors.report_messages(viewer=viewer, report=report),
-        "reporter": selectors.reporter_identity_get(viewer=viewer, report=report),
+        "reporter": reporter,
         "can_forward": selectors.report_can_forward(report=report),
         "status_form": StatusChangeForm(
             allowed=allowed, text_url=reverse("reports:resident_text", args=[report.pk])
@@ -223,7 +222,8 @@ def _detail_context(request, report, **forms) -> dict:
         if not report.is_closed
         else None,
         "message_form": MessageForm(),
-        "text_choice_form": _text_choice_form(viewer, report),
+        "standard_texts": texts,
+        "text_choice_form": StandardTextChoiceForm(texts=texts) if texts else None,
         "default_texts": {s: default_resident_text(s) for s in allowed},
         "contact": selectors.report_contact_link_get(
             viewer=viewer, report=report, query=request.GET.get("resident_search", "")[:100]
@@ -576,22 +576,20 @@ def _standard_text_insert(request, pk):
     """Put the chosen standard text (in the reporter's language, else Dutch) into the
     message box after what was typed there; nothing is sent yet."""
     report = selectors.report_get(viewer=request.viewer, id=pk)
-    texts = selectors.standard_texts_for_report(viewer=request.viewer, report=report)
+    context = _detail_context(request, report)
+    texts = context["standard_texts"]
     choice = StandardTextChoiceForm(request.POST, texts=texts)
     typed = str(request.POST.get("body", ""))[:MESSAGE_MAX_LENGTH]
     body = typed
     if choice.is_valid():
         chosen = next(t for t in texts if t[0].pk == choice.cleaned_data["standard_text"])[1]
         body = f"{typed.rstrip()}\n\n{chosen}" if typed.strip() else chosen
+    context["message_form"] = MessageForm(initial={"body": body[:MESSAGE_MAX_LENGTH]})
+    context["text_choice_form"] = choice
     return render(
         request,
         "reports/intake/detail.html",
-        _detail_context(
-            request,
-            report,
-            message_form=MessageForm(initial={"body": body[:MESSAGE_MAX_LENGTH]}),
-            text_choice_form=choice,
-        ),
+        context,
         status=200 if choice.is_valid() else 400,
     )
 

@@ -1,0 +1,1 @@
+"""Forms of communications (forms/newsletters.py)."""

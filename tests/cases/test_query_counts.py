@@ -1,0 +1,96 @@
+"""The case page, My work and the cases by health read a fixed number of queries,
+whatever the number of cases, actions, timeline events, meetings and participants."""
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+import pytest
+
+from wijkregie.cases import services
+
+
+def _grow(world, case, n, make_professional):
+    """n more of everything: participants, actions (each with its timeline events),
+    agreements, meetings with attendance and a decision, escalations, notes."""
+    coordinator = world.viewer("coordinator")
+    for i in range(n):
+        name = f"p{case.pk}-{n}-{i}"
+        world.users[name] = make_professional(name, organisation=world.police)
+        world.add(case, name, world.police, role="involved")
+        services.action_create(
+            actor=coordinator,
+            case_id=case.pk,
+            description=f"Actie {i}",
+            owner_organisation_id=world.police.pk,
+            owner_id=world.users["agent"].pk,
+            due_date=timezone.localdate() + datetime.timedelta(days=i - 2),
+        )
+        services.agreement_record(
+            actor=coordinator,
+            case_id=case.pk,
+            topic=f"Onderwerp {n}-{i}",
+            organisation_id=world.police.pk,
+        )
+        meeting = services.meeting_schedule(
+            actor=coordinator,
+            case_id=case.pk,
+            title=f"Overleg {i}",
+            starts_at=timezone.now() - datetime.timedelta(days=n * 10 + i + 1),
+            held=True,
+        )
+        services.meeting_attendance_set(
+            actor=coordinator,
+            case_id=case.pk,
+            meeting_id=meeting.pk,
+            user_ids=[world.users["agent"].pk],
+        )
+        services.decision_record(
+            actor=coordinator,
+            case_id=case.pk,
+            meeting_id=meeting.pk,
+            text=f"Besluit {i}",
+            decided_by_user_id=world.users["agent"].pk,
+            level="operational",
+        )
+        services.escalation_raise(
+            actor=coordinator, case_id=case.pk, level="strategic", question=f"Vraag {i}"
+        )
+        services.fragment_add(
+            actor=coordinator, case_id=case.pk, kind="note", title=f"N {i}", text="x"
+        )
+
+
+def _open(world, title):
+    case = world.open_case(title=title)
+    world.add(case, "agent", world.police, role="handler")
+    world.add(case, "director", world.municipality, role="adviser")
+    return case
+
+
+# The exact counts of one request (session, user, grants, the page's reads, its audit
+# entry) per viewer: case page, My work, cases by health; the same at both data sizes.
+COUNTS = {"coordinator": (35, 17, 13), "agent": (33, 17, 13)}
+
+
+@pytest.mark.parametrize("viewer", ["coordinator", "agent"])
+def test_the_pages_read_the_same_number_of_queries_at_two_sizes(
+    world, login, make_professional, django_assert_num_queries, viewer
+):
+    first = _open(world, "Casus 1")
+    _grow(world, first, 2, make_professional)
+    client = login(world.users[viewer])
+    page = reverse("cases:detail", args=[first.pk])
+    urls = [page, reverse("cases:my_work"), reverse("cases:by_health")]
+    expected = dict(zip(urls, COUNTS[viewer], strict=True))
+    for url, n in expected.items():
+        with django_assert_num_queries(n):
+            assert client.get(url).status_code == 200
+    # Bigger: more of everything on the first case, and three more cases.
+    _grow(world, first, 6, make_professional)
+    for i in range(3):
+        _grow(world, _open(world, f"Casus {i + 2}"), 3, make_professional)
+    for url, n in expected.items():
+        with django_assert_num_queries(n):
+            assert client.get(url).status_code == 200
