@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "wijkregie.reports",
     "wijkregie.cases",
     "wijkregie.communications",
+    "wijkregie.outreach",
     "wijkregie.demo",
 ]
 
@@ -345,6 +346,8 @@ SPECTACULAR_SETTINGS = {
         "NewsletterStatusEnum": "wijkregie.communications.models.NewsletterStatus",
         "NewsletterDeliveryStatusEnum": "wijkregie.communications.models.DeliveryStatus",
         "NewsletterDeliveryChannelEnum": "wijkregie.communications.models.DeliveryChannel",
+        "VisitOutcomeEnum": "wijkregie.outreach.models.VisitOutcome",
+        "CoverageStateEnum": "wijkregie.outreach.models.Coverage",
     },
 }
 

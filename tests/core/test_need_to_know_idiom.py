@@ -55,6 +55,8 @@ def test_every_queryset_with_a_visible_to_scope_is_a_visible_to_queryset():
     assert {(n, c) for n, c, _ in scopes} == {
         ("core/access.py", "VisibleToQuerySet"),
         ("cases/models.py", "CaseQuerySet"),
+        ("outreach/models.py", "EveningQuerySet"),
+        ("outreach/models.py", "RoundQuerySet"),
         ("places/models.py", "BuildingQuerySet"),
         ("places/models.py", "UnitQuerySet"),
         ("reports/models.py", "ReportQuerySet"),

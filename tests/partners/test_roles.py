@@ -17,6 +17,8 @@ def test_migrate_creates_every_default_role():
 @pytest.mark.django_db
 def test_the_neighbourhood_manager_role_has_exactly_its_permissions():
     assert codes(Role.objects.get(slug="wijkbeheerder")) == {
+        "outreach.plan_outreach",
+        "outreach.visit_doors",
         "places.view_building",
         "places.import_units",
         "places.change_building",

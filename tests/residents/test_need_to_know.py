@@ -42,6 +42,8 @@ pytestmark = pytest.mark.django_db
 # (wijkregie.partners.roles; test_roles_match_the_default_roles keeps them in step).
 ROLE_PERMISSIONS = {
     "wijkbeheerder": {
+        "outreach.visit_doors",
+        "outreach.plan_outreach",
         "places.view_building",
         "places.import_units",
         "places.change_building",
@@ -55,6 +57,8 @@ ROLE_PERMISSIONS = {
     },
     "intake": {"reports.receive_reports", "reports.view_reporter_identity", "places.view_building"},
     "leefbaarheidsconsulent": {
+        "outreach.visit_doors",
+        "outreach.plan_outreach",
         "places.view_building",
         "residents.view_resident",
         "residents.view_resident_contact",
@@ -83,36 +87,43 @@ ROLE_PERMISSIONS = {
         "residents.import_residents",
     },
     "gebiedsregisseur": {
+        "outreach.visit_doors",
+        "outreach.plan_outreach",
         "places.view_building",
         "residents.view_resident",
         "partners.view_directory",
         "cases.open_case",
     },
     "boa": {
+        "outreach.visit_doors",
         "places.view_building",
         "residents.view_resident",
         "partners.view_directory",
         "cases.open_case",
     },
     "wijkagent": {
+        "outreach.visit_doors",
         "places.view_building",
         "residents.view_resident",
         "partners.view_directory",
         "cases.open_case",
     },
     "opbouwwerker": {
+        "outreach.visit_doors",
+        "outreach.plan_outreach",
         "places.view_building",
         "residents.view_resident",
         "partners.view_directory",
         "cases.open_case",
     },
     "wijkteam": {
+        "outreach.visit_doors",
         "places.view_building",
         "residents.view_resident",
         "partners.view_directory",
         "cases.open_case",
     },
-    "beveiliger": {"places.view_building"},
+    "beveiliger": {"outreach.visit_doors", "places.view_building"},
     "bemiddelaar": {"partners.view_directory"},
 }
 

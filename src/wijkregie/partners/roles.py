@@ -19,6 +19,8 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "wijkbeheerder": (
         "Wijkbeheerder",
         (
+            "outreach.visit_doors",
+            "outreach.plan_outreach",
             "places.view_building",
             "places.import_units",
             "places.change_building",
@@ -38,6 +40,8 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "leefbaarheidsconsulent": (
         "Leefbaarheidsconsulent",
         (
+            "outreach.visit_doors",
+            "outreach.plan_outreach",
             "places.view_building",
             "residents.view_resident",
             "residents.view_resident_contact",
@@ -78,6 +82,8 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "gebiedsregisseur": (
         "Gebiedsregisseur",
         (
+            "outreach.visit_doors",
+            "outreach.plan_outreach",
             "places.view_building",
             "residents.view_resident",
             "partners.view_directory",
@@ -87,6 +93,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "boa": (
         "BOA (handhaver)",
         (
+            "outreach.visit_doors",
             "places.view_building",
             "residents.view_resident",
             "partners.view_directory",
@@ -96,6 +103,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "wijkagent": (
         "Wijkagent",
         (
+            "outreach.visit_doors",
             "places.view_building",
             "residents.view_resident",
             "partners.view_directory",
@@ -105,6 +113,8 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "opbouwwerker": (
         "Opbouwwerker",
         (
+            "outreach.visit_doors",
+            "outreach.plan_outreach",
             "places.view_building",
             "residents.view_resident",
             "partners.view_directory",
@@ -114,13 +124,20 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "wijkteam": (
         "Sociaal wijkteam",
         (
+            "outreach.visit_doors",
             "places.view_building",
             "residents.view_resident",
             "partners.view_directory",
             "cases.open_case",
         ),
     ),
-    "beveiliger": ("Beveiliger", ("places.view_building",)),
+    "beveiliger": (
+        "Beveiliger",
+        (
+            "outreach.visit_doors",
+            "places.view_building",
+        ),
+    ),
     "bemiddelaar": ("Buurtbemiddelaar", ("partners.view_directory",)),
 }
 

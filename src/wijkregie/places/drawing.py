@@ -31,7 +31,8 @@ from wijkregie.places.selectors import FloorPlan, PlanArea, PlanUnit
 
 MAX_TEXT = 22
 COUNT_LEVELS = 4
-COVERAGE_STATES = ("reached", "not_reached", "to_do")  # door-to-door: spoken, nobody home, not yet
+# door-to-door: spoken, nobody home, to try again, not yet tried (outreach.models.Coverage)
+COVERAGE_STATES = ("reached", "not_reached", "revisit", "to_do")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from wijkregie.demo import (
     letters,
     newsletters,
     open311,
+    outreach,
     partners,
     places,
     reports,
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         cases.build_cases()
         letters.build_letters()
         newsletters.build_newsletters()
+        outreach.build_outreach()
         app = open311.build_open311_app()
         # The demo's audit entries sealed at once, so that `audit_verify` and /health/ start
         # clean; from here on `audit_seal --loop` (make run) keeps up.
