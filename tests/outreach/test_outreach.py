@@ -479,6 +479,39 @@ def test_the_invitation_link_and_its_qr_code(demo, client):
     )
 
 
+def test_the_invitation_is_a_merge_field_of_the_letters(demo):
+    from wijkregie.communications import merge_fields
+
+    invitation = Invitation.objects.select_related("evening", "unit").order_by("pk").first()
+    evening = invitation.evening
+    field = merge_fields.field_get("evening_invitation_qr")
+    letter = merge_fields.LetterContext(
+        resident_id=invitation.resident_id,
+        given_name="",
+        family_name="",
+        address_lines=(),
+        unit_id=invitation.unit_id,
+        building_id=invitation.unit.building_id,
+        building_name="",
+        organisation_id=evening.organisation_id,
+        organisation_name="",
+        batch_id=None,
+        letter_id=None,
+        reference="",
+        code="",
+        date=datetime.date(2026, 12, 4),
+        language="nl",
+    )
+
+    evening.inputs_until = timezone.now() + datetime.timedelta(days=7)
+    evening.save(update_fields=["inputs_until"])
+    assert field.kind == "qr"
+    assert field.provider(letter).endswith(f"/bewonersavond/{invitation.code}/")
+    evening.inputs_until = timezone.now() - datetime.timedelta(days=1)
+    evening.save(update_fields=["inputs_until"])
+    assert field.provider(letter) == ""  # an evening that is over invites nobody
+
+
 @pytest.mark.parametrize("username", ["leefbaarheid", "opbouwwerker"])
 def test_consent_to_be_contacted_again_becomes_a_consent_record(demo, username):
     round_ = _round()

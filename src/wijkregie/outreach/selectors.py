@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wijkregie.cases.models import Case
@@ -362,6 +363,26 @@ def evening_invitation_url(*, evening_id: int, resident_id: int) -> str:
     if invitation is None:
         return ""
     return settings.SITE_URL.rstrip("/") + evening_invitation_path(invitation)
+
+
+def next_evening_invitation_url(
+    *, resident_id: int | None, building_id: int | None, now=None
+) -> str:
+    """The personal invitation link of a resident to the next residents' evening of their
+    building whose input is still open (a letter's merge field), or "" when none was issued.
+    No viewer: the letter is made by the landlord's letter job for its own residents."""
+    if resident_id is None:
+        return ""
+    invitation = (
+        Invitation.objects.filter(
+            resident_id=resident_id,
+            evening__buildings=building_id,
+            evening__inputs_until__gte=now or timezone.now(),
+        )
+        .order_by("evening__starts_at", "pk")
+        .first()
+    )
+    return settings.SITE_URL.rstrip("/") + evening_invitation_path(invitation) if invitation else ""
 
 
 # --- Choices for the forms ----------------------------------------------------------------
