@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/residents/", include("wijkregie.residents.api_urls")),
     path("api/v1/reports/", include("wijkregie.reports.api_urls")),
     path("api/v1/cases/", include("wijkregie.cases.api_urls")),
+    path("api/v1/chat/", include("wijkregie.chat.api_urls")),
     # Any other path under /api/: a 404 problem (application/problem+json), not the page.
     re_path(r"^api/", ApiNotFound.as_view(), name="api-not-found"),
     path("partners/", include("wijkregie.partners.urls")),
@@ -27,6 +28,8 @@ urlpatterns = [
     path("residents/", include("wijkregie.residents.urls")),
     path("reports/", include("wijkregie.reports.urls")),
     path("cases/", include("wijkregie.cases.urls")),
+    path("chat/", include("wijkregie.chat.urls")),
+    path("buurtchat/", include("wijkregie.chat.resident_urls")),
     # Residents (no account) and reporting apps: reports/public_urls.py, open311_urls.py.
     path("melden/", include("wijkregie.reports.public_urls")),
     path("open311/v2/", include("wijkregie.reports.open311_urls")),

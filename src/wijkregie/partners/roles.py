@@ -27,6 +27,9 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.import_residents",
             "partners.view_directory",
             "cases.open_case",
+            "chat.take_part",
+            "chat.moderate",
+            "chat.issue_join_codes",
         ),
     ),
     "intake": (
@@ -41,6 +44,9 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.view_resident_contact",
             "partners.view_directory",
             "cases.open_case",
+            "chat.take_part",
+            "chat.moderate",
+            "chat.issue_join_codes",
         ),
     ),
     "woonfraude": (
@@ -78,6 +84,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.view_resident",
             "partners.view_directory",
             "cases.open_case",
+            "chat.take_part",
         ),
     ),
     "boa": (
@@ -87,6 +94,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.view_resident",
             "partners.view_directory",
             "cases.open_case",
+            "chat.take_part",
         ),
     ),
     "wijkagent": (
@@ -96,6 +104,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.view_resident",
             "partners.view_directory",
             "cases.open_case",
+            "chat.take_part",
         ),
     ),
     "opbouwwerker": (
@@ -105,6 +114,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.view_resident",
             "partners.view_directory",
             "cases.open_case",
+            "chat.take_part",
         ),
     ),
     "wijkteam": (
@@ -114,6 +124,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.view_resident",
             "partners.view_directory",
             "cases.open_case",
+            "chat.take_part",
         ),
     ),
     "beveiliger": ("Beveiliger", ("places.view_building",)),
