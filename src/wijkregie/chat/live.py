@@ -62,7 +62,10 @@ def publish(channel_id: int, event: dict) -> None:
         except redis.RedisError as exc:
             logger.warning("chat publish failed: %s", exc)
         return
-    for hub in list(_hubs.values()):
+    for key, hub in list(_hubs.items()):
+        if hub.loop.is_closed():
+            _hubs.pop(key, None)
+            continue
         hub.loop.call_soon_threadsafe(hub.dispatch, data)
 
 
@@ -154,6 +157,9 @@ async def hub() -> Hub:
     """The hub of the running event loop, subscribed before it is returned (so a stream
     that subscribes, then reads the database, misses nothing in between)."""
     loop = asyncio.get_running_loop()
+    for key, old in list(_hubs.items()):
+        if old.loop.is_closed():
+            _hubs.pop(key, None)
     found = _hubs.get(id(loop))
     if found is None or found.loop is not loop:
         found = _hubs[id(loop)] = Hub(loop)
