@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
 from wijkregie.core.audit import audit_seal_all
-from wijkregie.demo import cases, open311, partners, places, reports, residents
+from wijkregie.demo import cases, chat, open311, partners, places, reports, residents
 
 
 def current_totp(secret: str) -> str:
@@ -32,6 +32,7 @@ class Command(BaseCommand):
         residents.build_residents()
         reports.build_reports()
         cases.build_cases()
+        chat.build_chat()
         app = open311.build_open311_app()
         # The demo's audit entries sealed at once, so that `audit_verify` and /health/ start
         # clean; from here on `audit_seal --loop` (make run) keeps up.
