@@ -50,7 +50,9 @@ class World:
         return viewer_for(self.users[name])
 
     def code(self, name, actor="manager"):
-        return services.join_code_issue(actor=self.viewer(actor), resident_id=self.residents[name].pk)
+        return services.join_code_issue(
+            actor=self.viewer(actor), resident_id=self.residents[name].pk
+        )
 
     def join(self, name, display_name=None, ip="10.0.0.1"):
         code, _row = self.code(name)
@@ -79,7 +81,9 @@ def _chat_settings(settings):
 @pytest.fixture
 def world(db, make_professional):
     owner = OrganisationFactory(name="Woonstichting Test", slug="ws-test")
-    police = OrganisationFactory(name="Politie Test", slug="politie-test", kind=OrganisationKind.POLICE)
+    police = OrganisationFactory(
+        name="Politie Test", slug="politie-test", kind=OrganisationKind.POLICE
+    )
     municipality = OrganisationFactory(
         name="Gemeente Test", slug="gemeente-test", kind=OrganisationKind.MUNICIPALITY
     )
@@ -94,17 +98,39 @@ def world(db, make_professional):
     users = {
         "manager": make_professional("manager", organisation=owner, permissions=CORPORATION),
         "agent": make_professional("agent", organisation=police, permissions=PARTNER),
-        "coordinator": make_professional("coordinator", organisation=municipality, permissions=PARTNER),
+        "coordinator": make_professional(
+            "coordinator", organisation=municipality, permissions=PARTNER
+        ),
         "outsider": make_professional("outsider", organisation=other, permissions=CORPORATION),
     }
     users["agent"].first_name, users["agent"].last_name = "Linda", "Agent"
     users["agent"].save()
     for name, org in (("agent", police), ("coordinator", municipality)):
-        BuildingContactFactory(building=building, membership=users[name].memberships.get(organisation=org))
+        BuildingContactFactory(
+            building=building, membership=users[name].memberships.get(organisation=org)
+        )
     residents = {
-        "anna": make_resident(owner, given_name="Annabel", family_name="Zonneveld", email="annabel@example.test", phone="0611112222"),
-        "bram": make_resident(owner, given_name="Bramwell", family_name="Kruimeltje", email="bramwell@example.test", phone="0633334444"),
-        "cees": make_resident(other, given_name="Ceesje", family_name="Elders", email="ceesje@example.test", phone="0655556666"),
+        "anna": make_resident(
+            owner,
+            given_name="Annabel",
+            family_name="Zonneveld",
+            email="annabel@example.test",
+            phone="0611112222",
+        ),
+        "bram": make_resident(
+            owner,
+            given_name="Bramwell",
+            family_name="Kruimeltje",
+            email="bramwell@example.test",
+            phone="0633334444",
+        ),
+        "cees": make_resident(
+            other,
+            given_name="Ceesje",
+            family_name="Elders",
+            email="ceesje@example.test",
+            phone="0655556666",
+        ),
     }
     make_occupancy(residents["anna"], units[12])
     make_occupancy(residents["bram"], units[14])

@@ -14,7 +14,9 @@ from wijkregie.core.models import AuditEntry
 def test_a_code_signs_in_one_device_once(world):
     code, row = world.code("anna")
     assert len(code) == 14 and code.count("-") == 2
-    principal = services.join_code_redeem(code=code.lower(), display_name="Zonnebloem", ip="1.1.1.1")
+    principal = services.join_code_redeem(
+        code=code.lower(), display_name="Zonnebloem", ip="1.1.1.1"
+    )
     member = selectors.resident_member_get(principal=principal)
     assert (member.display_name, member.unit_id, member.building_id) == (
         "Zonnebloem",
@@ -70,11 +72,17 @@ def test_wrong_codes_slow_down_then_lock(world, settings):
 
 def test_only_the_landlord_issues_codes(world):
     with pytest.raises(PermissionDenied):
-        services.join_code_issue(actor=world.viewer("agent"), resident_id=world.residents["anna"].pk)
+        services.join_code_issue(
+            actor=world.viewer("agent"), resident_id=world.residents["anna"].pk
+        )
     with pytest.raises(PermissionDenied):
-        services.join_code_issue(actor=world.viewer("outsider"), resident_id=world.residents["anna"].pk)
+        services.join_code_issue(
+            actor=world.viewer("outsider"), resident_id=world.residents["anna"].pk
+        )
     assert AuditEntry.objects.filter(object_type="chat.joincode").count() == 0
-    code = services.join_code_for_letter(actor=world.viewer("manager"), resident_id=world.residents["anna"].pk)
+    code = services.join_code_for_letter(
+        actor=world.viewer("manager"), resident_id=world.residents["anna"].pk
+    )
     assert JoinCode.objects.get().purpose == "letter" and len(code) == 14
     assert AuditEntry.objects.filter(object_type="chat.joincode", action="create").count() == 1
 
@@ -92,7 +100,10 @@ def test_post_reply_and_announcement_rules(world):
     anna = world.join("anna")
     first = services.message_post(actor=anna, channel_id=channels["general"].pk, body="Lift stuk?")
     reply = services.message_post(
-        actor=world.viewer("agent"), channel_id=channels["general"].pk, body="Ik kijk", reply_to_id=first.pk
+        actor=world.viewer("agent"),
+        channel_id=channels["general"].pk,
+        body="Ik kijk",
+        reply_to_id=first.pk,
     )
     assert reply.reply_to_id == first.pk
     assert reply.author.kind == "professional" and reply.author.organisation_id == world.police.pk
@@ -102,7 +113,9 @@ def test_post_reply_and_announcement_rules(world):
         actor=world.viewer("manager"), channel_id=channels["announcements"].pk, body="Onderhoud"
     )
     services.message_pin(actor=world.viewer("manager"), message_id=announcement.pk)
-    assert [p["id"] for p in selectors.pinned_messages(channel=channels["announcements"])] == [announcement.pk]
+    assert [p["id"] for p in selectors.pinned_messages(channel=channels["announcements"])] == [
+        announcement.pk
+    ]
     channels["general"].refresh_from_db()
     assert channels["general"].last_message_id == reply.pk
 
@@ -128,7 +141,12 @@ def test_a_flood_from_one_member_is_limited_and_others_still_post(world, setting
         services.message_post(actor=anna, channel_id=channels["general"].pk, body="spam 3")
     assert "your text is kept" in limited.value.message
     services.message_post(actor=bram, channel_id=channels["general"].pk, body="Rustig aan")
-    assert list(Message.objects.values_list("body", flat=True)) == ["spam 0", "spam 1", "spam 2", "Rustig aan"]
+    assert list(Message.objects.values_list("body", flat=True)) == [
+        "spam 0",
+        "spam 1",
+        "spam 2",
+        "Rustig aan",
+    ]
 
 
 def test_moderators_are_the_corporation_and_the_case_coordinator(world):
@@ -137,7 +155,9 @@ def test_moderators_are_the_corporation_and_the_case_coordinator(world):
 
     channels = world.channels()
     anna = world.join("anna")
-    message = services.message_post(actor=anna, channel_id=channels["general"].pk, body="Foute tekst")
+    message = services.message_post(
+        actor=anna, channel_id=channels["general"].pk, body="Foute tekst"
+    )
     for name in ("agent", "coordinator", "outsider"):
         with pytest.raises(NotFound):
             services.message_hide(actor=world.viewer(name), message_id=message.pk, reason="x")
@@ -152,11 +172,21 @@ def test_moderators_are_the_corporation_and_the_case_coordinator(world):
     assert selectors.may_moderate(world.viewer("coordinator"), world.building)
     with pytest.raises(ValidationError):
         services.message_hide(actor=world.viewer("coordinator"), message_id=message.pk, reason="  ")
-    services.message_hide(actor=world.viewer("coordinator"), message_id=message.pk, reason="Scheldwoord")
+    services.message_hide(
+        actor=world.viewer("coordinator"), message_id=message.pk, reason="Scheldwoord"
+    )
     payload = selectors.message_payload(Message.objects.get(pk=message.pk))
-    assert (payload["hidden"], payload["body"], payload["hidden_reason"]) == (True, "", "Scheldwoord")
+    assert (payload["hidden"], payload["body"], payload["hidden_reason"]) == (
+        True,
+        "",
+        "Scheldwoord",
+    )
     entry = AuditEntry.objects.filter(object_type="chat.message").get()
-    assert (entry.action, entry.object_ids, entry.actor_id) == ("update", [str(message.pk)], world.users["coordinator"].pk)
+    assert (entry.action, entry.object_ids, entry.actor_id) == (
+        "update",
+        [str(message.pk)],
+        world.users["coordinator"].pk,
+    )
 
 
 def test_a_removed_member_is_out_at_once(world):
@@ -166,7 +196,9 @@ def test_a_removed_member_is_out_at_once(world):
     services.message_flag(actor=world.join("bram"), message_id=message.pk, reason="Vervelend")
     member = selectors.resident_member_get(principal=anna)
     fresh_code, _row = world.code("anna")
-    services.member_remove(actor=world.viewer("manager"), member_id=member.pk, reason="Bedreigingen")
+    services.member_remove(
+        actor=world.viewer("manager"), member_id=member.pk, reason="Bedreigingen"
+    )
     with pytest.raises(NotFound):
         selectors.channel_get(actor=anna, channel_id=channels["general"].pk)
     assert services.member_principal_resume(services.member_principal_seal(anna)) is None
@@ -181,7 +213,9 @@ def test_mute_stops_posting_for_a_while(world):
     channels = world.channels()
     anna = world.join("anna")
     member = selectors.resident_member_get(principal=anna)
-    services.member_mute(actor=world.viewer("manager"), member_id=member.pk, reason="Even rust", hours=2)
+    services.member_mute(
+        actor=world.viewer("manager"), member_id=member.pk, reason="Even rust", hours=2
+    )
     with pytest.raises(PermissionDenied) as muted:
         services.message_post(actor=anna, channel_id=channels["general"].pk, body="Hallo")
     assert "muted you" in muted.value.message
@@ -192,7 +226,9 @@ def test_private_line_is_invisible_to_the_channel_and_becomes_a_shielded_report(
 
     channels = world.channels()
     anna, bram = world.join("anna"), world.join("bram")
-    services.message_post(actor=world.viewer("agent"), channel_id=channels["general"].pk, body="Ik ben er")
+    services.message_post(
+        actor=world.viewer("agent"), channel_id=channels["general"].pk, body="Ik ben er"
+    )
     agent_member = Member.objects.get(user=world.users["agent"])
     line = services.private_line_open(principal=anna, professional_member_id=agent_member.pk)
     services.message_post(actor=anna, channel_id=line.pk, body="Er wordt gedeald bij 16")
@@ -201,8 +237,12 @@ def test_private_line_is_invisible_to_the_channel_and_becomes_a_shielded_report(
         selectors.channel_get(actor=bram, channel_id=line.pk)
     with pytest.raises(NotFound):
         selectors.channel_get(actor=world.viewer("manager"), channel_id=line.pk)
-    category = Category.objects.filter(active=True).first() or Category.objects.create(slug="overlast", name="Overlast")
-    report = services.private_line_to_report(actor=world.viewer("agent"), channel_id=line.pk, category_id=category.pk)
+    category = Category.objects.filter(active=True).first() or Category.objects.create(
+        slug="overlast", name="Overlast"
+    )
+    report = services.private_line_to_report(
+        actor=world.viewer("agent"), channel_id=line.pk, category_id=category.pk
+    )
     report = Report.objects.get(pk=report.pk)
     identity = ReporterIdentity.objects.get(report=report)
     assert (identity.name, identity.email) == ("Annabel Zonneveld", "annabel@example.test")
@@ -211,7 +251,9 @@ def test_private_line_is_invisible_to_the_channel_and_becomes_a_shielded_report(
     line.refresh_from_db()
     assert line.report_id == report.pk
     with pytest.raises(Exception, match="already a report"):
-        services.private_line_to_report(actor=world.viewer("agent"), channel_id=line.pk, category_id=category.pk)
+        services.private_line_to_report(
+            actor=world.viewer("agent"), channel_id=line.pk, category_id=category.pk
+        )
 
 
 def test_leaving_can_remove_the_residents_messages(world):

@@ -12,13 +12,13 @@ payload, page or API field reads it.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from wijkregie.cases.models import Case
-from wijkregie.cases.workflows import CaseRole
+from wijkregie.cases.workflows import CaseRole, CaseStatus
 from wijkregie.chat.models import (
     MODERATE,
     TAKE_PART,
@@ -96,7 +96,12 @@ def may_moderate(viewer: Viewer, building: Building) -> bool:
         return False
     if viewer.is_superuser or building.owner_id in viewer.organisations_with(MODERATE):
         return True
-    case_ids = Case.objects.filter(building_id=building.pk).values("pk")
+    # The building's own case (not a sub-case, which has a coordinator of its own), while open.
+    case_ids = (
+        Case.objects.filter(building_id=building.pk, parent__isnull=True)
+        .exclude(status=CaseStatus.CLOSED)
+        .values("pk")
+    )
     return (
         ObjectGrant.objects.active()
         .held_by(viewer)
@@ -406,12 +411,11 @@ def moderation_queue(*, viewer: Viewer) -> list[QueueItem]:
     buildings = {b.pk: b for b in moderated_buildings(viewer=viewer)}
     flagged = (
         Message.objects.filter(
+            Exists(Flag.objects.filter(message=OuterRef("pk"), resolved_at__isnull=True)),
             channel__building_id__in=list(buildings),
-            flags__resolved_at__isnull=True,
             deleted_at__isnull=True,
         )
         .exclude(channel__kind=ChannelKind.PRIVATE)
-        .distinct()
         .select_related("author__organisation", "channel", "reply_to__author__organisation")
         .order_by("id")
     )
