@@ -12,5 +12,5 @@ class ChatConfig(AppConfig):
         from wijkregie.core.navigation import register
 
         register(_("Building chat"), "chat:index", "chat.take_part", order=40)
-        register(_("Chat moderation"), "chat:moderation", None, order=41)
+        register(_("Chat moderation"), "chat:moderation", "chat.moderate", order=41)
         retention.register()
