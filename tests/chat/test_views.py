@@ -165,7 +165,7 @@ def test_a_forged_last_event_id_gets_a_clear_notice(client, world, last_event_id
     _join_page(client, world)
     services.message_post(actor=world.join("bram"), channel_id=channels["general"].pk, body="Hallo")
     response = client.get(
-        reverse("chat_resident:stream", args=[channels["general"].pk]),
+        reverse("chat_resident:stream", args=[channels["general"].pk]) + "?lang=en",
         HTTP_LAST_EVENT_ID=last_event_id,
     )
     assert response.status_code == 200
@@ -183,7 +183,7 @@ def test_a_stale_last_event_id_says_the_messages_are_gone(client, world):
     Message.objects.filter(pk=old.pk).delete()
     events = _events(
         client.get(
-            reverse("chat_resident:stream", args=[channels["general"].pk]),
+            reverse("chat_resident:stream", args=[channels["general"].pk]) + "?lang=en",
             HTTP_LAST_EVENT_ID=str(old.pk),
         )
     )

@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -40,6 +41,7 @@ from wijkregie.chat.pages import (
     RESIDENT,
     channel_context,
     channel_url,
+    choose_language,
     render_resident,
     resident_context,
     wants_json,
@@ -401,7 +403,9 @@ def poll(request, channel_id, side):
 
 
 class _StreamAccess:
-    def __init__(self, channel_id, member_id, device_id, last_event_id, after):
+    def __init__(self, channel_id, member_id, device_id, last_event_id, after, language):
+        self.language = language
+        self.ended = _("You are no longer signed in to this chat.")
         self.channel_id = channel_id
         self.member_id = member_id
         self.device_id = device_id
@@ -413,16 +417,27 @@ def _stream_access(request, channel_id, side) -> _StreamAccess:
     actor = actor_for(request, side)
     channel = selectors.channel_get(actor=actor, channel_id=channel_id)
     member_id = device_id = None
+    language = translation.get_language()
     if isinstance(actor, ResidentPrincipal):
         member_id = actor.subject_id
         device_id = selectors.device_id_of(actor)
-    return _StreamAccess(
-        channel.pk,
-        member_id,
-        device_id,
-        request.headers.get("Last-Event-ID", ""),
-        request.GET.get("after", ""),
-    )
+        language = choose_language(request)[0]
+    with translation.override(language):
+        return _StreamAccess(
+            channel.pk,
+            member_id,
+            device_id,
+            request.headers.get("Last-Event-ID", ""),
+            request.GET.get("after", ""),
+            language,
+        )
+
+
+def _stream_start(access: _StreamAccess) -> selectors.CatchUp:
+    with translation.override(access.language):
+        return selectors.stream_start(
+            channel_id=access.channel_id, last_event_id=access.last_event_id, after=access.after
+        )
 
 
 def _sse(event: str, data: dict, event_id: int | None = None) -> str:
@@ -436,9 +451,7 @@ async def _events(access: _StreamAccess):
     loop = asyncio.get_running_loop()
     try:
         yield "retry: 2000\n\n"
-        start = await sync_to_async(selectors.stream_start)(
-            channel_id=access.channel_id, last_event_id=access.last_event_id, after=access.after
-        )
+        start = await sync_to_async(_stream_start)(access)
         if start.problem:
             yield _sse("notice", {"message": start.problem})
         last = start.after
@@ -463,7 +476,7 @@ async def _events(access: _StreamAccess):
                     member_id=access.member_id, device_id=access.device_id
                 )
                 if not active:
-                    yield _sse("ended", {"message": _("You are no longer signed in to this chat.")})
+                    yield _sse("ended", {"message": access.ended})
                     return
                 yield ": keep-alive\n\n"
                 continue
@@ -490,7 +503,7 @@ async def _events(access: _StreamAccess):
                     member_id=access.member_id, device_id=access.device_id
                 )
                 if not active:
-                    yield _sse("ended", {"message": _("You are no longer signed in to this chat.")})
+                    yield _sse("ended", {"message": access.ended})
                     return
             elif kind == "catch_up":
                 for missed in await catch_up(last):
