@@ -272,5 +272,9 @@ def test_the_stream_crosses_two_web_processes_through_redis(base_url, server_env
     finally:
         for proc, log, _url in servers:
             proc.terminate()
-            proc.wait(timeout=10)
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # open event streams keep it waiting
+                proc.kill()
+                proc.wait(timeout=5)
             log.close()

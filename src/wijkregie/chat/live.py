@@ -36,20 +36,19 @@ def _topic(channel_id) -> str:
     return f"{settings.WIJKREGIE_CHAT_PUBSUB_PREFIX}:{channel_id}"
 
 
-_sync_client = None
+_sync_clients: dict[str, redis.Redis] = {}
 _sync_lock = threading.Lock()
 
 
-def _client():
-    global _sync_client
+def _client() -> redis.Redis:
+    """One client (with its connection pool) per URL, shared by the threads of a process."""
+    url = _url()
     with _sync_lock:
-        if (
-            _sync_client is None
-            or _sync_client.connection_pool.connection_kwargs.get("_wr_url") != _url()
-        ):
-            _sync_client = redis.Redis.from_url(_url(), socket_connect_timeout=1, socket_timeout=1)
-            _sync_client.connection_pool.connection_kwargs["_wr_url"] = _url()
-        return _sync_client
+        if url not in _sync_clients:
+            _sync_clients[url] = redis.Redis.from_url(
+                url, socket_connect_timeout=1, socket_timeout=1
+            )
+        return _sync_clients[url]
 
 
 def publish(channel_id: int, event: dict) -> None:
@@ -59,7 +58,7 @@ def publish(channel_id: int, event: dict) -> None:
     if _url():
         try:
             _client().publish(_topic(channel_id), data)
-        except redis.RedisError as exc:
+        except Exception as exc:  # noqa: BLE001 (the post is stored; streams catch up)
             logger.warning("chat publish failed: %s", exc)
         return
     for key, hub in list(_hubs.items()):
