@@ -15,6 +15,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.db import close_old_connections
+from django.db import connection as db_connection
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -402,6 +404,21 @@ def poll(request, channel_id, side):
     return JsonResponse({"messages": payloads, "last": last, "problem": start.problem})
 
 
+def _released(func):
+    """Run `func` (a database read of the stream), then give the connection back: a stream
+    stays open for minutes, and must not hold one of the pool's few connections. (Inside
+    a transaction, as in tests, the connection stays.)"""
+
+    def run(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if not db_connection.in_atomic_block:
+                close_old_connections()
+
+    return run
+
+
 class _StreamAccess:
     def __init__(self, channel_id, member_id, device_id, last_event_id, after, language):
         self.language = language
@@ -451,13 +468,13 @@ async def _events(access: _StreamAccess):
     loop = asyncio.get_running_loop()
     try:
         yield "retry: 2000\n\n"
-        start = await sync_to_async(_stream_start)(access)
+        start = await sync_to_async(_released(_stream_start))(access)
         if start.problem:
             yield _sse("notice", {"message": start.problem})
         last = start.after
 
         async def catch_up(after):
-            return await sync_to_async(selectors.stream_catch_up)(
+            return await sync_to_async(_released(selectors.stream_catch_up))(
                 channel_id=access.channel_id, after=after
             )
 
@@ -472,7 +489,7 @@ async def _events(access: _StreamAccess):
             try:
                 event = await asyncio.wait_for(queue.get(), timeout=min(15, left))
             except TimeoutError:
-                active = await sync_to_async(selectors.stream_member_active)(
+                active = await sync_to_async(_released(selectors.stream_member_active))(
                     member_id=access.member_id, device_id=access.device_id
                 )
                 if not active:
@@ -499,7 +516,7 @@ async def _events(access: _StreamAccess):
                 and access.member_id is not None
                 and event.get("member") == access.member_id
             ):
-                active = await sync_to_async(selectors.stream_member_active)(
+                active = await sync_to_async(_released(selectors.stream_member_active))(
                     member_id=access.member_id, device_id=access.device_id
                 )
                 if not active:
@@ -519,7 +536,7 @@ async def stream(request, channel_id, side):
     updates (hidden, deleted, reactions, pins), a notice for a stale or forged
     Last-Event-ID, and "ended" when the member is signed out or removed."""
     try:
-        access = await sync_to_async(_stream_access)(request, channel_id, side)
+        access = await sync_to_async(_released(_stream_access))(request, channel_id, side)
     except NotFound:
         return HttpResponse(_("Not found."), status=404, content_type="text/plain; charset=utf-8")
     response = StreamingHttpResponse(
