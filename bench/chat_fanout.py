@@ -2,7 +2,8 @@
 many building channels, one message per second per channel, two web processes with the
 fan-out through Redis pub/sub.
 
-    BENCH_DATABASE_URL=postgres://…/db .venv/bin/python -m bench.chat_fanout --clients 1000 --channels 50
+    BENCH_DATABASE_URL=postgres://…/db .venv/bin/python -m bench.chat_fanout \
+        --clients 1000 --channels 50
 
 Measures, per delivered event, the latency from the post (taken just before the post's
 transaction commits; the publish follows the commit) to its receipt at the client; the
@@ -79,7 +80,12 @@ def build(clients: int, channels: int, run_id: str) -> dict:
             city="Bench",
             floors=4,
         )
-        unit = Unit.objects.create(building=building, postcode="3521HZ", house_number=(int(run_id, 16) % 90000) * 100 + c + 1, floor=0)
+        unit = Unit.objects.create(
+            building=building,
+            postcode="3521HZ",
+            house_number=(int(run_id, 16) % 90000) * 100 + c + 1,
+            floor=0,
+        )
         general = services.channels_ensure(building=building)["general"]
         plan.append(
             {
@@ -186,7 +192,8 @@ class Client:
         writer.write(
             (
                 f"GET /buurtchat/c/{self.channel}/stream/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                f"Cookie: {self.cookie}\r\nAccept: text/event-stream\r\nX-Forwarded-Proto: https\r\n\r\n"
+                f"Cookie: {self.cookie}\r\nAccept: text/event-stream\r\n"
+                "X-Forwarded-Proto: https\r\n\r\n"
             ).encode()
         )
         await writer.drain()

@@ -29,8 +29,10 @@ import json
 from wijkregie.chat import services
 from wijkregie.chat.models import Member
 from wijkregie.core.access import system_viewer
-members = Member.objects.filter(building__name="De Horizon", kind="resident").order_by("pk")[{start}:{stop}]
-codes = [services.join_code_issue(actor=system_viewer(), resident_id=m.resident_id)[0] for m in members]
+members = Member.objects.filter(building__name="De Horizon", kind="resident")
+members = members.order_by("pk")[{start}:{stop}]
+actor = system_viewer()
+codes = [services.join_code_issue(actor=actor, resident_id=m.resident_id)[0] for m in members]
 print("CODES=" + json.dumps(codes))
 """
 

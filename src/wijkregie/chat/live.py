@@ -13,6 +13,7 @@ message ids are committed in order per channel (services.message_post locks the 
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -104,10 +105,8 @@ class Hub:
                 logger.warning("chat subscription lost: %s", exc)
                 await asyncio.sleep(1)
             finally:
-                try:
+                with contextlib.suppress(Exception):
                     await connection.aclose()
-                except Exception:  # noqa: BLE001
-                    pass
 
     def _all(self, event):
         for queues in self.queues.values():

@@ -231,6 +231,9 @@ class Reaction(models.Model):
             )
         ]
 
+    def __str__(self):
+        return self.emoji
+
 
 class Flag(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="flags")
@@ -246,6 +249,9 @@ class Flag(models.Model):
             models.UniqueConstraint(fields=["message", "member"], name="chat_flag_unique")
         ]
 
+    def __str__(self):
+        return f"flag on #{self.message_id}"
+
 
 class AnnouncementRead(models.Model):
     """That a member read an announcement: counted, never shown per member."""
@@ -258,3 +264,6 @@ class AnnouncementRead(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["message", "member"], name="chat_read_unique")
         ]
+
+    def __str__(self):
+        return f"read #{self.message_id}"

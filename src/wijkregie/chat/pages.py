@@ -1,5 +1,6 @@
-"""What a channel page shows (both sides), and how a resident's chat page is answered: in the resident's language (the six of the
-report form, Arabic right to left), never cached, with the language links."""
+"""What a channel page shows (both sides), and how a resident's chat page is answered:
+in the resident's language (the six of the report form, Arabic right to left), never
+cached, with the language links."""
 
 from urllib.parse import urlencode
 

@@ -2,6 +2,9 @@
 language), the building's channel and announcements, private lines, their settings,
 signing out and leaving. No password account: the code signs this device in."""
 
+import contextlib
+import secrets
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
@@ -67,8 +70,6 @@ def join(request):
     if retry_after:
         response["Retry-After"] = str(retry_after)
     if not request.COOKIES.get(DEVICE_COOKIE):
-        import secrets
-
         response.set_cookie(
             DEVICE_COOKIE,
             secrets.token_urlsafe(16),
@@ -157,10 +158,8 @@ def settings_page(request):
 def sign_out(request):
     principal = resident_actor(request)
     if principal is not None:
-        try:
+        with contextlib.suppress(NotFound):
             services.device_session_end(principal=principal)
-        except NotFound:
-            pass
     resident_sign_out(request)
     messages.info(request, _("This device is signed out. You need a new code to sign in again."))
     return redirect("chat_resident:join")

@@ -207,15 +207,15 @@ def _join_throttle_check(keys: list[str]) -> None:
     if worst >= lock_after:
         raise JoinThrottled(
             _(
-                "Too many wrong codes were tried. Signing in is locked for an hour; ask the corporation for help."
+                "Too many wrong codes were tried. Signing in is locked for an hour; "
+                "ask the corporation for help."
             ),
             retry_after=lock_seconds,
         )
-    if worst >= slow_after:
-        if any(cache.get(f"chat-join-wait:{k}") for k in keys):
-            raise JoinThrottled(
-                _("Too many wrong codes. Wait a minute and try again, carefully."), retry_after=60
-            )
+    if worst >= slow_after and any(cache.get(f"chat-join-wait:{k}") for k in keys):
+        raise JoinThrottled(
+            _("Too many wrong codes. Wait a minute and try again, carefully."), retry_after=60
+        )
 
 
 def _join_failed(keys: list[str]) -> None:
@@ -268,7 +268,8 @@ def join_code_redeem(
             refusal = _("This code no longer works. Ask the corporation for a new one.")
         elif row.used_at is not None:
             refusal = _(
-                "This code was already used on another device. Ask the corporation for a new code to sign in here."
+                "This code was already used on another device. Ask the corporation for "
+                "a new code to sign in here."
             )
         elif row.expires_at <= now:
             refusal = _("This code has expired. Ask the corporation for a new one.")
@@ -397,7 +398,8 @@ def _flood_check(member: Member) -> None:
     if _count(f"chat-post:{member.pk}", seconds) > count:
         raise RateLimited(
             _(
-                "You are sending many messages in a short time. Wait a moment before sending the next one; your text is kept."
+                "You are sending many messages in a short time. Wait a moment before "
+                "sending the next one; your text is kept."
             )
         )
 
@@ -438,7 +440,8 @@ def message_post(
         raise ValidationError(
             {
                 "body": _(
-                    "A message can be at most %(max)d characters; this one has %(n)d. Shorten it or split it up."
+                    "A message can be at most %(max)d characters; this one has %(n)d. "
+                    "Shorten it or split it up."
                 )
                 % {"max": BODY_MAX_LENGTH, "n": len(body)}
             }
@@ -856,7 +859,8 @@ def private_line_to_report(*, actor: Viewer, channel_id, category_id, descriptio
     with transaction.atomic():
         Channel.objects.filter(pk=channel.pk).update(report=result.report)
         notice = _(
-            "This conversation was turned into a report (%(code)s). Only the report's intake sees who you are."
+            "This conversation was turned into a report (%(code)s). Only the "
+            "report's intake sees who you are."
         ) % {"code": result.tracking_code}
         message_post(actor=actor, channel_id=channel.pk, body=notice, kind=MessageKind.NOTICE)
         _audit(

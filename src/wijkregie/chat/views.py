@@ -172,15 +172,13 @@ def moderate_member(request, member_id, action):
     hours = form.cleaned_data.get("hours") or 24
     try:
         if action == "mute":
-            member = services.member_mute(
-                actor=viewer, member_id=member_id, reason=reason, hours=hours
-            )
+            services.member_mute(actor=viewer, member_id=member_id, reason=reason, hours=hours)
             text = _("The member is muted.")
         elif action == "unmute":
-            member = services.member_unmute(actor=viewer, member_id=member_id)
+            services.member_unmute(actor=viewer, member_id=member_id)
             text = _("The member may post again.")
         elif action == "remove":
-            member = services.member_remove(actor=viewer, member_id=member_id, reason=reason)
+            services.member_remove(actor=viewer, member_id=member_id, reason=reason)
             text = _("The member is removed; their code and devices no longer work.")
         elif action == "sign-out":
             services.member_sessions_revoke(actor=viewer, member_id=member_id)
