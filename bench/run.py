@@ -11,8 +11,9 @@ measure the unit import (bench.unit_import) and the building page (bench.buildin
 generate the reports; measure the intake queue (bench.queue), the report page
 (bench.report_page) and report intake under load against the bare endpoint
 (bench.intake); the professional's audited reads against the same reads without the audit
-write (bench.reads). Each step's result or the reason it could
-not be measured goes to bench/results/latest.json (written after every step) and the
+write (bench.reads); the chat's live fan-out over two web processes (bench.chat_fanout:
+BENCH_CHAT_CLIENTS members over BENCH_CHAT_CHANNELS channels). Each step's result or the
+reason it could not be measured goes to bench/results/latest.json (written after every step) and the
 table printed at the end; bench/results/latest.md holds the same as Markdown for
 docs/performance.md.
 """
@@ -38,7 +39,7 @@ from bench.common import (
     server_env,
 )
 
-STEPS = ("import", "page", "queue", "report", "intake", "reads")
+STEPS = ("import", "page", "queue", "report", "intake", "reads", "chat")
 WORLD_FILE = RESULTS_DIR / "world.json"
 
 
@@ -216,6 +217,18 @@ def main(argv=None) -> int:
 
     if "reads" in only:
         step(results, "audited_reads", reads.run, world, scale, url, log=log)
+
+    if "chat" in only:
+        from bench import chat_fanout
+
+        step(
+            results,
+            "chat_fanout",
+            chat_fanout.run,
+            int(os.environ.get("BENCH_CHAT_CLIENTS", "1000")),
+            int(os.environ.get("BENCH_CHAT_CHANNELS", "50")),
+            int(os.environ.get("BENCH_CHAT_SECONDS", "30")),
+        )
 
     results["meta"]["load_average_end"] = os.getloadavg()
     results["meta"]["total_seconds"] = round(time.perf_counter() - started, 1)

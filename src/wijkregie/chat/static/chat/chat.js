@@ -61,6 +61,12 @@
       if (m.photo) { var img = document.createElement("img"); img.className = "wr-chat-photo"; img.src = m.photo; img.alt = root.dataset.textPhoto; text(li, "p").appendChild(img); }
       var actions = text(li, "div", "wr-chat-message__actions");
       actionForm(actions, root.dataset.react.replace("/0/", "/" + m.id + "/"), m);
+      if (document.querySelector("[data-chat-form]")) {
+        var reply = text(actions, "a", "utrecht-link wr-chat-reply", root.dataset.textReply);
+        reply.href = "?reply=" + m.id + "#wr-chat-form";
+        reply.dataset.reply = m.id;
+        reply.dataset.author = m.author.name;
+      }
       var flag = actionForm(actions, root.dataset.flag.replace("/0/", "/" + m.id + "/"));
       text(flag, "button", "utrecht-button utrecht-button--subtle", root.dataset.textFlag).type = "submit";
     }
