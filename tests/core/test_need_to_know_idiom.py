@@ -176,8 +176,9 @@ def test_object_permissions_are_asked_of_the_viewer_not_of_a_django_user():
 
 
 def test_only_reports_passphrases_proves_reporters():
-    """A ResidentPrincipal for a report is made where the proof is checked, nowhere else."""
+    """A ResidentPrincipal is made where the proof is checked, nowhere else: a report's
+    by its passphrase (reports), a chat member's by their join code (chat)."""
     takers = [name for name, text in _modules() if "principal_issuer(" in text]
     issuers = [name for name, text in _modules() if "_issuer.issue(" in text]
-    assert takers == ["core/access.py", "reports/passphrases.py"]
-    assert issuers == ["reports/passphrases.py"]
+    assert takers == ["chat/services.py", "core/access.py", "reports/passphrases.py"]
+    assert issuers == ["chat/services.py", "reports/passphrases.py"]

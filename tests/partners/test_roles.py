@@ -25,6 +25,9 @@ def test_the_neighbourhood_manager_role_has_exactly_its_permissions():
         "residents.import_residents",
         "partners.view_directory",
         "cases.open_case",
+        "chat.take_part",
+        "chat.moderate",
+        "chat.issue_join_codes",
     }
 
 

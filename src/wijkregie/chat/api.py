@@ -8,54 +8,52 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from wijkregie.chat import selectors, services
-from wijkregie.chat.models import BODY_MAX_LENGTH, REASON_MAX_LENGTH, ChannelKind, Reaction
+from wijkregie.chat.models import BODY_MAX_LENGTH, REASON_MAX_LENGTH, Reaction
 from wijkregie.core.api import IdField
 from wijkregie.partners.selectors import viewer_for_request
 
 
-class RefSerializer(serializers.Serializer):
+class ChatRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class ChannelOutputSerializer(serializers.Serializer):
+class ChatChannelOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=ChannelKind.choices)
-    building = RefSerializer()
+    kind = serializers.CharField(help_text="general, announcements or private")
+    building = ChatRefSerializer()
     last_message_id = serializers.IntegerField()
 
 
-class AuthorSerializer(serializers.Serializer):
+class ChatAuthorSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(
         help_text="A resident's chosen display name, or a professional's name."
     )
-    kind = serializers.ChoiceField(
-        choices=[("resident", "resident"), ("professional", "professional")]
-    )
+    kind = serializers.CharField(help_text="resident or professional")
     organisation = serializers.CharField(
         help_text="A professional's organisation; empty for residents."
     )
 
 
-class MemberOutputSerializer(AuthorSerializer):
+class ChatMemberOutputSerializer(ChatAuthorSerializer):
     muted = serializers.BooleanField()
 
 
-class ReplySerializer(serializers.Serializer):
+class ChatReplySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     author = serializers.CharField()
     excerpt = serializers.CharField()
 
 
-class MessageOutputSerializer(serializers.Serializer):
+class ChatMessageOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     channel = serializers.IntegerField()
     kind = serializers.CharField()
-    author = AuthorSerializer()
+    author = ChatAuthorSerializer()
     body = serializers.CharField()
     photo = serializers.CharField(help_text="The photo's URL, or empty.")
-    reply_to = ReplySerializer(allow_null=True)
+    reply_to = ChatReplySerializer(allow_null=True)
     created_at = serializers.DateTimeField()
     time = serializers.CharField()
     pinned = serializers.BooleanField()
@@ -65,50 +63,50 @@ class MessageOutputSerializer(serializers.Serializer):
     reactions = serializers.DictField(child=serializers.IntegerField())
 
 
-class MessageFilterSerializer(serializers.Serializer):
+class ChatMessageFilterSerializer(serializers.Serializer):
     after = serializers.IntegerField(
         required=False, min_value=0, help_text="Only messages after this id."
     )
 
 
-class MessageInputSerializer(serializers.Serializer):
+class ChatMessageInputSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=BODY_MAX_LENGTH)
     reply_to = IdField(required=False, allow_null=True)
 
 
-class ReasonInputSerializer(serializers.Serializer):
+class ChatReasonInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
-class FlagInputSerializer(serializers.Serializer):
+class ChatFlagInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True)
 
 
-class ReactInputSerializer(serializers.Serializer):
+class ChatReactInputSerializer(serializers.Serializer):
     emoji = serializers.ChoiceField(choices=[(e, e) for e in Reaction.EMOJIS])
 
 
-class MuteInputSerializer(ReasonInputSerializer):
+class ChatMuteInputSerializer(ChatReasonInputSerializer):
     hours = serializers.IntegerField(min_value=1, max_value=24 * 30, default=24)
 
 
-class PinInputSerializer(serializers.Serializer):
+class ChatPinInputSerializer(serializers.Serializer):
     pinned = serializers.BooleanField(default=True)
 
 
-class JoinCodeInputSerializer(serializers.Serializer):
+class ChatJoinCodeInputSerializer(serializers.Serializer):
     resident = IdField()
 
 
-class JoinCodeOutputSerializer(serializers.Serializer):
+class ChatJoinCodeOutputSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Shown once; only its digest is kept.")
     expires_at = serializers.DateTimeField()
 
 
-class QueueItemSerializer(serializers.Serializer):
-    message = MessageOutputSerializer()
+class ChatQueueItemSerializer(serializers.Serializer):
+    message = ChatMessageOutputSerializer()
     body = serializers.CharField(help_text="The text, also of a hidden message (moderators).")
-    building = RefSerializer()
+    building = ChatRefSerializer()
     flags = serializers.IntegerField()
     reasons = serializers.ListField(child=serializers.CharField())
     member_id = serializers.IntegerField()
@@ -119,31 +117,31 @@ class ChannelListApi(APIView):
 
     pagination_class = None
 
-    @extend_schema(responses=ChannelOutputSerializer(many=True))
+    @extend_schema(responses=ChatChannelOutputSerializer(many=True))
     def get(self, request):
         channels = selectors.channel_list(actor=viewer_for_request(request))
-        return Response(ChannelOutputSerializer(channels, many=True).data)
+        return Response(ChatChannelOutputSerializer(channels, many=True).data)
 
 
 class ChannelMessagesApi(APIView):
     pagination_class = None
 
     @extend_schema(
-        parameters=[MessageFilterSerializer], responses=MessageOutputSerializer(many=True)
+        parameters=[ChatMessageFilterSerializer], responses=ChatMessageOutputSerializer(many=True)
     )
     def get(self, request, pk):
-        filters = MessageFilterSerializer(data=request.query_params)
+        filters = ChatMessageFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         viewer = viewer_for_request(request)
         channel = selectors.channel_get(actor=viewer, channel_id=pk)
         payloads = selectors.channel_messages(
             actor=viewer, channel=channel, after=filters.validated_data.get("after")
         )
-        return Response(MessageOutputSerializer(payloads, many=True).data)
+        return Response(ChatMessageOutputSerializer(payloads, many=True).data)
 
-    @extend_schema(request=MessageInputSerializer, responses={201: MessageOutputSerializer})
+    @extend_schema(request=ChatMessageInputSerializer, responses={201: ChatMessageOutputSerializer})
     def post(self, request, pk):
-        data = MessageInputSerializer(data=request.data)
+        data = ChatMessageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         viewer = viewer_for_request(request)
         message = services.message_post(
@@ -158,10 +156,10 @@ class ChannelMessagesApi(APIView):
 class BuildingMembersApi(APIView):
     pagination_class = None
 
-    @extend_schema(responses=MemberOutputSerializer(many=True))
+    @extend_schema(responses=ChatMemberOutputSerializer(many=True))
     def get(self, request, pk):
         members = selectors.building_members(actor=viewer_for_request(request), building_id=pk)
-        return Response(MemberOutputSerializer(members, many=True).data)
+        return Response(ChatMemberOutputSerializer(members, many=True).data)
 
 
 def _message(viewer, pk) -> dict:
@@ -169,9 +167,9 @@ def _message(viewer, pk) -> dict:
 
 
 class MessageFlagApi(APIView):
-    @extend_schema(request=FlagInputSerializer, responses={204: None})
+    @extend_schema(request=ChatFlagInputSerializer, responses={204: None})
     def post(self, request, pk):
-        data = FlagInputSerializer(data=request.data)
+        data = ChatFlagInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.message_flag(
             actor=viewer_for_request(request),
@@ -182,9 +180,9 @@ class MessageFlagApi(APIView):
 
 
 class MessageReactApi(APIView):
-    @extend_schema(request=ReactInputSerializer, responses=MessageOutputSerializer)
+    @extend_schema(request=ChatReactInputSerializer, responses=ChatMessageOutputSerializer)
     def post(self, request, pk):
-        data = ReactInputSerializer(data=request.data)
+        data = ChatReactInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         viewer = viewer_for_request(request)
         services.message_react(actor=viewer, message_id=pk, emoji=data.validated_data["emoji"])
@@ -192,9 +190,9 @@ class MessageReactApi(APIView):
 
 
 class MessageHideApi(APIView):
-    @extend_schema(request=ReasonInputSerializer, responses=MessageOutputSerializer)
+    @extend_schema(request=ChatReasonInputSerializer, responses=ChatMessageOutputSerializer)
     def post(self, request, pk):
-        data = ReasonInputSerializer(data=request.data)
+        data = ChatReasonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         viewer = viewer_for_request(request)
         services.message_hide(actor=viewer, message_id=pk, reason=data.validated_data["reason"])
@@ -202,9 +200,9 @@ class MessageHideApi(APIView):
 
 
 class MessageDeleteApi(APIView):
-    @extend_schema(request=ReasonInputSerializer, responses=MessageOutputSerializer)
+    @extend_schema(request=ChatReasonInputSerializer, responses=ChatMessageOutputSerializer)
     def post(self, request, pk):
-        data = ReasonInputSerializer(data=request.data)
+        data = ChatReasonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         viewer = viewer_for_request(request)
         services.message_delete(actor=viewer, message_id=pk, reason=data.validated_data["reason"])
@@ -212,9 +210,9 @@ class MessageDeleteApi(APIView):
 
 
 class MessagePinApi(APIView):
-    @extend_schema(request=PinInputSerializer, responses=MessageOutputSerializer)
+    @extend_schema(request=ChatPinInputSerializer, responses=ChatMessageOutputSerializer)
     def post(self, request, pk):
-        data = PinInputSerializer(data=request.data)
+        data = ChatPinInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         viewer = viewer_for_request(request)
         services.message_pin(actor=viewer, message_id=pk, pinned=data.validated_data["pinned"])
@@ -222,9 +220,9 @@ class MessagePinApi(APIView):
 
 
 class MemberMuteApi(APIView):
-    @extend_schema(request=MuteInputSerializer, responses={204: None})
+    @extend_schema(request=ChatMuteInputSerializer, responses={204: None})
     def post(self, request, pk):
-        data = MuteInputSerializer(data=request.data)
+        data = ChatMuteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.member_mute(
             actor=viewer_for_request(request),
@@ -236,9 +234,9 @@ class MemberMuteApi(APIView):
 
 
 class MemberRemoveApi(APIView):
-    @extend_schema(request=ReasonInputSerializer, responses={204: None})
+    @extend_schema(request=ChatReasonInputSerializer, responses={204: None})
     def post(self, request, pk):
-        data = ReasonInputSerializer(data=request.data)
+        data = ChatReasonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.member_remove(
             actor=viewer_for_request(request), member_id=pk, reason=data.validated_data["reason"]
@@ -249,7 +247,7 @@ class MemberRemoveApi(APIView):
 class ModerationQueueApi(APIView):
     pagination_class = None
 
-    @extend_schema(responses=QueueItemSerializer(many=True))
+    @extend_schema(responses=ChatQueueItemSerializer(many=True))
     def get(self, request):
         items = selectors.moderation_queue(viewer=viewer_for_request(request))
         data = [
@@ -263,15 +261,17 @@ class ModerationQueueApi(APIView):
             }
             for i in items
         ]
-        return Response(QueueItemSerializer(data, many=True).data)
+        return Response(ChatQueueItemSerializer(data, many=True).data)
 
 
 class JoinCodeApi(APIView):
     """A personal join code for a resident (for a letter or at the door)."""
 
-    @extend_schema(request=JoinCodeInputSerializer, responses={201: JoinCodeOutputSerializer})
+    @extend_schema(
+        request=ChatJoinCodeInputSerializer, responses={201: ChatJoinCodeOutputSerializer}
+    )
     def post(self, request):
-        data = JoinCodeInputSerializer(data=request.data)
+        data = ChatJoinCodeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         code, row = services.join_code_issue(
             actor=viewer_for_request(request), resident_id=data.validated_data["resident"]

@@ -30,7 +30,7 @@ CATCH_UP = {"type": "catch_up"}
 
 
 def _url() -> str:
-    return getattr(settings, "WIJKREGIE_CHAT_REDIS_URL", "") or ""
+    return settings.WIJKREGIE_CHAT_REDIS_URL
 
 
 def _topic(channel_id) -> str:

@@ -102,6 +102,12 @@ def channel_url(side: str, channel_id: int) -> str:
     return reverse(name, args=[channel_id])
 
 
+def _reply_initial(request) -> dict:
+    """Without JavaScript, "Reply" links to the page with ?reply=<id>: the form carries it."""
+    reply = request.GET.get("reply", "")
+    return {"reply_to": int(reply)} if reply.isdigit() and len(reply) < 19 else {}
+
+
 def channel_context(request, actor, channel, side: str, form=None) -> dict:
     """What a channel page shows, for both sides."""
     building = channel.building
@@ -138,7 +144,7 @@ def channel_context(request, actor, channel, side: str, form=None) -> dict:
         "may_moderate": viewer is not None and selectors.may_moderate(viewer, building),
         "may_pin": is_professional and channel.kind == ChannelKind.ANNOUNCEMENTS,
         "may_issue_codes": viewer is not None and viewer.has_perm(ISSUE_CODES, building.owner_id),
-        "form": form or MessageForm(),
+        "form": form or MessageForm(initial=_reply_initial(request)),
         "after": payloads[-1]["id"] if payloads else channel.last_message_id,
         "stream_url": reverse(f"{prefix}:stream", args=[channel.pk]),
         "poll_url": reverse(f"{prefix}:poll", args=[channel.pk]),

@@ -91,7 +91,7 @@ def register() -> None:
             label=_("Building chat messages"),
             retention=_("the configured number of days (WIJKREGIE_CHAT_RETENTION_DAYS)"),
             purge=purge_messages,
-            order=60,
+            order=200,
         )
     )
     retention.register(
@@ -101,6 +101,6 @@ def register() -> None:
             retention=_("until the resident leaves or is deleted"),
             export=export_members,
             erase=erase_members,
-            order=61,
+            order=201,
         )
     )

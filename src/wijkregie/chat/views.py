@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.db import connection as db_connection
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -455,6 +455,15 @@ def _stream_start(access: _StreamAccess) -> selectors.CatchUp:
         )
 
 
+async def _still_active(access: _StreamAccess) -> bool:
+    try:
+        return await sync_to_async(_released(selectors.stream_member_active))(
+            member_id=access.member_id, device_id=access.device_id
+        )
+    except DatabaseError:
+        return True  # asked again at the next check
+
+
 def _sse(event: str, data: dict, event_id: int | None = None) -> str:
     head = f"id: {event_id}\n" if event_id is not None else ""
     return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
@@ -472,13 +481,24 @@ async def _events(access: _StreamAccess):
         last = start.after
 
         async def catch_up(after):
+            # A database that does not answer in time (a busy pool) does not end the
+            # stream: the next event or keep-alive tries again from the same point.
+            try:
+                return await _catch_up(after)
+            except DatabaseError:
+                return None
+
+        async def _catch_up(after):
             return await sync_to_async(_released(selectors.stream_catch_up))(
                 channel_id=access.channel_id, after=after
             )
 
-        for payload in await catch_up(last):
+        first = await catch_up(last)
+        for payload in first or ():
             yield _sse("message", payload, payload["id"])
             last = payload["id"]
+        quiet = 0
+        behind = first is None
         deadline = loop.time() + settings.WIJKREGIE_CHAT_STREAM_SECONDS
         while True:
             left = deadline - loop.time()
@@ -487,12 +507,19 @@ async def _events(access: _StreamAccess):
             try:
                 event = await asyncio.wait_for(queue.get(), timeout=min(15, left))
             except TimeoutError:
-                active = await sync_to_async(_released(selectors.stream_member_active))(
-                    member_id=access.member_id, device_id=access.device_id
-                )
+                quiet += 1
+                # The removal of a member closes their streams at once (member_gone);
+                # this check once a minute is the backstop.
+                active = quiet % 4 != 0 or await _still_active(access)
                 if not active:
                     yield _sse("ended", {"message": access.ended})
                     return
+                if behind:
+                    missed_all = await catch_up(last)
+                    for missed in missed_all or ():
+                        yield _sse("message", missed, missed["id"])
+                        last = missed["id"]
+                    behind = missed_all is None
                 yield ": keep-alive\n\n"
                 continue
             kind = event.get("type")
@@ -500,10 +527,12 @@ async def _events(access: _StreamAccess):
                 payload = event["message"]
                 if payload["id"] <= last:
                     continue  # seen already (caught up from the database)
-                if event.get("previous", last) != last:
-                    for missed in await catch_up(last):
+                if event.get("previous", last) != last or behind:
+                    missed_all = await catch_up(last)
+                    for missed in missed_all or ():
                         yield _sse("message", missed, missed["id"])
                         last = missed["id"]
+                    behind = missed_all is None
                     continue
                 yield _sse("message", payload, payload["id"])
                 last = payload["id"]
@@ -514,16 +543,15 @@ async def _events(access: _StreamAccess):
                 and access.member_id is not None
                 and event.get("member") == access.member_id
             ):
-                active = await sync_to_async(_released(selectors.stream_member_active))(
-                    member_id=access.member_id, device_id=access.device_id
-                )
-                if not active:
+                if not await _still_active(access):
                     yield _sse("ended", {"message": access.ended})
                     return
             elif kind == "catch_up":
-                for missed in await catch_up(last):
+                missed_all = await catch_up(last)
+                for missed in missed_all or ():
                     yield _sse("message", missed, missed["id"])
                     last = missed["id"]
+                behind = missed_all is None
     finally:
         hub.unsubscribe(access.channel_id, queue)
 
