@@ -1290,7 +1290,7 @@ def test_the_demo_command_prints_the_open311_key_with_the_logins(world, settings
     from django.core.management import call_command
 
     from tests.partners.factories import OrganisationFactory
-    from wijkregie.demo import cases, partners, places, reports, residents
+    from wijkregie.demo import cases, chat, partners, places, reports, residents
     from wijkregie.demo.open311 import demo_api_key
 
     settings.DEMO_MODE = True
@@ -1300,6 +1300,7 @@ def test_the_demo_command_prints_the_open311_key_with_the_logins(world, settings
         monkeypatch.setattr(module, name, lambda: {})
     monkeypatch.setattr(reports, "build_reports", lambda: {})
     monkeypatch.setattr(cases, "build_cases", lambda: {})
+    monkeypatch.setattr(chat, "build_chat", lambda: {})
     out = StringIO()
 
     call_command("demo", stdout=out)
