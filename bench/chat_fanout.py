@@ -310,7 +310,12 @@ def run(clients: int = 1000, channels: int = 50, seconds: int = 30) -> dict:
 
         from django.db import connections
 
-        connections.close_all()
+        # The forked posters open their own connections: the parent's pool is closed
+        # first (its sockets must not be shared).
+        for conn in connections.all():
+            conn.close()
+            if hasattr(conn, "close_pool"):
+                conn.close_pool()
         context = multiprocessing.get_context("fork")
         queue = context.Queue()
         # Posters in processes of their own, ten channels each: one process cannot post

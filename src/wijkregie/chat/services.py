@@ -136,7 +136,7 @@ def join_code_issue(
     now = now or timezone.now()
     resident = Resident.objects.filter(pk=as_id(resident_id)).first()
     if resident is None:
-        raise NotFound(_("Not found."))
+        raise ValidationError({"resident": _("This resident is not known.")})
     unit = _resident_home(resident)
     building = unit.building
     if not (actor.is_superuser or actor.has_perm(ISSUE_CODES, building.owner_id)):
