@@ -12,8 +12,9 @@ generate the reports; measure the intake queue (bench.queue), the report page
 (bench.report_page) and report intake under load against the bare endpoint
 (bench.intake); the professional's audited reads against the same reads without the audit
 write (bench.reads); a letter batch made by the worker against WeasyPrint straight
-(bench.letters). Each step's result or the reason it could
-not be measured goes to bench/results/latest.json (written after every step) and the
+(bench.letters); the chat's live fan-out over two web processes (bench.chat_fanout:
+BENCH_CHAT_CLIENTS members over BENCH_CHAT_CHANNELS channels). Each step's result or the
+reason it could not be measured goes to bench/results/latest.json (written after every step) and the
 table printed at the end; bench/results/latest.md holds the same as Markdown for
 docs/performance.md.
 """
@@ -39,7 +40,7 @@ from bench.common import (
     server_env,
 )
 
-STEPS = ("import", "page", "queue", "report", "intake", "reads", "letters")
+STEPS = ("import", "page", "queue", "report", "intake", "reads", "letters", "chat")
 WORLD_FILE = RESULTS_DIR / "world.json"
 
 
@@ -221,6 +222,18 @@ def main(argv=None) -> int:
         from bench import letters
 
         step(results, "letters", letters.run, log=log)
+
+    if "chat" in only:
+        from bench import chat_fanout
+
+        step(
+            results,
+            "chat_fanout",
+            chat_fanout.run,
+            int(os.environ.get("BENCH_CHAT_CLIENTS", "1000")),
+            int(os.environ.get("BENCH_CHAT_CHANNELS", "50")),
+            int(os.environ.get("BENCH_CHAT_SECONDS", "30")),
+        )
 
     results["meta"]["load_average_end"] = os.getloadavg()
     results["meta"]["total_seconds"] = round(time.perf_counter() - started, 1)

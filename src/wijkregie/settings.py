@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "wijkregie.cases",
     "wijkregie.communications",
     "wijkregie.outreach",
+    "wijkregie.chat",
     "wijkregie.demo",
 ]
 
@@ -478,3 +479,22 @@ WIJKREGIE_REPORTER_CONTACT_RETENTION_DAYS = env.int(
 )
 WIJKREGIE_RESIDENT_RETENTION_DAYS = env.int("WIJKREGIE_RESIDENT_RETENTION_DAYS", default=2 * 365)
 WIJKREGIE_IMPORT_FILE_RETENTION_DAYS = env.int("WIJKREGIE_IMPORT_FILE_RETENTION_DAYS", default=30)
+
+# --- Building chat (chat/, docs/adr/0016) ------------------------------------------------
+# Live delivery across web processes goes through Redis pub/sub (this URL; by default the
+# cache's REDIS_URL); without it, events reach the streams of this one process only.
+WIJKREGIE_CHAT_REDIS_URL = env("WIJKREGIE_CHAT_REDIS_URL", default=REDIS_URL)
+WIJKREGIE_CHAT_PUBSUB_PREFIX = env("WIJKREGIE_CHAT_PUBSUB_PREFIX", default="wijkregie:chat")
+# Messages are kept this many days, then purged by `retention_purge`.
+WIJKREGIE_CHAT_RETENTION_DAYS = env.int("WIJKREGIE_CHAT_RETENTION_DAYS", default=180)
+# A join code works this many days; a signed-in device stays signed in this many days.
+WIJKREGIE_CHAT_CODE_DAYS = env.int("WIJKREGIE_CHAT_CODE_DAYS", default=30)
+WIJKREGIE_CHAT_DEVICE_DAYS = env.int("WIJKREGIE_CHAT_DEVICE_DAYS", default=365)
+# Wrong codes from one address or device: after "n/seconds" every try waits a minute;
+# after the second n the sign-in is locked for that many seconds.
+WIJKREGIE_CHAT_CODE_SLOW_AFTER = env("WIJKREGIE_CHAT_CODE_SLOW_AFTER", default="5/900")
+WIJKREGIE_CHAT_CODE_LOCK_AFTER = env("WIJKREGIE_CHAT_CODE_LOCK_AFTER", default="20/3600")
+# Messages one member may post: "count/seconds".
+WIJKREGIE_CHAT_POST_RATE = env("WIJKREGIE_CHAT_POST_RATE", default="10/30")
+# An event stream ends after this many seconds; the browser reconnects with Last-Event-ID.
+WIJKREGIE_CHAT_STREAM_SECONDS = env.int("WIJKREGIE_CHAT_STREAM_SECONDS", default=300)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/cases/", include("wijkregie.cases.api_urls")),
     path("api/v1/communications/", include("wijkregie.communications.api_urls")),
     path("api/v1/outreach/", include("wijkregie.outreach.api_urls")),
+    path("api/v1/chat/", include("wijkregie.chat.api_urls")),
     # Any other path under /api/: a 404 problem (application/problem+json), not the page.
     re_path(r"^api/", ApiNotFound.as_view(), name="api-not-found"),
     path("partners/", include("wijkregie.partners.urls")),
@@ -31,6 +32,8 @@ urlpatterns = [
     path("cases/", include("wijkregie.cases.urls")),
     path("communications/", include("wijkregie.communications.urls")),
     path("outreach/", include("wijkregie.outreach.urls")),
+    path("chat/", include("wijkregie.chat.urls")),
+    path("buurtchat/", include("wijkregie.chat.resident_urls")),
     # Residents (no account) and reporting apps: reports/public_urls.py, open311_urls.py.
     path("melden/", include("wijkregie.reports.public_urls")),
     path("nieuwsbrief/", include("wijkregie.communications.public_urls")),

@@ -180,8 +180,14 @@ def test_object_permissions_are_asked_of_the_viewer_not_of_a_django_user():
 def test_residents_are_proven_only_where_the_proof_is_checked():
     """A ResidentPrincipal is made where the proof is checked, nowhere else: the reporter
     of a report by the passphrase or signed link (reports/passphrases.py), a resident by a
-    signed link in an e-mail (residents/links.py)."""
+    signed link in an e-mail (residents/links.py), a chat member by their join code and
+    device session (chat/services.py)."""
     takers = [name for name, text in _modules() if "principal_issuer(" in text]
     issuers = [name for name, text in _modules() if "_issuer.issue(" in text]
-    assert takers == ["core/access.py", "reports/passphrases.py", "residents/links.py"]
-    assert issuers == ["reports/passphrases.py", "residents/links.py"]
+    assert takers == [
+        "chat/services.py",
+        "core/access.py",
+        "reports/passphrases.py",
+        "residents/links.py",
+    ]
+    assert issuers == ["chat/services.py", "reports/passphrases.py", "residents/links.py"]

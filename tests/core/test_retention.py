@@ -146,6 +146,8 @@ def test_every_app_registers_its_categories():
         "reports.reporter_contact",
         "reports.report",
         "core.import_files",
+        "chat.messages",
+        "chat.members",
     ]
     assert [s.type for s in retention.subject_sources()] == ["residents.resident"]
     held = {c.key for c in retention.categories() if c.legal_hold}
@@ -197,6 +199,7 @@ def test_a_purge_leaves_nothing_behind_in_any_table_or_file(
         "reports.reporter_contact: 1",
         "reports.report: 1",
         "core.import_files: 1",
+        "chat.messages: 0",
     ]
     assert traces(media_root=media) == []
     assert not Resident.objects.exists()
@@ -216,6 +219,7 @@ def test_a_purge_keeps_what_is_within_its_retention(media):
         "reports.reporter_contact": 0,
         "reports.report": 0,
         "core.import_files": 0,
+        "chat.messages": 0,
     }
     assert result.failed == {}
     assert ReporterIdentity.objects.get(report=planted.report).email == EMAIL

@@ -79,8 +79,9 @@ def test_the_export_holds_the_data_of_every_app_and_who_read_it(case):
         "residents.resident",
         "residents.contact_history",
         "reports.reporter_contact",
+        "chat.members",
     ]
-    resident, contact, reports = (c["records"] for c in export["categories"])
+    resident, contact, reports, _chat = (c["records"] for c in export["categories"])
     assert len(resident) == 1
     assert (resident[0]["given_name"], resident[0]["family_name"]) == (GIVEN, FAMILY)
     assert (resident[0]["email"], resident[0]["phone"]) == (EMAIL, PHONE)
@@ -151,6 +152,7 @@ def test_erasure_of_a_moved_out_resident_leaves_nothing_behind(case, media):
         "reports.reporter_contact": 1,
         "residents.contact_history": 1,
         "residents.resident": 1,
+        "chat.members": 0,
     }
     assert done.held == {}
     assert (done.kind, done.reason, done.actor_label) == (
@@ -176,6 +178,7 @@ def test_a_running_tenancy_keeps_the_resident_but_erases_the_rest(case):
     assert [c.key for c in plan.erasable] == [
         "residents.contact_history",
         "reports.reporter_contact",
+        "chat.members",
     ]
     assert [c.key for c, _why in plan.held] == ["residents.resident"]
 
@@ -186,7 +189,11 @@ def test_a_running_tenancy_keeps_the_resident_but_erases_the_rest(case):
         reason="Verzoek per e-mail van 2 december.",
     )
 
-    assert done.erased == {"reports.reporter_contact": 1, "residents.contact_history": 1}
+    assert done.erased == {
+        "reports.reporter_contact": 1,
+        "residents.contact_history": 1,
+        "chat.members": 0,
+    }
     assert list(done.held) == ["residents.resident"]
     assert done.held["residents.resident"].startswith("De huur loopt nog")
     assert Resident.objects.filter(pk=case.resident.pk).exists()
@@ -221,11 +228,11 @@ def test_the_pages_find_show_export_and_erase(case, login):
     html = page.content.decode()
     assert page.status_code == 200
     assert '<td class="utrecht-table__cell">730 dagen na de verhuizing</td>' in html
-    assert html.count('<td class="utrecht-table__cell">Mogelijk</td>') == 3
+    assert html.count('<td class="utrecht-table__cell">Mogelijk</td>') == 4
     assert "Nu niet: er geldt een bewaarplicht" not in html
     case.resident.occupancies.update(end_date=None)
     held = client.get(subject_url).content.decode()
-    assert held.count('<td class="utrecht-table__cell">Mogelijk</td>') == 2
+    assert held.count('<td class="utrecht-table__cell">Mogelijk</td>') == 3
     assert (
         held.count('<td class="utrecht-table__cell">Nu niet: er geldt een bewaarplicht</td>') == 1
     )

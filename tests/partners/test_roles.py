@@ -29,6 +29,9 @@ def test_the_neighbourhood_manager_role_has_exactly_its_permissions():
         "cases.open_case",
         "communications.manage_newsletters",
         "communications.send_letters",
+        "chat.take_part",
+        "chat.moderate",
+        "chat.issue_join_codes",
     }
 
 

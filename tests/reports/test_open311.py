@@ -1290,7 +1290,16 @@ def test_the_demo_command_prints_the_open311_key_with_the_logins(world, settings
     from django.core.management import call_command
 
     from tests.partners.factories import OrganisationFactory
-    from wijkregie.demo import cases, letters, newsletters, partners, places, reports, residents
+    from wijkregie.demo import (
+        cases,
+        chat,
+        letters,
+        newsletters,
+        partners,
+        places,
+        reports,
+        residents,
+    )
     from wijkregie.demo.open311 import demo_api_key
 
     settings.DEMO_MODE = True
@@ -1302,6 +1311,7 @@ def test_the_demo_command_prints_the_open311_key_with_the_logins(world, settings
     monkeypatch.setattr(cases, "build_cases", lambda: {})
     monkeypatch.setattr(newsletters, "build_newsletters", lambda: {})
     monkeypatch.setattr(letters, "build_letters", lambda: {})
+    monkeypatch.setattr(chat, "build_chat", lambda: {})
     out = StringIO()
 
     call_command("demo", stdout=out)

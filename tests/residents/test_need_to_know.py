@@ -54,6 +54,9 @@ ROLE_PERMISSIONS = {
         "cases.open_case",
         "communications.manage_newsletters",
         "communications.send_letters",
+        "chat.take_part",
+        "chat.moderate",
+        "chat.issue_join_codes",
     },
     "intake": {"reports.receive_reports", "reports.view_reporter_identity", "places.view_building"},
     "leefbaarheidsconsulent": {
@@ -66,6 +69,9 @@ ROLE_PERMISSIONS = {
         "cases.open_case",
         "communications.manage_newsletters",
         "communications.send_letters",
+        "chat.take_part",
+        "chat.moderate",
+        "chat.issue_join_codes",
     },
     "woonfraude": {
         "places.view_building",
@@ -93,6 +99,7 @@ ROLE_PERMISSIONS = {
         "residents.view_resident",
         "partners.view_directory",
         "cases.open_case",
+        "chat.take_part",
     },
     "boa": {
         "outreach.visit_doors",
@@ -100,6 +107,7 @@ ROLE_PERMISSIONS = {
         "residents.view_resident",
         "partners.view_directory",
         "cases.open_case",
+        "chat.take_part",
     },
     "wijkagent": {
         "outreach.visit_doors",
@@ -107,6 +115,7 @@ ROLE_PERMISSIONS = {
         "residents.view_resident",
         "partners.view_directory",
         "cases.open_case",
+        "chat.take_part",
     },
     "opbouwwerker": {
         "outreach.visit_doors",
@@ -115,6 +124,7 @@ ROLE_PERMISSIONS = {
         "residents.view_resident",
         "partners.view_directory",
         "cases.open_case",
+        "chat.take_part",
     },
     "wijkteam": {
         "outreach.visit_doors",
@@ -122,6 +132,7 @@ ROLE_PERMISSIONS = {
         "residents.view_resident",
         "partners.view_directory",
         "cases.open_case",
+        "chat.take_part",
     },
     "beveiliger": {"outreach.visit_doors", "places.view_building"},
     "bemiddelaar": {"partners.view_directory"},

@@ -31,6 +31,9 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "cases.open_case",
             "communications.manage_newsletters",
             "communications.send_letters",
+            "chat.take_part",
+            "chat.moderate",
+            "chat.issue_join_codes",
         ),
     ),
     "intake": (
@@ -49,6 +52,9 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "cases.open_case",
             "communications.manage_newsletters",
             "communications.send_letters",
+            "chat.take_part",
+            "chat.moderate",
+            "chat.issue_join_codes",
         ),
     ),
     "woonfraude": (
@@ -88,6 +94,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.view_resident",
             "partners.view_directory",
             "cases.open_case",
+            "chat.take_part",
         ),
     ),
     "boa": (
@@ -98,6 +105,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.view_resident",
             "partners.view_directory",
             "cases.open_case",
+            "chat.take_part",
         ),
     ),
     "wijkagent": (
@@ -108,6 +116,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.view_resident",
             "partners.view_directory",
             "cases.open_case",
+            "chat.take_part",
         ),
     ),
     "opbouwwerker": (
@@ -119,6 +128,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.view_resident",
             "partners.view_directory",
             "cases.open_case",
+            "chat.take_part",
         ),
     ),
     "wijkteam": (
@@ -129,6 +139,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "residents.view_resident",
             "partners.view_directory",
             "cases.open_case",
+            "chat.take_part",
         ),
     ),
     "beveiliger": (

@@ -10,6 +10,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from wijkregie.core.audit import audit_seal_all
 from wijkregie.demo import (
     cases,
+    chat,
     letters,
     newsletters,
     open311,
@@ -45,6 +46,7 @@ class Command(BaseCommand):
         letters.build_letters()
         newsletters.build_newsletters()
         outreach.build_outreach()
+        chat.build_chat()
         app = open311.build_open311_app()
         # The demo's audit entries sealed at once, so that `audit_verify` and /health/ start
         # clean; from here on `audit_seal --loop` (make run) keeps up.
