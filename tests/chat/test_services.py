@@ -289,3 +289,41 @@ def test_sessions_end_by_the_resident_and_by_the_corporation(world):
     assert services.member_sessions_revoke(actor=world.viewer("manager"), member_id=member.pk) == 1
     with pytest.raises(NotFound):
         selectors.resident_member_get(principal=bram)
+
+
+def test_a_letter_carries_a_join_code_that_works_and_replaces_earlier_ones(world):
+    from wijkregie.communications import merge_fields
+
+    earlier, _row = world.code("anna")
+    field = merge_fields.field_get("chat_join_code")
+    letter = merge_fields.LetterContext(
+        resident_id=world.residents["anna"].pk,
+        given_name="",
+        family_name="",
+        address_lines=(),
+        unit_id=world.units[12].pk,
+        building_id=world.building.pk,
+        building_name="De Toren",
+        organisation_id=world.owner.pk,
+        organisation_name="Woonstichting Test",
+        batch_id=1,
+        letter_id=1,
+        reference="",
+        code="",
+        date=timezone.localdate(),
+        language="en",
+    )
+
+    text = field.provider(letter)
+    preview = field.provider(
+        merge_fields.LetterContext(**{**letter.__dict__, "preview": True, "letter_id": None})
+    )
+
+    code = text.split(" ")[0]
+    assert text == f"{code} (enter it at http://127.0.0.1:8000/buurtchat/)"
+    assert preview == "ABCD-EFGH-JKLM (enter it at http://127.0.0.1:8000/buurtchat/)"
+    assert JoinCode.objects.filter(resident=world.residents["anna"]).count() == 2
+    with pytest.raises(services.JoinRefused):
+        services.join_code_redeem(code=earlier, display_name="Zonnebloem", ip="1.1.1.9")
+    principal = services.join_code_redeem(code=code, display_name="Zonnebloem", ip="1.1.1.9")
+    assert selectors.resident_member_get(principal=principal).unit_id == world.units[12].pk

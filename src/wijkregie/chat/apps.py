@@ -14,3 +14,6 @@ class ChatConfig(AppConfig):
         register(_("Building chat"), "chat:index", "chat.take_part", order=40)
         register(_("Chat moderation"), "chat:moderation", "chat.moderate", order=41)
         retention.register()
+        from wijkregie.chat import letter_fields
+
+        letter_fields.register()
