@@ -30,7 +30,9 @@ def test_the_builtin_fields_are_registered():
     assert [f.name for f in merge_fields.registered()] == [
         "address",
         "building",
+        "chat_join_code",  # the chat's (chat/letter_fields.py)
         "date",
+        "evening_invitation_qr",  # the residents' evening's (outreach/apps.py)
         "family_name",
         "given_name",
         "letter_code",
