@@ -67,9 +67,7 @@ def generate_cases(world, scale, *, log=print) -> dict:
     big_n = min(scale.case_pages, n_cases // 10)
     skip = set(world.buildings.get("import", []) + world.buildings.get("baseline", []))
     buildings = [
-        b
-        for b in Building.objects.order_by("id").values_list("id", "owner_id")
-        if b[0] not in skip
+        b for b in Building.objects.order_by("id").values_list("id", "owner_id") if b[0] not in skip
     ]
     orgs = world.corp_ids + world.partner_ids
     ts = EPOCH - timedelta(days=900)
@@ -102,17 +100,40 @@ def generate_cases(world, scale, *, log=print) -> dict:
                 pool[oid].append(uid)
         copy_rows(
             User,
-            ["id", "password", "is_superuser", "username", "first_name", "last_name", "email",
-             "is_staff", "is_active", "date_joined"],
-            ((u[0], "!bench-unusable", False, u[1], u[2], u[3], u[4], False, True, ts)
-             for u in users),
+            [
+                "id",
+                "password",
+                "is_superuser",
+                "username",
+                "first_name",
+                "last_name",
+                "email",
+                "is_staff",
+                "is_active",
+                "date_joined",
+            ],
+            (
+                (u[0], "!bench-unusable", False, u[1], u[2], u[3], u[4], False, True, ts)
+                for u in users
+            ),
         )
         copy_rows(
             Membership,
-            ["id", "user_id", "organisation_id", "job_title", "mandate_level", "work_phone",
-             "work_email", "created_at", "updated_at"],
-            ((m[0], m[1], m[2], "Casusregisseur", m[3], "06 1234 5678",
-              users[i][4], ts, ts) for i, m in enumerate(memberships)),
+            [
+                "id",
+                "user_id",
+                "organisation_id",
+                "job_title",
+                "mandate_level",
+                "work_phone",
+                "work_email",
+                "created_at",
+                "updated_at",
+            ],
+            (
+                (m[0], m[1], m[2], "Casusregisseur", m[3], "06 1234 5678", users[i][4], ts, ts)
+                for i, m in enumerate(memberships)
+            ),
         )
         copy_rows(Membership.roles.through, ["membership_id", "role_id"], mroles)
         reset_sequence(User)
@@ -140,10 +161,21 @@ def generate_cases(world, scale, *, log=print) -> dict:
             opened.append(created)
             status = "closed" if rng.random() < 0.3 else "open"
             case_rows.append(
-                (cid, b_id, f"Aanpak {cid}: overlast en achterstallig onderhoud",
-                 "Samen de woonsituatie verbeteren. " * 3, kinds[cid % len(kinds)], status,
-                 1 + cid % 3, owner, _ts(created), "Eigenaar van het gebouw", owner,
-                 _ts(created), _ts(created))
+                (
+                    cid,
+                    b_id,
+                    f"Aanpak {cid}: overlast en achterstallig onderhoud",
+                    "Samen de woonsituatie verbeteren. " * 3,
+                    kinds[cid % len(kinds)],
+                    status,
+                    1 + cid % 3,
+                    owner,
+                    _ts(created),
+                    "Eigenaar van het gebouw",
+                    owner,
+                    _ts(created),
+                    _ts(created),
+                )
             )
             people: list[tuple[int, int | None, str]] = []
             coordinator = rng.choice(pool[owner])
@@ -173,16 +205,37 @@ def generate_cases(world, scale, *, log=print) -> dict:
                 if u is not None:
                     grant = pid
                     grant_rows.append(
-                        (pid, ct_case, cid, u, oid, f"cases.{role}", _ts(created), _ts(created),
-                         _ts(created))
+                        (
+                            pid,
+                            ct_case,
+                            cid,
+                            u,
+                            oid,
+                            f"cases.{role}",
+                            _ts(created),
+                            _ts(created),
+                            _ts(created),
+                        )
                     )
                 part_rows.append((pid, cid, oid, u, role, grant, _ts(created), _ts(created)))
         with indexes_deferred(cm.Case, cm.CaseParticipant, ObjectGrant):
             counts["cases"] = copy_rows(
                 cm.Case,
-                ["id", "building_id", "title", "goal", "kind", "status", "phase",
-                 "regie_organisation_id", "regie_since", "regie_reason",
-                 "opened_by_organisation_id", "created_at", "updated_at"],
+                [
+                    "id",
+                    "building_id",
+                    "title",
+                    "goal",
+                    "kind",
+                    "status",
+                    "phase",
+                    "regie_organisation_id",
+                    "regie_since",
+                    "regie_reason",
+                    "opened_by_organisation_id",
+                    "created_at",
+                    "updated_at",
+                ],
                 case_rows,
             )
             with connection.cursor() as cur:
@@ -191,8 +244,17 @@ def generate_cases(world, scale, *, log=print) -> dict:
             grant_rows = [(g0 + r[0], *r[1:]) for r in grant_rows]
             counts["grants"] = copy_rows(
                 ObjectGrant,
-                ["id", "content_type_id", "object_id", "user_id", "organisation_id", "role",
-                 "valid_from", "created_at", "updated_at"],
+                [
+                    "id",
+                    "content_type_id",
+                    "object_id",
+                    "user_id",
+                    "organisation_id",
+                    "role",
+                    "valid_from",
+                    "created_at",
+                    "updated_at",
+                ],
                 grant_rows,
             )
             part_rows = [
@@ -201,8 +263,16 @@ def generate_cases(world, scale, *, log=print) -> dict:
             ]
             counts["participants"] = copy_rows(
                 cm.CaseParticipant,
-                ["id", "case_id", "organisation_id", "user_id", "role", "grant_id",
-                 "created_at", "updated_at"],
+                [
+                    "id",
+                    "case_id",
+                    "organisation_id",
+                    "user_id",
+                    "role",
+                    "grant_id",
+                    "created_at",
+                    "updated_at",
+                ],
                 part_rows,
             )
         del case_rows, part_rows, grant_rows
@@ -231,8 +301,18 @@ def generate_cases(world, scale, *, log=print) -> dict:
                     topic = f"Taak {i + 1}"
                     status = ("expected", "accepted", "declined")[n % 3]
                     at = _ts(opened[cid])
-                    yield (cid, topic, topic.lower(), "Wat er precies van u verwacht wordt.",
-                           oid, oid, status, at if status != "expected" else None, at, at)
+                    yield (
+                        cid,
+                        topic,
+                        topic.lower(),
+                        "Wat er precies van u verwacht wordt.",
+                        oid,
+                        oid,
+                        status,
+                        at if status != "expected" else None,
+                        at,
+                        at,
+                    )
 
         # --- actions, meetings, events ---------------------------------------------
         def action_rows():
@@ -244,8 +324,18 @@ def generate_cases(world, scale, *, log=print) -> dict:
                 status = ("open", "in_progress", "done", "done", "cancelled")[int(rng.random() * 5)]
                 due = today + timedelta(days=int(rng.random() * 120) - 60)
                 at = _ts(opened[cid])
-                yield (cid, "Afspraak: contact opnemen met de bewoners en terugkoppelen.", oid, u,
-                       due.isoformat(), status, oid, at if status == "done" else None, at, at)
+                yield (
+                    cid,
+                    "Afspraak: contact opnemen met de bewoners en terugkoppelen.",
+                    oid,
+                    u,
+                    due.isoformat(),
+                    status,
+                    oid,
+                    at if status == "done" else None,
+                    at,
+                    at,
+                )
 
         def meeting_rows():
             for cid in case_for(scale.case_meetings):
@@ -253,8 +343,15 @@ def generate_cases(world, scale, *, log=print) -> dict:
                 at = _ts(opened[cid])
                 yield (cid, "Casusoverleg", _ts(starts), "Buurthuis", "", at, at)
 
-        types = ["action_created", "action_changed", "action_done", "meeting_scheduled",
-                 "agreement_recorded", "participant_added", "phase_item_ticked"]
+        types = [
+            "action_created",
+            "action_changed",
+            "action_done",
+            "meeting_scheduled",
+            "agreement_recorded",
+            "participant_added",
+            "phase_item_ticked",
+        ]
         params = {
             "action_created": json.dumps({"action_id": 1, "description": "Contact opnemen"}),
             "action_changed": json.dumps({"action_id": 1, "fields": ["due_date"]}),
@@ -283,35 +380,77 @@ def generate_cases(world, scale, *, log=print) -> dict:
         with indexes_deferred(cm.TaskAgreement, cm.CaseAction, cm.Meeting, cm.CaseEvent):
             counts["agreements"] = copy_rows(
                 cm.TaskAgreement,
-                ["case_id", "topic", "topic_key", "description", "organisation_id",
-                 "expected_by_id", "status", "answered_at", "created_at", "updated_at"],
+                [
+                    "case_id",
+                    "topic",
+                    "topic_key",
+                    "description",
+                    "organisation_id",
+                    "expected_by_id",
+                    "status",
+                    "answered_at",
+                    "created_at",
+                    "updated_at",
+                ],
                 agreement_rows(),
             )
             counts["actions"] = copy_rows(
                 cm.CaseAction,
-                ["case_id", "description", "owner_organisation_id", "owner_id", "due_date",
-                 "status", "created_by_organisation_id", "done_at", "created_at",
-                 "updated_at"],
+                [
+                    "case_id",
+                    "description",
+                    "owner_organisation_id",
+                    "owner_id",
+                    "due_date",
+                    "status",
+                    "created_by_organisation_id",
+                    "done_at",
+                    "created_at",
+                    "updated_at",
+                ],
                 action_rows(),
             )
             counts["meetings"] = copy_rows(
                 cm.Meeting,
-                ["case_id", "title", "starts_at", "location", "minutes", "created_at",
-                 "updated_at"],
+                [
+                    "case_id",
+                    "title",
+                    "starts_at",
+                    "location",
+                    "minutes",
+                    "created_at",
+                    "updated_at",
+                ],
                 meeting_rows(),
             )
             counts["events"] = copy_rows(
                 cm.CaseEvent,
-                ["case_id", "type", "parameters", "actor_id", "actor_label", "created_at",
-                 "organisation_id"],
+                [
+                    "case_id",
+                    "type",
+                    "parameters",
+                    "actor_id",
+                    "actor_label",
+                    "created_at",
+                    "organisation_id",
+                ],
                 event_rows(),
             )
         for model in (cm.Case, cm.CaseParticipant, ObjectGrant):
             reset_sequence(model)
     end_fast_load()
     with connection.cursor() as cur:
-        for model in (cm.Case, cm.CaseParticipant, ObjectGrant, cm.TaskAgreement,
-                      cm.CaseAction, cm.Meeting, cm.CaseEvent, User, Membership):
+        for model in (
+            cm.Case,
+            cm.CaseParticipant,
+            ObjectGrant,
+            cm.TaskAgreement,
+            cm.CaseAction,
+            cm.Meeting,
+            cm.CaseEvent,
+            User,
+            Membership,
+        ):
             cur.execute(f'ANALYZE "{model._meta.db_table}"')
     seconds = round(time.perf_counter() - started, 1)
     log(f"cases: {counts} in {seconds} s")
@@ -404,8 +543,9 @@ def run(world, scale, generated: dict, *, log=print) -> dict:
     rng = random.Random(world.seed + 16)
 
     mine = list(
-        cm.CaseParticipant.objects.filter(user_id=persona_id, ended_at__isnull=True)
-        .values_list("case_id", flat=True)
+        cm.CaseParticipant.objects.filter(user_id=persona_id, ended_at__isnull=True).values_list(
+            "case_id", flat=True
+        )
     )
     big_n = generated["big_cases"]
     big = sorted(c for c in mine if c <= big_n)
@@ -455,11 +595,18 @@ def run(world, scale, generated: dict, *, log=print) -> dict:
     result["case_page"] = {
         **_summary(everything),
         "rounds": rounds,
-        "plain": {**_summary(times["plain"]), "cases": len(plain),
-                  "queries": sorted(counts["plain"]),
-                  "db_ms_median": round(sorted(db_ms["plain"])[len(plain) // 2], 1)},
-        "big": {**_summary(times["big"]), "cases": len(big), "queries": sorted(counts["big"]),
-                "db_ms_median": round(sorted(db_ms["big"])[len(big) // 2], 1)},
+        "plain": {
+            **_summary(times["plain"]),
+            "cases": len(plain),
+            "queries": sorted(counts["plain"]),
+            "db_ms_median": round(sorted(db_ms["plain"])[len(plain) // 2], 1),
+        },
+        "big": {
+            **_summary(times["big"]),
+            "cases": len(big),
+            "queries": sorted(counts["big"]),
+            "db_ms_median": round(sorted(db_ms["big"])[len(big) // 2], 1),
+        },
         "query_count_constant": len(counts["plain"] | counts["big"]) == 1,
         "slowest_queries": [{"ms": round(ms, 1), "sql": sql} for ms, sql in slowest[:5]],
         "profile_big_top": _profile_top(client, detail[-1][0]),
@@ -482,6 +629,8 @@ def run(world, scale, generated: dict, *, log=print) -> dict:
             "slowest_queries": [{"ms": round(a, 1), "sql": b} for a, b in slow[:5]],
             "profile_top": _profile_top(client, url),
         }
-        log(f"  {name}: p50 {result[name]['p50_ms']} ms, p95 {result[name]['p95_ms']} ms, "
-            f"{n} queries")
+        log(
+            f"  {name}: p50 {result[name]['p50_ms']} ms, p95 {result[name]['p95_ms']} ms, "
+            f"{n} queries"
+        )
     return result

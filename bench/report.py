@@ -216,9 +216,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         out.append(
             (
                 "  queries: plain / big case ("
-                + ", ".join(
-                    f"{k} {v['plain_median']}/{v['big_median']}" for k, v in sizes.items()
-                )
+                + ", ".join(f"{k} {v['plain_median']}/{v['big_median']}" for k, v in sizes.items())
                 + ")",
                 f"{page['plain']['queries']} / {page['big']['queries']} "
                 f"(DB {page['plain']['db_ms_median']} / {page['big']['db_ms_median']} ms)",

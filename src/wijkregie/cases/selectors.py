@@ -55,7 +55,7 @@ from wijkregie.cases.workflows import (
     FragmentKind,
     Phase,
 )
-from wijkregie.core.access import Viewer
+from wijkregie.core.access import Viewer, object_permissions
 from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id, parse_id
@@ -84,10 +84,10 @@ def case_context(case: Case) -> AuditContext:
 
 
 def case_permissions(*, viewer: Viewer, case: Case) -> frozenset[str]:
-    """What the viewer may do on the case (one query per permission asked of grants)."""
+    """What the viewer may do on the case (one query for the roles held on it)."""
     if viewer.is_superuser:
         return frozenset(CASE_PERMISSIONS)
-    return frozenset(p for p in CASE_PERMISSIONS if viewer.has_perm(p, obj=case))
+    return object_permissions(viewer, case, CASE_PERMISSIONS)
 
 
 def may_open_case(viewer: Viewer) -> bool:
