@@ -40,6 +40,7 @@ def _ts(dt: datetime) -> str:
 
 
 def generate_cases(world, scale, *, log=print) -> dict:
+    from django.contrib.auth import get_user_model
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection, transaction
 
@@ -54,8 +55,6 @@ def generate_cases(world, scale, *, log=print) -> dict:
     from wijkregie.core.models import ObjectGrant
     from wijkregie.partners.models import Membership, Role
     from wijkregie.places.models import Building
-
-    from django.contrib.auth import get_user_model
 
     User = get_user_model()
     rng = random.Random(world.seed + 15)
@@ -525,12 +524,13 @@ def _summary(values):
 
 
 def run(world, scale, generated: dict, *, log=print) -> dict:
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from django.contrib.auth import get_user_model
     from django.db.models import Count
     from django.test import Client
     from django.urls import reverse
+
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     from wijkregie.cases import models as cm
 
@@ -552,6 +552,7 @@ def run(world, scale, generated: dict, *, log=print) -> dict:
     plain_pool = sorted(c for c in mine if c > big_n)
     plain = rng.sample(plain_pool, min(len(plain_pool), scale.case_pages))
     sizes = {}
+    per_case: dict[int, dict[str, int]] = {c: {} for c in big + plain}
     for label, model in (
         ("actions", cm.CaseAction),
         ("events", cm.CaseEvent),
@@ -565,6 +566,8 @@ def run(world, scale, generated: dict, *, log=print) -> dict:
             .annotate(n=Count("id"))
             .values_list("case_id", "n")
         )
+        for c in per_case:
+            per_case[c][label] = per.get(c, 0)
         sizes[label] = {
             "plain_median": sorted(per.get(c, 0) for c in plain)[len(plain) // 2] if plain else 0,
             "big_median": sorted(per.get(c, 0) for c in big)[len(big) // 2] if big else 0,
@@ -582,12 +585,26 @@ def run(world, scale, generated: dict, *, log=print) -> dict:
         "target_p95_ms": 150,
     }
     times, rounds = _measure(client, detail, scale.case_rounds, scale.case_budget, rng)
+    # What a case holds besides its numbers decides a few statements: the persona's role
+    # (a coordinator gets the forms), and whether there is any action, meeting, agreement,
+    # or event at all. Within one such state the count must not depend on the numbers.
+    role_of = dict(
+        cm.CaseParticipant.objects.filter(
+            user_id=persona_id, ended_at__isnull=True, case_id__in=list(per_case)
+        ).values_list("case_id", "role")
+    )
+
+    def state(c):
+        return (role_of.get(c),) + tuple(per_case[c][k] > 0 for k in sorted(per_case[c]))
+
+    by_state: dict[tuple, set[int]] = {}
     counts = {"plain": set(), "big": set()}
     db_ms = {"plain": [], "big": []}
     slowest = []
     for url, kind in detail:
         n, ms, qs = _queries(client, url)
         counts[kind].add(n)
+        by_state.setdefault(state(int(url.rstrip("/").rsplit("/", 1)[-1])), set()).add(n)
         db_ms[kind].append(ms)
         slowest.extend((float(q["time"]) * 1000, q["sql"][:300]) for q in qs)
     slowest.sort(reverse=True)
@@ -607,7 +624,13 @@ def run(world, scale, generated: dict, *, log=print) -> dict:
             "queries": sorted(counts["big"]),
             "db_ms_median": round(sorted(db_ms["big"])[len(big) // 2], 1),
         },
-        "query_count_constant": len(counts["plain"] | counts["big"]) == 1,
+        "query_count_constant": all(len(v) == 1 for v in by_state.values()),
+        "queries_by_state": {
+            "role {}, any of {}: {}".format(
+                k[0], "/".join(sorted(next(iter(per_case.values())))), "/".join(map(str, k[1:]))
+            ): sorted(v)
+            for k, v in sorted(by_state.items(), key=str)
+        },
         "slowest_queries": [{"ms": round(ms, 1), "sql": sql} for ms, sql in slowest[:5]],
         "profile_big_top": _profile_top(client, detail[-1][0]),
     }

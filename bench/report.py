@@ -77,7 +77,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             (
                 "  query count independent of units",
                 "yes" if page["query_count_constant"] else "NO",
-                "same count",
+                "same count per case state",
                 _verdict(page["query_count_constant"]),
             )
         )
@@ -220,7 +220,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 + ")",
                 f"{page['plain']['queries']} / {page['big']['queries']} "
                 f"(DB {page['plain']['db_ms_median']} / {page['big']['db_ms_median']} ms)",
-                "same count",
+                "same count per case state",
                 _verdict(page["query_count_constant"]),
             )
         )
