@@ -46,6 +46,15 @@ class Scale:
     # (never fewer than MIN_ROUNDS) instead of a run that does not end.
     page_budget: float = 90.0
     queue_budget: float = 60.0  # per receiver and surface
+    # Shared cases (bench.cases): rows over the generated buildings and organisations.
+    cases: int = 2_000
+    case_actions: int = 20_000
+    case_meetings: int = 4_000
+    case_events: int = 80_000
+    cases_per_worker: int = 40  # cases a professional takes part in, on average
+    case_pages: int = 10  # cases per size class (plain and big) on the case page
+    case_rounds: int = 5
+    case_budget: float = 30.0  # per page
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -70,6 +79,13 @@ SCALES = {
         queue_rounds=20,
         page_budget=90.0,
         queue_budget=30.0,
+        cases=50_000,
+        case_actions=500_000,
+        case_meetings=100_000,
+        case_events=2_000_000,
+        case_pages=20,
+        case_rounds=10,
+        case_budget=60.0,
     ),
     "small": Scale(
         name="small",

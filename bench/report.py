@@ -77,7 +77,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             (
                 "  query count independent of units",
                 "yes" if page["query_count_constant"] else "NO",
-                "same count",
+                "same count per case state",
                 _verdict(page["query_count_constant"]),
             )
         )
@@ -215,6 +215,47 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         out.append(
             ("letter batch", letters.get("reason", letters.get("status")), "", "not measured")
         )
+    cases = results.get("cases", {})
+    if cases.get("status") == "ok":
+        gen = results.get("generate_cases", {}).get("counts", {})
+        page = cases["case_page"]
+        out.append(
+            (
+                f"case page, {page['plain']['cases']} + {page['big']['cases']} big cases × "
+                f"{page['rounds']} ({gen.get('cases', 0):,} cases, "
+                f"{gen.get('actions', 0):,} actions, {gen.get('events', 0):,} events)",
+                f"p50 {page['p50_ms']} ms, p95 {page['p95_ms']} ms "
+                f"(plain p95 {page['plain']['p95_ms']}, big p95 {page['big']['p95_ms']})",
+                "p95 < 150 ms",
+                _verdict(page["p95_ms"] < 150),
+            )
+        )
+        sizes = cases.get("sizes", {})
+        out.append(
+            (
+                "  queries: plain / big case ("
+                + ", ".join(f"{k} {v['plain_median']}/{v['big_median']}" for k, v in sizes.items())
+                + ")",
+                f"{page['plain']['queries']} / {page['big']['queries']} "
+                f"(DB {page['plain']['db_ms_median']} / {page['big']['db_ms_median']} ms)",
+                "same count per case state",
+                _verdict(page["query_count_constant"]),
+            )
+        )
+        for name, label in (("my_work", "My work"), ("by_health", "cases by health")):
+            r = cases[name]
+            out.append(
+                (
+                    f"{label}, persona on {cases['open_cases_of_persona']} open of "
+                    f"{cases['cases_of_persona']} cases",
+                    f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, {r['queries']} queries "
+                    f"(DB {r['db_ms']} ms)",
+                    "p95 < 150 ms",
+                    _verdict(r["p95_ms"] < 150),
+                )
+            )
+    elif cases:
+        out.append(("shared cases", cases.get("reason", cases.get("status")), "", "not measured"))
     return out
 
 

@@ -11,7 +11,8 @@ measure the unit import (bench.unit_import) and the building page (bench.buildin
 generate the reports; measure the intake queue (bench.queue), the report page
 (bench.report_page) and report intake under load against the bare endpoint
 (bench.intake); the professional's audited reads against the same reads without the audit
-write (bench.reads); a letter batch made by the worker against WeasyPrint straight
+write (bench.reads); generate shared cases and measure the case page, My work and the
+cases by health (bench.cases); a letter batch made by the worker against WeasyPrint straight
 (bench.letters); the chat's live fan-out over two web processes (bench.chat_fanout:
 BENCH_CHAT_CLIENTS members over BENCH_CHAT_CHANNELS channels). Each step's result or the
 reason it could not be measured goes to bench/results/latest.json (written after every step) and the
@@ -40,8 +41,9 @@ from bench.common import (
     server_env,
 )
 
-STEPS = ("import", "page", "queue", "report", "intake", "reads", "letters", "chat")
+STEPS = ("import", "page", "queue", "report", "intake", "reads", "cases", "letters", "chat")
 WORLD_FILE = RESULTS_DIR / "world.json"
+CASES_FILE = RESULTS_DIR / "cases.json"
 
 
 def log(message: str) -> None:
@@ -235,6 +237,29 @@ def main(argv=None) -> int:
             int(os.environ.get("BENCH_CHAT_SECONDS", "30")),
         )
 
+    if "cases" in only:
+        from bench import cases
+
+        generated = None
+        if args.reuse and CASES_FILE.exists() and _cases_present():
+            generated = json.loads(CASES_FILE.read_text())
+        else:
+            generated = step(
+                results,
+                "generate_cases",
+                cases.generate_cases,
+                world,
+                scale,
+                log=lambda m: log("   " + m),
+            )
+            if generated.get("status") == "ok":
+                CASES_FILE.write_text(json.dumps(generated))
+        if generated.get("status") == "ok":
+            results["generate_cases"] = generated
+            step(results, "cases", cases.run, world, scale, generated, log=log)
+        else:
+            results["cases"] = {"status": "not measurable", "reason": "case generation failed"}
+
     results["meta"]["load_average_end"] = os.getloadavg()
     results["meta"]["total_seconds"] = round(time.perf_counter() - started, 1)
     save(results)
@@ -258,6 +283,12 @@ def _reports_models_ready() -> str | None:
     except (ImportError, AttributeError) as exc:
         return f"the reports models are not there yet ({exc})"
     return None
+
+
+def _cases_present() -> bool:
+    from wijkregie.cases.models import Case
+
+    return Case.objects.exists()
 
 
 def _reports_present() -> bool:
