@@ -14,7 +14,7 @@ SHOTS = os.environ.get("WIJKREGIE_SCREENSHOTS")  # a folder: save screenshots th
 
 FIND = (
     "from wijkregie.residents.models import ContactMoment as C;"
-    "m = C.objects.exclude(source_type='').get();"
+    "m = C.objects.get(source_type='reports.report');"
     "print(m.source_id, m.resident_id)"
 )
 

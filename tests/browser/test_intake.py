@@ -20,9 +20,11 @@ def _open_a_report_in_triage(page, base_url) -> str:
     link.click()
     page.wait_for_load_state()
     page.select_option("select[name=to_status]", label="In behandeling")
-    page.locator("form[action$='/status/'] button[type=submit]").click()
-    page.wait_for_load_state()
+    # The page after the POST (the same address as before it: wait for the navigation).
+    with page.expect_navigation():
+        page.locator("form[action$='/status/'] button[type=submit]").click()
     assert page.url.endswith(href), page.url
+    assert page.locator("select[name=to_organisation]").count() == 1, page.url
     return href
 
 
