@@ -97,7 +97,7 @@ def audit_record(
     given). `data_owner`: whose data it was; its label may be left out when the viewer is a
     member of it (then the grant names it, no query).
     """
-    entry = _entry(
+    entry = audit_entry_new(
         viewer=viewer,
         action=action,
         object_type=object_type,
@@ -108,8 +108,39 @@ def audit_record(
         data_owner=data_owner,
     )
     entry.save(force_insert=True)
-    _log(viewer, entry)
+    audit_entry_logged(viewer, entry)
     return entry
+
+
+def audit_entry_new(
+    *,
+    viewer: Viewer,
+    action: str,
+    object_type: str,
+    object_ids: Iterable,
+    fields: Iterable[str] = (),
+    organisation_id: int | None = None,
+    context: AuditContext | None = None,
+    data_owner: DataOwner | None = None,
+) -> AuditEntry:
+    """The entry `audit_record` would write, not yet saved: for a service that writes it
+    together with its other rows in one statement (`core.db.rows_insert_together`), in
+    the same transaction. Call `audit_entry_logged` once it is written."""
+    return _entry(
+        viewer=viewer,
+        action=action,
+        object_type=object_type,
+        object_ids=object_ids,
+        fields=fields,
+        organisation_id=organisation_id,
+        context=context,
+        data_owner=data_owner,
+    )
+
+
+def audit_entry_logged(viewer: Viewer, entry: AuditEntry) -> None:
+    """The log line of a written entry."""
+    _log(viewer, entry)
 
 
 def audit_record_by_owner(

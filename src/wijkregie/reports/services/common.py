@@ -120,6 +120,17 @@ def _photo_checked(photo) -> SanitisedPhoto:
 def _photo_store(
     *, report: Report, photo: SanitisedPhoto, uploaded_by_reporter: bool, at: datetime
 ) -> ReportPhoto:
+    stored = _photo_new(
+        report=report, photo=photo, uploaded_by_reporter=uploaded_by_reporter, at=at
+    )
+    stored.save(force_insert=True)
+    return stored
+
+
+def _photo_new(
+    *, report: Report, photo: SanitisedPhoto, uploaded_by_reporter: bool, at: datetime
+) -> ReportPhoto:
+    """The photo's file stored and its row built, not yet saved."""
     stored = ReportPhoto(
         report=report,
         content_type=photo.content_type,
@@ -130,7 +141,6 @@ def _photo_store(
         created_at=at,
     )
     stored.file.save(f"photo.{photo.extension}", ContentFile(photo.content), save=False)
-    stored.save(force_insert=True)
     return stored
 
 

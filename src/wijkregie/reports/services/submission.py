@@ -2,20 +2,23 @@
 observation, in one transaction each, with the shielded identity, photos and audit."""
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from wijkregie.core.access import Viewer
-from wijkregie.core.audit import AuditContext, DataOwner, audit_record
+from wijkregie.core.audit import AuditContext, DataOwner, audit_entry_logged, audit_entry_new
+from wijkregie.core.db import ids_allocate, rows_insert_together, supports_rows_together
 from wijkregie.core.exceptions import PermissionDenied
 from wijkregie.core.ids import as_id
+from wijkregie.core.models import AuditEntry
 from wijkregie.partners.models import Membership
 from wijkregie.places.models import Building, BuildingContact, CommonArea, Unit
 from wijkregie.reports import tasks
@@ -50,7 +53,7 @@ from wijkregie.reports.services.common import (
     SubmitResult,
     _normalise_phone,
     _photo_checked,
-    _photo_store,
+    _photo_new,
     _set_due,
     _text,
     reporter_key_for,
@@ -185,9 +188,16 @@ def _report_create(
     # the first report is the answer (_replay). No lookup beforehand: a first submission,
     # by far the most common case, pays nothing for its key. A key older than
     # `idempotency_window` is let go (_replay deletes it) and the submission is stored.
+    # On PostgreSQL the rows go in as one statement, its own transaction (a savepoint
+    # inside the caller's); elsewhere one INSERT each in a transaction.
+    together = supports_rows_together()
     for attempt in range(2):
         try:
-            with transaction.atomic():
+            with (
+                nullcontext()
+                if together and not connection.in_atomic_block
+                else transaction.atomic()
+            ):
                 _report_insert(
                     actor=actor,
                     report=report,
@@ -197,6 +207,7 @@ def _report_create(
                     photos=photos,
                     uploaded_by_reporter=with_identity,
                     now=now,
+                    together=together,
                 )
         except IntegrityError:
             report.pk, report.tracking_code = None, new_tracking_code()
@@ -220,10 +231,12 @@ def _report_insert(
     photos: Sequence[SanitisedPhoto],
     uploaded_by_reporter: bool,
     now: datetime,
+    together: bool,
 ) -> None:
-    """The writes of one submission, inside the caller's transaction: the report, its
-    key, its first status, the reporter's identity, the photos, the e-mail task, and
-    the audit entry of the identity."""
+    """The writes of one submission: the report, its key, its first status, the
+    reporter's identity, the photos, the audit entry of the identity, and the e-mail task.
+    `together` (PostgreSQL): all rows in one statement (`core.db`), its own transaction
+    or the caller's; otherwise one INSERT each inside the caller's transaction."""
     receiving_id = report_route(category=report.category, building=report.building)
     report.receiving_organisation_id = receiving_id
     report.reporter_seed = (
@@ -231,32 +244,47 @@ def _report_insert(
         if identity is not None
         else ""
     )
-    report.save(force_insert=True)
+    audit_id = None
+    if together:
+        ids = ids_allocate([Report, ReporterIdentity, AuditEntry] if identity else [Report])
+        report.pk = ids[0]
+        if identity is not None:
+            identity.pk, audit_id = ids[1], ids[2]
+    else:
+        report.save(force_insert=True)
+    rows: list = []
     if key is not None:
-        ReportIdempotencyKey.objects.create(key=key, report=report, fingerprint=fingerprint)
-    ReportStatusChange.objects.create(
-        report=report,
-        from_status="",
-        to_status=ReportStatus.RECEIVED,
-        resident_text=default_resident_text(ReportStatus.RECEIVED),
-        resident_text_is_default=True,
-        actor_id=actor.user_id,
-        actor_label=("" if actor.is_anonymous else actor.label)[:200],
-        organisation_id=receiving_id,
-        created_at=now,
+        rows.append(ReportIdempotencyKey(key=key, report=report, fingerprint=fingerprint))
+    rows.append(
+        ReportStatusChange(
+            report=report,
+            from_status="",
+            to_status=ReportStatus.RECEIVED,
+            resident_text=default_resident_text(ReportStatus.RECEIVED),
+            resident_text_is_default=True,
+            actor_id=actor.user_id,
+            actor_label=("" if actor.is_anonymous else actor.label)[:200],
+            organisation_id=receiving_id,
+            created_at=now,
+        )
     )
     if identity is not None:
-        identity.pk = None
+        if not together:
+            identity.pk = None
         identity.report = report
         identity.visible_to_organisation_id = receiving_id
         identity.created_at = identity.updated_at = now
-        identity.save(force_insert=True)
-    for photo in photos:
-        _photo_store(report=report, photo=photo, uploaded_by_reporter=uploaded_by_reporter, at=now)
-    if report.category.is_urgent:
-        tasks.report_urgent_notify_intake.enqueue(report_id=report.pk)
+        rows.append(identity)
+    rows.extend(
+        _photo_new(report=report, photo=photo, uploaded_by_reporter=uploaded_by_reporter, at=now)
+        for photo in photos
+    )
+    if not together:
+        for row in rows:
+            row.save(force_insert=True)
+    entry = None
     if identity is not None:
-        audit_record(
+        entry = audit_entry_new(
             viewer=actor,
             action="create",
             object_type=IDENTITY_OBJECT,
@@ -271,6 +299,15 @@ def _report_insert(
                 type="reports.report", id=str(report.pk), label=f"report {report.pk}"
             ),
         )
+        entry.pk = audit_id
+    if together:
+        rows_insert_together([report, *rows, *([entry] if entry is not None else [])])
+    elif entry is not None:
+        entry.save(force_insert=True)
+    if entry is not None:
+        audit_entry_logged(actor, entry)
+    if report.category.is_urgent:
+        tasks.report_urgent_notify_intake.enqueue(report_id=report.pk)
 
 
 def _replay(
