@@ -156,8 +156,20 @@ def test_the_professional_channel_and_the_moderation_queue(base_url, desk, phone
         "text=Building channel"
     )
     desk.wait_for_load_state()
-    assert desk.locator(".wr-chat-message").count() >= 20
-    assert desk.locator(".wr-chat-badge", has_text="Politie Rivierstad").count() >= 1
+    # The demo's week in the channel (wijkregie.demo.chat), in the order posted: its 24
+    # scripted messages (one hidden, with its reason) and the flagged one; 9 of them by
+    # professionals, 2 by the neighbourhood police officer. Besides them only what these
+    # tests' members posted (as residents; joining renamed four of the demo's members).
+    from wijkregie.demo.chat import FLAGGED, SCRIPT
+
+    hidden = SCRIPT[11][3]
+    shown = [text for _days, _hour, _author, text in SCRIPT if text != hidden] + [FLAGGED]
+    bodies = desk.locator(".wr-chat-message__body").all_inner_texts()
+    assert [body for body in bodies if body in shown] == shown
+    assert hidden not in bodies
+    assert desk.locator(".wr-chat-message--professional").count() == 9
+    assert desk.locator(".wr-chat-badge", has_text="Politie Rivierstad").count() == 2
+    assert desk.locator(".wr-chat-message--hidden").count() == 1
     results["channel"] = check(desk)
     shot(desk, "chat-professional")
     desk.goto(f"{base_url}/chat/moderation/")
