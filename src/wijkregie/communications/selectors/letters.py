@@ -32,6 +32,7 @@ from wijkregie.residents.models import (
     current_occupancies,
     resident_visibility,
 )
+from wijkregie.residents.selectors import resident_landlords
 
 SEND_LETTERS = "communications.send_letters"
 RESIDENT_OBJECT = "residents.resident"
@@ -134,10 +135,10 @@ class LetterRow:
 
 def _audit_letters(viewer: Viewer, batch: LetterBatch, letters, action: str) -> None:
     owners = {
-        r["pk"]: DataOwner(r["landlord_id"])
-        for r in Resident.objects.filter(pk__in={le.resident_id for le in letters}).values(
-            "pk", "landlord_id"
-        )
+        pk: DataOwner(landlord_id)
+        for pk, landlord_id in resident_landlords(
+            resident_ids={le.resident_id for le in letters}
+        ).items()
     }
     audit_record_by_owner(
         viewer=viewer,
