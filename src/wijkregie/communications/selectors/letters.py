@@ -358,7 +358,9 @@ def letter_context(
     day: date,
     reference: str,
     code: str,
+    author: Viewer | None,
 ) -> merge_fields.LetterContext:
+    """What the merge fields know of one letter; `author` is the viewer the fields act as."""
     return merge_fields.LetterContext(
         resident_id=resident.pk,
         given_name=resident.given_name,
@@ -376,6 +378,7 @@ def letter_context(
         date=day,
         language=language,
         preview=letter is None,
+        viewer=author,
     )
 
 
