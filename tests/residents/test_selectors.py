@@ -555,3 +555,26 @@ def test_the_reads_other_apps_services_make_tell_ids_and_no_more_than_asked():
     assert selectors.resident_itself(resident_id=anna.pk).landlord.slug == "ws-home"
     assert selectors.resident_itself(resident_id=None) is None
     assert AuditEntry.objects.count() == 0
+
+
+def test_residents_living_in_units_are_those_the_viewer_sees_with_the_access():
+    landlord, police = make_organisation("ws-live"), make_organisation("pol-live", "police")
+    building = make_building(landlord)
+    first, second, third = (make_unit(building, n) for n in (1, 2, 3))
+    bakker = make_resident(landlord, "R-B", family_name="Bakker")
+    aydin = make_resident(landlord, "R-A", family_name="Aydin")
+    elsewhere = make_resident(landlord, "R-C", family_name="Claes")
+    make_occupancy(bakker, first)
+    make_occupancy(aydin, second)
+    make_occupancy(elsewhere, third)
+    staff = viewer(make_person("live-staff", landlord, [VIEW_RESIDENT]))
+    officer = viewer(make_person("live-officer", police, [VIEW_RESIDENT]))
+
+    found = selectors.residents_living_in(viewer=staff, unit_ids=[first.pk, second.pk])
+    assert [(r.family_name, [o.unit_id for o in r.current_occupancies]) for r, _a in found] == [
+        ("Aydin", [second.pk]),
+        ("Bakker", [first.pk]),
+    ]
+    assert [sorted(a.categories) for _r, a in found] == [[IDENTITY, TENANCY]] * 2
+    assert selectors.residents_living_in(viewer=officer, unit_ids=[first.pk, second.pk]) == []
+    assert AuditEntry.objects.count() == 0

@@ -636,6 +636,35 @@ def contact_moment_resident_id(*, source_type: str, source_id) -> int | None:
     )
 
 
+def residents_living_in(
+    *, viewer: Viewer, unit_ids, visibility: ResidentVisibility | None = None
+) -> list[tuple[Resident, ResidentAccess]]:
+    """The residents living in `unit_ids` now whom the viewer may see, each with the
+    viewer's access (need-to-know), by family name; `resident.current_occupancies` holds
+    their current occupancies (with unit and building). For pages and services that
+    address residents (the letters), which audit what they show."""
+    visibility = visibility or resident_visibility(viewer=viewer)
+    unit_ids = list(unit_ids)
+    residents = _with_current_occupancies(
+        Resident.objects.visible_to(viewer, resolved=visibility).filter(
+            Exists(
+                current_occupancies(visibility.today).filter(
+                    resident=OuterRef("pk"), unit_id__in=unit_ids
+                )
+            )
+        ),
+        visibility.today,
+    ).order_by("family_name", "given_name", "pk")
+    result = []
+    for resident in residents:
+        access = visibility.access_for(
+            resident, {o.unit.building_id for o in resident.current_occupancies}
+        )
+        if access is not None:
+            result.append((resident, access))
+    return result
+
+
 # --- For services of other apps (no personal data shown: not audited) --------------------
 
 
