@@ -51,6 +51,7 @@ def generate_cases(world, scale, *, log=print) -> dict:
         indexes_deferred,
         reset_sequence,
     )
+    from bench.generate import copy_people
     from wijkregie.cases import models as cm
     from wijkregie.core.models import ObjectGrant
     from wijkregie.partners.models import Membership, Role
@@ -94,47 +95,12 @@ def generate_cases(world, scale, *, log=print) -> dict:
                 mid += 1
                 name = f"case-{oid}-{k + 1}"
                 users.append((uid, name, "Casus", f"Werker {oid}-{k + 1}", f"{name}@example.nl"))
-                memberships.append((mid, uid, oid, rng.choice(["operational", "tactical"])))
+                memberships.append(
+                    (mid, uid, oid, "Casusregisseur", rng.choice(["operational", "tactical"]))
+                )
                 mroles.append((mid, roles[role_slug]))
                 pool[oid].append(uid)
-        copy_rows(
-            User,
-            [
-                "id",
-                "password",
-                "is_superuser",
-                "username",
-                "first_name",
-                "last_name",
-                "email",
-                "is_staff",
-                "is_active",
-                "date_joined",
-            ],
-            (
-                (u[0], "!bench-unusable", False, u[1], u[2], u[3], u[4], False, True, ts)
-                for u in users
-            ),
-        )
-        copy_rows(
-            Membership,
-            [
-                "id",
-                "user_id",
-                "organisation_id",
-                "job_title",
-                "mandate_level",
-                "work_phone",
-                "work_email",
-                "created_at",
-                "updated_at",
-            ],
-            (
-                (m[0], m[1], m[2], "Casusregisseur", m[3], "06 1234 5678", users[i][4], ts, ts)
-                for i, m in enumerate(memberships)
-            ),
-        )
-        copy_rows(Membership.roles.through, ["membership_id", "role_id"], mroles)
+        copy_people(users, memberships, mroles, ts)
         reset_sequence(User)
         reset_sequence(Membership)
         counts["case_workers"] = len(users)

@@ -468,6 +468,55 @@ def _unit_positions(floors: int, entrances: list[str], per: int, n: int):
     return out
 
 
+def copy_people(users, memberships, membership_roles, ts) -> None:
+    """Staff by COPY: users `(id, username, first name, last name, email)`, their
+    memberships `(id, user id, organisation id, job title, mandate level)` (the work
+    email is the user's) and `(membership id, role id)`. Used by the world and by the
+    case workers of bench/cases.py."""
+    from django.contrib.auth import get_user_model
+
+    from bench.copyrows import copy_rows
+    from wijkregie.partners.models import Membership
+
+    User = get_user_model()
+    copy_rows(
+        User,
+        [
+            "id",
+            "password",
+            "is_superuser",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_staff",
+            "is_active",
+            "date_joined",
+        ],
+        ((u[0], "!bench-unusable", False, u[1], u[2], u[3], u[4], False, True, ts) for u in users),
+    )
+    email = {u[0]: u[4] for u in users}
+    copy_rows(
+        Membership,
+        [
+            "id",
+            "user_id",
+            "organisation_id",
+            "job_title",
+            "mandate_level",
+            "work_phone",
+            "work_email",
+            "created_at",
+            "updated_at",
+        ],
+        (
+            (mid, uid, oid, title, mandate, "06 1234 5678", email[uid], ts, ts)
+            for mid, uid, oid, title, mandate in memberships
+        ),
+    )
+    copy_rows(Membership.roles.through, ["membership_id", "role_id"], membership_roles)
+
+
 def generate(seed: int, scale, *, log=print) -> World:
     """Generate places, partners and residents into the (migrated, empty) bench database."""
     from django.contrib.auth import get_user_model
@@ -558,55 +607,12 @@ def generate(seed: int, scale, *, log=print) -> World:
                 memberships.append((mid, uid, oid, role_slug, mandate))
                 membership_roles.append((mid, roles[role_slug]))
                 world.staff[oid].append((uid, mid, role_slug))
-        copy_rows(
-            User,
-            [
-                "id",
-                "password",
-                "is_superuser",
-                "username",
-                "first_name",
-                "last_name",
-                "email",
-                "is_staff",
-                "is_active",
-                "date_joined",
-            ],
-            (
-                (u[0], "!bench-unusable", False, u[1], u[2], u[3], u[4], False, True, ts)
-                for u in users
-            ),
+        copy_people(
+            users,
+            [(m[0], m[1], m[2], m[3].replace("-", " ").capitalize(), m[4]) for m in memberships],
+            membership_roles,
+            ts,
         )
-        copy_rows(
-            Membership,
-            [
-                "id",
-                "user_id",
-                "organisation_id",
-                "job_title",
-                "mandate_level",
-                "work_phone",
-                "work_email",
-                "created_at",
-                "updated_at",
-            ],
-            (
-                (
-                    m[0],
-                    m[1],
-                    m[2],
-                    m[3].replace("-", " ").capitalize(),
-                    m[4],
-                    "06 1234 5678",
-                    users[m[1] - 1][4],
-                    ts,
-                    ts,
-                )
-                for m in memberships
-            ),
-        )
-        through = Membership.roles.through
-        copy_rows(through, ["membership_id", "role_id"], membership_roles)
         world.counts["organisations"] = len(orgs)
         world.counts["users"] = len(users)
 
@@ -940,7 +946,7 @@ def generate(seed: int, scale, *, log=print) -> World:
             Organisation,
             User,
             Membership,
-            through,
+            Membership.roles.through,
             Neighbourhood,
             Building,
             CommonArea,

@@ -24,6 +24,7 @@ CHROMIUM = os.environ.get("WIJKREGIE_CHROMIUM", "/usr/bin/chromium")
 AXE_JS = ROOT / "var" / "vendor" / "axe" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 DEMO_PASSWORD = "wijkregie-demo"
+SHOTS = os.environ.get("WIJKREGIE_SCREENSHOTS")  # a folder: save screenshots there
 
 
 def pytest_collection_modifyitems(config, items):
@@ -145,6 +146,8 @@ def browser():
 
 
 def _new_page(browser, **context_options):
+    """A Dutch page that keeps the browser's Content-Security-Policy reports in
+    `page.csp_violations`."""
     context = browser.new_context(locale="nl-NL", **context_options)
     page = context.new_page()
     page.csp_violations = []
@@ -157,6 +160,11 @@ def _new_page(browser, **context_options):
         ),
     )
     return context, page
+
+
+def new_page(browser, width: int, height: int = 900):
+    """A context and its page `width` CSS pixels wide (see `_new_page`)."""
+    return _new_page(browser, viewport={"width": width, "height": height})
 
 
 @pytest.fixture
@@ -221,3 +229,33 @@ def axe_violations(page) -> list[dict]:
         }
         for v in result["violations"]
     ]
+
+
+def screenshot(page, name: str) -> None:
+    """With WIJKREGIE_SCREENSHOTS set: the whole page as `<name>-<width>.png` there."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        width = page.viewport_size["width"]
+        page.screenshot(path=f"{SHOTS}/{name}-{width}.png", full_page=True)
+
+
+def assert_clean(page, name: str) -> None:
+    """No axe-core violation and no Content-Security-Policy report on the page (the
+    screenshot `name` saved when asked for)."""
+    assert axe_violations(page) == [], name
+    assert page.csp_violations == [], name
+    screenshot(page, name)
+
+
+def violations(page, *, reflow: bool = True) -> list[dict]:
+    """The page's axe-core violations, its Content-Security-Policy reports (read once:
+    cleared) and, with `reflow`, content wider than the viewport."""
+    found = axe_violations(page)
+    if page.csp_violations:
+        found.append({"id": "csp", "messages": list(page.csp_violations)})
+        page.csp_violations.clear()
+    if reflow:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > page.viewport_size["width"]:
+            found.append({"id": "reflow", "scroll_width": width})
+    return found

@@ -1,16 +1,12 @@
 """Recording what a resident said about a consent on the resident page, in Chromium:
 keyboard only, axe-core, the production CSP, at 1280 and 390 px."""
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ROOT, axe_violations, log_in
-
-SHOTS = os.environ.get("WIJKREGIE_SCREENSHOTS")  # a folder: save screenshots there
+from tests.browser.conftest import ROOT, assert_clean, log_in, new_page
 
 # A resident of De Horizon with no open "contact again" consent.
 FIND = (
@@ -19,14 +15,6 @@ FIND = (
     ".exclude(consents__purpose='contact_again').order_by('pk').first();"
     "print(r.pk)"
 )
-
-
-def _check(page, name: str) -> None:
-    assert axe_violations(page) == [], name
-    assert page.csp_violations == [], name
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}-{page.viewport_size['width']}.png", full_page=True)
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -39,20 +27,12 @@ def test_the_landlord_records_a_consent_with_the_keyboard(browser, base_url, ser
         capture_output=True,
         text=True,
     ).stdout.split()[-1]
-    context = browser.new_context(locale="nl-NL", viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.csp_violations = []
-    page.on(
-        "console",
-        lambda msg: (
-            page.csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
-        ),
-    )
+    context, page = new_page(browser, width)
     log_in(page, base_url, "wijkbeheerder")
     page.goto(f"{base_url}/residents/{resident_id}/")
     form = page.locator("form[action$='/consents/']")
     assert form.locator("h3").inner_text() == "Leg vast wat de bewoner zei"
-    _check(page, "resident-consents")
+    assert_clean(page, "resident-consents")
 
     # Sent without saying give or withdraw: refused, the choices kept.
     form.get_by_label("Toestemming", exact=True).select_option("contact_again")
@@ -64,7 +44,7 @@ def test_the_landlord_records_a_consent_with_the_keyboard(browser, base_url, ser
     assert form.get_by_label("Toestemming", exact=True).input_value() == "contact_again"
     assert form.get_by_label("Contact via").input_value() == "phone"
     assert "Dit veld is vereist." in form.inner_text()
-    _check(page, "resident-consents-refused")
+    assert_clean(page, "resident-consents-refused")
 
     form.get_by_label("geeft deze toestemming").check()
     form.locator("#id_source").select_option("door")
@@ -75,5 +55,5 @@ def test_the_landlord_records_a_consent_with_the_keyboard(browser, base_url, ser
     listed = page.locator(".wr-consents").inner_text()
     assert "Opnieuw benaderen (telefoon): gegeven op" in listed
     assert "aan de deur" in listed
-    _check(page, "resident-consents-given")
+    assert_clean(page, "resident-consents-given")
     context.close()

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import axe_violations, log_in
+from tests.browser.conftest import assert_clean, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -52,8 +52,7 @@ def test_forwarding_keeps_a_read_only_view_for_the_sender(base_url, page):
     main = page.locator("main").inner_text()
     assert "Politie Rivierstad behandelt haar nu" in main
     assert page.locator("main form").count() == 0  # read-only
-    assert axe_violations(page) == []
-    assert page.csp_violations == []
+    assert_clean(page, "forwarded-read-only")
 
 
 def test_the_status_form_chooses_nothing_and_keeps_what_was_typed(base_url, page):
@@ -83,8 +82,7 @@ def test_the_status_form_chooses_nothing_and_keeps_what_was_typed(base_url, page
     # The standard text is a button away.
     page.locator("#resident-text-standard button").click()
     assert text.input_value() == standard_rejected
-    assert axe_violations(page) == []
-    assert page.csp_violations == []
+    assert_clean(page, "status-form-kept")
 
 
 def test_the_receipt_copies_the_code_by_button(base_url, browser):

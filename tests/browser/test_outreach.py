@@ -3,37 +3,12 @@ switched off waits in the outbox (the count is said), the page reloads from the 
 worker's cache, and when the network returns the outcome is sent once. Then the round's
 coverage page and the evening pages: axe-core under the production CSP, 1280 and 390 px."""
 
-import os
-from pathlib import Path
-
 import pytest
 
-from tests.browser.conftest import axe_violations, log_in
+from tests.browser.conftest import assert_clean, log_in, new_page
 
-SHOTS = os.environ.get("WIJKREGIE_SCREENSHOTS")  # a folder: save screenshots there
 # Predicates as functions: a string expression would be eval'ed, which the CSP forbids.
 WAITING = "() => document.getElementById('outbox-status').dataset.waiting === '{n}'"
-
-
-def _new_page(browser, width):
-    context = browser.new_context(locale="nl-NL", viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.csp_violations = []
-    page.on(
-        "console",
-        lambda msg: (
-            page.csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
-        ),
-    )
-    return context, page
-
-
-def _check(page, name: str) -> None:
-    assert axe_violations(page) == [], name
-    assert page.csp_violations == [], name
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}-{page.viewport_size['width']}.png", full_page=True)
 
 
 def _round_id(page, base_url) -> int:
@@ -46,7 +21,7 @@ def _visits(page, base_url, round_id) -> list:
 
 
 def test_an_outcome_recorded_offline_is_sent_once_when_the_network_returns(browser, base_url):
-    context, page = _new_page(browser, 390)
+    context, page = new_page(browser, 390)
     log_in(page, base_url, "leefbaarheid")
     round_id = _round_id(page, base_url)
     before = _visits(page, base_url, round_id)
@@ -76,7 +51,7 @@ def test_an_outcome_recorded_offline_is_sent_once_when_the_network_returns(brows
     page.reload()  # offline: from the service worker's cache
     page.wait_for_function(WAITING.format(n=1))
     assert page.locator("h1").inner_text() == "Alle deuren langs De Horizon"
-    _check(page, "outreach-walk-offline")
+    assert_clean(page, "outreach-walk-offline")
 
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
@@ -92,24 +67,24 @@ def test_an_outcome_recorded_offline_is_sent_once_when_the_network_returns(brows
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_round_and_the_evening_pages(browser, base_url, width):
-    context, page = _new_page(browser, width)
+    context, page = new_page(browser, width)
     log_in(page, base_url, "leefbaarheid")
     round_id = _round_id(page, base_url)
     page.goto(f"{base_url}/outreach/rounds/{round_id}/")
     assert page.locator(".wr-coverage-figure").inner_text().startswith("80 %")
-    _check(page, "outreach-round")
+    assert_clean(page, "outreach-round")
     page.goto(f"{base_url}/outreach/")
-    _check(page, "outreach-rounds")
+    assert_clean(page, "outreach-rounds")
     context.close()
 
-    context, page = _new_page(browser, width)
+    context, page = new_page(browser, width)
     log_in(page, base_url, "opbouwwerker")
     page.goto(f"{base_url}/outreach/evenings/")
-    _check(page, "outreach-evenings")
+    assert_clean(page, "outreach-evenings")
     page.get_by_role("link", name="Bewonersavond De Horizon").click()
     page.wait_for_load_state()
     assert page.locator("#invitation-count").inner_text() != "0"
-    _check(page, "outreach-evening")
+    assert_clean(page, "outreach-evening")
     page.goto(f"{base_url}/outreach/rounds/{round_id}/walk/")
-    _check(page, "outreach-walk")
+    assert_clean(page, "outreach-walk")
     context.close()

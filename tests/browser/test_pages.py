@@ -10,7 +10,7 @@ from django.urls import Resolver404, resolve
 
 import pytest
 
-from tests.browser.conftest import axe_violations, log_in
+from tests.browser.conftest import log_in, violations
 
 # What each persona can reach by following links from the home page: navigation is
 # need-to-know too (e.g. only the privacy officer reaches the audit trail, only
@@ -395,11 +395,7 @@ def crawl(page, base_url: str, start: str = "/") -> dict[str, list]:
         seen_patterns.add(pattern)
         response = page.goto(urljoin(base_url, path))
         assert response is not None and response.status < 500, f"{path}: {response.status}"
-        found = axe_violations(page)
-        if page.csp_violations:
-            found.append({"id": "csp", "messages": list(page.csp_violations)})
-            page.csp_violations.clear()
-        results[path] = found
+        results[path] = violations(page, reflow=False)
         for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
             parts = urlsplit(href)
             if parts.netloc != urlsplit(base_url).netloc or parts.query:

@@ -2,49 +2,29 @@
 and the exports downloaded from the real server."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import axe_violations, log_in
-
-SHOTS = os.environ.get("WIJKREGIE_SCREENSHOTS")  # a folder: save screenshots there
-
-
-def _check(page, name: str) -> None:
-    assert axe_violations(page) == [], name
-    assert page.csp_violations == [], name
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        width = page.viewport_size["width"]
-        page.screenshot(path=f"{SHOTS}/{name}-{width}.png", full_page=True)
+from tests.browser.conftest import assert_clean, log_in, new_page
 
 
 def _subject_page(page, base_url) -> str:
     page.goto(f"{base_url}/privacy/")
-    _check(page, "privacy-index")
+    assert_clean(page, "privacy-index")
     page.fill("input[name=q]", "an")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    _check(page, "privacy-search")
+    assert_clean(page, "privacy-search")
     with page.expect_navigation():
         page.locator("main a.utrecht-link[href*='/privacy/residents.resident/']").first.click()
-    _check(page, "privacy-subject")
+    assert_clean(page, "privacy-subject")
     return page.url
 
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_privacy_pages_have_no_violations(browser, base_url, width):
-    context = browser.new_context(locale="nl-NL", viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.csp_violations = []
-    page.on(
-        "console",
-        lambda msg: (
-            page.csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
-        ),
-    )
+    context, page = new_page(browser, width)
     log_in(page, base_url, "privacy")
     _subject_page(page, base_url)
     context.close()
@@ -73,4 +53,4 @@ def test_the_officer_downloads_the_exports_and_uses_the_form_by_keyboard(page, b
         page.keyboard.press("Enter")
     assert page.url == subject_url
     assert page.locator(".utrecht-form-field-error-message").count() == 2
-    _check(page, "privacy-subject-errors")
+    assert_clean(page, "privacy-subject-errors")

@@ -10,23 +10,11 @@ import re
 
 import pytest
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import violations
 
 pytestmark = pytest.mark.browser
 
 LANGUAGES = ["nl", "en", "tr", "ar", "pl", "uk"]
-
-
-def check(page) -> list:
-    """Violations of the page: axe-core, the CSP, and content wider than the screen."""
-    found = axe_violations(page)
-    if page.csp_violations:
-        found.append({"id": "csp", "messages": list(page.csp_violations)})
-        page.csp_violations.clear()
-    width = page.evaluate("document.documentElement.scrollWidth")
-    if width > page.viewport_size["width"]:
-        found.append({"id": "reflow", "scroll_width": width})
-    return found
 
 
 def building_page(page, base_url):
@@ -43,24 +31,24 @@ def test_the_report_path_has_no_violations_at_320_px(base_url, narrow_page):
     page = narrow_page
     results = {}
     page.goto(f"{base_url}/melden/")
-    results["start"] = check(page)
+    results["start"] = violations(page)
     building = building_page(page, base_url)
-    results["building"] = check(page)
+    results["building"] = violations(page)
 
     page.click("button[type=submit]")  # no subject chosen: the error state
     page.wait_for_load_state()
-    results["building-error"] = check(page)
+    results["building-error"] = violations(page)
 
     page.goto(building)
     page.check("#categorie-threats")
     page.click("button[type=submit]")
     page.wait_for_load_state()
     assert page.locator(".wr-urgent").count() == 1
-    results["report-urgent"] = check(page)
+    results["report-urgent"] = violations(page)
 
     page.click("form[method=post] button[type=submit]")  # nothing filled in: errors
     page.wait_for_load_state()
-    results["report-errors"] = check(page)
+    results["report-errors"] = violations(page)
 
     page.check("#id_location_kind_2")
     page.select_option("#id_common_area", index=1)
@@ -70,26 +58,26 @@ def test_the_report_path_has_no_violations_at_320_px(base_url, narrow_page):
     page.click("form[method=post] button[type=submit]")
     page.wait_for_load_state()
     assert "/melden/ontvangen/" in page.url, page.url
-    results["receipt"] = check(page)
+    results["receipt"] = violations(page)
     code = page.inner_text("#tracking-code")
     passphrase = page.inner_text("#passphrase")
 
     page.goto(f"{base_url}/melden/volgen/")
-    results["follow-up"] = check(page)
+    results["follow-up"] = violations(page)
     page.fill("#id_tracking_code", code)
     page.fill("#id_passphrase", "WRONG-WRON-GWRO")
     page.click("form[method=post] button[type=submit]")
     page.wait_for_load_state()
-    results["follow-up-error"] = check(page)
+    results["follow-up-error"] = violations(page)
     page.fill("#id_tracking_code", code)
     page.fill("#id_passphrase", passphrase)
     page.click("form[method=post] button[type=submit]")
     page.wait_for_load_state()
     assert page.url.endswith("/melden/volgen/melding/"), page.url
-    results["follow-up-report"] = check(page)
+    results["follow-up-report"] = violations(page)
 
     page.goto(building.rstrip("/") + "/contact/")
-    results["contact"] = check(page)
+    results["contact"] = violations(page)
 
     assert {name: found for name, found in results.items() if found} == {}
 
@@ -102,8 +90,8 @@ def test_every_language_has_no_violations_at_320_px(base_url, narrow_page, langu
     page.goto(f"{building}?lang={language}")
     assert page.get_attribute("html", "lang") == language
     assert page.get_attribute("html", "dir") == ("rtl" if language == "ar" else "ltr")
-    found = {"building": check(page)}
+    found = {"building": violations(page)}
     page.goto(f"{building}melding/?categorie=litter")
-    found["report"] = check(page)
+    found["report"] = violations(page)
 
     assert {name: v for name, v in found.items() if v} == {}

@@ -3,20 +3,15 @@ keyboard only; axe-core and the production CSP on every state."""
 
 import re
 
-from tests.browser.conftest import _new_page, axe_violations, log_in
-
-
-def _clean(page, name: str) -> None:
-    assert axe_violations(page) == [], name
-    assert page.csp_violations == [], name
+from tests.browser.conftest import assert_clean, log_in, new_page
 
 
 def test_the_queue_on_a_phone_shows_the_list_first(browser, base_url):
-    context, page = _new_page(browser, viewport={"width": 390, "height": 844})
+    context, page = new_page(browser, 390, 844)
     try:
         log_in(page, base_url, "wijkbeheerder")
         page.goto(f"{base_url}/reports/")
-        _clean(page, "queue-390")
+        assert_clean(page, "queue-390")
         # The header on one line: the heading and its link share a row.
         heading = page.locator(".wr-queue-header h1").bounding_box()
         link = page.locator(".wr-queue-header a").bounding_box()
@@ -37,7 +32,7 @@ def test_the_queue_on_a_phone_shows_the_list_first(browser, base_url):
         page.locator("details.wr-queue-filters > summary").focus()
         page.keyboard.press("Enter")
         assert page.locator("#id_category").is_visible()
-        _clean(page, "queue-390-filters")
+        assert_clean(page, "queue-390-filters")
     finally:
         context.close()
 
@@ -54,7 +49,7 @@ def test_the_building_search_works_by_keyboard(page, base_url):
     option.wait_for(state="visible")
     assert field.get_attribute("aria-expanded") == "true"
     assert page.locator("#building-listbox [role=option]").count() == 1
-    _clean(page, "combobox-open")
+    assert_clean(page, "combobox-open")
 
     page.keyboard.press("ArrowDown")
     active = field.get_attribute("aria-activedescendant")
@@ -80,4 +75,4 @@ def test_the_building_search_works_by_keyboard(page, base_url):
     rows = page.locator("table.wr-queue-table tbody tr")
     buildings = {rows.nth(i).locator("td").nth(1).inner_text() for i in range(rows.count())}
     assert buildings == {"De Horizon"}  # every row, and there is one
-    _clean(page, "queue-building")
+    assert_clean(page, "queue-building")

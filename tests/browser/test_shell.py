@@ -1,12 +1,11 @@
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import assert_clean
 
 
 def test_login_page_has_no_accessibility_violations(base_url, page):
     page.goto(f"{base_url}/accounts/login/")
 
     assert page.locator("h1").count() == 1
-    assert axe_violations(page) == []
-    assert page.csp_violations == []
+    assert_clean(page, "login")
 
 
 def test_skip_link_is_the_first_stop_for_the_keyboard(base_url, page):

@@ -1,30 +1,18 @@
 """The standard-text library and putting a text into a message, in Chromium: axe-core,
 the production CSP, the keyboard, at 1280 and 390 px."""
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ROOT, axe_violations, log_in
+from tests.browser.conftest import ROOT, assert_clean, log_in, new_page
 
 A_REPORT_OF_DE_VAART = (  # by a reporter who wrote in English
     "from wijkregie.reports.models import ReporterIdentity as I;"
     "print(I.objects.filter(report__receiving_organisation__slug='de-vaart', language='en')"
     ".order_by('report_id').values_list('report_id', flat=True)[0])"
 )
-
-SHOTS = os.environ.get("WIJKREGIE_SCREENSHOTS")
-
-
-def _check(page, name: str) -> None:
-    assert axe_violations(page) == [], name
-    assert page.csp_violations == [], name
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}-{page.viewport_size['width']}.png", full_page=True)
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -37,25 +25,17 @@ def test_library_and_a_text_put_into_a_message(browser, base_url, server_env, wi
         capture_output=True,
         text=True,
     ).stdout.split()[-1]
-    context = browser.new_context(locale="nl-NL", viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.csp_violations = []
-    page.on(
-        "console",
-        lambda msg: (
-            page.csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
-        ),
-    )
+    context, page = new_page(browser, width)
     log_in(page, base_url, "wijkbeheerder")
     page.goto(f"{base_url}/reports/texts/")
     assert page.locator("h1").inner_text() == "Standaardteksten"
     rows = page.locator("tbody tr")
     assert rows.count() == 2
     assert rows.first.inner_text().split("\t")[0] == "Graag een foto"
-    _check(page, "standard-texts")
+    assert_clean(page, "standard-texts")
     rows.first.get_by_role("link").click()
     assert page.locator("textarea[lang=ar]").get_attribute("dir") == "rtl"
-    _check(page, "standard-text-edit")
+    assert_clean(page, "standard-text-edit")
 
     page.goto(f"{base_url}/reports/{report_id}/")
     box = page.locator("textarea[name=body]")
@@ -68,5 +48,5 @@ def test_library_and_a_text_put_into_a_message(browser, base_url, server_env, wi
         "Goedemiddag,\n\nThank you for your report. On which days and at what times does this "
         "usually happen?"
     )
-    _check(page, "standard-text-inserted")
+    assert_clean(page, "standard-text-inserted")
     context.close()

@@ -291,12 +291,10 @@ def test_sessions_end_by_the_resident_and_by_the_corporation(world):
         selectors.resident_member_get(principal=bram)
 
 
-def test_a_letter_carries_a_join_code_that_works_and_replaces_earlier_ones(world):
+def _letter_to_anna(world, viewer):
     from wijkregie.communications import merge_fields
 
-    earlier, _row = world.code("anna")
-    field = merge_fields.field_get("chat_join_code")
-    letter = merge_fields.LetterContext(
+    return merge_fields.LetterContext(
         resident_id=world.residents["anna"].pk,
         given_name="",
         family_name="",
@@ -312,7 +310,16 @@ def test_a_letter_carries_a_join_code_that_works_and_replaces_earlier_ones(world
         code="",
         date=timezone.localdate(),
         language="en",
+        viewer=viewer,
     )
+
+
+def test_a_letter_carries_a_join_code_that_works_and_replaces_earlier_ones(world):
+    from wijkregie.communications import merge_fields
+
+    earlier, _row = world.code("anna")
+    field = merge_fields.field_get("chat_join_code")
+    letter = _letter_to_anna(world, world.viewer("manager"))
 
     text = field.provider(letter)
     preview = field.provider(
@@ -326,4 +333,27 @@ def test_a_letter_carries_a_join_code_that_works_and_replaces_earlier_ones(world
     with pytest.raises(services.JoinRefused):
         services.join_code_redeem(code=earlier, display_name="Zonnebloem", ip="1.1.1.9")
     principal = services.join_code_redeem(code=code, display_name="Zonnebloem", ip="1.1.1.9")
+    assert selectors.resident_member_get(principal=principal).unit_id == world.units[12].pk
+    # Issued as the letter's author, and audited as them.
+    entry = AuditEntry.objects.filter(object_type="chat.joincode").order_by("pk").last()
+    assert (entry.action, entry.actor_id, JoinCode.objects.order_by("pk").last().purpose) == (
+        "create",
+        world.users["manager"].pk,
+        "letter",
+    )
+
+
+@pytest.mark.parametrize("author", ["agent", "outsider", None])
+def test_a_letter_by_an_author_who_may_not_issue_codes_has_no_join_code(world, author):
+    from wijkregie.communications import merge_fields
+
+    earlier, _row = world.code("anna")
+    field = merge_fields.field_get("chat_join_code")
+    letter = _letter_to_anna(world, world.viewer(author) if author else None)
+
+    assert field.provider(letter) == ""
+    # Nothing issued, nothing audited, and the resident's code from before still works.
+    assert JoinCode.objects.filter(resident=world.residents["anna"]).count() == 1
+    assert AuditEntry.objects.filter(object_type="chat.joincode").count() == 1
+    principal = services.join_code_redeem(code=earlier, display_name="Zonnebloem", ip="1.1.1.9")
     assert selectors.resident_member_get(principal=principal).unit_id == world.units[12].pk

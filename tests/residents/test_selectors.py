@@ -518,3 +518,63 @@ def test_resident_buildings_are_own_and_partner_buildings(flat):
         building_get(viewer=viewer(partner), id=flat.building.pk, permission=VIEW_RESIDENT)
         == flat.building
     )
+
+
+def test_the_reads_other_apps_services_make_tell_ids_and_no_more_than_asked():
+    landlord, other = make_organisation("ws-home"), make_organisation("ws-other")
+    building = make_building(landlord)
+    old_home, new_home = make_unit(building, 1), make_unit(building, 2)
+    anna = make_resident(landlord, "R-ANNA", email="anna@example.test")
+    moved_out = make_resident(other, "R-GONE", email="")
+    make_occupancy(anna, old_home, start=date(2018, 1, 1), end=date(2020, 12, 31))
+    make_occupancy(anna, new_home, start=date(2021, 1, 1))
+    make_occupancy(moved_out, old_home, start=date(2010, 1, 1), end=date(2017, 12, 31))
+
+    home = selectors.resident_home(resident_id=str(anna.pk))
+    assert (home.resident_id, home.unit, home.unit.building.name) == (
+        anna.pk,
+        new_home,
+        "De Horizon",
+    )
+    # Moved out at the end of 2017: at home there until then.
+    assert selectors.resident_home(resident_id=moved_out.pk, day=date(2017, 6, 1)).unit == old_home
+    assert selectors.resident_home(resident_id=moved_out.pk) == selectors.ResidentHome(
+        moved_out.pk, None
+    )
+    assert selectors.resident_home(resident_id=999_999) is None
+    assert selectors.resident_home(resident_id="x") is None
+
+    assert selectors.resident_email(resident_id=anna.pk) == "anna@example.test"
+    assert selectors.resident_email(resident_id=moved_out.pk) == ""
+    assert selectors.resident_email(resident_id=999_999) is None
+
+    assert selectors.resident_landlords(resident_ids=[anna.pk, moved_out.pk, 999_999]) == {
+        anna.pk: landlord.pk,
+        moved_out.pk: other.pk,
+    }
+    assert selectors.resident_itself(resident_id=anna.pk).landlord.slug == "ws-home"
+    assert selectors.resident_itself(resident_id=None) is None
+    assert AuditEntry.objects.count() == 0
+
+
+def test_residents_living_in_units_are_those_the_viewer_sees_with_the_access():
+    landlord, police = make_organisation("ws-live"), make_organisation("pol-live", "police")
+    building = make_building(landlord)
+    first, second, third = (make_unit(building, n) for n in (1, 2, 3))
+    bakker = make_resident(landlord, "R-B", family_name="Bakker")
+    aydin = make_resident(landlord, "R-A", family_name="Aydin")
+    elsewhere = make_resident(landlord, "R-C", family_name="Claes")
+    make_occupancy(bakker, first)
+    make_occupancy(aydin, second)
+    make_occupancy(elsewhere, third)
+    staff = viewer(make_person("live-staff", landlord, [VIEW_RESIDENT]))
+    officer = viewer(make_person("live-officer", police, [VIEW_RESIDENT]))
+
+    found = selectors.residents_living_in(viewer=staff, unit_ids=[first.pk, second.pk])
+    assert [(r.family_name, [o.unit_id for o in r.current_occupancies]) for r, _a in found] == [
+        ("Aydin", [second.pk]),
+        ("Bakker", [first.pk]),
+    ]
+    assert [sorted(a.categories) for _r, a in found] == [[IDENTITY, TENANCY]] * 2
+    assert selectors.residents_living_in(viewer=officer, unit_ids=[first.pk, second.pk]) == []
+    assert AuditEntry.objects.count() == 0

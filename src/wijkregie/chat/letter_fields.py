@@ -1,10 +1,12 @@
 """The chat's merge field of the letters: a personal join code in a personally addressed
 letter (communications.merge_fields).
 
-The code is issued when the letter is made, on behalf of the sending landlord (the letter
-job has checked that its author may write to these residents), and replaces the
+The code is issued when the letter is made, as the letter's author (`LetterContext.viewer`:
+with their `chat.issue_join_codes` in the landlord, and audited as them), and replaces the
 resident's earlier unused codes: the letter that was made last carries the code that
-works. A resident who cannot join (removed from the chat, no current home) gets no code.
+works. Where no code can be issued (the author may not hand out codes for the building,
+the resident was removed from the chat or has no current home, nobody to act as) the
+field stays empty, as the other fields do where they have nothing to say.
 """
 
 from django.conf import settings
@@ -14,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
 from wijkregie.communications import merge_fields
-from wijkregie.core.access import system_viewer
 from wijkregie.core.exceptions import ApplicationError
 
 NAME = "chat_join_code"
@@ -32,12 +33,11 @@ def join_code_text(letter: merge_fields.LetterContext) -> str:
 
     if letter.preview or letter.resident_id is None:
         return _join_text(EXAMPLE, letter.language)
+    if letter.viewer is None:
+        return ""
     try:
-        code = join_code_for_letter(
-            actor=system_viewer(f"letters:{letter.organisation_name}"[:100], origin="task"),
-            resident_id=letter.resident_id,
-        )
-    except (ValidationError, ApplicationError):
+        code = join_code_for_letter(actor=letter.viewer, resident_id=letter.resident_id)
+    except (ValidationError, ApplicationError):  # PermissionDenied is one
         return ""
     return _join_text(code, letter.language)
 

@@ -51,7 +51,7 @@ from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDeni
 from wijkregie.core.ids import as_id
 from wijkregie.places.models import Building
 from wijkregie.reports.photos import SanitisedPhoto
-from wijkregie.residents.models import Resident, current_occupancies
+from wijkregie.residents.selectors import resident_home
 
 _issuer = principal_issuer(MEMBER_SUBJECT)
 
@@ -112,21 +112,6 @@ def channels_ensure(*, building: Building) -> dict[str, Channel]:
 # --- Join codes ------------------------------------------------------------------------------
 
 
-def _resident_home(resident: Resident):
-    occupancy = (
-        current_occupancies(timezone.localdate())
-        .filter(resident=resident)
-        .select_related("unit__building")
-        .order_by("-start_date")
-        .first()
-    )
-    if occupancy is None:
-        raise ValidationError(
-            {"resident": _("This resident does not live in one of the buildings now.")}
-        )
-    return occupancy.unit
-
-
 def join_code_issue(
     *, actor: Viewer, resident_id, purpose: str = "door", now: datetime | None = None
 ) -> tuple[str, JoinCode]:
@@ -134,15 +119,18 @@ def join_code_issue(
     resident stop working. The actor needs `chat.issue_join_codes` in the landlord.
     Returns the code (shown once: only its digest is kept) and the row."""
     now = now or timezone.now()
-    resident = Resident.objects.filter(pk=as_id(resident_id)).first()
-    if resident is None:
+    home = resident_home(resident_id=as_id(resident_id))
+    if home is None:
         raise ValidationError({"resident": _("This resident is not known.")})
-    unit = _resident_home(resident)
-    building = unit.building
+    if home.unit is None:
+        raise ValidationError(
+            {"resident": _("This resident does not live in one of the buildings now.")}
+        )
+    unit, building = home.unit, home.unit.building
     if not (actor.is_superuser or actor.has_perm(ISSUE_CODES, building.owner_id)):
         raise PermissionDenied(_("You may not hand out chat codes for this building."))
     if Member.objects.filter(
-        building=building, resident=resident, removed_at__isnull=False
+        building=building, resident_id=home.resident_id, removed_at__isnull=False
     ).exists():
         raise ApplicationError(
             _("This resident was removed from the chat and cannot get a new code.")
@@ -150,11 +138,11 @@ def join_code_issue(
     code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
     with transaction.atomic():
         JoinCode.objects.filter(
-            resident=resident, used_at__isnull=True, revoked_at__isnull=True
+            resident_id=home.resident_id, used_at__isnull=True, revoked_at__isnull=True
         ).update(revoked_at=now)
         row = JoinCode.objects.create(
             building=building,
-            resident=resident,
+            resident_id=home.resident_id,
             unit=unit,
             digest=code_digest(code),
             expires_at=now + timedelta(days=settings.WIJKREGIE_CHAT_CODE_DAYS),

@@ -13,7 +13,8 @@ registered once, from an app's `AppConfig.ready()`:
     )
 
 A provider gets the `LetterContext` of one letter (who, where, which batch and letter;
-`preview` is True when nothing is stored yet) and returns the text (kind "text") or the
+`preview` is True when nothing is stored yet; `viewer` is the letter's author, with whose
+permissions a provider acts and is audited) and returns the text (kind "text") or the
 URL to encode (kind "qr"). Unknown fields are refused when a template is saved
 (`unknown_fields`), so a letter never goes out with a placeholder in it. Text is escaped;
 a QR code becomes an SVG image embedded as a `data:` URL (segno), with the URL beside it
@@ -29,6 +30,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 import segno
+
+from wijkregie.core.access import Viewer
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 FIELD = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
@@ -55,6 +58,10 @@ class LetterContext:
     date: date
     language: str
     preview: bool = False
+    # The author of the letter (the batch's, or the one previewing it): a provider that
+    # issues something (the chat's join code) does it with their permissions, audited as
+    # them. None: nobody to act for, so such a field stays empty.
+    viewer: Viewer | None = None
 
     @property
     def full_name(self) -> str:

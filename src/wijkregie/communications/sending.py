@@ -31,7 +31,8 @@ from wijkregie.communications.models import (
 from wijkregie.core.access import system_viewer
 from wijkregie.core.exceptions import ApplicationError
 from wijkregie.core.mail import mail_send
-from wijkregie.residents.models import ContactChannel, Resident
+from wijkregie.residents.models import ContactChannel
+from wijkregie.residents.selectors import resident_email
 from wijkregie.residents.services import contact_moment_record
 
 logger = logging.getLogger(__name__)
@@ -102,17 +103,17 @@ def _finish(delivery: NewsletterDelivery, status: str, newsletter: Newsletter) -
 
 
 def _deliver_one(newsletter: Newsletter, delivery: NewsletterDelivery, building_ids) -> str:
-    resident = Resident.objects.filter(pk=delivery.resident_id).first()
-    if resident is None or not consent.still_consents(
-        resident_id=resident.pk, building_ids=building_ids
+    email = resident_email(resident_id=delivery.resident_id)
+    if email is None or not consent.still_consents(
+        resident_id=delivery.resident_id, building_ids=building_ids
     ):
         return DeliveryStatus.SKIPPED
     versions = {v.language: v for v in newsletter.versions.all()}
     version = versions.get(delivery.language) or versions["nl"]
-    url = links.unsubscribe_url(resident.pk)
+    url = links.unsubscribe_url(delivery.resident_id)
     try:
         sent = mail_send(
-            to=[resident.email],
+            to=[email],
             template=TEMPLATE,
             context=email_context(newsletter, version, unsubscribe_url=url),
             language=version.language,

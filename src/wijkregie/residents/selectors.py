@@ -634,3 +634,82 @@ def contact_moment_resident_id(*, source_type: str, source_id) -> int | None:
         .values_list("resident_id", flat=True)
         .first()
     )
+
+
+def residents_living_in(
+    *, viewer: Viewer, unit_ids, visibility: ResidentVisibility | None = None
+) -> list[tuple[Resident, ResidentAccess]]:
+    """The residents living in `unit_ids` now whom the viewer may see, each with the
+    viewer's access (need-to-know), by family name; `resident.current_occupancies` holds
+    their current occupancies (with unit and building). For pages and services that
+    address residents (the letters), which audit what they show."""
+    visibility = visibility or resident_visibility(viewer=viewer)
+    unit_ids = list(unit_ids)
+    residents = _with_current_occupancies(
+        Resident.objects.visible_to(viewer, resolved=visibility).filter(
+            Exists(
+                current_occupancies(visibility.today).filter(
+                    resident=OuterRef("pk"), unit_id__in=unit_ids
+                )
+            )
+        ),
+        visibility.today,
+    ).order_by("family_name", "given_name", "pk")
+    result = []
+    for resident in residents:
+        access = visibility.access_for(
+            resident, {o.unit.building_id for o in resident.current_occupancies}
+        )
+        if access is not None:
+            result.append((resident, access))
+    return result
+
+
+# --- For services of other apps (no personal data shown: not audited) --------------------
+
+
+@dataclass(frozen=True)
+class ResidentHome:
+    resident_id: int
+    unit: Unit | None  # None: the resident lives in none of the buildings now
+
+
+def resident_home(*, resident_id, day: date | None = None) -> ResidentHome | None:
+    """Where a resident lives on `day` (today): the unit (with its building) of their
+    latest current occupancy; None when there is no such resident. For services that
+    authorise the viewer on that building themselves (the chat's join codes need
+    `chat.issue_join_codes` in its owner): tells ids and the unit, no personal data."""
+    resident_id = parse_id(resident_id)
+    if resident_id is None or not Resident.objects.filter(pk=resident_id).exists():
+        return None
+    occupancy = (
+        current_occupancies(day or timezone.localdate())
+        .filter(resident_id=resident_id)
+        .select_related("unit__building")
+        .order_by("-start_date")
+        .first()
+    )
+    return ResidentHome(resident_id, occupancy.unit if occupancy else None)
+
+
+def resident_email(*, resident_id) -> str | None:
+    """The resident's e-mail address ("" when none is known), None when there is no such
+    resident. For the services that send to a resident after checking the consent, and
+    record the sending in the contact history (newsletters)."""
+    return Resident.objects.filter(pk=parse_id(resident_id)).values_list("email", flat=True).first()
+
+
+def resident_landlords(*, resident_ids) -> dict[int, int]:
+    """The landlord of each resident by id: the data owner an audit entry about reading
+    these residents is recorded for. Tells ids only."""
+    return dict(
+        Resident.objects.filter(pk__in={parse_id(i) for i in resident_ids}).values_list(
+            "pk", "landlord_id"
+        )
+    )
+
+
+def resident_itself(*, resident_id) -> Resident | None:
+    """The resident a signed link of their own proves (its subject), with the landlord,
+    or None: for the pages a resident sees about themself (unsubscribing)."""
+    return Resident.objects.select_related("landlord").filter(pk=parse_id(resident_id)).first()

@@ -8,6 +8,7 @@ from django.utils import timezone, translation
 
 import pytest
 
+from wijkregie.communications import merge_fields
 from wijkregie.communications.models import Letter, LetterBatch, LetterTemplate
 from wijkregie.communications.services import letters as services
 from wijkregie.core import jobs
@@ -16,7 +17,7 @@ from wijkregie.core.models import AuditEntry, Job
 from wijkregie.places.models import Unit
 from wijkregie.residents.models import ContactMoment
 
-from .conftest import VERSIONS
+from .conftest import VERSIONS, tiny_pdf
 
 # --- Templates -----------------------------------------------------------------------------------
 
@@ -88,6 +89,35 @@ def test_updating_a_template_replaces_its_versions(world):
 
 
 # --- Batches -------------------------------------------------------------------------------------
+
+
+def test_the_merge_fields_act_as_the_letters_author(world, monkeypatch):
+    """A field that issues something (the chat's join code) does it as the author: the
+    batch's author in the making job, the one previewing in a preview."""
+    merge_fields.register(
+        "author_id",
+        label="Author",
+        provider=lambda c: str(c.viewer.user_id) if c.viewer else "nobody",
+    )
+    made = []
+
+    def render(*, version, context):
+        made.append(merge_fields.render_inline("{{ author_id }}", context))
+        return tiny_pdf()
+
+    monkeypatch.setattr(services, "letter_render", render)
+    try:
+        template = world.template(
+            versions={"nl": {**VERSIONS["nl"], "body": "Door {{ author_id }}"}}
+        )
+        world.batch(template=template)
+        preview = services.letter_preview(
+            actor=world.viewer("reviewer"), template_id=template.pk, building_id=world.building.pk
+        )
+    finally:
+        merge_fields.unregister("author_id")
+    assert made == [str(world.users["author"].pk)] * 4
+    assert preview["body"] == f"<p>Door {world.users['reviewer'].pk}</p>"
 
 
 def test_a_batch_has_a_letter_per_resident_in_walking_order_and_language(world, fast_pdf):

@@ -243,6 +243,7 @@ def test_a_real_letter_is_a_tagged_pdf_in_the_residents_language(world, client, 
                 day=batch.letter_date,
                 reference=letter.reference,
                 code=letter.code,
+                author=world.viewer("author"),
             ),
         )
         assert html["subject"] == "أخبار De Toren"

@@ -11,7 +11,7 @@ only residents the drafter sees through the sending organisation get a letter.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,9 +29,9 @@ from wijkregie.residents.models import (
     IDENTITY,
     VIEW_RESIDENT,
     Resident,
-    current_occupancies,
     resident_visibility,
 )
+from wijkregie.residents.selectors import resident_landlords, residents_living_in
 
 SEND_LETTERS = "communications.send_letters"
 RESIDENT_OBJECT = "residents.resident"
@@ -134,10 +134,10 @@ class LetterRow:
 
 def _audit_letters(viewer: Viewer, batch: LetterBatch, letters, action: str) -> None:
     owners = {
-        r["pk"]: DataOwner(r["landlord_id"])
-        for r in Resident.objects.filter(pk__in={le.resident_id for le in letters}).values(
-            "pk", "landlord_id"
-        )
+        pk: DataOwner(landlord_id)
+        for pk, landlord_id in resident_landlords(
+            resident_ids={le.resident_id for le in letters}
+        ).items()
     }
     audit_record_by_owner(
         viewer=viewer,
@@ -299,30 +299,11 @@ def letter_recipients(
     unit_ids = {u.pk for u in units}
     order = {u.pk: i for i, u in enumerate(units)}
     by_id = {u.pk: u for u in units}
-    residents = (
-        Resident.objects.visible_to(viewer, resolved=visibility)
-        .filter(
-            Exists(
-                current_occupancies(visibility.today).filter(
-                    resident=OuterRef("pk"), unit_id__in=unit_ids
-                )
-            )
-        )
-        .prefetch_related(
-            Prefetch(
-                "occupancies",
-                queryset=current_occupancies(visibility.today).select_related("unit__building"),
-                to_attr="current_occupancies",
-            )
-        )
-        .order_by("family_name", "given_name", "pk")
-    )
     recipients, excluded = [], []
-    for resident in residents:
-        access = visibility.access_for(
-            resident, {o.unit.building_id for o in resident.current_occupancies}
-        )
-        if access is None or IDENTITY not in access.categories:
+    for resident, access in residents_living_in(
+        viewer=viewer, unit_ids=unit_ids, visibility=visibility
+    ):
+        if IDENTITY not in access.categories:
             continue
         if not visibility.sees_all and organisation_id not in access.organisation_ids:
             continue
@@ -357,7 +338,9 @@ def letter_context(
     day: date,
     reference: str,
     code: str,
+    author: Viewer | None,
 ) -> merge_fields.LetterContext:
+    """What the merge fields know of one letter; `author` is the viewer the fields act as."""
     return merge_fields.LetterContext(
         resident_id=resident.pk,
         given_name=resident.given_name,
@@ -375,6 +358,7 @@ def letter_context(
         date=day,
         language=language,
         preview=letter is None,
+        viewer=author,
     )
 
 

@@ -27,7 +27,8 @@ from wijkregie.core.audit import DataOwner, audit_record
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import parse_id
 from wijkregie.places.models import Building
-from wijkregie.residents.models import VIEW_RESIDENT, Resident
+from wijkregie.residents.models import VIEW_RESIDENT
+from wijkregie.residents.selectors import resident_itself
 
 RESIDENT_OBJECT_TYPE = "residents.resident"
 
@@ -190,4 +191,4 @@ def public_image_get(*, code: str, image_id) -> NewsletterImage:
 def unsubscribe_resident(*, principal):
     """The resident a signed unsubscribe link proves (for the page's language and the
     landlord's name), or None."""
-    return Resident.objects.select_related("landlord").filter(pk=principal.subject_id).first()
+    return resident_itself(resident_id=principal.subject_id)

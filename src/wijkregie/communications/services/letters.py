@@ -275,6 +275,7 @@ def letter_preview(
         day=timezone.localdate(),
         reference=_("(reference)"),
         code=_("(personal code)"),
+        author=actor,
     )
     audit_record(
         viewer=actor,
@@ -533,8 +534,16 @@ def _unmade(batch: LetterBatch):
         yield from chunk
 
 
-def letter_make(*, batch: LetterBatch, letter: Letter) -> bool:
-    """Make one letter's PDF and store it, unless another run stored it first."""
+def _author(batch: LetterBatch) -> Viewer:
+    """The batch's author, as whom its letters' merge fields act (in a task)."""
+    if batch.created_by is not None:
+        return viewer_for(batch.created_by, origin="task")
+    return system_viewer(label=batch.created_by_label or "system", origin="task")
+
+
+def letter_make(*, batch: LetterBatch, letter: Letter, author: Viewer) -> bool:
+    """Make one letter's PDF and store it, unless another run stored it first. The merge
+    fields act as `author` (the batch's: `_author`)."""
     version = letter_template_version_for(batch.template, letter.language)
     context = letter_context(
         batch_or_none=batch,
@@ -546,6 +555,7 @@ def letter_make(*, batch: LetterBatch, letter: Letter) -> bool:
         day=batch.letter_date,
         reference=letter.reference,
         code=letter.code,
+        author=author,
     )
     pdf = letter_render(version=version, context=context)
     return bool(
@@ -573,7 +583,7 @@ def letter_batch_make_job(run: jobs.JobRun) -> None:
     one, with the progress), then the print bundle, in one transaction with the finish."""
     batch = (
         LetterBatch.objects.defer("bundle")
-        .select_related("template", "organisation")
+        .select_related("template", "organisation", "created_by")
         .filter(pk=run.job.target_id)
         .first()
     )
@@ -586,8 +596,9 @@ def letter_batch_make_job(run: jobs.JobRun) -> None:
     done = total - Letter.objects.filter(batch=batch, made_at__isnull=True).count()
     made_now = 0
     run.progress(done, total)
+    author = _author(batch)
     for letter in _unmade(batch):
-        if letter_make(batch=batch, letter=letter):
+        if letter_make(batch=batch, letter=letter, author=author):
             made_now += 1
         done += 1
         run.progress(done, total)

@@ -38,6 +38,7 @@ from wijkregie.core.ids import parse_id
 from wijkregie.places.models import Building
 from wijkregie.reports.photos import PhotoRejected, sanitise_photo
 from wijkregie.residents.models import Resident
+from wijkregie.residents.selectors import resident_itself
 
 OBJECT_TYPE = "communications.newsletter"
 MAX_IMAGES = 6
@@ -283,11 +284,7 @@ def newsletter_unsubscribe(*, token: str) -> Resident:
     """Withdraw the consent to newsletters by e-mail of the resident the signed link was
     sent to (source: unsubscribe). Doing it twice changes nothing more."""
     principal = links.unsubscribe_principal(token)
-    resident = (
-        Resident.objects.select_related("landlord").filter(pk=principal.subject_id).first()
-        if principal
-        else None
-    )
+    resident = resident_itself(resident_id=principal.subject_id) if principal else None
     if resident is None:
         raise UnsubscribeRefused(
             _(
