@@ -1,12 +1,15 @@
 """Letter services: templates, batches, the making job (and its resume), review, sending."""
 
 import datetime
+import io
+import re
 
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 import pytest
+from pypdf import PdfReader
 
 from wijkregie.communications.models import Letter, LetterBatch, LetterTemplate
 from wijkregie.communications.services import letters as services
@@ -178,6 +181,20 @@ def test_people_without_the_right_get_no_batch(world, fast_pdf):
             world.batch(template=template, actor=world.viewer(name))
     with pytest.raises(PermissionDenied):
         world.batch(template=template, actor=world.viewer("outsider"))
+
+
+def test_the_print_bundle_holds_every_letter_once_in_walking_order(world):
+    batch = world.batch()  # real PDFs: each page names its letter's reference
+
+    bundle = PdfReader(io.BytesIO(bytes(LetterBatch.objects.get(pk=batch.pk).bundle)))
+    letters = list(batch.letters.order_by("position"))
+    assert len(bundle.pages) == len(letters) == 4
+    pattern = re.compile(re.escape(batch.reference) + r"-\d{4}")
+    references = [pattern.findall(page.extract_text()) for page in bundle.pages]
+    assert references == [[le.reference] for le in letters]
+    assert [page.get_contents().get_data() for page in bundle.pages] == [
+        PdfReader(io.BytesIO(bytes(le.pdf))).pages[0].get_contents().get_data() for le in letters
+    ]
 
 
 # --- A worker killed mid-batch --------------------------------------------------------------

@@ -12,9 +12,9 @@ worker killed halfway leaves whole letters only; `jobs.job_resume_stale` runs th
 again and it does only what is left: no letter lost, none made or sent twice.
 """
 
-import io
 import logging
 import secrets
+import tempfile
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -22,8 +22,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
-
-from pypdf import PdfWriter
 
 from wijkregie.communications import merge_fields, tasks
 from wijkregie.communications.models import (
@@ -56,7 +54,7 @@ from wijkregie.core.audit import AuditContext, DataOwner, audit_record
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from wijkregie.core.ids import as_id
 from wijkregie.core.models import Job
-from wijkregie.core.pdf import render_pdf
+from wijkregie.core.pdf import pdf_concatenate, render_pdf
 from wijkregie.partners.models import Organisation
 from wijkregie.partners.selectors import viewer_for
 from wijkregie.residents.languages import is_language_code
@@ -555,17 +553,24 @@ def letter_make(*, batch: LetterBatch, letter: Letter) -> bool:
     )
 
 
-def _bundle(batch: LetterBatch) -> bytes:
-    """All letters of the batch in walking order, one PDF for the printer."""
-    writer = PdfWriter()
+def _letter_pdfs(batch: LetterBatch):
+    """The batch's PDFs in walking order, read CHUNK at a time."""
     ids = list(Letter.objects.filter(batch=batch).order_by("position").values_list("pk", flat=True))
     for start in range(0, len(ids), CHUNK):
         pdfs = Letter.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("position")
         for data in pdfs.values_list("pdf", flat=True):
-            writer.append(io.BytesIO(bytes(data)))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+            yield bytes(data)
+
+
+def _bundle(batch: LetterBatch) -> bytes:
+    """All letters of the batch in walking order, one PDF for the printer.
+
+    Written letter by letter to a temporary file (`pdf_concatenate`): the merge holds one
+    letter at a time; only the finished bundle is read back, to store it in its row."""
+    with tempfile.TemporaryFile() as target:
+        pdf_concatenate(_letter_pdfs(batch), target)
+        target.seek(0)
+        return target.read()
 
 
 def letter_batch_make_job(run: jobs.JobRun) -> None:
