@@ -350,6 +350,30 @@ def test_e_mail_delivery_attaches_the_pdf(world, fast_pdf, django_capture_on_com
     assert batch.letters.get(resident=world.residents[0]).contact_moment.channel == "email"
 
 
+@pytest.mark.parametrize(
+    ("language", "subject", "greeting"),
+    [
+        ("nl", "Brief van Org ws-brief: Wat we doen", "Beste Anna Bakker,"),
+        ("en", "Letter from Org ws-brief: Wat we doen", "Dear Anna Bakker,"),
+        ("tr", "Mektup (Org ws-brief): Wat we doen", "Sayın Anna Bakker,"),
+        ("ar", "رسالة من Org ws-brief: Wat we doen", "عزيزي/عزيزتي Anna Bakker،"),
+        ("pl", "List od Org ws-brief: Wat we doen", "Dzień dobry Anna Bakker,"),
+        ("uk", "Лист від Org ws-brief: Wat we doen", "Шановний(-а) Anna Bakker,"),
+    ],
+)
+def test_the_letter_e_mail_is_in_the_letter_s_language(
+    world, fast_pdf, django_capture_on_commit_callbacks, language, subject, greeting
+):
+    batch = world.batch(delivery_method="email")
+    services.letter_batch_review(actor=world.viewer("reviewer"), batch_id=batch.pk)
+    batch.letters.filter(resident=world.residents[0]).update(language=language)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.letter_batch_send(actor=world.viewer("author"), batch_id=batch.pk)
+    message = next(m for m in mail.outbox if m.to == [world.residents[0].email])
+    assert message.subject == subject
+    assert message.body.splitlines()[0] == greeting
+
+
 def test_a_resident_moved_out_before_sending_is_reported_not_sent(world, fast_pdf):
     batch = world.batch()
     services.letter_batch_review(actor=world.viewer("reviewer"), batch_id=batch.pk)
