@@ -10,6 +10,7 @@ fonts (var/vendor/fonts, `make assets`) and the colours of the voorbeeld theme, 
 and fetches nothing from the network: only the font files and `data:` URLs are read.
 """
 
+import atexit
 import io
 import re
 import tempfile
@@ -163,6 +164,11 @@ def _allowed_roots() -> list[Path]:
 
 
 def _fetcher():
+    return _fetcher_class()()
+
+
+@lru_cache(maxsize=1)
+def _fetcher_class():
     _weasyprint()
     from weasyprint.urls import URLFetcher
 
@@ -180,7 +186,7 @@ def _fetcher():
                     return super().fetch(url, headers)
             raise ValueError(f"PDF rendering reads no external resources: {url[:80]}")
 
-    return LocalFetcher()
+    return LocalFetcher
 
 
 _import_lock = threading.Lock()
@@ -205,6 +211,34 @@ def _weasyprint():
     return weasyprint.CSS, weasyprint.HTML, FontConfiguration
 
 
+_styles = threading.local()
+
+
+@atexit.register
+def _forget_house_style() -> None:
+    # Before the interpreter tears modules down (WeasyPrint's FontConfiguration.__del__
+    # needs shutil then).
+    _styles.__dict__.clear()
+
+
+def house_style():
+    """(FontConfiguration, CSS) of the house style, made once per thread and reused.
+
+    A new FontConfiguration per document loads the system's font configuration and the
+    six fonts into a fresh Fontconfig/Pango font map every time, and those are not all
+    given back: a letter batch grew ~0.24 MB a letter (docs/performance.md). WeasyPrint
+    shares one configuration between documents as documented; Pango is not thread-safe,
+    hence one per thread. Made again when the style sheet changes (another theme)."""
+    CSS, _HTML, FontConfiguration = _weasyprint()
+    css = house_style_css()
+    cached = getattr(_styles, "house", None)
+    if cached is None or cached[0] != css:
+        fonts = FontConfiguration()
+        cached = (css, fonts, CSS(string=css, url_fetcher=_fetcher(), font_config=fonts))
+        _styles.house = cached
+    return cached[1], cached[2]
+
+
 def render_pdf(
     template_name: str,
     context: dict | None = None,
@@ -219,7 +253,7 @@ def render_pdf(
     `title` is the document title (metadata and `<title>`), `language` the BCP 47 code
     of the text (default: the active language; the template is rendered in it).
     """
-    CSS, HTML, FontConfiguration = _weasyprint()
+    _CSS, HTML, _FontConfiguration = _weasyprint()
 
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     with translation.override(language):
@@ -234,10 +268,8 @@ def render_pdf(
                 "pdf_subject": subject,
             },
         )
-    fetcher = _fetcher()
-    fonts = FontConfiguration()
-    document = HTML(string=html, base_url=vendor_dir().as_uri() + "/", url_fetcher=fetcher)
-    style = CSS(string=house_style_css(), url_fetcher=fetcher, font_config=fonts)
+    fonts, style = house_style()
+    document = HTML(string=html, base_url=vendor_dir().as_uri() + "/", url_fetcher=_fetcher())
     return document.write_pdf(stylesheets=[style], font_config=fonts, pdf_variant=PDF_VARIANT)
 
 
