@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -118,7 +119,10 @@ def _value(field: MergeField, context: LetterContext) -> str:
     return "" if value is None else str(value)
 
 
+@lru_cache(maxsize=256)
 def qr_svg_data_url(data: str) -> str:
+    """The QR code of `data` as an SVG `data:` URL (kept: a batch prints the building's
+    report link on every letter)."""
     return segno.make(data, error="m").svg_data_uri(scale=3, border=2)
 
 

@@ -15,7 +15,9 @@ again and it does only what is left: no letter lost, none made or sent twice.
 import logging
 import secrets
 import tempfile
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -531,8 +533,13 @@ def _unmade(batch: LetterBatch):
         yield from chunk
 
 
-def letter_make(*, batch: LetterBatch, letter: Letter) -> bool:
-    """Make one letter's PDF and store it, unless another run stored it first."""
+def letter_make(
+    *, batch: LetterBatch, letter: Letter, record_progress: Callable[[], None] | None = None
+) -> bool:
+    """Make one letter's PDF and store it, unless another run stored it first. The PDF is
+    rendered outside any transaction; `record_progress` (the job's progress) is written in
+    the transaction that stores it: one commit per letter, and the progress never counts a
+    letter that is not stored."""
     version = letter_template_version_for(batch.template, letter.language)
     context = letter_context(
         batch_or_none=batch,
@@ -546,11 +553,13 @@ def letter_make(*, batch: LetterBatch, letter: Letter) -> bool:
         code=letter.code,
     )
     pdf = letter_render(version=version, context=context)
-    return bool(
-        Letter.objects.filter(pk=letter.pk, made_at__isnull=True).update(
+    with transaction.atomic():
+        stored = Letter.objects.filter(pk=letter.pk, made_at__isnull=True).update(
             pdf=pdf, made_at=timezone.now(), language=version.language
         )
-    )
+        if record_progress is not None:
+            record_progress()
+    return bool(stored)
 
 
 def _letter_pdfs(batch: LetterBatch):
@@ -592,10 +601,11 @@ def letter_batch_make_job(run: jobs.JobRun) -> None:
     made_now = 0
     run.progress(done, total)
     for letter in _unmade(batch):
-        if letter_make(batch=batch, letter=letter):
-            made_now += 1
         done += 1
-        run.progress(done, total)
+        if letter_make(
+            batch=batch, letter=letter, record_progress=partial(run.progress, done, total)
+        ):
+            made_now += 1
     bundle = _bundle(batch)
     with transaction.atomic():
         LetterBatch.objects.filter(pk=batch.pk).update(bundle=bundle, bundle_made_at=timezone.now())
