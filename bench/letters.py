@@ -31,6 +31,12 @@ def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _rss_mb() -> float:
+    """The resident set now (Linux), not the peak."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
 def _world(n: int):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission
@@ -112,12 +118,14 @@ def worker(n: int) -> dict:
         },
     )
     pdf.render_pdf("pdf/base.html", {}, title="warm-up", language="nl")  # fonts, imports
-    made_rss = {}
+    made_rss = {"load": round(os.getloadavg()[0], 1)}
     real_bundle = services._bundle
 
     def bundle(batch):
         made_rss["mb"] = _maxrss_mb()
-        return real_bundle(batch)
+        data = real_bundle(batch)
+        made_rss["after_bundle"] = _maxrss_mb()
+        return data
 
     services._bundle = bundle
     started = time.perf_counter()
@@ -172,18 +180,19 @@ def worker(n: int) -> dict:
                 "pdf_subject": html_context["subject"],
             },
         )
+    # WeasyPrint's documented way to render many documents in one style: one font
+    # configuration and one parsed style sheet for all of them (as the worker does).
     CSS, HTML, FontConfiguration = pdf._weasyprint()
+    base_rss_before = _rss_mb()
     base_started = time.perf_counter()
+    fonts = FontConfiguration()
+    style = CSS(string=pdf.house_style_css(), font_config=fonts, url_fetcher=pdf._fetcher())
     for _ in range(n):
-        fonts = FontConfiguration()
         HTML(
             string=html, base_url=pdf.vendor_dir().as_uri() + "/", url_fetcher=pdf._fetcher()
-        ).write_pdf(
-            stylesheets=[CSS(string=pdf.house_style_css(), font_config=fonts)],
-            font_config=fonts,
-            pdf_variant=pdf.PDF_VARIANT,
-        )
+        ).write_pdf(stylesheets=[style], font_config=fonts, pdf_variant=pdf.PDF_VARIANT)
     base_seconds = time.perf_counter() - base_started
+    base_rss_growth = _rss_mb() - base_rss_before
     worker_rate = n / make_seconds
     base_rate = n / base_seconds
     return {
@@ -198,7 +207,9 @@ def worker(n: int) -> dict:
             (created - started) + (first_made - job_started).total_seconds(), 2
         ),
         "peak_rss_mb_letters_made": round(made_rss["mb"], 1),
-        "peak_rss_mb_after_bundle": round(_maxrss_mb(), 1),
+        "peak_rss_mb_after_bundle": round(made_rss["after_bundle"], 1),
+        "baseline_rss_growth_mb": round(base_rss_growth, 1),
+        "load_average_1m": [made_rss["load"], round(os.getloadavg()[0], 1)],
         "bundle_mb": round(len(bytes(batch.bundle)) / 1e6, 1),
         "run_seconds": round(finished - started, 1),
     }
