@@ -56,6 +56,7 @@ class LetterContext:
     date: date
     language: str
     preview: bool = False
+    report_url: str = ""  # the building's public report page (read with the unit)
 
     @property
     def full_name(self) -> str:

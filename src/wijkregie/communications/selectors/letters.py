@@ -24,7 +24,7 @@ from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id
 from wijkregie.partners.models import Organisation
 from wijkregie.places.models import Building, Unit
-from wijkregie.places.selectors import building_get
+from wijkregie.places.selectors import building_get, building_public_report_url
 from wijkregie.residents.models import (
     IDENTITY,
     VIEW_RESIDENT,
@@ -375,6 +375,7 @@ def letter_context(
         date=day,
         language=language,
         preview=letter is None,
+        report_url=building_public_report_url(unit.building),
     )
 
 
