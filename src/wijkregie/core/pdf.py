@@ -225,10 +225,11 @@ def house_style():
     """(FontConfiguration, CSS) of the house style, made once per thread and reused.
 
     A new FontConfiguration per document loads the system's font configuration and the
-    six fonts into a fresh Fontconfig/Pango font map every time, and those are not all
-    given back: a letter batch grew ~0.24 MB a letter (docs/performance.md). WeasyPrint
-    shares one configuration between documents as documented; Pango is not thread-safe,
-    hence one per thread. Made again when the style sheet changes (another theme)."""
+    six fonts into a fresh Fontconfig/Pango font map every time, and that native memory is
+    not all given back: ~0.27 MB a letter, and twice the time (docs/performance.md,
+    2026-12-06). WeasyPrint shares one configuration between documents as documented;
+    Pango is not thread-safe, hence one per thread. Made again when the style sheet
+    changes (another theme)."""
     CSS, _HTML, FontConfiguration = _weasyprint()
     css = house_style_css()
     cached = getattr(_styles, "house", None)
@@ -253,7 +254,7 @@ def render_pdf(
     `title` is the document title (metadata and `<title>`), `language` the BCP 47 code
     of the text (default: the active language; the template is rendered in it).
     """
-    _CSS, HTML, _FontConfiguration = _weasyprint()
+    HTML = _weasyprint()[1]
 
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     with translation.override(language):
