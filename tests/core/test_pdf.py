@@ -167,3 +167,22 @@ def test_concatenating_nothing_gives_an_empty_but_valid_pdf():
     out = io.BytesIO()
     assert pdf_concatenate([], out) == 0
     assert len(PdfReader(io.BytesIO(out.getvalue()), strict=True).pages) == 0
+
+
+def test_the_house_style_is_parsed_once_per_thread_and_again_when_it_changes(monkeypatch):
+    import threading
+
+    from wijkregie.core import pdf
+
+    first = pdf.house_style()
+    assert pdf.house_style() == first  # the same font configuration and style sheet
+    other = []
+    thread = threading.Thread(target=lambda: other.append(pdf.house_style()))
+    thread.start()
+    thread.join()
+    assert other[0][0] is not first[0]  # Pango is not thread-safe: one per thread
+    css = pdf.house_style_css()
+    monkeypatch.setattr(pdf, "house_style_css", lambda: css + "p { color: #000; }")
+    changed = pdf.house_style()
+    assert changed[0] is not first[0] and changed[1] is not first[1]
+    assert pdf.house_style() == changed
