@@ -12,9 +12,14 @@ that memory does not grow with the batch), in a fresh worker process each:
 - the time from the batch's creation until the first letter is stored (what the
   progress bar shows first);
 - the worker's peak memory (ru_maxrss) when every letter is made, and after the bundle;
-- the baseline, in the same worker process after the batch: the first letter's HTML (the
-  same template, house-style CSS and fonts) rendered straight with WeasyPrint N times.
-Letters/s of the worker as a ratio to the baseline's PDFs/s (target ≥ 0.8).
+- the baseline, in the same worker process, half just before the make job and half just
+  after it (a load that drifts weighs on both): the first letter's HTML (the same
+  template, house-style CSS and fonts) rendered straight with WeasyPrint N times, with one
+  font configuration and style sheet, as WeasyPrint documents it (and as the worker
+  renders); its own memory growth.
+Letters/s of the worker as a ratio to the baseline's PDFs/s (target ≥ 0.8), by the wall
+clock and by this process's CPU time (steadier on a shared machine; PostgreSQL's work is
+not in it), and the load average at the start and the end.
 """
 
 import json
@@ -29,6 +34,12 @@ from bench.common import PYTHON, ROOT, bench_database_url, configure_environment
 
 def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _rss_mb() -> float:
+    """The resident set now (Linux), not the peak."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
 def _world(n: int):
@@ -112,12 +123,15 @@ def worker(n: int) -> dict:
         },
     )
     pdf.render_pdf("pdf/base.html", {}, title="warm-up", language="nl")  # fonts, imports
-    made_rss = {}
+    made_rss = {"load": round(os.getloadavg()[0], 1)}
     real_bundle = services._bundle
 
     def bundle(batch):
         made_rss["mb"] = _maxrss_mb()
-        return real_bundle(batch)
+        made_rss["cpu"] = time.process_time()
+        data = real_bundle(batch)
+        made_rss["after_bundle"] = _maxrss_mb()
+        return data
 
     services._bundle = bundle
     started = time.perf_counter()
@@ -134,18 +148,10 @@ def worker(n: int) -> dict:
             building_id=building.pk,
         )
     created = time.perf_counter()
-    jobs.job_run(job_id=batch.make_job_id)
-    finished = time.perf_counter()
     letters = Letter.objects.filter(batch=batch)
-    assert letters.filter(made_at__isnull=True).count() == 0
-    job_started = batch.make_job.__class__.objects.get(pk=batch.make_job_id).started_at
-    first_made = letters.order_by("made_at").values_list("made_at", flat=True).first()
-    last_made = letters.order_by("-made_at").values_list("made_at", flat=True).first()
-    batch.refresh_from_db()
-    make_seconds = (last_made - job_started).total_seconds()
-    bundle_seconds = (batch.bundle_made_at - last_made).total_seconds()
 
-    # The baseline: the same HTML straight through WeasyPrint, n times.
+    # The baseline: the first letter's HTML straight through WeasyPrint, n times, half just
+    # before the worker and half just after, so that a load that drifts weighs on both.
     first = letters.select_related("resident", "unit__building").order_by("position").first()
     version = letter_template_version_for(template, "nl")
     context = services.letter_context(
@@ -172,20 +178,38 @@ def worker(n: int) -> dict:
                 "pdf_subject": html_context["subject"],
             },
         )
+    # WeasyPrint's documented way to render many documents in one style: one font
+    # configuration and one parsed style sheet for all of them (as the worker does).
     CSS, HTML, FontConfiguration = pdf._weasyprint()
-    base_started = time.perf_counter()
-    for _ in range(n):
-        fonts = FontConfiguration()
-        HTML(
-            string=html, base_url=pdf.vendor_dir().as_uri() + "/", url_fetcher=pdf._fetcher()
-        ).write_pdf(
-            stylesheets=[CSS(string=pdf.house_style_css(), font_config=fonts)],
-            font_config=fonts,
-            pdf_variant=pdf.PDF_VARIANT,
-        )
-    base_seconds = time.perf_counter() - base_started
+    fonts = FontConfiguration()
+    style = CSS(string=pdf.house_style_css(), font_config=fonts, url_fetcher=pdf._fetcher())
+    base = {"seconds": 0.0, "cpu": 0.0, "rss": 0.0}
+
+    def baseline(count: int) -> None:
+        rss, wall, cpu = _rss_mb(), time.perf_counter(), time.process_time()
+        for _ in range(count):
+            HTML(
+                string=html, base_url=pdf.vendor_dir().as_uri() + "/", url_fetcher=pdf._fetcher()
+            ).write_pdf(stylesheets=[style], font_config=fonts, pdf_variant=pdf.PDF_VARIANT)
+        base["seconds"] += time.perf_counter() - wall
+        base["cpu"] += time.process_time() - cpu
+        base["rss"] += _rss_mb() - rss
+
+    baseline(n // 2)
+    job_cpu = time.process_time()
+    jobs.job_run(job_id=batch.make_job_id)
+    finished = time.perf_counter()
+    make_cpu = made_rss["cpu"] - job_cpu
+    baseline(n - n // 2)
+    assert letters.filter(made_at__isnull=True).count() == 0
+    job_started = batch.make_job.__class__.objects.get(pk=batch.make_job_id).started_at
+    first_made = letters.order_by("made_at").values_list("made_at", flat=True).first()
+    last_made = letters.order_by("-made_at").values_list("made_at", flat=True).first()
+    batch.refresh_from_db()
+    make_seconds = (last_made - job_started).total_seconds()
+    bundle_seconds = (batch.bundle_made_at - last_made).total_seconds()
     worker_rate = n / make_seconds
-    base_rate = n / base_seconds
+    base_rate = n / base["seconds"]
     return {
         "letters": n,
         "create_seconds": round(created - started, 2),
@@ -194,13 +218,20 @@ def worker(n: int) -> dict:
         "worker_letters_per_s": round(worker_rate, 2),
         "weasyprint_pdfs_per_s": round(base_rate, 2),
         "ratio": round(worker_rate / base_rate, 2),
+        # CPU seconds of this process (PostgreSQL's own work not counted): steadier than
+        # the wall clock when others load the machine.
+        "worker_cpu_ms_per_letter": round(make_cpu / n * 1000, 1),
+        "weasyprint_cpu_ms_per_pdf": round(base["cpu"] / n * 1000, 1),
+        "cpu_ratio": round(base["cpu"] / make_cpu, 2),
         "first_letter_after_s": round(
             (created - started) + (first_made - job_started).total_seconds(), 2
         ),
         "peak_rss_mb_letters_made": round(made_rss["mb"], 1),
-        "peak_rss_mb_after_bundle": round(_maxrss_mb(), 1),
+        "peak_rss_mb_after_bundle": round(made_rss["after_bundle"], 1),
+        "baseline_rss_growth_mb": round(base["rss"], 1),
+        "load_average_1m": [made_rss["load"], round(os.getloadavg()[0], 1)],
         "bundle_mb": round(len(bytes(batch.bundle)) / 1e6, 1),
-        "run_seconds": round(finished - started, 1),
+        "run_seconds": round(finished - created, 1),  # the baseline's first half included
     }
 
 

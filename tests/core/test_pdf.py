@@ -18,6 +18,10 @@ REMOTE = """{% extends "pdf/base.html" %}
 {% block content %}<p>Tekst</p><img src="https://tracker.example/pixel.png" alt="">
 <img src="{{ outside }}" alt="buiten"><img src="{{ inline }}" alt="binnen">{% endblock %}"""
 
+LONG = """{% extends "pdf/base.html" %}
+{% block content %}{% for p in paragraphs %}<p>Alinea {{ p }} over de lift.</p>{% endfor %}
+{% endblock %}"""
+
 
 @pytest.fixture
 def templates(settings, tmp_path):
@@ -25,6 +29,7 @@ def templates(settings, tmp_path):
     folder.mkdir(parents=True)
     (folder / "letter.html").write_text(LETTER)
     (folder / "remote.html").write_text(REMOTE)
+    (folder / "long.html").write_text(LONG)
     settings.TEMPLATES = [
         {**settings.TEMPLATES[0], "DIRS": [tmp_path / "templates", *settings.TEMPLATES[0]["DIRS"]]}
     ]
@@ -118,3 +123,66 @@ def test_rendering_leaves_pillow_refusing_truncated_images(templates):
     render_pdf("test_pdf/letter.html", {"name": "Ann"}, title="Letter", language="nl")
 
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False  # reports/photos.py relies on it
+
+
+# --- Concatenating -----------------------------------------------------------------------------
+
+
+def _letter(templates_name: str, name: str) -> bytes:
+    return render_pdf(templates_name, {"name": name}, title=f"Brief aan {name}", language="nl")
+
+
+def test_concatenated_pdfs_keep_every_page_in_order_with_its_content_and_fonts(templates):
+    from wijkregie.core.pdf import pdf_concatenate
+
+    letters = [_letter("test_pdf/letter.html", name) for name in ("Anna", "Bram", "Cem")]
+    long_letter = render_pdf(
+        "test_pdf/long.html", {"paragraphs": range(120)}, title="Lang", language="nl"
+    )
+    out = io.BytesIO()
+
+    pages = pdf_concatenate([letters[0], long_letter, letters[1], letters[2]], out)
+
+    bundle = PdfReader(io.BytesIO(out.getvalue()), strict=True)
+    parts = [PdfReader(io.BytesIO(data)) for data in (letters[0], long_letter, *letters[1:])]
+    expected = [page for part in parts for page in part.pages]
+    assert pages == len(bundle.pages) == len(expected) == 7
+    assert [page.extract_text() for page in bundle.pages] == [p.extract_text() for p in expected]
+    assert [page.get_contents().get_data() for page in bundle.pages] == [
+        p.get_contents().get_data() for p in expected
+    ]
+    assert [page.mediabox for page in bundle.pages] == [p.mediabox for p in expected]
+    assert _fonts(bundle) == _fonts(parts[0]) == {"Noto-Sans", "Noto-Sans-Bold", "Noto-Serif-Bold"}
+    names = [bundle.pages[i].extract_text().splitlines()[3] for i in (0, 5, 6)]
+    assert names == [
+        "Beste Anna, de lift is gerepareerd.",
+        "Beste Bram, de lift is gerepareerd.",
+        "Beste Cem, de lift is gerepareerd.",
+    ]
+
+
+def test_concatenating_nothing_gives_an_empty_but_valid_pdf():
+    from wijkregie.core.pdf import pdf_concatenate
+
+    out = io.BytesIO()
+    assert pdf_concatenate([], out) == 0
+    assert len(PdfReader(io.BytesIO(out.getvalue()), strict=True).pages) == 0
+
+
+def test_the_house_style_is_parsed_once_per_thread_and_again_when_it_changes(monkeypatch):
+    import threading
+
+    from wijkregie.core import pdf
+
+    first = pdf.house_style()
+    assert pdf.house_style() == first  # the same font configuration and style sheet
+    other = []
+    thread = threading.Thread(target=lambda: other.append(pdf.house_style()))
+    thread.start()
+    thread.join()
+    assert other[0][0] is not first[0]  # Pango is not thread-safe: one per thread
+    css = pdf.house_style_css()
+    monkeypatch.setattr(pdf, "house_style_css", lambda: css + "p { color: #000; }")
+    changed = pdf.house_style()
+    assert changed[0] is not first[0] and changed[1] is not first[1]
+    assert pdf.house_style() == changed

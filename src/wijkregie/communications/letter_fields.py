@@ -15,6 +15,8 @@ def _date(context: merge_fields.LetterContext) -> str:
 
 
 def _report_url(context: merge_fields.LetterContext) -> str:
+    if context.report_url:
+        return context.report_url
     building = Building.objects.filter(pk=context.building_id).first()
     return building_public_report_url(building) if building else ""
 

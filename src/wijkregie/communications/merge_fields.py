@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -62,6 +63,7 @@ class LetterContext:
     # issues something (the chat's join code) does it with their permissions, audited as
     # them. None: nobody to act for, so such a field stays empty.
     viewer: Viewer | None = None
+    report_url: str = ""  # the building's public report page (read with the unit)
 
     @property
     def full_name(self) -> str:
@@ -125,7 +127,10 @@ def _value(field: MergeField, context: LetterContext) -> str:
     return "" if value is None else str(value)
 
 
+@lru_cache(maxsize=256)
 def qr_svg_data_url(data: str) -> str:
+    """The QR code of `data` as an SVG `data:` URL (kept: a batch prints the building's
+    report link on every letter)."""
     return segno.make(data, error="m").svg_data_uri(scale=3, border=2)
 
 

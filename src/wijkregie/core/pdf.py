@@ -10,11 +10,15 @@ fonts (var/vendor/fonts, `make assets`) and the colours of the voorbeeld theme, 
 and fetches nothing from the network: only the font files and `data:` URLs are read.
 """
 
+import atexit
+import io
 import re
 import tempfile
 import threading
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -160,6 +164,11 @@ def _allowed_roots() -> list[Path]:
 
 
 def _fetcher():
+    return _fetcher_class()()
+
+
+@lru_cache(maxsize=1)
+def _fetcher_class():
     _weasyprint()
     from weasyprint.urls import URLFetcher
 
@@ -177,7 +186,7 @@ def _fetcher():
                     return super().fetch(url, headers)
             raise ValueError(f"PDF rendering reads no external resources: {url[:80]}")
 
-    return LocalFetcher()
+    return LocalFetcher
 
 
 _import_lock = threading.Lock()
@@ -202,6 +211,35 @@ def _weasyprint():
     return weasyprint.CSS, weasyprint.HTML, FontConfiguration
 
 
+_styles = threading.local()
+
+
+@atexit.register
+def _forget_house_style() -> None:
+    # Before the interpreter tears modules down (WeasyPrint's FontConfiguration.__del__
+    # needs shutil then).
+    _styles.__dict__.clear()
+
+
+def house_style():
+    """(FontConfiguration, CSS) of the house style, made once per thread and reused.
+
+    A new FontConfiguration per document loads the system's font configuration and the
+    six fonts into a fresh Fontconfig/Pango font map every time, and that native memory is
+    not all given back: ~0.27 MB a letter, and twice the time (docs/performance.md,
+    2026-12-06). WeasyPrint shares one configuration between documents as documented;
+    Pango is not thread-safe, hence one per thread. Made again when the style sheet
+    changes (another theme)."""
+    CSS, _HTML, FontConfiguration = _weasyprint()
+    css = house_style_css()
+    cached = getattr(_styles, "house", None)
+    if cached is None or cached[0] != css:
+        fonts = FontConfiguration()
+        cached = (css, fonts, CSS(string=css, url_fetcher=_fetcher(), font_config=fonts))
+        _styles.house = cached
+    return cached[1], cached[2]
+
+
 def render_pdf(
     template_name: str,
     context: dict | None = None,
@@ -216,7 +254,7 @@ def render_pdf(
     `title` is the document title (metadata and `<title>`), `language` the BCP 47 code
     of the text (default: the active language; the template is rendered in it).
     """
-    CSS, HTML, FontConfiguration = _weasyprint()
+    HTML = _weasyprint()[1]
 
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     with translation.override(language):
@@ -231,8 +269,154 @@ def render_pdf(
                 "pdf_subject": subject,
             },
         )
-    fetcher = _fetcher()
-    fonts = FontConfiguration()
-    document = HTML(string=html, base_url=vendor_dir().as_uri() + "/", url_fetcher=fetcher)
-    style = CSS(string=house_style_css(), url_fetcher=fetcher, font_config=fonts)
+    fonts, style = house_style()
+    document = HTML(string=html, base_url=vendor_dir().as_uri() + "/", url_fetcher=_fetcher())
     return document.write_pdf(stylesheets=[style], font_config=fonts, pdf_variant=PDF_VARIANT)
+
+
+# --- Concatenating PDFs without holding them ------------------------------------------------------
+
+
+class _Concatenation:
+    """One PDF written object by object to a binary file, from the pages of other PDFs.
+
+    pypdf's `PdfWriter` keeps every object of every appended document until it writes (a
+    1,000-letter print bundle took 1.1 GB); this writes each document's pages and what they
+    use (content, fonts, images) as soon as the document is read and then drops it. What
+    stays is a file offset per object and the page list. Only the pages are taken (no
+    outline, structure tree or metadata of the parts), as `PdfWriter.add_page` does."""
+
+    HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+
+    def __init__(self, target: BinaryIO):
+        self.target = target
+        self.start = target.tell()
+        self.offsets: list[int] = [0]  # by object number; 0 is the head of the free list
+        self.pages: list[int] = []
+        target.write(self.HEADER)
+        self.pages_number = self._reserve()
+
+    def _reserve(self) -> int:
+        self.offsets.append(-1)
+        return len(self.offsets) - 1
+
+    def _write(self, number: int, obj) -> None:
+        self.offsets[number] = self.target.tell() - self.start
+        self.target.write(b"%d 0 obj\n" % number)
+        obj.write_to_stream(self.target)
+        self.target.write(b"\nendobj\n")
+
+    def _copy(self, obj, numbers: dict, pending: list):
+        """`obj` with its references renumbered into this file (referenced objects queued)."""
+        from pypdf.generic import (
+            ArrayObject,
+            DictionaryObject,
+            IndirectObject,
+            NameObject,
+            StreamObject,
+        )
+
+        if isinstance(obj, IndirectObject):
+            key = (obj.idnum, obj.generation)
+            number = numbers.get(key)
+            if number is None:
+                number = numbers[key] = self._reserve()
+                pending.append((obj, number))
+            return IndirectObject(number, 0, None)
+        if isinstance(obj, StreamObject):
+            stream = StreamObject()
+            stream.set_data(obj._data)  # as stored: still compressed, never decoded
+            for key, value in obj.items():
+                if key != "/Length":  # written again from the data
+                    stream[NameObject(key)] = self._copy(value, numbers, pending)
+            return stream
+        if isinstance(obj, DictionaryObject):
+            return DictionaryObject(
+                {NameObject(k): self._copy(v, numbers, pending) for k, v in obj.items()}
+            )
+        if isinstance(obj, ArrayObject):
+            return ArrayObject(self._copy(v, numbers, pending) for v in obj)
+        return obj
+
+    def add(self, data: bytes) -> int:
+        """Append the pages of one PDF; returns how many."""
+        from pypdf import PdfReader
+        from pypdf.generic import DictionaryObject, IndirectObject, NameObject
+
+        reader = PdfReader(io.BytesIO(data))
+        numbers: dict[tuple[int, int], int] = {}
+        pending: list = []
+        count = 0
+        for page in reader.pages:
+            ref = page.indirect_reference
+            number = self._reserve()
+            if ref is not None:  # links and annotations that point at the page find it
+                numbers[(ref.idnum, ref.generation)] = number
+            copy = DictionaryObject(
+                {
+                    NameObject(k): self._copy(v, numbers, pending)
+                    for k, v in page.items()
+                    if k != "/Parent"
+                }
+            )
+            copy[NameObject("/Parent")] = IndirectObject(self.pages_number, 0, None)
+            self._write(number, copy)
+            self.pages.append(number)
+            count += 1
+            while pending:
+                source, target_number = pending.pop()
+                self._write(target_number, self._copy(source.get_object(), numbers, pending))
+        return count
+
+    def finish(self) -> None:
+        from pypdf.generic import (
+            ArrayObject,
+            DictionaryObject,
+            IndirectObject,
+            NameObject,
+            NullObject,
+            NumberObject,
+        )
+
+        self._write(
+            self.pages_number,
+            DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/Pages"),
+                    NameObject("/Kids"): ArrayObject(
+                        IndirectObject(n, 0, None) for n in self.pages
+                    ),
+                    NameObject("/Count"): NumberObject(len(self.pages)),
+                }
+            ),
+        )
+        catalog = self._reserve()
+        self._write(
+            catalog,
+            DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/Catalog"),
+                    NameObject("/Pages"): IndirectObject(self.pages_number, 0, None),
+                }
+            ),
+        )
+        for number, offset in enumerate(self.offsets):
+            if number and offset < 0:  # reserved, never reached (cannot happen): a null
+                self._write(number, NullObject())
+        xref = self.target.tell() - self.start
+        out = self.target
+        out.write(b"xref\n0 %d\n0000000000 65535 f \n" % len(self.offsets))
+        out.writelines(b"%010d 00000 n \n" % offset for offset in self.offsets[1:])
+        out.write(
+            b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+            % (len(self.offsets), catalog, xref)
+        )
+
+
+def pdf_concatenate(documents: Iterable[bytes], target: BinaryIO) -> int:
+    """Write the pages of `documents`, in order, as one PDF to `target` (a binary file);
+    returns the number of pages. Memory holds one document at a time, not the result."""
+    concatenation = _Concatenation(target)
+    pages = sum(concatenation.add(data) for data in documents)
+    concatenation.finish()
+    return pages

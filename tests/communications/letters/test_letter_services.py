@@ -1,12 +1,15 @@
 """Letter services: templates, batches, the making job (and its resume), review, sending."""
 
 import datetime
+import io
+import re
 
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 import pytest
+from pypdf import PdfReader
 
 from wijkregie.communications import merge_fields
 from wijkregie.communications.models import Letter, LetterBatch, LetterTemplate
@@ -210,6 +213,20 @@ def test_people_without_the_right_get_no_batch(world, fast_pdf):
         world.batch(template=template, actor=world.viewer("outsider"))
 
 
+def test_the_print_bundle_holds_every_letter_once_in_walking_order(world):
+    batch = world.batch()  # real PDFs: each page names its letter's reference
+
+    bundle = PdfReader(io.BytesIO(bytes(LetterBatch.objects.get(pk=batch.pk).bundle)))
+    letters = list(batch.letters.order_by("position"))
+    assert len(bundle.pages) == len(letters) == 4
+    pattern = re.compile(re.escape(batch.reference) + r"-\d{4}")
+    references = [pattern.findall(page.extract_text()) for page in bundle.pages]
+    assert references == [[le.reference] for le in letters]
+    assert [page.get_contents().get_data() for page in bundle.pages] == [
+        PdfReader(io.BytesIO(bytes(le.pdf))).pages[0].get_contents().get_data() for le in letters
+    ]
+
+
 # --- A worker killed mid-batch --------------------------------------------------------------
 
 
@@ -361,6 +378,30 @@ def test_e_mail_delivery_attaches_the_pdf(world, fast_pdf, django_capture_on_com
     assert by_post.delivery_method == "post"
     assert by_post.contact_moment.channel == "letter"
     assert batch.letters.get(resident=world.residents[0]).contact_moment.channel == "email"
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "greeting"),
+    [
+        ("nl", "Brief van Org ws-brief: Wat we doen", "Beste Anna Bakker,"),
+        ("en", "Letter from Org ws-brief: Wat we doen", "Dear Anna Bakker,"),
+        ("tr", "Mektup (Org ws-brief): Wat we doen", "Sayın Anna Bakker,"),
+        ("ar", "رسالة من Org ws-brief: Wat we doen", "عزيزي/عزيزتي Anna Bakker،"),
+        ("pl", "List od Org ws-brief: Wat we doen", "Dzień dobry Anna Bakker,"),
+        ("uk", "Лист від Org ws-brief: Wat we doen", "Шановний(-а) Anna Bakker,"),
+    ],
+)
+def test_the_letter_e_mail_is_in_the_letter_s_language(
+    world, fast_pdf, django_capture_on_commit_callbacks, language, subject, greeting
+):
+    batch = world.batch(delivery_method="email")
+    services.letter_batch_review(actor=world.viewer("reviewer"), batch_id=batch.pk)
+    batch.letters.filter(resident=world.residents[0]).update(language=language)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.letter_batch_send(actor=world.viewer("author"), batch_id=batch.pk)
+    message = next(m for m in mail.outbox if m.to == [world.residents[0].email])
+    assert message.subject == subject
+    assert message.body.splitlines()[0] == greeting
 
 
 def test_a_resident_moved_out_before_sending_is_reported_not_sent(world, fast_pdf):

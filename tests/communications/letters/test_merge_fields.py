@@ -90,3 +90,28 @@ def test_a_bad_registration_is_refused(name, kind):
 )
 def test_problems_in_a_text(text, expected):
     assert merge_fields.problems_in(text) == expected
+
+
+def test_the_report_qr_of_a_made_letter_reads_the_building_with_the_letter(
+    world, django_assert_num_queries
+):
+    from wijkregie.communications.selectors.letters import letter_context
+    from wijkregie.places.selectors import building_public_report_url
+
+    unit = world.units[0]
+    context = letter_context(
+        batch_or_none=None,
+        organisation=world.landlord,
+        resident=world.residents[0],
+        unit=unit,
+        letter=None,
+        language="nl",
+        day=date(2026, 12, 4),
+        reference="WR-1",
+        code="c",
+    )
+    url = building_public_report_url(world.building)
+    assert context.report_url == url
+    with django_assert_num_queries(0):
+        html = merge_fields.render_html("{{ report_qr }}", context)
+    assert f'<span class="letter-qr-url">{url}</span>' in html

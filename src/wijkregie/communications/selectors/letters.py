@@ -24,7 +24,7 @@ from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id
 from wijkregie.partners.models import Organisation
 from wijkregie.places.models import Building, Unit
-from wijkregie.places.selectors import building_get
+from wijkregie.places.selectors import building_get, building_public_report_url
 from wijkregie.residents.models import (
     IDENTITY,
     VIEW_RESIDENT,
@@ -359,6 +359,7 @@ def letter_context(
         language=language,
         preview=letter is None,
         viewer=author,
+        report_url=building_public_report_url(unit.building),
     )
 
 

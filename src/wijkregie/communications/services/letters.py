@@ -12,18 +12,18 @@ worker killed halfway leaves whole letters only; `jobs.job_resume_stale` runs th
 again and it does only what is left: no letter lost, none made or sent twice.
 """
 
-import io
 import logging
 import secrets
+import tempfile
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
-
-from pypdf import PdfWriter
 
 from wijkregie.communications import merge_fields, tasks
 from wijkregie.communications.models import (
@@ -56,7 +56,7 @@ from wijkregie.core.audit import AuditContext, DataOwner, audit_record
 from wijkregie.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from wijkregie.core.ids import as_id
 from wijkregie.core.models import Job
-from wijkregie.core.pdf import render_pdf
+from wijkregie.core.pdf import pdf_concatenate, render_pdf
 from wijkregie.partners.models import Organisation
 from wijkregie.partners.selectors import viewer_for
 from wijkregie.residents.languages import is_language_code
@@ -541,9 +541,18 @@ def _author(batch: LetterBatch) -> Viewer:
     return system_viewer(label=batch.created_by_label or "system", origin="task")
 
 
-def letter_make(*, batch: LetterBatch, letter: Letter, author: Viewer) -> bool:
+def letter_make(
+    *,
+    batch: LetterBatch,
+    letter: Letter,
+    author: Viewer,
+    record_progress: Callable[[], None] | None = None,
+) -> bool:
     """Make one letter's PDF and store it, unless another run stored it first. The merge
-    fields act as `author` (the batch's: `_author`)."""
+    fields act as `author` (the batch's: `_author`). The PDF is rendered outside any
+    transaction; `record_progress` (the job's progress) is written in the transaction that
+    stores it: one commit per letter, and the progress never counts a letter that is not
+    stored."""
     version = letter_template_version_for(batch.template, letter.language)
     context = letter_context(
         batch_or_none=batch,
@@ -558,24 +567,33 @@ def letter_make(*, batch: LetterBatch, letter: Letter, author: Viewer) -> bool:
         author=author,
     )
     pdf = letter_render(version=version, context=context)
-    return bool(
-        Letter.objects.filter(pk=letter.pk, made_at__isnull=True).update(
+    with transaction.atomic():
+        stored = Letter.objects.filter(pk=letter.pk, made_at__isnull=True).update(
             pdf=pdf, made_at=timezone.now(), language=version.language
         )
-    )
+        if record_progress is not None:
+            record_progress()
+    return bool(stored)
 
 
-def _bundle(batch: LetterBatch) -> bytes:
-    """All letters of the batch in walking order, one PDF for the printer."""
-    writer = PdfWriter()
+def _letter_pdfs(batch: LetterBatch):
+    """The batch's PDFs in walking order, read CHUNK at a time."""
     ids = list(Letter.objects.filter(batch=batch).order_by("position").values_list("pk", flat=True))
     for start in range(0, len(ids), CHUNK):
         pdfs = Letter.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("position")
         for data in pdfs.values_list("pdf", flat=True):
-            writer.append(io.BytesIO(bytes(data)))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+            yield bytes(data)
+
+
+def _bundle(batch: LetterBatch) -> bytes:
+    """All letters of the batch in walking order, one PDF for the printer.
+
+    Written letter by letter to a temporary file (`pdf_concatenate`): the merge holds one
+    letter at a time; only the finished bundle is read back, to store it in its row."""
+    with tempfile.TemporaryFile() as target:
+        pdf_concatenate(_letter_pdfs(batch), target)
+        target.seek(0)
+        return target.read()
 
 
 def letter_batch_make_job(run: jobs.JobRun) -> None:
@@ -598,10 +616,14 @@ def letter_batch_make_job(run: jobs.JobRun) -> None:
     run.progress(done, total)
     author = _author(batch)
     for letter in _unmade(batch):
-        if letter_make(batch=batch, letter=letter, author=author):
-            made_now += 1
         done += 1
-        run.progress(done, total)
+        if letter_make(
+            batch=batch,
+            letter=letter,
+            author=author,
+            record_progress=partial(run.progress, done, total),
+        ):
+            made_now += 1
     bundle = _bundle(batch)
     with transaction.atomic():
         LetterBatch.objects.filter(pk=batch.pk).update(bundle=bundle, bundle_made_at=timezone.now())
