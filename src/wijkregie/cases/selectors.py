@@ -994,24 +994,49 @@ def cases_by_health(*, viewer: Viewer, visible: dict[int, str] | None = None) ->
         .select_related("building", "unit", "regie_organisation")
         .order_by("-created_at", "-pk")
     )
+    # Only the columns the health reads (`case_health`, `agreement_mismatches`): a big
+    # case has fifty participants and a hundred actions, the viewer dozens of cases.
     participants = _by_case(
         CaseParticipant.objects.active()
         .filter(case_id__in=ids)
-        .select_related("organisation", "user")
+        .select_related("organisation")
+        .only("case_id", "role", "organisation_id", "organisation__name")
         .order_by("organisation__name", "id")
     )
     # Health looks only at actions still to be done.
     actions = _by_case(
         CaseAction.objects.filter(case_id__in=ids, status__in=ACTION_OPEN_STATUSES)
-        .select_related("owner_organisation", "owner")
+        .select_related("owner_organisation")
+        .only(
+            "case_id",
+            "status",
+            "due_date",
+            "created_at",
+            "owner_organisation_id",
+            "owner_organisation__name",
+        )
         .order_by("due_date", "id")
     )
     agreements = _by_case(
         TaskAgreement.objects.filter(case_id__in=ids)
-        .select_related("organisation", "expected_by")
+        .select_related("organisation")
+        .only(
+            "case_id",
+            "topic",
+            "topic_key",
+            "description",
+            "status",
+            "answer_note",
+            "organisation_id",
+            "organisation__name",
+        )
         .order_by("topic_key", "organisation__name", "id")
     )
-    meetings = _by_case(Meeting.objects.filter(case_id__in=ids).order_by("starts_at", "id"))
+    meetings = _by_case(
+        Meeting.objects.filter(case_id__in=ids)
+        .only("case_id", "starts_at")
+        .order_by("starts_at", "id")
+    )
     last = [
         m.pk
         for found in meetings.values()
