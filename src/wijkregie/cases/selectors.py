@@ -11,6 +11,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -967,6 +968,20 @@ class CaseHealth:
     warnings: list[HealthWarning]
 
 
+class _HealthRow(SimpleNamespace):
+    """A participant, agreement or meeting as the health reads it (`cases_by_health`)."""
+
+
+class _HealthAction(SimpleNamespace):
+    def is_overdue(self, today) -> bool:
+        return CaseAction.is_overdue(self, today)
+
+
+@dataclass(frozen=True)
+class _Named:
+    name: str
+
+
 def _by_case(rows) -> dict[int, list]:
     grouped: dict[int, list] = {}
     for row in rows:
@@ -994,33 +1009,42 @@ def cases_by_health(*, viewer: Viewer, visible: dict[int, str] | None = None) ->
         .select_related("building", "unit", "regie_organisation")
         .order_by("-created_at", "-pk")
     )
-    # Only the columns the health reads (`case_health`, `agreement_mismatches`): a big
-    # case has fifty participants and a hundred actions, the viewer dozens of cases.
+    # Only what the health reads (`case_health`, `agreement_mismatches`), as plain rows
+    # rather than model instances: a big case has fifty participants and a hundred
+    # actions, the viewer dozens of cases, and building thousands of instances was most
+    # of the page's time (docs/performance.md, "Cases after …").
     participants = _by_case(
-        CaseParticipant.objects.active()
+        _HealthRow(case_id=c, role=r, organisation_id=o, organisation=_Named(n))
+        for c, r, o, n in CaseParticipant.objects.active()
         .filter(case_id__in=ids)
-        .select_related("organisation")
-        .only("case_id", "role", "organisation_id", "organisation__name")
-        .order_by("organisation__name", "id")
+        .values_list("case_id", "role", "organisation_id", "organisation__name")
+        .order_by("organisation__name", "organisation_id", "role")
+        .distinct()
     )
     # Health looks only at actions still to be done.
     actions = _by_case(
-        CaseAction.objects.filter(case_id__in=ids, status__in=ACTION_OPEN_STATUSES)
-        .select_related("owner_organisation")
-        .only(
-            "case_id",
-            "status",
-            "due_date",
-            "created_at",
-            "owner_organisation_id",
-            "owner_organisation__name",
+        _HealthAction(case_id=c, status=st, due_date=d, created_at=at, owner_organisation=_Named(n))
+        for c, st, d, at, n in CaseAction.objects.filter(
+            case_id__in=ids, status__in=ACTION_OPEN_STATUSES
         )
+        .values_list("case_id", "status", "due_date", "created_at", "owner_organisation__name")
         .order_by("due_date", "id")
     )
     agreements = _by_case(
-        TaskAgreement.objects.filter(case_id__in=ids)
-        .select_related("organisation")
-        .only(
+        _HealthRow(
+            pk=pk,
+            case_id=c,
+            topic=t,
+            topic_key=k,
+            description=d,
+            status=st,
+            answer_note=note,
+            organisation_id=o,
+            organisation=_Named(n) if o else None,
+        )
+        for pk, c, t, k, d, st, note, o, n in TaskAgreement.objects.filter(case_id__in=ids)
+        .values_list(
+            "pk",
             "case_id",
             "topic",
             "topic_key",
@@ -1033,8 +1057,9 @@ def cases_by_health(*, viewer: Viewer, visible: dict[int, str] | None = None) ->
         .order_by("topic_key", "organisation__name", "id")
     )
     meetings = _by_case(
-        Meeting.objects.filter(case_id__in=ids)
-        .only("case_id", "starts_at")
+        _HealthRow(pk=pk, case_id=c, starts_at=at)
+        for pk, c, at in Meeting.objects.filter(case_id__in=ids)
+        .values_list("pk", "case_id", "starts_at")
         .order_by("starts_at", "id")
     )
     last = [
