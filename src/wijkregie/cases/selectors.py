@@ -1111,7 +1111,8 @@ class MyWork:
 def my_work(*, viewer: Viewer) -> MyWork:
     """One professional's page: open actions of theirs (named as owner, or of their
     organisation without an owner) on cases they take part in, the meetings coming up,
-    and their cases by health."""
+    and their cases by health. The actions and meetings carry only what the page shows
+    (and their case's title)."""
     # The ids of the visible cases once (see `case_list`), for the actions, the meetings
     # and the cases by health; a superuser's are every case, asked as such.
     visible = _visible_ids(viewer)
@@ -1122,12 +1123,14 @@ def my_work(*, viewer: Viewer) -> MyWork:
             Q(owner_id=viewer.user_id)
             | Q(owner__isnull=True, owner_organisation_id__in=viewer.organisation_ids)
         )
-        .select_related("case", "owner_organisation")
+        .select_related("case")
+        .only("case_id", "description", "due_date", "status", "case__title")
         .order_by("due_date", "id")
     )
     meetings = (
         Meeting.objects.filter(on_cases, starts_at__gte=timezone.now())
         .select_related("case")
+        .only("case_id", "title", "starts_at", "case__title")
         .order_by("starts_at", "id")[:20]
     )
     return MyWork(
