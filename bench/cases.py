@@ -13,7 +13,8 @@ takes part in each of them.
 
 Measurement (`run`): the persona is the busiest case worker of the busiest organisation
 (a housing corporation). The case page (cases:detail) for `case_pages` plain and the big
-cases of the persona, My work (cases:my_work) and the cases by health (cases:by_health),
+cases of the persona, My work (cases:my_work), the cases by health (cases:by_health) and
+the case list (cases:list),
 each requested `case_rounds` times after a warm-up round (fewer, at least three, when
 `case_budget` seconds per page are used up). The query count is captured per request;
 on the case page it must be the same for a plain and a big case.
@@ -605,7 +606,11 @@ def run(world, scale, generated: dict, *, log=print) -> dict:
         f"{result['case_page']['p95_ms']} ms; queries {sorted(counts['plain'])} / "
         f"{sorted(counts['big'])}"
     )
-    for name, url_name in (("my_work", "cases:my_work"), ("by_health", "cases:by_health")):
+    for name, url_name in (
+        ("my_work", "cases:my_work"),
+        ("by_health", "cases:by_health"),
+        ("case_list", "cases:list"),
+    ):
         url = reverse(url_name)
         t, r = _measure(client, [(url, "all")] * 5, scale.case_rounds, scale.case_budget, rng)
         n, ms, qs = _queries(client, url)

@@ -242,8 +242,14 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 _verdict(page["query_count_constant"]),
             )
         )
-        for name, label in (("my_work", "My work"), ("by_health", "cases by health")):
-            r = cases[name]
+        for name, label in (
+            ("my_work", "My work"),
+            ("by_health", "cases by health"),
+            ("case_list", "case list"),
+        ):
+            r = cases.get(name)
+            if r is None:  # measured before the case list was
+                continue
             out.append(
                 (
                     f"{label}, persona on {cases['open_cases_of_persona']} open of "

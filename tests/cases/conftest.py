@@ -25,6 +25,7 @@ from wijkregie.places.models import Building, Unit
 
 OPEN = ["cases.open_case", "places.view_building"]
 INTAKE = ["reports.receive_reports", "reports.view_reporter_identity"]
+DIRECTORY = ["partners.view_directory"]
 
 
 @dataclass
@@ -81,8 +82,10 @@ def world(db, make_professional):
     building = BuildingFactory(name="De Toren", owner=owner, floors=4, entrances=["A", "B"])
     unit = UnitFactory(building=building, floor=2, entrance="A", house_number=12)
     users = {
+        # The directory, as the neighbourhood manager's role holds it: the people of other
+        # organisations, for the add-participant form's person search.
         "coordinator": make_professional(
-            "coordinator", organisation=owner, permissions=OPEN + INTAKE
+            "coordinator", organisation=owner, permissions=OPEN + INTAKE + DIRECTORY
         ),
         "colleague": make_professional("colleague", organisation=owner, permissions=OPEN + INTAKE),
         "director": make_professional(

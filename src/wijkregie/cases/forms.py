@@ -80,27 +80,78 @@ class CaseOpenForm(forms.Form):
 
 
 class ParticipantForm(forms.Form):
+    """The organisation first, then the person by search: with JavaScript a suggestion
+    fills `user` (its id); without, the typed text (a username, an e-mail address or a
+    name that fits one person) is looked up by `find` when the form is cleaned."""
+
     organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
-    user = forms.TypedChoiceField(
+    person = forms.CharField(
         label=_("Person"),
         required=False,
-        coerce=int,
-        empty_value=None,
-        help_text=_("Leave empty to add the organisation as such."),
+        max_length=100,
+        help_text=_(
+            "Type a name, username or e-mail address of someone of the organisation. "
+            "Leave empty to add the organisation as such."
+        ),
     )
+    user = forms.IntegerField(required=False, widget=forms.HiddenInput)
     role = forms.ChoiceField(
         label=_("Role on the case"), choices=CaseRole.choices, initial=CaseRole.INVOLVED
     )
 
-    def __init__(self, *args, organisations=(), people=(), **kwargs):
+    def __init__(self, *args, organisations=(), find=None, suggest_url="", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = _blank(_("Choose an organisation")) + [
-            (o.pk, o.name) for o in organisations
-        ]
-        self.fields["user"].choices = _blank(_("No one in particular")) + [
-            (m.user_id, f"{m.user.get_full_name() or m.user.username} ({m.organisation.name})")
-            for m in people
-        ]
+        if suggest_url:
+            # A combobox (WAI-ARIA "list autocomplete") fed by htmx: reports/combobox.js.
+            self.fields["person"].widget.attrs.update(
+                {
+                    "autocomplete": "off",
+                    "role": "combobox",
+                    "aria-autocomplete": "list",
+                    "aria-expanded": "false",
+                    "aria-controls": "person-listbox",
+                    "hx-get": suggest_url,
+                    "hx-trigger": "input changed delay:250ms",
+                    "hx-target": "#person-listbox",
+                    "hx-swap": "innerHTML",
+                    "hx-include": "#id_organisation",
+                }
+            )
+        self.organisation_names = {o.pk: o.name for o in organisations}
+        self.fields["organisation"].choices = _blank(_("Choose an organisation")) + list(
+            self.organisation_names.items()
+        )
+        # find(organisation_id, user_id, text) -> at most two matching memberships
+        self.find = find
+
+    def add_error(self, field, error):
+        # A service's refusal of the person (`user`) belongs to the field they typed in.
+        super().add_error("person" if field == "user" else field, error)
+
+    def clean(self):
+        data = super().clean()
+        organisation = data.get("organisation")
+        text = data.get("person", "").strip()
+        user_id = data.get("user")
+        data["user"] = None
+        if organisation is None or (not text and user_id is None):
+            return data
+        found = self.find(organisation, user_id, text) if self.find else []
+        values = {"person": text or user_id, "org": self.organisation_names.get(organisation)}
+        if len(found) == 1:
+            data["user"] = found[0].user_id
+        elif found:
+            self.add_error(
+                "person",
+                _(
+                    "More than one person of %(org)s fits “%(person)s”: type the username "
+                    "or the e-mail address, or choose from the suggestions."
+                )
+                % values,
+            )
+        else:
+            self.add_error("person", _("“%(person)s” is not an active member of %(org)s.") % values)
+        return data
 
 
 class RegieMoveForm(forms.Form):

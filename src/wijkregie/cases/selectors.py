@@ -11,9 +11,9 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 
-from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -60,7 +60,11 @@ from wijkregie.core.audit import AuditContext, audit_record
 from wijkregie.core.exceptions import NotFound
 from wijkregie.core.ids import as_id, parse_id
 from wijkregie.partners.models import DataCategory, MandateLevel, Membership, Organisation
-from wijkregie.partners.selectors import organisations_sharing_with, shared_categories
+from wijkregie.partners.selectors import (
+    may_view_directory,
+    organisations_sharing_with,
+    shared_categories,
+)
 from wijkregie.places.models import Building
 from wijkregie.reports.location import location_label
 from wijkregie.reports.models import Report
@@ -112,9 +116,20 @@ def case_list(*, viewer: Viewer, filters: dict | None = None) -> QuerySet[Case]:
         if building_id is None:
             return qs.none()
         qs = qs.filter(building_id=building_id)
+    if not viewer.is_superuser:
+        # The ids first (no joins), then the cases with their building and unit by id:
+        # with the need-to-know filter and the joins in one statement PostgreSQL misjudges
+        # how few cases come out and hashes every unit in the country
+        # (docs/performance.md, "Cases").
+        qs = Case.objects.filter(pk__in=list(qs.values_list("pk", flat=True)))
     return qs.select_related("building", "unit", "regie_organisation").order_by(
         "-created_at", "-pk"
     )
+
+
+def _visible_ids(viewer: Viewer) -> dict[int, str]:
+    """The ids of every case the viewer sees, with their status (one query, no joins)."""
+    return dict(Case.objects.visible_to(viewer).values_list("pk", "status"))
 
 
 def building_cases(*, viewer: Viewer, building_id) -> list[Case]:
@@ -292,6 +307,7 @@ class CaseTimelineEntry:
     actor_label: str
     organisation_name: str
     details: dict = field(default_factory=dict)
+    id: int | None = None
 
 
 def _event_text(event: CaseEvent) -> str:
@@ -351,24 +367,69 @@ def _event_text(event: CaseEvent) -> str:
 
 
 def case_timeline(*, viewer: Viewer, case_id) -> list[CaseTimelineEntry]:
-    """The case's timeline, oldest first (two queries). Events about a sub-case are on the
-    sub-case's own timeline; the parent says only that a non-restricted one was opened."""
-    return _timeline(case_get(viewer=viewer, id=case_id))
+    """The case's whole timeline, oldest first (two queries). Events about a sub-case are
+    on the sub-case's own timeline; the parent says only that a non-restricted one was
+    opened."""
+    return [_entry(e) for e in _events(case_get(viewer=viewer, id=case_id))]
 
 
-def _timeline(case: Case) -> list[CaseTimelineEntry]:
-    return [
-        CaseTimelineEntry(
-            at=e.created_at,
-            kind=e.type,
-            title=str(CaseEventType(e.type).label),
-            text=_event_text(e),
-            actor_label=e.actor_label,
-            organisation_name=e.organisation.name if e.organisation_id else "",
-            details=dict(e.parameters or {}),
+def _events(case: Case) -> QuerySet[CaseEvent]:
+    return CaseEvent.objects.filter(case=case).select_related("organisation")
+
+
+def _entry(e: CaseEvent) -> CaseTimelineEntry:
+    return CaseTimelineEntry(
+        at=e.created_at,
+        kind=e.type,
+        title=str(CaseEventType(e.type).label),
+        text=_event_text(e),
+        actor_label=e.actor_label,
+        organisation_name=e.organisation.name if e.organisation_id else "",
+        details=dict(e.parameters or {}),
+        id=e.pk,
+    )
+
+
+# The case page shows the latest events; older ones a page at a time, before a cursor.
+TIMELINE_PAGE = 25
+
+
+@dataclass
+class TimelinePage:
+    entries: list[CaseTimelineEntry]  # oldest first
+    older: int | None  # the cursor for the page before (the oldest entry's id), if any
+
+
+def _timeline(case: Case, *, before: CaseEvent | None = None, limit=TIMELINE_PAGE) -> TimelinePage:
+    """The `limit` latest events (before the event `before`), in one query."""
+    qs = _events(case)
+    if before is not None:
+        qs = qs.filter(
+            Q(created_at__lt=before.created_at) | Q(created_at=before.created_at, pk__lt=before.pk)
         )
-        for e in CaseEvent.objects.filter(case=case).select_related("organisation")
-    ]
+    rows = list(qs.order_by("-created_at", "-pk")[: limit + 1])
+    shown = rows[:limit]
+    return TimelinePage(
+        entries=[_entry(e) for e in reversed(shown)],
+        older=shown[-1].pk if len(rows) > limit else None,
+    )
+
+
+def case_timeline_page(*, viewer: Viewer, case_id, before=None) -> TimelinePage:
+    """One page of the case's timeline: the latest events, or those before the event
+    `before` (its id, from `TimelinePage.older`); `NotFound` for a cursor that is not an
+    event of the case."""
+    case = case_get(viewer=viewer, id=case_id)
+    cursor = None
+    if before not in (None, ""):
+        cursor = (
+            CaseEvent.objects.filter(case=case, pk=parse_id(before) or 0)
+            .only("pk", "created_at")
+            .first()
+        )
+        if cursor is None:
+            raise NotFound(_("Not found."))
+    return _timeline(case, before=cursor)
 
 
 # --- Task agreements ------------------------------------------------------------------------
@@ -717,6 +778,28 @@ def case_health(
     return warnings
 
 
+def _meeting_follow_up(case: Case, meetings: list[Meeting], now) -> tuple[dict, int]:
+    """What the health of one case needs of its held meetings: who was present at the last
+    ABSENT_MEETINGS (meeting id -> organisation ids) and the number of decisions without
+    an action. Two queries, asked whether or not there are meetings, so that the case
+    page reads the same number of statements for every case."""
+    last = [m.pk for m in meetings if m.starts_at <= now][-ABSENT_MEETINGS:]
+    present: dict[int, set[int]] = {}
+    for row in Attendance.objects.filter(meeting__case=case, meeting_id__in=last or [0]).values(
+        "meeting_id", "organisation_id"
+    ):
+        present.setdefault(row["meeting_id"], set()).add(row["organisation_id"])
+    without = (
+        Decision.objects.filter(
+            meeting__case=case, meeting__starts_at__lte=now, actions__isnull=True
+        )
+        .values("pk")
+        .distinct()
+        .count()
+    )
+    return present, without
+
+
 @dataclass
 class CasePage:
     case: Case
@@ -726,7 +809,8 @@ class CasePage:
     parent_visible: bool
     subcases: list[Case]
     reports: list[LinkedReport]
-    timeline: list[CaseTimelineEntry]
+    timeline: list[CaseTimelineEntry]  # the latest TIMELINE_PAGE events, oldest first
+    timeline_older: int | None  # the cursor of the older events, when there are any
     agreements: list[TaskAgreement]
     tasks: list[OrganisationTasks]
     open_topics: list[TaskAgreement]
@@ -743,6 +827,10 @@ class CasePage:
     fragments: list = field(default_factory=list)
     data_limits: list = field(default_factory=list)
 
+    @property
+    def timeline_page(self) -> TimelinePage:
+        return TimelinePage(self.timeline, self.timeline_older)
+
 
 def case_page(*, viewer: Viewer, id) -> CasePage:
     """Everything the case page shows, for a viewer who may see the case; the view is
@@ -756,6 +844,9 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
     meetings = _meetings(case)
     mismatches = agreement_mismatches(agreements)
     sharing = _sharing(participants)
+    timeline = _timeline(case)
+    now = timezone.now()
+    present, without_follow_up = _meeting_follow_up(case, meetings, now)
     audit_record(
         viewer=viewer,
         action="view",
@@ -772,12 +863,13 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
         parent_visible=parent_visible(viewer=viewer, case=case),
         subcases=case_subcases(viewer=viewer, case=case),
         reports=_reports(viewer, case),
-        timeline=_timeline(case),
+        timeline=timeline.entries,
+        timeline_older=timeline.older,
         agreements=agreements,
         tasks=agreements_per_organisation(organisations, agreements),
         open_topics=[a for a in agreements if a.organisation_id is None],
         mismatches=mismatches,
-        my_organisations=case_organisations_of(viewer=viewer, case=case),
+        my_organisations=sorted(_at_the_table(viewer, participants)[0]),
         actions=actions,
         today=today,
         overdue=[a for a in actions if a.is_overdue(today)],
@@ -789,13 +881,15 @@ def case_page(*, viewer: Viewer, id) -> CasePage:
             mismatches=mismatches,
             meetings=meetings,
             today=today,
-            now=timezone.now(),
+            now=now,
+            present=present,
+            without_follow_up=without_follow_up,
         ),
         checklist=phase_checklist(
             case=case, participants=participants, agreements=agreements, meetings=meetings
         ),
         phases=list(Phase.choices),
-        escalations=_escalations(case),
+        escalations=_escalations_on_page(viewer, case),
         fragments=_fragments(viewer, case, participants, sharing),
         data_limits=data_limits(viewer=viewer, participants=participants, sharing=sharing),
     )
@@ -874,6 +968,20 @@ class CaseHealth:
     warnings: list[HealthWarning]
 
 
+class _HealthRow(SimpleNamespace):
+    """A participant, agreement or meeting as the health reads it (`cases_by_health`)."""
+
+
+class _HealthAction(SimpleNamespace):
+    def is_overdue(self, today) -> bool:
+        return CaseAction.is_overdue(self, today)
+
+
+@dataclass(frozen=True)
+class _Named:
+    name: str
+
+
 def _by_case(rows) -> dict[int, list]:
     grouped: dict[int, list] = {}
     for row in rows:
@@ -881,17 +989,19 @@ def _by_case(rows) -> dict[int, list]:
     return grouped
 
 
-def cases_by_health(*, viewer: Viewer) -> list[CaseHealth]:
+def cases_by_health(*, viewer: Viewer, visible: dict[int, str] | None = None) -> list[CaseHealth]:
     """The viewer's open cases, those with the most warnings first. Everything the
     health needs is read for all the cases at once (a fixed number of queries, however
-    many cases, actions, meetings or participants)."""
+    many cases, actions, meetings or participants). `visible`: the ids and statuses of
+    the cases the viewer sees, when read already (`_visible_ids`)."""
     today = timezone.localdate()
     now = timezone.now()
-    visible = case_list(viewer=viewer, filters={"status": CaseStatus.OPEN})
     # The ids first (no joins), then the cases with their building and unit by id: with
     # the need-to-know filter and the joins in one statement PostgreSQL misjudges how
     # few cases come out and hashes every unit in the country (docs/performance.md).
-    ids = list(visible.values_list("pk", flat=True))
+    if visible is None:
+        visible = _visible_ids(viewer)
+    ids = sorted(pk for pk, status in visible.items() if status == CaseStatus.OPEN)
     if not ids:
         return []
     cases = list(
@@ -899,24 +1009,59 @@ def cases_by_health(*, viewer: Viewer) -> list[CaseHealth]:
         .select_related("building", "unit", "regie_organisation")
         .order_by("-created_at", "-pk")
     )
+    # Only what the health reads (`case_health`, `agreement_mismatches`), as plain rows
+    # rather than model instances: a big case has fifty participants and a hundred
+    # actions, the viewer dozens of cases, and building thousands of instances was most
+    # of the page's time (docs/performance.md, "Cases after …").
     participants = _by_case(
-        CaseParticipant.objects.active()
+        _HealthRow(case_id=c, role=r, organisation_id=o, organisation=_Named(n))
+        for c, r, o, n in CaseParticipant.objects.active()
         .filter(case_id__in=ids)
-        .select_related("organisation", "user")
-        .order_by("organisation__name", "id")
+        .values_list("case_id", "role", "organisation_id", "organisation__name")
+        .order_by("organisation__name", "organisation_id", "role")
+        .distinct()
     )
     # Health looks only at actions still to be done.
     actions = _by_case(
-        CaseAction.objects.filter(case_id__in=ids, status__in=ACTION_OPEN_STATUSES)
-        .select_related("owner_organisation", "owner")
+        _HealthAction(case_id=c, status=st, due_date=d, created_at=at, owner_organisation=_Named(n))
+        for c, st, d, at, n in CaseAction.objects.filter(
+            case_id__in=ids, status__in=ACTION_OPEN_STATUSES
+        )
+        .values_list("case_id", "status", "due_date", "created_at", "owner_organisation__name")
         .order_by("due_date", "id")
     )
     agreements = _by_case(
-        TaskAgreement.objects.filter(case_id__in=ids)
-        .select_related("organisation", "expected_by")
+        _HealthRow(
+            pk=pk,
+            case_id=c,
+            topic=t,
+            topic_key=k,
+            description=d,
+            status=st,
+            answer_note=note,
+            organisation_id=o,
+            organisation=_Named(n) if o else None,
+        )
+        for pk, c, t, k, d, st, note, o, n in TaskAgreement.objects.filter(case_id__in=ids)
+        .values_list(
+            "pk",
+            "case_id",
+            "topic",
+            "topic_key",
+            "description",
+            "status",
+            "answer_note",
+            "organisation_id",
+            "organisation__name",
+        )
         .order_by("topic_key", "organisation__name", "id")
     )
-    meetings = _by_case(Meeting.objects.filter(case_id__in=ids).order_by("starts_at", "id"))
+    meetings = _by_case(
+        _HealthRow(pk=pk, case_id=c, starts_at=at)
+        for pk, c, at in Meeting.objects.filter(case_id__in=ids)
+        .values_list("pk", "case_id", "starts_at")
+        .order_by("starts_at", "id")
+    )
     last = [
         m.pk
         for found in meetings.values()
@@ -966,26 +1111,32 @@ class MyWork:
 def my_work(*, viewer: Viewer) -> MyWork:
     """One professional's page: open actions of theirs (named as owner, or of their
     organisation without an owner) on cases they take part in, the meetings coming up,
-    and their cases by health."""
-    cases = Case.objects.visible_to(viewer)
+    and their cases by health. The actions and meetings carry only what the page shows
+    (and their case's title)."""
+    # The ids of the visible cases once (see `case_list`), for the actions, the meetings
+    # and the cases by health; a superuser's are every case, asked as such.
+    visible = _visible_ids(viewer)
+    on_cases = Q() if viewer.is_superuser else Q(case_id__in=list(visible))
     actions = (
-        CaseAction.objects.filter(case__in=cases, status__in=["open", "in_progress"])
+        CaseAction.objects.filter(on_cases, status__in=ACTION_OPEN_STATUSES)
         .filter(
             Q(owner_id=viewer.user_id)
             | Q(owner__isnull=True, owner_organisation_id__in=viewer.organisation_ids)
         )
-        .select_related("case", "owner_organisation")
+        .select_related("case")
+        .only("case_id", "description", "due_date", "status", "case__title")
         .order_by("due_date", "id")
     )
     meetings = (
-        Meeting.objects.filter(case__in=cases, starts_at__gte=timezone.now())
+        Meeting.objects.filter(on_cases, starts_at__gte=timezone.now())
         .select_related("case")
+        .only("case_id", "title", "starts_at", "case__title")
         .order_by("starts_at", "id")[:20]
     )
     return MyWork(
         actions=list(actions),
         meetings=list(meetings),
-        cases=cases_by_health(viewer=viewer),
+        cases=cases_by_health(viewer=viewer, visible=visible),
         today=timezone.localdate(),
     )
 
@@ -1213,6 +1364,25 @@ def _escalations(case: Case) -> list[Escalation]:
     return list(_with_people(Escalation.objects.filter(case=case)).order_by("-created_at", "-pk"))
 
 
+def _escalations_on_page(viewer: Viewer, case: Case) -> list[Escalation]:
+    """The case page's escalations, newest first, each with `addressed_to_viewer` (one
+    query, whether or not there are any)."""
+    return list(
+        Escalation.objects.filter(case=case)
+        .select_related("asked_by_organisation", "answered_by_organisation")
+        .annotate(
+            addressed_to_viewer=Exists(
+                EscalationAddressee.objects.filter(
+                    escalation=OuterRef("pk"),
+                    user_id=viewer.user_id or 0,
+                    organisation_id__in=viewer.organisation_ids,
+                )
+            )
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
 def case_escalations(*, viewer: Viewer, case_id) -> list[Escalation]:
     """The escalations of a case the viewer sees, newest first."""
     return _escalations(case_get(viewer=viewer, id=case_id))
@@ -1301,14 +1471,73 @@ def case_organisation_choices() -> QuerySet[Organisation]:
     return Organisation.objects.filter(is_active=True).order_by("name")
 
 
-def case_person_choices() -> QuerySet[Membership]:
-    """People who may be named on a case: active members (no service accounts)."""
-    User = get_user_model()
-    return (
-        Membership.objects.filter(
-            is_active=True, is_service_account=False, organisation__is_active=True
-        )
-        .select_related("user", "organisation")
-        .filter(user__in=User.objects.filter(is_active=True))
-        .order_by("organisation__name", "user__last_name", "user__username")
+PERSON_SUGGESTIONS = 10
+
+
+def _people(*, viewer: Viewer, organisation_id) -> QuerySet[Membership]:
+    """The people of one organisation who may be named on a case and whom the viewer may
+    see: active members (no service accounts) of an active organisation, following the
+    partner directory's rule (colleagues always; others with `partners.view_directory`)."""
+    organisation_id = parse_id(organisation_id)
+    if organisation_id is None:
+        return Membership.objects.none()
+    qs = Membership.objects.filter(
+        organisation_id=organisation_id,
+        is_active=True,
+        is_service_account=False,
+        organisation__is_active=True,
+        user__is_active=True,
     )
+    if not (viewer.is_superuser or may_view_directory(viewer)):
+        qs = qs.filter(organisation_id__in=viewer.organisation_ids)
+    return qs.select_related("user", "organisation")
+
+
+def case_person_suggestions(
+    *, viewer: Viewer, organisation_id, q: str, limit: int = PERSON_SUGGESTIONS
+) -> list[Membership]:
+    """At most `limit` people of the organisation whose name, username or e-mail address
+    contains `q`, by name: the suggestions of the add-participant form's person search.
+    Nothing for fewer than two characters. One query."""
+    q = " ".join((q or "").split())[:100]
+    if len(q) < 2:
+        return []
+    match = Q()
+    for word in q.split(" "):
+        match &= (
+            Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+            | Q(user__username__icontains=word)
+            | Q(user__email__icontains=word)
+            | Q(work_email__icontains=word)
+        )
+    return list(
+        _people(viewer=viewer, organisation_id=organisation_id)
+        .filter(match)
+        .order_by("user__last_name", "user__first_name", "user__username", "pk")[:limit]
+    )
+
+
+def case_person_matches(
+    *, viewer: Viewer, organisation_id, user_id=None, text: str = ""
+) -> list[Membership]:
+    """Who the add-participant form names: the person chosen from the suggestions
+    (`user_id`), or typed without them (`text`: a username or e-mail address, or words
+    of the name that fit exactly one person). At most two people: more than one is
+    ambiguous. One query (two for a name)."""
+    people = _people(viewer=viewer, organisation_id=organisation_id)
+    if user_id not in (None, ""):
+        return list(people.filter(user_id=parse_id(user_id) or 0)[:1])
+    text = " ".join((text or "").split())[:100]
+    if not text:
+        return []
+    exact = list(
+        people.filter(
+            Q(user__username__iexact=text)
+            | Q(user__email__iexact=text)
+            | Q(work_email__iexact=text)
+        )[:2]
+    )
+    if exact:
+        return exact
+    return case_person_suggestions(viewer=viewer, organisation_id=organisation_id, q=text, limit=2)

@@ -10,7 +10,9 @@ urlpatterns = [
     path("my-work/", views.my_work, name="my_work"),
     path("by-health/", views.by_health, name="by_health"),
     path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/timeline/", views.case_timeline, name="timeline"),
     path("<int:pk>/participants/", views.participant_add, name="participant_add"),
+    path("<int:pk>/people/", views.person_suggest, name="person_suggest"),
     path(
         "<int:pk>/participants/<int:participant_id>/end/",
         views.participant_end,

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -96,7 +97,7 @@ def _detail_context(request, pk, **forms) -> dict:
         "can": {p.split(".", 1)[1]: True for p in page.permissions},
     }
     if MANAGE_PARTICIPANTS in page.permissions:
-        context["participant_form"] = _participant_form()
+        context["participant_form"] = _participant_form(request, pk)
     if MOVE_REGIE in page.permissions:
         context["regie_form"] = RegieMoveForm(participants=page.participants)
     if CHANGE_CASE in page.permissions and page.my_organisations:
@@ -115,11 +116,7 @@ def _detail_context(request, pk, **forms) -> dict:
             levels=levels
         )
     context["escalations"] = [
-        (
-            e,
-            selectors.escalation_is_addressed_to(e, request.viewer) and e.status == "open",
-        )
-        for e in page.escalations
+        (e, e.addressed_to_viewer and e.status == "open") for e in page.escalations
     ]
     if MANAGE_PARTICIPANTS in page.permissions:
         failed_tick = forms.pop("phase_item_form", None)
@@ -159,11 +156,36 @@ def _action_form(page, data=None, form_class=ActionForm, **kwargs):
     )
 
 
-def _participant_form(data=None) -> ParticipantForm:
+def _participant_form(request, pk, data=None) -> ParticipantForm:
+    def find(organisation_id, user_id, text):
+        return selectors.case_person_matches(
+            viewer=request.viewer, organisation_id=organisation_id, user_id=user_id, text=text
+        )
+
     return ParticipantForm(
         data,
         organisations=selectors.case_organisation_choices(),
-        people=selectors.case_person_choices(),
+        find=find,
+        suggest_url=reverse("cases:person_suggest", args=[pk]),
+    )
+
+
+@login_required
+@require_GET
+def person_suggest(request, pk):
+    """htmx: at most ten people of the chosen organisation, for the add-participant
+    form's person search (for those who may add participants)."""
+    case = selectors.case_get(viewer=request.viewer, id=pk)
+    if MANAGE_PARTICIPANTS not in selectors.case_permissions(viewer=request.viewer, case=case):
+        raise DjangoPermissionDenied
+    organisation = request.GET.get("organisation", "")
+    people = selectors.case_person_suggestions(
+        viewer=request.viewer, organisation_id=organisation, q=request.GET.get("person", "")
+    )
+    return render(
+        request,
+        "cases/_person_options.html",
+        {"people": people, "no_organisation": not organisation},
     )
 
 
@@ -171,6 +193,20 @@ def _participant_form(data=None) -> ParticipantForm:
 @require_GET
 def case_detail(request, pk):
     return render(request, "cases/detail.html", _detail_context(request, pk))
+
+
+@login_required
+@require_GET
+def case_timeline(request, pk):
+    """Older events of the timeline, before the cursor `before` (an htmx fragment that
+    takes the place of the "show older" link, or a page of its own without htmx)."""
+    case = selectors.case_get(viewer=request.viewer, id=pk)
+    timeline = selectors.case_timeline_page(
+        viewer=request.viewer, case_id=case.pk, before=request.GET.get("before")
+    )
+    context = {"case": case, "timeline": timeline}
+    template = "cases/_timeline_items.html" if request.htmx else "cases/timeline.html"
+    return render(request, template, context)
 
 
 def _post(request, pk, *, form, form_name: str, act, done: str):
@@ -217,7 +253,7 @@ def participant_add(request, pk):
     return _post(
         request,
         pk,
-        form=_participant_form(request.POST),
+        form=_participant_form(request, pk, request.POST),
         form_name="participant_form",
         act=_participant_added(request),
         done=_("The participant has been added."),

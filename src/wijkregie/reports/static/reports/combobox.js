@@ -1,6 +1,7 @@
 // The building search of the queue as a combobox (WAI-ARIA APG "list autocomplete"):
 // htmx fetches the suggestions into the listbox; this adds the keyboard (arrows, Enter,
-// Escape) and the choice. Without JavaScript the field is a plain text search.
+// Escape) and the choice. Without JavaScript the field is a plain text search (the queue's
+// building filter, the case page's add-participant person).
 (function () {
   "use strict";
 
@@ -71,6 +72,17 @@
       if (option) choose(option);
     });
     input.addEventListener("blur", close);
+    // data-wr-combobox-reset: a field whose change empties the choice (e.g. the
+    // organisation the people are searched in).
+    const reset = root.dataset.wrComboboxReset && document.querySelector(root.dataset.wrComboboxReset);
+    if (reset) {
+      reset.addEventListener("change", () => {
+        input.value = "";
+        value.value = "";
+        listbox.replaceChildren();
+        close();
+      });
+    }
   }
 
   document.addEventListener("DOMContentLoaded", () => {
