@@ -5,13 +5,18 @@ fan-out through Redis pub/sub.
     BENCH_DATABASE_URL=postgres://…/db .venv/bin/python -m bench.chat_fanout \
         --clients 1000 --channels 50
 
-Measures, per delivered event, the latency from the post (taken just before the post's
-transaction commits; the publish follows the commit) to its receipt at the client; the
-messages lost (posted in the client's channel while it was connected, never received)
-and doubled (received twice); and the memory per connection (the web processes' resident
-set size after the clients connected, minus before, divided by the clients). Clients and
-poster run in this process (asyncio); the two uvicorn processes are the product's own
-ASGI application with production settings.
+Measures, per delivered event, the latency from the post (the time taken just before
+`services.message_post` is called; the publish follows the commit) to its receipt at the
+client; the messages lost (posted in the client's channel while it was connected, never
+received) and doubled (received twice); and the memory per connection (the web
+processes' resident set size after the clients connected, minus before, divided by the
+clients). The two uvicorn processes are the product's own ASGI application with
+production settings (bench/chat_web.py; BENCH_CHAT_PROFILE=<folder> profiles them).
+
+The load generator shares the machine with the web processes, so it is kept light: all
+clients in this one process (asyncio, one read per arriving chunk, no per-line timers),
+and one poster process that posts at exactly one message per second per channel, on a
+fixed schedule (a post that is late is sent at once and counted in `posts_late`).
 """
 
 import argparse
@@ -143,27 +148,12 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def start_server(env, log_path):
+def start_server(env, log_path, profile=""):
     port = free_port()
     log = open(log_path, "wb")  # noqa: SIM115
+    env = {**env, "BENCH_CHAT_PROFILE": profile}
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "wijkregie.asgi:application",
-            "--app-dir",
-            "src",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "--timeout-graceful-shutdown",
-            "2",
-        ],
+        [sys.executable, "-m", "bench.chat_web", str(port)],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -184,6 +174,7 @@ class Client:
         self.port, self.channel, self.cookie = port, channel, cookie
         self.received: list[int] = []
         self.latencies: list[float] = []
+        self.position = ""  # the last event id: resent as Last-Event-ID
         self.connected = asyncio.Event()
         self.errors = 0
         self.retries = 0
@@ -201,58 +192,79 @@ class Client:
 
     async def _read(self, stop: asyncio.Event):
         reader, writer = await asyncio.open_connection("127.0.0.1", self.port, limit=2**20)
-        last = f"Last-Event-ID: {self.received[-1]}\r\n" if self.received else ""
+        last = f"Last-Event-ID: {self.position}\r\n" if self.position else ""
+        # As the page does: the stream opens from the position the page was loaded at (the
+        # channels are new: nothing before), so a start that waits for the database, or a
+        # first try that is refused, misses nothing.
         writer.write(
             (
-                f"GET /buurtchat/c/{self.channel}/stream/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"GET /buurtchat/c/{self.channel}/stream/?after=0&events=0 HTTP/1.1\r\n"
+                "Host: 127.0.0.1\r\n"
                 f"Cookie: {self.cookie}\r\nAccept: text/event-stream\r\n{last}"
                 "X-Forwarded-Proto: https\r\n\r\n"
             ).encode()
         )
         await writer.drain()
         try:
-            status = await reader.readline()
-            if b" 200 " not in status:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=30)
+            if b" 200 " not in head.split(b"\r\n", 1)[0]:
                 return
-            event = {}
+            buffer = b""
             while not stop.is_set():
-                line = await asyncio.wait_for(reader.readline(), timeout=30)
-                if not line:
+                # One read per arriving chunk (keep-alives come every 15 s).
+                data = await asyncio.wait_for(reader.read(65536), timeout=30)
+                if not data:
                     return
-                text = line.decode().rstrip("\r\n")
-                if text.startswith("retry:"):
-                    self.connected.set()
-                if text.startswith("data: "):
-                    event["data"] = text[6:]
-                elif text.startswith("event: "):
-                    event["event"] = text[7:]
-                elif text == "" and event:
-                    if event.get("event") == "message":
-                        now = time.time()
-                        payload = json.loads(event["data"])
-                        self.received.append(payload["id"])
-                        sent = payload["body"].rsplit("t=", 1)[-1]
-                        self.latencies.append(now - float(sent))
-                    event = {}
+                now = time.time()
+                *blocks, buffer = (buffer + data).split(b"\n\n")
+                for block in blocks:
+                    self._event(block, now)
         finally:
             writer.close()
 
+    def _event(self, block: bytes, now: float):
+        # The chunked transfer encoding's size lines fall between events: lines that are
+        # no SSE field are skipped.
+        kind = data = None
+        for line in block.split(b"\n"):
+            if line.startswith(b"data: "):
+                data = line[6:]
+            elif line.startswith(b"event: "):
+                kind = line[7:]
+            elif line.startswith(b"id: "):
+                self.position = line[4:].decode()
+            elif line.startswith(b"retry:"):
+                self.connected.set()
+        if kind == b"message" and data is not None:
+            payload = json.loads(data)
+            self.received.append(payload["id"])
+            sent = payload["body"].rsplit("t=", 1)[-1]
+            self.latencies.append(now - float(sent))
 
-def post_loop(plan, seconds: float, results):
-    """One message per second per channel, spread over the second, in its own process
-    (forked: the clients' event loop does not slow the posts down)."""
+
+def post_loop(plan, seconds: float, results, offset: float = 0.0, share: int = 1):
+    """One message per second per channel on a fixed schedule: channel k of C at
+    start + n + (k + offset) / C seconds, in a process of its own (forked: the clients'
+    event loop does not slow the posts down). A late post goes at once (`late`)."""
     from django.db import connection
 
     from wijkregie.chat import services
 
     posted: dict = {}
-
-    interval = 1.0 / len(plan)
-    end = time.time() + seconds
+    late = 0
+    count = len(plan)
+    start = time.time() + 0.5
     n = 0
-    while time.time() < end:
-        slot = plan[n % len(plan)]
-        target = time.time() + interval
+    while True:
+        due = start + n // count + ((n % count) * share + offset) / (count * share)
+        if due >= start + seconds:
+            break
+        wait = due - time.time()
+        if wait > 0:
+            time.sleep(wait)
+        elif wait < -0.1:
+            late += 1
+        slot = plan[n % count]
         message = services.message_post(
             actor=slot["poster"],
             channel_id=slot["channel"],
@@ -261,9 +273,9 @@ def post_loop(plan, seconds: float, results):
         )
         posted.setdefault(slot["channel"], []).append(message.pk)
         n += 1
-        time.sleep(max(0.0, target - time.time()))
+    took = time.time() - start
     connection.close()
-    results.put(posted)
+    results.put({"posted": posted, "late": late, "seconds": took})
 
 
 async def measure(plan, ports, seconds):
@@ -282,7 +294,9 @@ async def measure(plan, ports, seconds):
     return clients, tasks, stop
 
 
-def run(clients: int = 1000, channels: int = 50, seconds: int = 30) -> dict:
+def run(
+    clients: int = 1000, channels: int = 50, seconds: int = 30, posters: int = 1, profile=""
+) -> dict:
     database_url = os.environ.get("BENCH_DATABASE_URL") or bench_database_url()
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
     run_id = uuid.uuid4().hex[:6]
@@ -298,7 +312,11 @@ def run(clients: int = 1000, channels: int = 50, seconds: int = 30) -> dict:
     built = build(clients, channels, run_id)
     plan = built["plan"]
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    servers = [start_server(env, RESULTS_DIR / f"chat-web-{n}.log") for n in range(2)]
+    load_start = os.getloadavg()
+    profiles = [str(Path(profile) / f"chat-web-{n}.prof") if profile else "" for n in range(2)]
+    if profile:
+        Path(profile).mkdir(parents=True, exist_ok=True)
+    servers = [start_server(env, RESULTS_DIR / f"chat-web-{n}.log", profiles[n]) for n in range(2)]
     try:
         rss_before = sum(rss_kb(proc.pid) for proc, _log, _port in servers)
         loop = asyncio.new_event_loop()
@@ -318,24 +336,28 @@ def run(clients: int = 1000, channels: int = 50, seconds: int = 30) -> dict:
                 conn.close_pool()
         context = multiprocessing.get_context("fork")
         queue = context.Queue()
-        # Posters in processes of their own, ten channels each: one process cannot post
-        # 50 messages a second through the ORM on a loaded 2-core machine.
-        groups = [plan[i : i + 10] for i in range(0, len(plan), 10)]
-        posters = [
-            context.Process(target=post_loop, args=(group, seconds, queue), daemon=True)
-            for group in groups
+        # Posters in processes of their own (one by default: at one post per second per
+        # channel in all, interleaved when there are more).
+        groups = [plan[i::posters] for i in range(posters)]
+        posters_ = [
+            context.Process(
+                target=post_loop,
+                args=(group, seconds, queue, i, posters),
+                daemon=True,
+            )
+            for i, group in enumerate(groups)
         ]
         started = time.time()
-        for poster in posters:
+        for poster in posters_:
             poster.start()
         posted: dict = {}
         reported = []
 
         async def wait():
-            while len(reported) < len(posters):
+            while len(reported) < len(posters_):
                 try:
                     reported.append(queue.get_nowait())
-                    posted.update(reported[-1])
+                    posted.update(reported[-1]["posted"])
                 except Exception:  # noqa: BLE001 (queue.Empty: still posting)
                     await asyncio.sleep(0.2)
             await asyncio.sleep(2)  # the last messages' delivery
@@ -346,6 +368,7 @@ def run(clients: int = 1000, channels: int = 50, seconds: int = 30) -> dict:
 
         loop.run_until_complete(wait())
         elapsed = time.time() - started
+        load_end = os.getloadavg()
     finally:
         for proc, log, _port in servers:
             proc.terminate()
@@ -379,7 +402,11 @@ def run(clients: int = 1000, channels: int = 50, seconds: int = 30) -> dict:
         "channels": channels,
         "web_processes": 2,
         "messages_posted": messages,
-        "posts_per_second": round(messages / max(elapsed - 2, 1), 1),
+        # Reached: the posts over the time the posting took (at least the schedule's).
+        "posts_per_second": round(messages / max([seconds] + [r["seconds"] for r in reported]), 1),
+        "posts_late": sum(r["late"] for r in reported),
+        "poster_processes": posters,
+        "elapsed_s": round(elapsed, 1),
         "deliveries_expected": expected,
         "deliveries": len(latencies),
         "latency_ms": {"p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99), "max": pct(1.0)},
@@ -389,6 +416,9 @@ def run(clients: int = 1000, channels: int = 50, seconds: int = 30) -> dict:
         "memory_per_connection_kb": round((rss_after - rss_before) / max(len(connected), 1), 1),
         "rss_before_mb": round(rss_before / 1024, 1),
         "rss_after_mb": round(rss_after / 1024, 1),
+        "load_average_start": [round(x, 2) for x in load_start],
+        "load_average_end": [round(x, 2) for x in load_end],
+        "profiles": [p for p in profiles if p],
     }
 
 
@@ -397,8 +427,10 @@ def main():
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--channels", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--posters", type=int, default=1, help="poster processes")
+    parser.add_argument("--profile", default="", help="a folder: cProfile the web processes")
     args = parser.parse_args()
-    result = run(args.clients, args.channels, args.seconds)
+    result = run(args.clients, args.channels, args.seconds, args.posters, args.profile)
     print(json.dumps(result, indent=2))
     (RESULTS_DIR / "chat-fanout.json").write_text(json.dumps(result, indent=2) + "\n")
 

@@ -498,3 +498,7 @@ WIJKREGIE_CHAT_CODE_LOCK_AFTER = env("WIJKREGIE_CHAT_CODE_LOCK_AFTER", default="
 WIJKREGIE_CHAT_POST_RATE = env("WIJKREGIE_CHAT_POST_RATE", default="10/30")
 # An event stream ends after this many seconds; the browser reconnects with Last-Event-ID.
 WIJKREGIE_CHAT_STREAM_SECONDS = env.int("WIJKREGIE_CHAT_STREAM_SECONDS", default=300)
+# The sign-in link sent to a member's recovery e-mail address: valid this long, once; at
+# most WIJKREGIE_CHAT_RECOVERY_RATE asks per address and per client address.
+WIJKREGIE_CHAT_RECOVERY_MINUTES = env.int("WIJKREGIE_CHAT_RECOVERY_MINUTES", default=30)
+WIJKREGIE_CHAT_RECOVERY_RATE = env("WIJKREGIE_CHAT_RECOVERY_RATE", default="3/3600")

@@ -276,8 +276,15 @@ def test_retention_purges_old_messages(world, settings):
     old = services.message_post(actor=anna, channel_id=channels["general"].pk, body="Oud")
     new = services.message_post(actor=anna, channel_id=channels["general"].pk, body="Nieuw")
     Message.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    services.message_react(actor=anna, message_id=new.pk, emoji="👍")
+    services.message_react(actor=anna, message_id=new.pk, emoji="👍")
+    from wijkregie.chat.models import ChannelEvent
+
+    first, second = ChannelEvent.objects.order_by("id")
+    ChannelEvent.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(days=31))
     assert purge_messages(timezone.now()) == 1
     assert list(Message.objects.values_list("pk", flat=True)) == [new.pk]
+    assert list(ChannelEvent.objects.values_list("pk", flat=True)) == [second.pk]
 
 
 def test_sessions_end_by_the_resident_and_by_the_corporation(world):

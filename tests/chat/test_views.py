@@ -154,7 +154,7 @@ def test_the_stream_catches_up_after_last_event_id_without_gaps_or_duplicates(cl
     response = client.get(url, HTTP_LAST_EVENT_ID=str(ids[1]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/event-stream")
     events = _events(response)
-    assert [(e[0], e[1]) for e in events] == [(str(i), "message") for i in ids[2:]]
+    assert [(e[0], e[1]) for e in events] == [(f"{i}:0", "message") for i in ids[2:]]
     assert [e[2]["body"] for e in events] == ["bericht 2", "bericht 3", "bericht 4"]
     assert anna.pk not in [e[2]["author"]["id"] for e in events]
 
@@ -212,6 +212,12 @@ def test_a_removed_member_is_refused_by_every_endpoint(client, world):
         actor=world.viewer("manager"), member_id=member.pk, reason="Bedreigingen"
     )
     general = channels["general"].pk
+    # The device that was signed in learns it once, in its language, and stops reconnecting.
+    ended = client.get(reverse("chat_resident:stream", args=[general]) + "?lang=en")
+    assert ended.status_code == 200
+    assert _events(ended) == [
+        (None, "ended", {"message": "You are no longer signed in to this chat."})
+    ]
     assert client.get(reverse("chat_resident:stream", args=[general])).status_code == 404
     assert client.get(reverse("chat_resident:poll", args=[general])).status_code == 404
     assert (

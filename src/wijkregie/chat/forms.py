@@ -90,10 +90,20 @@ class ProfileForm(forms.Form):
         label=_("E-mail address for recovery"),
         required=False,
         help_text=_(
-            "Only the corporation sees it, to send you a new code if you lose this device."
+            "Nobody else sees it. With it you can sign in on a new device: we send a "
+            "sign-in link to this address when you ask for one."
         ),
     )
 
 
 class LeaveForm(forms.Form):
     remove_messages = forms.BooleanField(label=_("Also remove my messages"), required=False)
+
+
+class RecoveryForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your e-mail address for recovery"),
+        help_text=_("The address you gave in the chat's settings."),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

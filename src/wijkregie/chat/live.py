@@ -9,7 +9,14 @@ process directly. docs/adr/0016 says why Redis pub/sub and not LISTEN/NOTIFY.
 
 Events are hints with a payload, never the record: a stream that may have missed some
 (a full queue, a lost Redis connection) is told to catch up from the database, where
-message ids are committed in order per channel (services.message_post locks the channel).
+message ids and the channel's change log (`ChannelEvent`) are committed in order per
+channel (the writes lock the channel row).
+
+The work per event is done once per process, not once per stream: the hub decodes the
+event and encodes its server-sent-event text (`Event.chunk`); a stream only writes it.
+Control events (a member removed, a device signed out) go to one topic,
+`<prefix>:control`, and reach the streams of that member in every process: streams do not
+poll the database to learn that a member is gone.
 """
 
 import asyncio
@@ -26,7 +33,73 @@ import redis.asyncio as aioredis
 logger = logging.getLogger(__name__)
 
 QUEUE_SIZE = 256
-CATCH_UP = {"type": "catch_up"}
+CONTROL = "control"
+
+
+def sse(event: str, data, event_id=None) -> str:
+    """One server-sent event; `data` is encoded as compact JSON."""
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+class Event:
+    """An event as the streams of a process receive it: decoded and encoded once."""
+
+    __slots__ = (
+        "type",
+        "channel",
+        "id",
+        "previous",
+        "member",
+        "device",
+        "chunk",
+        "data",
+        "target",
+    )
+
+    def __init__(self, type, channel=None, id=None, previous=None, member=None, device=None):
+        self.type = type
+        self.channel = channel
+        self.id = id  # the message id (message) or the change-log id (update, member)
+        self.previous = previous  # the channel's message id / change-log id before this one
+        self.member = member
+        self.device = device
+        self.chunk = b""  # the encoded event without its id line (the stream's position)
+        self.data = None
+        self.target = None  # the message (update) or member (member) the change is about
+
+    @classmethod
+    def decode(cls, raw) -> "Event | None":
+        try:
+            event = json.loads(raw)
+            kind = event["type"]
+        except (ValueError, KeyError, TypeError):
+            return None
+        try:
+            if kind == "message":
+                payload = event["message"]
+                found = cls(kind, int(event["channel"]), int(payload["id"]), event.get("previous"))
+                found.chunk = _body("message", payload)
+            elif kind in ("update", "member"):
+                found = cls(kind, int(event["channel"]), int(event["event"]), event.get("previous"))
+                found.data = event["message"] if kind == "update" else event["member"]
+                found.target = int(found.data["id"])
+                found.chunk = _body(kind, found.data)
+            elif kind == "member_gone":
+                found = cls(kind, member=int(event["member"]), device=event.get("device"))
+            else:
+                return None
+        except (ValueError, KeyError, TypeError):
+            return None
+        return found
+
+
+def _body(kind: str, data) -> bytes:
+    """The event without its id line: each stream puts its own position in front."""
+    return f"event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+CATCH_UP = Event("catch_up")
 
 
 def _url() -> str:
@@ -55,10 +128,20 @@ def _client() -> redis.Redis:
 def publish(channel_id: int, event: dict) -> None:
     """Send `event` to every stream of `channel_id` in every process. Never raises: a
     lost event is caught up by the streams (the database has the messages)."""
-    data = json.dumps({**event, "channel": channel_id}, separators=(",", ":"))
+    _send(_topic(channel_id), {**event, "channel": channel_id})
+
+
+def publish_control(event: dict) -> None:
+    """A control event (`member_gone`: member, device or None for all of them) to the
+    streams of that member in every process."""
+    _send(_topic(CONTROL), event)
+
+
+def _send(topic: str, event: dict) -> None:
+    data = json.dumps(event, separators=(",", ":"))
     if _url():
         try:
-            _client().publish(_topic(channel_id), data)
+            _client().publish(topic, data)
         except Exception as exc:  # noqa: BLE001 (the post is stored; streams catch up)
             logger.warning("chat publish failed: %s", exc)
         return
@@ -75,6 +158,7 @@ class Hub:
     def __init__(self, loop):
         self.loop = loop
         self.queues: dict[int, set[asyncio.Queue]] = {}
+        self.members: dict[int, set[asyncio.Queue]] = {}
         self.ready = asyncio.Event()
         self._task = None
 
@@ -124,25 +208,30 @@ class Hub:
             queue.put_nowait(CATCH_UP)
 
     def dispatch(self, data):
-        try:
-            event = json.loads(data)
-            channel_id = int(event["channel"])
-        except (ValueError, KeyError, TypeError):
+        event = Event.decode(data)
+        if event is None:
             return
-        for queue in list(self.queues.get(channel_id, ())):
+        if event.type == "member_gone":
+            targets = self.members.get(event.member, ())
+        else:
+            targets = self.queues.get(event.channel, ())
+        for queue in list(targets):
             self._put(queue, event)
 
-    def subscribe(self, channel_id: int) -> asyncio.Queue:
+    def subscribe(self, channel_id: int, member_id: int | None = None) -> asyncio.Queue:
         queue = asyncio.Queue(maxsize=QUEUE_SIZE)
         self.queues.setdefault(channel_id, set()).add(queue)
+        if member_id is not None:
+            self.members.setdefault(member_id, set()).add(queue)
         return queue
 
-    def unsubscribe(self, channel_id: int, queue) -> None:
-        queues = self.queues.get(channel_id)
-        if queues is not None:
-            queues.discard(queue)
-            if not queues:
-                self.queues.pop(channel_id, None)
+    def unsubscribe(self, channel_id: int, queue, member_id: int | None = None) -> None:
+        for table, key in ((self.queues, channel_id), (self.members, member_id)):
+            queues = table.get(key)
+            if queues is not None:
+                queues.discard(queue)
+                if not queues:
+                    table.pop(key, None)
 
     def connections(self) -> int:
         return sum(len(q) for q in self.queues.values())

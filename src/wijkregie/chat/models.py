@@ -119,6 +119,8 @@ class Channel(BaseModel):
     # The newest message id; posts lock this row, so ids within a channel are committed in
     # order (a client that saw id N never misses a later-committed id below N).
     last_message_id = models.BigIntegerField(default=0)
+    # The newest change-log id (ChannelEvent), kept the same way.
+    last_event_id = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("chat channel")
@@ -214,6 +216,60 @@ class Message(models.Model):
 
     def __str__(self):
         return f"#{self.pk}"
+
+
+class ChannelEventKind(models.TextChoices):
+    UPDATE = "update", "update"  # a message changed: hidden, deleted, pinned, reactions
+    MEMBER = "member", "member"  # a member was removed or left
+
+
+class ChannelEvent(models.Model):
+    """The change log of a channel, so that a stream that reconnects (Last-Event-ID) also
+    gets the changes it missed, not only the new messages. Written in the change's own
+    transaction with the channel row locked: ids are committed in order per channel, and
+    `after_message` is the channel's newest message id at the time (a client that last saw
+    message N missed at most the changes with `after_message >= N`). It says what changed,
+    never what it was: the current state is read when it is sent."""
+
+    id = models.BigAutoField(primary_key=True)
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=ChannelEventKind.choices)
+    message_id = models.BigIntegerField(null=True, blank=True)  # no FK: erasure keeps it
+    member_id = models.BigIntegerField(null=True, blank=True)
+    after_message = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        default_permissions = ()
+        indexes = [
+            models.Index(fields=["channel", "id"], name="chat_event_channel_idx"),
+            models.Index(fields=["channel", "after_message"], name="chat_event_after_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"
+
+
+class RecoveryLink(models.Model):
+    """A sign-in link sent to a member's recovery e-mail address, for a new device: the
+    link carries this row's id, signed (services.recovery_link_token); it works once and
+    until `expires_at` (WIJKREGIE_CHAT_RECOVERY_MINUTES)."""
+
+    id = models.BigAutoField(primary_key=True)
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    device = models.ForeignKey(
+        "DeviceSession", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"recovery #{self.pk}"
 
 
 class Reaction(models.Model):

@@ -146,6 +146,8 @@ def channel_context(request, actor, channel, side: str, form=None) -> dict:
         "may_issue_codes": viewer is not None and viewer.has_perm(ISSUE_CODES, building.owner_id),
         "form": form or MessageForm(initial=_reply_initial(request)),
         "after": payloads[-1]["id"] if payloads else channel.last_message_id,
+        # Read with the channel, before the messages: the stream sends the changes since.
+        "events": channel.last_event_id,
         "stream_url": reverse(f"{prefix}:stream", args=[channel.pk]),
         "poll_url": reverse(f"{prefix}:poll", args=[channel.pk]),
         "post_url": reverse(f"{prefix}:post", args=[channel.pk]),

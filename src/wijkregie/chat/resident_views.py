@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wijkregie.chat import selectors, services
-from wijkregie.chat.forms import JoinForm, LeaveForm, ProfileForm
+from wijkregie.chat.forms import JoinForm, LeaveForm, ProfileForm, RecoveryForm
 from wijkregie.chat.models import ChannelKind
 from wijkregie.chat.pages import (
     RESIDENT,
@@ -79,6 +79,59 @@ def join(request):
             secure=request.is_secure(),
         )
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def recover(request):
+    """A new device: ask for a sign-in link by the recovery e-mail address. The answer is
+    the same whether the address is known or not."""
+    language = _language(request)
+    status = 200
+    sent = False
+    with translation.override(language):
+        form = RecoveryForm(request.POST or None)
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                try:
+                    services.recovery_link_request(
+                        email=form.cleaned_data["email"], ip=client_ip(request)
+                    )
+                except services.RecoveryThrottled as exc:
+                    form.add_error("email", exc.message)
+                    status = 429
+                else:
+                    sent, status = True, 200
+    response = render_resident(
+        request, "chat/resident/recover.html", {"form": form, "sent": sent}, status=status
+    )
+    if status == 429:
+        response["Retry-After"] = "3600"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def recover_link(request, token):
+    """The link from the e-mail. Opening it (GET) only asks to confirm, so that a mail
+    program that looks at links does not spend it; the button (POST) signs this device in."""
+    language = _language(request)
+    refusal = ""
+    with translation.override(language):
+        try:
+            if request.method == "POST":
+                principal = services.recovery_link_redeem(token=token)
+                resident_sign_in(request, principal)
+                messages.success(request, _("This device is signed in to your building's chat."))
+                return redirect("chat_resident:home")
+            services.recovery_link_check(token)
+        except services.RecoveryRefused as exc:
+            refusal = exc.message
+    return render_resident(
+        request,
+        "chat/resident/recover_link.html",
+        {"refusal": refusal},
+        status=400 if refusal else 200,
+    )
 
 
 def _principal_or_join(request):

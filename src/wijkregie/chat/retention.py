@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from wijkregie.chat.models import Member, Message
+from wijkregie.chat.models import ChannelEvent, Member, Message, RecoveryLink
 from wijkregie.core import retention
 from wijkregie.core.access import system_viewer
 from wijkregie.core.audit import DataOwner, audit_record
@@ -34,6 +34,9 @@ def purge_messages(now: datetime) -> int:
                 .values_list("pk", "photo")[:BATCH]
             )
             if not rows:
+                # The change log and the recovery links of that age go too (ids only).
+                ChannelEvent.objects.filter(created_at__lt=before).delete()
+                RecoveryLink.objects.filter(expires_at__lt=before).delete()
                 return total
             ids = [pk for pk, _photo in rows]
             Message.objects.filter(reply_to_id__in=ids).update(reply_to=None)

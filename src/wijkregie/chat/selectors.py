@@ -24,6 +24,8 @@ from wijkregie.chat.models import (
     TAKE_PART,
     AnnouncementRead,
     Channel,
+    ChannelEvent,
+    ChannelEventKind,
     ChannelKind,
     DeviceSession,
     Flag,
@@ -120,9 +122,13 @@ def moderated_buildings(*, viewer: Viewer) -> list[Building]:
 
 
 def _professional_member(viewer: Viewer, building: Building) -> Member | None:
-    return Member.objects.filter(
-        building=building, user_id=viewer.user_id, kind=MemberKind.PROFESSIONAL
-    ).first()
+    return (
+        Member.objects.filter(
+            building=building, user_id=viewer.user_id, kind=MemberKind.PROFESSIONAL
+        )
+        .select_related("organisation")
+        .first()
+    )
 
 
 # --- Channels --------------------------------------------------------------------------------
@@ -220,7 +226,8 @@ def message_payload(message: Message) -> dict:
             "excerpt": target.body[:80] if visible else "",
         }
     reactions = {}
-    for reaction in getattr(message, "_reactions", None) or message.reactions.all():
+    given = getattr(message, "_reactions", None)  # a new message: [] without a query
+    for reaction in message.reactions.all() if given is None else given:
         reactions[reaction.emoji] = reactions.get(reaction.emoji, 0) + 1
     return {
         "id": message.pk,
@@ -298,41 +305,54 @@ def read_counts(*, channel: Channel, message_ids) -> dict[int, int]:
 
 @dataclass(frozen=True)
 class CatchUp:
-    """Where a reconnecting stream starts. `problem` is a clear message for a stale or
-    forged Last-Event-ID (the stream then starts from now)."""
+    """Where a reconnecting stream starts: after message id `after` and change-log id
+    `events` (None: not known, the changes since message `after` was the newest are sent;
+    they are states, so sending one twice does no harm). `problem` is a clear message for a
+    stale or forged Last-Event-ID (the stream then starts from now)."""
 
     after: int
+    events: int | None = 0
     problem: str = ""
 
 
-def stream_start(*, channel_id: int, last_event_id: str, after: str) -> CatchUp:
-    """Check a Last-Event-ID (or the page's `after`): a message id of this channel that is
-    still kept, and not beyond its newest message."""
+def stream_position(message_id: int, event_id: int) -> str:
+    """The event id of the stream: the client's position, resent as Last-Event-ID."""
+    return f"{message_id}:{event_id}"
+
+
+def _number(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
+
+
+def stream_start(*, channel_id: int, last_event_id: str, after: str, events: str = "") -> CatchUp:
+    """Check a Last-Event-ID ("<message id>:<change id>", or a plain message id) or the
+    page's `after` and `events`: a message id of this channel that is still kept, and
+    neither position beyond the channel's newest."""
     from django.utils.translation import gettext as _
 
-    channel = Channel.objects.filter(pk=channel_id).values("last_message_id").first()
+    channel = (
+        Channel.objects.filter(pk=channel_id).values("last_message_id", "last_event_id").first()
+    )
     newest = channel["last_message_id"] if channel else 0
+    newest_event = channel["last_event_id"] if channel else 0
     raw = (last_event_id or after or "").strip()
     if not raw:
-        return CatchUp(after=newest)
-    if not raw.isdigit() or len(raw) > 18:
-        return CatchUp(
-            after=newest,
-            problem=_(
-                "The position to resume from is not valid; showing new messages from now on."
-            ),
-        )
-    value = int(raw)
-    if value > newest:
-        return CatchUp(
-            after=newest,
-            problem=_(
-                "The position to resume from is not valid; showing new messages from now on."
-            ),
-        )
+        return CatchUp(after=newest, events=newest_event)
+    if last_event_id.strip():
+        message_part, sep, event_part = raw.partition(":")
+    else:
+        message_part, sep, event_part = raw, bool(events), str(events or "").strip()
+    value = _number(message_part)
+    event_value = _number(event_part) if sep else None
+    invalid = _("The position to resume from is not valid; showing new messages from now on.")
+    if value is None or value > newest or (sep and event_value is None):
+        return CatchUp(after=newest, events=newest_event, problem=invalid)
+    if event_value is not None and event_value > newest_event:
+        return CatchUp(after=newest, events=newest_event, problem=invalid)
     if value and not Message.objects.filter(channel_id=channel_id, pk__lte=value).exists():
         return CatchUp(
             after=newest,
+            events=newest_event,
             problem=_(
                 "Older messages are no longer kept; reload the page to see the messages there are."
             ),
@@ -343,11 +363,12 @@ def stream_start(*, channel_id: int, last_event_id: str, after: str) -> CatchUp:
     ):
         return CatchUp(
             after=newest,
+            events=newest_event,
             problem=_(
                 "You were away for a long time; reload the page to see everything you missed."
             ),
         )
-    return CatchUp(after=value)
+    return CatchUp(after=value, events=event_value)
 
 
 def stream_catch_up(*, channel_id: int, after: int, limit: int = 200) -> list[dict]:
@@ -358,6 +379,78 @@ def stream_catch_up(*, channel_id: int, after: int, limit: int = 200) -> list[di
         .order_by("id")[:limit]
     )
     return [message_payload(m) for m in messages]
+
+
+def change_message_payloads(message_ids) -> list[dict]:
+    """The current state of changed messages, in the order asked; a message that is no
+    longer there (erased) is `{"id": …, "erased": true}`."""
+    ids = [int(i) for i in message_ids]
+    found = {
+        m.pk: message_payload(m)
+        for m in Message.objects.filter(pk__in=ids)
+        .select_related("author__organisation", "reply_to__author__organisation")
+        .prefetch_related("reactions")
+    }
+    return [found.get(i) or {"id": i, "erased": True} for i in ids]
+
+
+def change_member_payload(member_id: int) -> dict:
+    """A member who is no longer in the chat (removed or left): the id only."""
+    return {"id": member_id, "gone": True}
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The changes a stream missed: (kind, payload) in order, and the newest change id."""
+
+    items: list
+    last: int
+
+
+def stream_changes(
+    *, channel_id: int, after_event: int | None, seen_message: int, limit: int = 200
+) -> Changes:
+    """The changes of a channel after change id `after_event` (None: since message
+    `seen_message` was the newest). Each changed message once, in its current state; only
+    messages the client has (up to `seen_message`: later ones it gets as new messages)."""
+    rows = ChannelEvent.objects.filter(channel_id=channel_id)
+    if after_event is None:
+        # Up to the newest change now; later ones come live (the stream listens already).
+        newest = (
+            Channel.objects.filter(pk=channel_id).values_list("last_event_id", flat=True).first()
+            or 0
+        )
+        rows = rows.filter(after_message__gte=seen_message, id__lte=newest)
+    else:
+        rows = rows.filter(id__gt=after_event)
+    rows = list(rows.order_by("-id").values("id", "kind", "message_id", "member_id")[:limit])
+    rows.reverse()
+    last = rows[-1]["id"] if rows else after_event
+    if after_event is None:
+        last = newest
+    order, seen = [], set()
+    for row in reversed(rows):  # the newest change of each message or member counts
+        key = (row["kind"], row["message_id"] or row["member_id"])
+        if key in seen:
+            continue
+        seen.add(key)
+        if row["kind"] == ChannelEventKind.UPDATE and row["message_id"] > seen_message:
+            continue
+        order.append(row)
+    order.reverse()
+    messages = {
+        p["id"]: p
+        for p in change_message_payloads(
+            [r["message_id"] for r in order if r["kind"] == ChannelEventKind.UPDATE]
+        )
+    }
+    items = [
+        ("update", messages[r["message_id"]])
+        if r["kind"] == ChannelEventKind.UPDATE
+        else ("member", change_member_payload(r["member_id"]))
+        for r in order
+    ]
+    return Changes(items=items, last=last)
 
 
 def stream_member_active(*, member_id: int | None, device_id: int | None) -> bool:

@@ -7,14 +7,17 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wijkregie.chat import live
+from wijkregie.chat.links import recovery_link_id, recovery_link_token  # noqa: F401
 from wijkregie.chat.models import (
     BODY_MAX_LENGTH,
     DISPLAY_NAME_MAX_LENGTH,
@@ -22,6 +25,8 @@ from wijkregie.chat.models import (
     REASON_MAX_LENGTH,
     AnnouncementRead,
     Channel,
+    ChannelEvent,
+    ChannelEventKind,
     ChannelKind,
     DeviceSession,
     Flag,
@@ -31,12 +36,15 @@ from wijkregie.chat.models import (
     Message,
     MessageKind,
     Reaction,
+    RecoveryLink,
     code_digest,
     normalise_code,
 )
 from wijkregie.chat.selectors import (
     MEMBER_SUBJECT,
     actor_member,
+    change_member_payload,
+    change_message_payloads,
     channel_get,
     device_id_of,
     may_moderate,
@@ -290,6 +298,118 @@ def join_code_redeem(
     return principal
 
 
+# --- Recovery by e-mail ----------------------------------------------------------------------
+
+
+class RecoveryThrottled(ApplicationError):
+    status_code = 429
+
+
+class RecoveryRefused(ApplicationError):
+    """The link does not sign in (unknown, expired, used, member gone). `message` is shown."""
+
+
+def _address_key(email: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
+def recovery_link_request(*, email: str, ip: str = "", now: datetime | None = None) -> int:
+    """A resident on a new device asks for a sign-in link by their recovery e-mail address.
+
+    The answer is the same whether the address is known or not (no enumeration): the
+    caller shows "if the address is known, a link is on its way". Asks are counted per
+    address (known or not) and per client address, WIJKREGIE_CHAT_RECOVERY_RATE; more
+    raise `RecoveryThrottled`. For every active resident member with that address a link
+    (single use, WIJKREGIE_CHAT_RECOVERY_MINUTES) is mailed after commit. Returns how
+    many (for tests and the audit trail only: never shown)."""
+    now = now or timezone.now()
+    email = str(email or "").strip().lower()[:254]
+    count, seconds = _rate(settings.WIJKREGIE_CHAT_RECOVERY_RATE)
+    asked = [
+        _count(f"chat-recovery:address:{_address_key(email)}", seconds),
+        _count(f"chat-recovery:ip:{ip or '-'}", seconds),
+    ]
+    if max(asked) > count:
+        raise RecoveryThrottled(
+            _("A sign-in link was asked for several times. Wait an hour and try again.")
+        )
+    if not email:
+        return 0
+    from wijkregie.chat import tasks
+
+    members = Member.objects.select_related("building").filter(
+        kind=MemberKind.RESIDENT,
+        recovery_email__iexact=email,
+        removed_at__isnull=True,
+        left_at__isnull=True,
+    )
+    sent = 0
+    with transaction.atomic():
+        for member in members:
+            link = RecoveryLink.objects.create(
+                member=member,
+                created_at=now,
+                expires_at=now + timedelta(minutes=settings.WIJKREGIE_CHAT_RECOVERY_MINUTES),
+            )
+            principal = _issuer.issue(member.pk, proof="recovery")
+            _audit(principal, "create", "chat.recoverylink", [link.pk], ["member"], member.building)
+            tasks.chat_recovery_link_notify.enqueue(link_id=link.pk)
+            sent += 1
+    return sent
+
+
+def recovery_link_check(token: str, now: datetime | None = None) -> RecoveryLink:
+    """The link's row while it still signs in; `RecoveryRefused` with a clear message."""
+    now = now or timezone.now()
+    try:
+        link_id = recovery_link_id(token)
+    except signing.SignatureExpired:
+        raise RecoveryRefused(_("This link has expired. Ask for a new one.")) from None
+    except signing.BadSignature:
+        raise RecoveryRefused(_("This link is not valid. Ask for a new one.")) from None
+    link = RecoveryLink.objects.select_related("member__building").filter(pk=link_id).first()
+    if link is None:
+        raise RecoveryRefused(_("This link is not valid. Ask for a new one."))
+    if link.used_at is not None:
+        raise RecoveryRefused(
+            _("This link was already used. Ask for a new one to sign in on this device.")
+        )
+    if link.expires_at <= now:
+        raise RecoveryRefused(_("This link has expired. Ask for a new one."))
+    if not link.member.is_active:
+        raise RecoveryRefused(_("You are no longer a member of this chat."))
+    return link
+
+
+def recovery_link_redeem(*, token: str, now: datetime | None = None) -> ResidentPrincipal:
+    """Sign this device in with the link from the e-mail; the link is spent."""
+    now = now or timezone.now()
+    link = recovery_link_check(token, now)
+    with transaction.atomic():
+        locked = RecoveryLink.objects.select_for_update().get(pk=link.pk)
+        if locked.used_at is not None:  # used in the meantime, on another device
+            raise RecoveryRefused(
+                _("This link was already used. Ask for a new one to sign in on this device.")
+            )
+        member = link.member
+        device = DeviceSession.objects.create(member=member, last_seen_at=now)
+        locked.used_at = now
+        locked.device = device
+        locked.save(update_fields=["used_at", "device"])
+        principal = _issuer.issue(member.pk, proof=f"device:{device.pk}")
+        _audit(
+            principal,
+            "create",
+            "chat.devicesession",
+            [device.pk],
+            ["member", "recovery_link"],
+            member.building,
+        )
+    return principal
+
+
 def member_principal_seal(principal: ResidentPrincipal) -> str:
     return _issuer.seal(principal)
 
@@ -309,8 +429,14 @@ def member_principal_resume(sealed) -> ResidentPrincipal | None:
 def device_session_end(*, principal: ResidentPrincipal, now: datetime | None = None) -> None:
     """The resident signs this device out."""
     member = resident_member_get(principal=principal)
-    DeviceSession.objects.filter(pk=device_id_of(principal), member=member).update(
+    device_id = device_id_of(principal)
+    DeviceSession.objects.filter(pk=device_id, member=member).update(
         ended_at=now or timezone.now(), ended_by="resident"
+    )
+    transaction.on_commit(
+        lambda: live.publish_control(
+            {"type": "member_gone", "member": member.pk, "device": device_id}
+        )
     )
 
 
@@ -344,10 +470,56 @@ def member_sessions_revoke(*, actor: Viewer, member_id, now: datetime | None = N
 
 
 def _publish_member_gone(member: Member) -> None:
-    for channel_id in Channel.objects.filter(building_id=member.building_id).values_list(
-        "pk", flat=True
-    ):
-        live.publish(channel_id, {"type": "member_gone", "member": member.pk})
+    """Their open streams, in every process, end (one control event, no polling)."""
+    live.publish_control({"type": "member_gone", "member": member.pk, "device": None})
+
+
+# --- The change log --------------------------------------------------------------------------
+
+
+def _log_change(channel_id: int, kind: str, *, message_id=None, member_id=None) -> ChannelEvent:
+    """Log a change of a channel in the change's transaction (call it first: it locks the
+    channel row, as a post does, so change ids are committed in order) and publish it
+    after the commit. A stream that reconnects gets the changes after its position."""
+    locked = (
+        Channel.objects.select_for_update()
+        .only("pk", "last_message_id", "last_event_id")
+        .get(pk=channel_id)
+    )
+    row = ChannelEvent.objects.create(
+        channel_id=channel_id,
+        kind=kind,
+        message_id=message_id,
+        member_id=member_id,
+        after_message=locked.last_message_id,
+    )
+    previous = locked.last_event_id
+    Channel.objects.filter(pk=channel_id).update(last_event_id=row.pk)
+    transaction.on_commit(lambda: _publish_change(row, previous))
+    return row
+
+
+def _publish_change(row: ChannelEvent, previous: int) -> None:
+    event = {"type": row.kind, "event": row.pk, "previous": previous}
+    if row.kind == ChannelEventKind.MEMBER:
+        event["member"] = change_member_payload(row.member_id)
+    else:
+        event["message"] = change_message_payloads([row.message_id])[0]
+    live.publish(row.channel_id, event)
+
+
+def _member_channels(member: Member) -> list[int]:
+    """The channels a member's removal is logged in: the building's two and their lines."""
+    return list(
+        Channel.objects.filter(building_id=member.building_id)
+        .filter(
+            Q(kind__in=[ChannelKind.GENERAL, ChannelKind.ANNOUNCEMENTS])
+            | Q(resident_member=member)
+            | Q(professional_member=member)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 # --- Messages --------------------------------------------------------------------------------
@@ -394,15 +566,13 @@ def _flood_check(member: Member) -> None:
 
 def _publish_message(message: Message, previous_id: int) -> None:
     """The event carries the channel's previous message id: a stream that last sent a
-    different one knows it missed something and reads the database instead."""
-    fresh = (
-        Message.objects.select_related("author__organisation", "reply_to__author__organisation")
-        .prefetch_related("reactions")
-        .get(pk=message.pk)
-    )
+    different one knows it missed something and reads the database instead. The payload
+    is made from the message as posted (no reactions yet; author and reply loaded), not
+    read back."""
+    message._reactions = []
     live.publish(
         message.channel_id,
-        {"type": "message", "previous": previous_id, "message": message_payload(fresh)},
+        {"type": "message", "previous": previous_id, "message": message_payload(message)},
     )
 
 
@@ -448,7 +618,11 @@ def message_post(
         )
     reply_to = None
     if reply_to_id:
-        reply_to = Message.objects.filter(pk=as_id(reply_to_id), channel=channel).first()
+        reply_to = (
+            Message.objects.select_related("author__organisation")
+            .filter(pk=as_id(reply_to_id), channel=channel)
+            .first()
+        )
         if reply_to is None:
             raise ValidationError(
                 {"reply_to": _("The message you reply to is not in this channel.")}
@@ -481,21 +655,6 @@ def newsletter_post(*, actor: Viewer, building_id, title: str, body: str) -> Mes
     return message_post(actor=actor, channel_id=channel.pk, body=text, kind=MessageKind.NEWSLETTER)
 
 
-def _publish_update(message: Message) -> None:
-    transaction.on_commit(lambda: _publish_update_now(message.pk))
-
-
-def _publish_update_now(message_id: int) -> None:
-    fresh = (
-        Message.objects.select_related("author__organisation", "reply_to__author__organisation")
-        .prefetch_related("reactions")
-        .filter(pk=message_id)
-        .first()
-    )
-    if fresh is not None:
-        live.publish(fresh.channel_id, {"type": "update", "message": message_payload(fresh)})
-
-
 def message_react(*, actor, message_id, emoji: str) -> bool:
     """Toggle a reaction; True when it is on afterwards."""
     if emoji not in Reaction.EMOJIS:
@@ -503,12 +662,12 @@ def message_react(*, actor, message_id, emoji: str) -> bool:
     message = message_get(actor=actor, message_id=message_id)
     member = _member_for_posting(actor, message.channel)
     with transaction.atomic():
+        _log_change(message.channel_id, ChannelEventKind.UPDATE, message_id=message.pk)
         deleted, _rows = Reaction.objects.filter(
             message=message, member=member, emoji=emoji
         ).delete()
         if not deleted:
             Reaction.objects.create(message=message, member=member, emoji=emoji)
-        _publish_update(message)
     return not deleted
 
 
@@ -565,6 +724,7 @@ def message_hide(*, actor: Viewer, message_id, reason: str, now: datetime | None
     message = _moderated(actor, message_id)
     now = now or timezone.now()
     with transaction.atomic():
+        _log_change(message.channel_id, ChannelEventKind.UPDATE, message_id=message.pk)
         message.hidden_at = now
         message.hidden_reason = reason
         message.hidden_by_label = actor.label[:200]
@@ -580,7 +740,6 @@ def message_hide(*, actor: Viewer, message_id, reason: str, now: datetime | None
             ["hidden_at", "hidden_reason"],
             message.channel.building,
         )
-        _publish_update(message)
     return message
 
 
@@ -592,6 +751,7 @@ def message_delete(
     message = _moderated(actor, message_id)
     now = now or timezone.now()
     with transaction.atomic():
+        _log_change(message.channel_id, ChannelEventKind.UPDATE, message_id=message.pk)
         if message.photo:
             message.photo.delete(save=False)
         message.body = ""
@@ -612,7 +772,6 @@ def message_delete(
             ["body", "photo"],
             message.channel.building,
         )
-        _publish_update(message)
     return message
 
 
@@ -639,8 +798,8 @@ def message_pin(*, actor: Viewer, message_id, pinned: bool = True) -> Message:
         raise PermissionDenied(_("You do not take part in this chat."))
     message.pinned_at = timezone.now() if pinned else None
     with transaction.atomic():
+        _log_change(message.channel_id, ChannelEventKind.UPDATE, message_id=message.pk)
         message.save(update_fields=["pinned_at"])
-        _publish_update(message)
     return message
 
 
@@ -705,6 +864,8 @@ def member_remove(*, actor: Viewer, member_id, reason: str, now: datetime | None
     member = _moderated_member(actor, member_id)
     now = now or timezone.now()
     with transaction.atomic():
+        for channel_id in _member_channels(member):
+            _log_change(channel_id, ChannelEventKind.MEMBER, member_id=member.pk)
         member.removed_at = now
         member.removed_reason = reason
         member.save(update_fields=["removed_at", "removed_reason", "updated_at"])
@@ -730,7 +891,15 @@ def member_leave(
     now = now or timezone.now()
     with transaction.atomic():
         removed = 0
+        for channel_id in _member_channels(member):
+            _log_change(channel_id, ChannelEventKind.MEMBER, member_id=member.pk)
         if remove_messages:
+            for channel_id, message_id in (
+                Message.objects.filter(author=member)
+                .order_by("channel_id", "pk")
+                .values_list("channel_id", "pk")
+            ):
+                _log_change(channel_id, ChannelEventKind.UPDATE, message_id=message_id)
             removed = _messages_erase(Message.objects.filter(author=member))
         member.left_at = now
         member.save(update_fields=["left_at", "updated_at"])

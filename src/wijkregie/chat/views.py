@@ -8,7 +8,6 @@ Viewer or the resident's principal from the session (session.py).
 """
 
 import asyncio
-import json
 
 from django.conf import settings
 from django.contrib import messages
@@ -48,7 +47,7 @@ from wijkregie.chat.pages import (
     resident_context,
     wants_json,
 )
-from wijkregie.chat.session import actor_for, resident_actor
+from wijkregie.chat.session import SESSION_KEY, actor_for, resident_actor
 from wijkregie.core.access import ResidentPrincipal
 from wijkregie.core.exceptions import ApplicationError, NotFound
 from wijkregie.core.forms import add_service_errors
@@ -395,11 +394,23 @@ def poll(request, channel_id, side):
     actor = actor_for(request, side)
     channel = selectors.channel_get(actor=actor, channel_id=channel_id)
     start = selectors.stream_start(
-        channel_id=channel.pk, last_event_id="", after=request.GET.get("after", "")
+        channel_id=channel.pk,
+        last_event_id="",
+        after=request.GET.get("after", ""),
+        events=request.GET.get("events", ""),
     )
-    payloads = selectors.stream_catch_up(channel_id=channel.pk, after=start.after)
+    missed = _missed(channel.pk, start.after, start.events)
+    payloads = missed.messages
     last = payloads[-1]["id"] if payloads else start.after
-    return JsonResponse({"messages": payloads, "last": last, "problem": start.problem})
+    return JsonResponse(
+        {
+            "messages": payloads,
+            "last": last,
+            "changes": [{"kind": k, "data": d} for k, d in missed.changes.items],
+            "events": missed.changes.last,
+            "problem": start.problem,
+        }
+    )
 
 
 def _released(func):
@@ -418,7 +429,7 @@ def _released(func):
 
 
 class _StreamAccess:
-    def __init__(self, channel_id, member_id, device_id, last_event_id, after, language):
+    def __init__(self, channel_id, member_id, device_id, last_event_id, after, events, language):
         self.language = language
         self.ended = _("You are no longer signed in to this chat.")
         self.channel_id = channel_id
@@ -426,10 +437,20 @@ class _StreamAccess:
         self.device_id = device_id
         self.last_event_id = last_event_id
         self.after = after
+        self.events = events
 
 
-def _stream_access(request, channel_id, side) -> _StreamAccess:
-    actor = actor_for(request, side)
+def _stream_access(request, channel_id, side) -> _StreamAccess | str:
+    """Who the stream is for, or (a device whose sign-in ended: removed, left, signed out
+    elsewhere) the "ended" text in their language, so that the page stops reconnecting."""
+    was_signed_in = side == RESIDENT and bool(request.session.get(SESSION_KEY))
+    try:
+        actor = actor_for(request, side)
+    except NotFound:
+        if was_signed_in:
+            with translation.override(choose_language(request)[0]):
+                return _("You are no longer signed in to this chat.")
+        raise
     channel = selectors.channel_get(actor=actor, channel_id=channel_id)
     member_id = device_id = None
     language = translation.get_language()
@@ -444,15 +465,36 @@ def _stream_access(request, channel_id, side) -> _StreamAccess:
             device_id,
             request.headers.get("Last-Event-ID", ""),
             request.GET.get("after", ""),
+            request.GET.get("events", ""),
             language,
         )
 
 
-def _stream_start(access: _StreamAccess) -> selectors.CatchUp:
+class _Missed:
+    """What a stream missed: the changes of messages it has, then the new messages."""
+
+    def __init__(self, changes: selectors.Changes, messages: list[dict]):
+        self.changes = changes
+        self.messages = messages
+
+
+def _missed(channel_id: int, last: int, seen: int | None) -> _Missed:
+    # Changes first: a change committed after this read comes live (or as a gap); the
+    # messages read next already show every change committed before it.
+    changes = selectors.stream_changes(channel_id=channel_id, after_event=seen, seen_message=last)
+    return _Missed(changes, selectors.stream_catch_up(channel_id=channel_id, after=last))
+
+
+def _stream_open(access: _StreamAccess) -> tuple[selectors.CatchUp, _Missed]:
+    """The start of a stream in one database visit: its position, and what it missed."""
     with translation.override(access.language):
-        return selectors.stream_start(
-            channel_id=access.channel_id, last_event_id=access.last_event_id, after=access.after
+        start = selectors.stream_start(
+            channel_id=access.channel_id,
+            last_event_id=access.last_event_id,
+            after=access.after,
+            events=access.events,
         )
+    return start, _missed(access.channel_id, start.after, start.events)
 
 
 async def _still_active(access: _StreamAccess) -> bool:
@@ -461,44 +503,59 @@ async def _still_active(access: _StreamAccess) -> bool:
             member_id=access.member_id, device_id=access.device_id
         )
     except DatabaseError:
-        return True  # asked again at the next check
+        return True  # asked again at the next control event or hub reconnect
 
 
-def _sse(event: str, data: dict, event_id: int | None = None) -> str:
-    head = f"id: {event_id}\n" if event_id is not None else ""
-    return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+def _sse(event: str, data: dict, event_id=None) -> bytes:
+    return live.sse(event, data, event_id).encode()
+
+
+def _position(last: int, seen: int) -> bytes:
+    return f"id: {selectors.stream_position(last, seen)}\n".encode()
 
 
 async def _events(access: _StreamAccess):
+    """The stream of one channel for one member. Per event it only writes the text the
+    process's hub encoded once; it reads the database at its start, when it finds a gap
+    (an event's `previous` is not what it sent last, a full queue, a lost Redis
+    connection) and when a control event says its member may be gone. Its position, the
+    SSE id, is "<message id>:<change id>"."""
     hub = await live.hub()
-    queue = hub.subscribe(access.channel_id)
+    queue = hub.subscribe(access.channel_id, access.member_id)
     loop = asyncio.get_running_loop()
     try:
-        yield "retry: 2000\n\n"
-        start = await sync_to_async(_released(_stream_start))(access)
+        yield b"retry: 2000\n\n"
+        try:
+            start, missed = await sync_to_async(_released(_stream_open))(access)
+        except DatabaseError:
+            return  # a busy pool: the browser comes back after the retry time
         if start.problem:
             yield _sse("notice", {"message": start.problem})
-        last = start.after
+        last, seen = start.after, start.events
 
-        async def catch_up(after):
+        def emit(found: _Missed):
+            nonlocal last, seen
+            out = []
+            seen = found.changes.last
+            for kind, payload in found.changes.items:
+                out.append(_sse(kind, payload, selectors.stream_position(last, seen)))
+            for payload in found.messages:
+                last = payload["id"]
+                out.append(_sse("message", payload, selectors.stream_position(last, seen)))
+            return b"".join(out)
+
+        async def catch_up():
             # A database that does not answer in time (a busy pool) does not end the
             # stream: the next event or keep-alive tries again from the same point.
             try:
-                return await _catch_up(after)
+                return await sync_to_async(_released(_missed))(access.channel_id, last, seen)
             except DatabaseError:
                 return None
 
-        async def _catch_up(after):
-            return await sync_to_async(_released(selectors.stream_catch_up))(
-                channel_id=access.channel_id, after=after
-            )
-
-        first = await catch_up(last)
-        for payload in first or ():
-            yield _sse("message", payload, payload["id"])
-            last = payload["id"]
-        quiet = 0
-        behind = first is None
+        chunk = emit(missed)
+        if chunk:
+            yield chunk
+        behind = False
         deadline = loop.time() + settings.WIJKREGIE_CHAT_STREAM_SECONDS
         while True:
             left = deadline - loop.time()
@@ -507,67 +564,70 @@ async def _events(access: _StreamAccess):
             try:
                 event = await asyncio.wait_for(queue.get(), timeout=min(15, left))
             except TimeoutError:
-                quiet += 1
-                # The removal of a member closes their streams at once (member_gone);
-                # this check once a minute is the backstop.
-                active = quiet % 4 != 0 or await _still_active(access)
-                if not active:
+                if behind:
+                    found = await catch_up()
+                    behind = found is None
+                    if found is not None and (chunk := emit(found)):
+                        yield chunk
+                yield b": keep-alive\n\n"
+                continue
+            kind = event.type
+            if kind == "message":
+                if event.id <= last:
+                    continue  # seen already (caught up from the database)
+                if not behind and event.previous == last:
+                    last = event.id
+                    yield _position(last, seen) + event.chunk
+                    continue
+            elif kind in ("update", "member"):
+                if event.id <= seen:
+                    continue
+                if (
+                    not behind
+                    and event.previous == seen
+                    and (kind == "member" or event.target <= last)
+                ):
+                    seen = event.id
+                    yield _position(last, seen) + event.chunk
+                    continue
+            elif kind == "member_gone":
+                if event.device in (None, access.device_id) and not await _still_active(access):
                     yield _sse("ended", {"message": access.ended})
                     return
-                if behind:
-                    missed_all = await catch_up(last)
-                    for missed in missed_all or ():
-                        yield _sse("message", missed, missed["id"])
-                        last = missed["id"]
-                    behind = missed_all is None
-                yield ": keep-alive\n\n"
                 continue
-            kind = event.get("type")
-            if kind == "message":
-                payload = event["message"]
-                if payload["id"] <= last:
-                    continue  # seen already (caught up from the database)
-                if event.get("previous", last) != last or behind:
-                    missed_all = await catch_up(last)
-                    for missed in missed_all or ():
-                        yield _sse("message", missed, missed["id"])
-                        last = missed["id"]
-                    behind = missed_all is None
-                    continue
-                yield _sse("message", payload, payload["id"])
-                last = payload["id"]
-            elif kind == "update":
-                yield _sse("update", event["message"])
-            elif (
-                kind == "member_gone"
-                and access.member_id is not None
-                and event.get("member") == access.member_id
-            ):
+            elif kind == "catch_up":
+                # The queue was full or Redis was away: control events may be lost too.
                 if not await _still_active(access):
                     yield _sse("ended", {"message": access.ended})
                     return
-            elif kind == "catch_up":
-                missed_all = await catch_up(last)
-                for missed in missed_all or ():
-                    yield _sse("message", missed, missed["id"])
-                    last = missed["id"]
-                behind = missed_all is None
+            else:
+                continue
+            found = await catch_up()
+            behind = found is None
+            if found is not None and (chunk := emit(found)):
+                yield chunk
     finally:
-        hub.unsubscribe(access.channel_id, queue)
+        hub.unsubscribe(access.channel_id, queue, access.member_id)
+
+
+async def _ended(text: str):
+    yield b"retry: 2000\n\n"
+    yield _sse("ended", {"message": text})
 
 
 @require_GET
 async def stream(request, channel_id, side):
-    """Server-sent events of one channel: new messages (event ids are message ids),
-    updates (hidden, deleted, reactions, pins), a notice for a stale or forged
-    Last-Event-ID, and "ended" when the member is signed out or removed."""
+    """Server-sent events of one channel: new messages, updates (hidden, deleted, erased,
+    reactions, pins) and members gone, all with the position "<message id>:<change id>" as
+    event id, so that a reconnect (Last-Event-ID) gets what it missed of each; a notice for
+    a stale or forged Last-Event-ID, and "ended" when the member is signed out or removed
+    (also to a device that reconnects after that)."""
     try:
         access = await sync_to_async(_released(_stream_access))(request, channel_id, side)
     except NotFound:
         return HttpResponse(_("Not found."), status=404, content_type="text/plain; charset=utf-8")
-    response = StreamingHttpResponse(
-        _events(access), content_type="text/event-stream; charset=utf-8"
-    )
+    events = _ended(access) if isinstance(access, str) else _events(access)
+    response = StreamingHttpResponse(events, content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-cache, no-store"
     response["X-Accel-Buffering"] = "no"
     return response

@@ -10,6 +10,7 @@
   var live = root.querySelector("[data-chat-live]");
   var status = root.querySelector("[data-chat-status]");
   var last = parseInt(root.dataset.after || "0", 10) || 0;
+  var events = parseInt(root.dataset.events || "0", 10) || 0;
   var seen = {};
   Array.prototype.forEach.call(list.querySelectorAll("[data-id]"), function (el) { seen[el.dataset.id] = true; });
   var URL_RE = /(https?:\/\/[^\s<>"']+)/g;
@@ -102,22 +103,34 @@
     if (!m.hidden && !m.deleted) live.textContent = root.dataset.textNew + " " + m.author.name + ": " + (m.body || "").slice(0, 140);
   }
 
+  // A changed message (hidden, deleted, pinned, reactions) in its current state; an
+  // erased one goes. Also sent again after a reconnect: applying one twice does no harm.
   function update(m) {
     var old = document.getElementById("m" + m.id);
-    if (old) old.replaceWith(render(m));
+    if (!old) return;
+    if (m.erased) old.remove();
+    else old.replaceWith(render(m));
+  }
+
+  // A member who is no longer in the chat: they are no longer offered to talk to.
+  function member(m) {
+    if (!m.gone) return;
+    Array.prototype.forEach.call(document.querySelectorAll('[data-chat-member="' + m.id + '"]'), function (el) { el.remove(); });
   }
 
   function notice(message) { status.textContent = message; }
 
   var polling = null;
   function poll() {
-    fetch(root.dataset.poll + "?after=" + last, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+    fetch(root.dataset.poll + "?after=" + last + "&events=" + events, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (!data) return;
         if (data.problem) notice(data.problem);
+        (data.changes || []).forEach(function (c) { if (c.kind === "update") update(c.data); else member(c.data); });
         data.messages.forEach(add);
         last = Math.max(last, data.last || 0);
+        events = Math.max(events, data.events || 0);
       })
       .catch(function () {});
   }
@@ -129,9 +142,10 @@
 
   if (window.EventSource) {
     var failures = 0;
-    var source = new EventSource(root.dataset.stream + "?after=" + last);
+    var source = new EventSource(root.dataset.stream + "?after=" + last + "&events=" + events);
     source.addEventListener("message", function (e) { failures = 0; add(JSON.parse(e.data)); });
     source.addEventListener("update", function (e) { update(JSON.parse(e.data)); });
+    source.addEventListener("member", function (e) { member(JSON.parse(e.data)); });
     source.addEventListener("notice", function (e) { notice(JSON.parse(e.data).message); });
     source.addEventListener("ended", function (e) { notice(JSON.parse(e.data).message); source.close(); });
     source.addEventListener("open", function () { failures = 0; if (polling) { clearInterval(polling); polling = null; notice(""); } });
