@@ -255,7 +255,11 @@ def test_the_stream_crosses_two_web_processes_through_redis(base_url, server_env
             )
         ]
         events = read_events(f"{two}{stream_url}", cookies, last_event_id=str(ids[-3]), count=2)
-        assert [e["id"] for e in events] == [str(i) for i in ids[-2:]]
+        # The event id is the position "<message id>:<change id>" (docs/chat.md); no
+        # change happened between the two posts.
+        positions = [e["id"].split(":") for e in events]
+        assert [p[0] for p in positions] == [str(i) for i in ids[-2:]]
+        assert positions[0][1] == positions[1][1] and positions[0][1].isdigit()
         assert [json.loads(e["data"])["body"] for e in events] == texts[1:]
     finally:
         for proc, log, _url in servers:
