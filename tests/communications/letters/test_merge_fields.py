@@ -109,6 +109,7 @@ def test_the_report_qr_of_a_made_letter_reads_the_building_with_the_letter(
         day=date(2026, 12, 4),
         reference="WR-1",
         code="c",
+        author=world.viewer("author"),
     )
     url = building_public_report_url(world.building)
     assert context.report_url == url
