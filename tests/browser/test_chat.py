@@ -270,3 +270,35 @@ def test_the_stream_crosses_two_web_processes_through_redis(base_url, server_env
                 proc.kill()
                 proc.wait(timeout=5)
             log.close()
+
+
+def test_the_recovery_pages_on_a_phone_in_every_language(base_url, phone):
+    """A new device asks for a sign-in link by the recovery address: the page in the six
+    resident languages, the same answer for any address, a bad link refused in words."""
+    results = {}
+    for language in LANGUAGES:
+        phone.goto(f"{base_url}/buurtchat/herstel/?lang={language}")
+        assert phone.locator("html").get_attribute("lang") == language
+        assert phone.locator("html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
+        results[f"recover-{language}"] = violations(phone)
+    screenshot(phone, "chat-recover-uk")
+    phone.goto(f"{base_url}/buurtchat/herstel/?lang=nl")
+    # The empty required field looks as it does filled in: not red before sending.
+    look = "(el) => getComputedStyle(el).borderColor + getComputedStyle(el).backgroundColor"
+    empty = phone.locator("input[name=email]").evaluate(look)
+    phone.fill("input[name=email]", "iemand@example.nl")
+    phone.locator("input[name=email]").blur()  # focus has its own border
+    assert phone.locator("input[name=email]").evaluate(look) == empty
+    phone.fill("input[name=email]", f"onbekend-{uuid.uuid4().hex[:8]}@example.nl")
+    phone.click("form.utrecht-form button[type=submit]")
+    phone.wait_for_load_state()
+    assert phone.locator("h1").inner_text() == "Inloggen op een nieuw apparaat"
+    assert "is er een inloglink naar dat adres onderweg" in phone.locator("main").inner_text()
+    results["recover-sent"] = violations(phone)
+    screenshot(phone, "chat-recover-sent")
+    phone.goto(f"{base_url}/buurtchat/herstel/niet-echt/?lang=nl")
+    assert phone.locator("button[type=submit]").count() == 0
+    assert "Deze link is niet geldig" in phone.locator("main").inner_text()
+    results["recover-refused"] = violations(phone)
+    screenshot(phone, "chat-recover-refused")
+    assert results == {name: [] for name in results}
