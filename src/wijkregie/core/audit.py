@@ -112,32 +112,6 @@ def audit_record(
     return entry
 
 
-def audit_entry_new(
-    *,
-    viewer: Viewer,
-    action: str,
-    object_type: str,
-    object_ids: Iterable,
-    fields: Iterable[str] = (),
-    organisation_id: int | None = None,
-    context: AuditContext | None = None,
-    data_owner: DataOwner | None = None,
-) -> AuditEntry:
-    """The entry `audit_record` would write, not yet saved: for a service that writes it
-    together with its other rows in one statement (`core.db.rows_insert_together`), in
-    the same transaction. Call `audit_entry_logged` once it is written."""
-    return _entry(
-        viewer=viewer,
-        action=action,
-        object_type=object_type,
-        object_ids=object_ids,
-        fields=fields,
-        organisation_id=organisation_id,
-        context=context,
-        data_owner=data_owner,
-    )
-
-
 def audit_entry_logged(viewer: Viewer, entry: AuditEntry) -> None:
     """The log line of a written entry."""
     _log(viewer, entry)
@@ -163,7 +137,7 @@ def audit_record_by_owner(
     if not by_owner:
         by_owner[default_owner or DataOwner()] = []
     entries = [
-        _entry(
+        audit_entry_new(
             viewer=viewer,
             action=action,
             object_type=object_type,
@@ -184,17 +158,20 @@ def audit_record_by_owner(
     return entries
 
 
-def _entry(
+def audit_entry_new(
     *,
     viewer: Viewer,
     action: str,
     object_type: str,
     object_ids: Iterable,
-    fields: Iterable[str],
-    organisation_id: int | None,
-    context: AuditContext | None,
-    data_owner: DataOwner | None,
+    fields: Iterable[str] = (),
+    organisation_id: int | None = None,
+    context: AuditContext | None = None,
+    data_owner: DataOwner | None = None,
 ) -> AuditEntry:
+    """The entry `audit_record` would write, not yet saved: for a service that writes it
+    together with its other rows in one statement (`core.db.rows_insert_together`), in
+    the same transaction. Call `audit_entry_logged` once it is written."""
     # Numeric ids in numeric order (2 before 10); the order is fixed, so the hash is too.
     ids = sorted({str(i) for i in object_ids}, key=lambda i: (len(i), i))
     grant = viewer.grant_for(organisation_id) if organisation_id else viewer.primary_grant
